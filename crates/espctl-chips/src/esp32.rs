@@ -1,0 +1,256 @@
+//! ESP32 (the original dual-core part).
+
+use crate::{
+    Chip, ChipKind, Description, FlashFreq, FlashSize, Identity, IdentityError, Registers,
+    RomFacts, SpiRegisters,
+};
+
+pub const EFUSE_RD_BASE: u32 = 0x3FF5_A000;
+/// APB_CTL_DATE: bit 31 is the third bit of the major revision.
+pub const APB_CTL_DATE: u32 = 0x3FF6_607C;
+/// RTC calibration value the ROM measured; with eFuse word 4 it gives the crystal.
+pub const RTC_CALI_CFG1: u32 = 0x3FF5_F06C;
+pub const GPIO_STRAP: u32 = 0x3FF4_4038;
+pub const RTC_CNTL_SDIO_CONF: u32 = 0x3FF4_8074;
+
+/// Address of eFuse read word `n`.
+pub const fn efuse(n: u32) -> u32 {
+    EFUSE_RD_BASE + 4 * n
+}
+
+pub static ESP32: Chip = Chip {
+    kind: ChipKind::Esp32,
+    name: "ESP32",
+    arg_name: "esp32",
+    magic_values: &[0x00F0_1D83],
+    image_chip_id: Some(0),
+    rom: RomFacts {
+        // ESP32 ROM answers with 4 status bytes: status, error, 0, 0.
+        status_len: 4,
+        flash_begin_encrypted_word: false,
+        erase_size_bug: false,
+        spi_attach: true,
+        spi_set_params: true,
+        compressed_flash: true,
+        flash_md5: true,
+        change_baudrate: true,
+        read_flash_slow: true,
+        security_info: false,
+        flash_write_size: 0x400,
+        ram_block_size: 0x1800,
+        // Until SPI_SET_PARAMS the ESP32 ROM assumes a 2MB flash.
+        default_flash_size: 2 << 20,
+    },
+    spi: SpiRegisters {
+        base: 0x3FF4_2000,
+        usr_offset: 0x1C,
+        usr1_offset: 0x20,
+        usr2_offset: 0x24,
+        mosi_dlen_offset: Some(0x28),
+        miso_dlen_offset: Some(0x2C),
+        w0_offset: 0x80,
+        addr_msb_aligned: true,
+    },
+    uart_clkdiv_reg: 0x3FF4_0014,
+    xtal_clk_divider: 1,
+    uart_date_reg: 0x6000_0078,
+    bootloader_offset: 0x1000,
+    flash_sizes: &[
+        (FlashSize::Mb1, 0x00),
+        (FlashSize::Mb2, 0x10),
+        (FlashSize::Mb4, 0x20),
+        (FlashSize::Mb8, 0x30),
+        (FlashSize::Mb16, 0x40),
+        (FlashSize::Mb32, 0x50),
+        (FlashSize::Mb64, 0x60),
+        (FlashSize::Mb128, 0x70),
+    ],
+    flash_freqs: &[
+        (FlashFreq::F80m, 0xF),
+        (FlashFreq::F40m, 0x0),
+        (FlashFreq::F26m, 0x1),
+        (FlashFreq::F20m, 0x2),
+    ],
+    identity: Identity {
+        registers: &[
+            efuse(0),
+            efuse(1),
+            efuse(2),
+            efuse(3),
+            efuse(4),
+            efuse(5),
+            efuse(6),
+            APB_CTL_DATE,
+        ],
+        describe,
+        mac,
+        chip_id: None,
+        registers_for_mac,
+    },
+    stub_file: "esp32.json",
+    stub_flash_write_size: 0x4000,
+};
+
+/// Package version from eFuse word 3.
+fn package(r: &Registers) -> u32 {
+    let w3 = r.get(efuse(3));
+    ((w3 >> 9) & 7) | (((w3 >> 2) & 1) << 3)
+}
+
+/// Major revision: three bits spread over eFuse words 3 and 5 and APB_CTL_DATE.
+pub fn major_revision(r: &Registers) -> u32 {
+    let bit0 = (r.get(efuse(3)) >> 15) & 1;
+    let bit1 = (r.get(efuse(5)) >> 20) & 1;
+    let bit2 = (r.get(APB_CTL_DATE) >> 31) & 1;
+    match bit2 << 2 | bit1 << 1 | bit0 {
+        1 => 1,
+        3 => 2,
+        7 => 3,
+        _ => 0,
+    }
+}
+
+pub fn minor_revision(r: &Registers) -> u32 {
+    (r.get(efuse(5)) >> 24) & 3
+}
+
+fn describe(r: &Registers) -> Description {
+    let w3 = r.get(efuse(3));
+    let single_core = w3 & 1 != 0;
+    let major = major_revision(r);
+    let rev3 = major == 3;
+    let pkg = package(r);
+    let name = match pkg {
+        0 if single_core => "ESP32-S0WDQ6",
+        0 if rev3 => "ESP32-D0WDQ6-V3",
+        0 => "ESP32-D0WDQ6",
+        1 if single_core => "ESP32-S0WD",
+        1 if rev3 => "ESP32-D0WD-V3",
+        1 => "ESP32-D0WD",
+        2 => "ESP32-D2WD",
+        4 => "ESP32-U4WDH",
+        5 if rev3 => "ESP32-PICO-V3",
+        5 => "ESP32-PICO-D4",
+        6 => "ESP32-PICO-V3-02",
+        7 => "ESP32-D0WDR2-V3",
+        _ => "Unknown ESP32",
+    };
+
+    let mut features = vec!["Wi-Fi".to_string()];
+    if w3 & (1 << 1) == 0 {
+        features.push("BT".into());
+    }
+    features.push(if single_core {
+        "Single Core + LP Core".into()
+    } else {
+        "Dual Core + LP Core".into()
+    });
+    if w3 & (1 << 13) != 0 {
+        features.push(
+            if w3 & (1 << 12) != 0 {
+                "160MHz"
+            } else {
+                "240MHz"
+            }
+            .into(),
+        );
+    }
+    if [2, 4, 5, 6].contains(&pkg) {
+        features.push("Embedded Flash".into());
+    }
+    if pkg == 6 {
+        features.push("Embedded PSRAM".into());
+    }
+    if (r.get(efuse(4)) >> 8) & 0x1F != 0 {
+        features.push("Vref calibration in eFuse".into());
+    }
+    if (w3 >> 14) & 1 != 0 {
+        features.push("BLK3 partially reserved".into());
+    }
+    let coding = match r.get(efuse(6)) & 3 {
+        0 => "None",
+        1 => "3/4",
+        2 => "Repeat (UNSUPPORTED)",
+        _ => "None (may contain encoding data)",
+    };
+    features.push(format!("Coding Scheme {coding}"));
+
+    Description {
+        name: format!("{name} (revision v{major}.{})", minor_revision(r)),
+        features,
+    }
+}
+
+fn mac(r: &Registers) -> Result<[u8; 6], IdentityError> {
+    // Big-endian words 2 then 1; the top two bytes of word 2 are a CRC.
+    let hi = r.get(efuse(2)).to_be_bytes();
+    let lo = r.get(efuse(1)).to_be_bytes();
+    Ok([hi[2], hi[3], lo[0], lo[1], lo[2], lo[3]])
+}
+
+/// The ROM-calculated crystal frequency in Hz (what esptool uses once the stub runs).
+pub fn rom_calculated_crystal_hz(r: &Registers) -> f64 {
+    let cali = (r.get(RTC_CALI_CFG1) >> 7) & 0x01FF_FFFF;
+    let ck8m = r.get(efuse(4)) & 0xFF;
+    cali as f64 * 15625.0 * ck8m as f64 / 40.0
+}
+
+/// Register values of an ESP32-D0WD-V3 revision 3.0 with a 40 MHz crystal.
+fn registers_for_mac(m: [u8; 6]) -> Vec<(u32, u32)> {
+    vec![
+        (efuse(0), 0),
+        (efuse(1), u32::from_be_bytes([m[2], m[3], m[4], m[5]])),
+        (efuse(2), u32::from_be_bytes([0, 0, m[0], m[1]])),
+        // Package 1 (D0WD), revision bit 0.
+        (efuse(3), 1 << 15 | 1 << 9),
+        // ADC Vref trim, and CK8M frequency 100 for the ROM crystal calculation.
+        (efuse(4), 0x11 << 8 | 100),
+        // Revision bit 1.
+        (efuse(5), 1 << 20),
+        (efuse(6), 0),
+        // Revision bit 2.
+        (APB_CTL_DATE, 1 << 31),
+        // 1024 * 15625 * 100 / 40 = 40 MHz.
+        (RTC_CALI_CFG1, 1024 << 7),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_the_captured_example() {
+        // Values from a captured esptool session (test-harness-facts 2.3).
+        let r: Registers = [
+            (efuse(3), 0x0000_8200),
+            (efuse(5), 0x0010_0000),
+            (APB_CTL_DATE, 0x8000_0000),
+            (efuse(1), 0x5634_1200),
+            (efuse(2), 0x0000_B4A8),
+        ]
+        .into_iter()
+        .collect();
+        let d = describe(&r);
+        assert_eq!(d.name, "ESP32-D0WD-V3 (revision v3.0)");
+        assert_eq!(
+            d.features,
+            ["Wi-Fi", "BT", "Dual Core + LP Core", "Coding Scheme None"]
+        );
+        assert_eq!(mac(&r).unwrap(), [0xB4, 0xA8, 0x56, 0x34, 0x12, 0x00]);
+    }
+
+    #[test]
+    fn typical_part_round_trips() {
+        let m = [0x24, 0x0A, 0xC4, 0x12, 0x34, 0x56];
+        let r: Registers = registers_for_mac(m).into_iter().collect();
+        assert_eq!(mac(&r).unwrap(), m);
+        let d = describe(&r);
+        assert_eq!(d.name, "ESP32-D0WD-V3 (revision v3.0)");
+        assert!(
+            d.features
+                .contains(&"Vref calibration in eFuse".to_string())
+        );
+        assert_eq!(rom_calculated_crystal_hz(&r), 40e6);
+    }
+}

@@ -1,0 +1,299 @@
+//! Flash chip parameters: size, mode and frequency names, and the JEDEC size code.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A flash size as written in image headers and on the command line.
+///
+/// The `-c1` variants are ESP8266 layouts of the same size with a different memory map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FlashSize {
+    Kb256,
+    Kb512,
+    Mb1,
+    Mb2,
+    Mb2C1,
+    Mb4,
+    Mb4C1,
+    Mb8,
+    Mb16,
+    Mb32,
+    Mb64,
+    Mb128,
+}
+
+impl FlashSize {
+    pub const ALL: [FlashSize; 12] = [
+        FlashSize::Kb256,
+        FlashSize::Kb512,
+        FlashSize::Mb1,
+        FlashSize::Mb2,
+        FlashSize::Mb2C1,
+        FlashSize::Mb4,
+        FlashSize::Mb4C1,
+        FlashSize::Mb8,
+        FlashSize::Mb16,
+        FlashSize::Mb32,
+        FlashSize::Mb64,
+        FlashSize::Mb128,
+    ];
+
+    pub fn bytes(self) -> u32 {
+        const MB: u32 = 1 << 20;
+        match self {
+            FlashSize::Kb256 => 256 << 10,
+            FlashSize::Kb512 => 512 << 10,
+            FlashSize::Mb1 => MB,
+            FlashSize::Mb2 | FlashSize::Mb2C1 => 2 * MB,
+            FlashSize::Mb4 | FlashSize::Mb4C1 => 4 * MB,
+            FlashSize::Mb8 => 8 * MB,
+            FlashSize::Mb16 => 16 * MB,
+            FlashSize::Mb32 => 32 * MB,
+            FlashSize::Mb64 => 64 * MB,
+            FlashSize::Mb128 => 128 * MB,
+        }
+    }
+
+    /// esptool 5's name: `512KB`, `4MB`, `2MB-c1`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FlashSize::Kb256 => "256KB",
+            FlashSize::Kb512 => "512KB",
+            FlashSize::Mb1 => "1MB",
+            FlashSize::Mb2 => "2MB",
+            FlashSize::Mb2C1 => "2MB-c1",
+            FlashSize::Mb4 => "4MB",
+            FlashSize::Mb4C1 => "4MB-c1",
+            FlashSize::Mb8 => "8MB",
+            FlashSize::Mb16 => "16MB",
+            FlashSize::Mb32 => "32MB",
+            FlashSize::Mb64 => "64MB",
+            FlashSize::Mb128 => "128MB",
+        }
+    }
+
+    /// The old megabit name esptool.py 1.x and 2.x used (`4m` = 512KB, `32m` = 4MB).
+    pub fn megabit_name(self) -> Option<&'static str> {
+        Some(match self {
+            FlashSize::Kb256 => "2m",
+            FlashSize::Kb512 => "4m",
+            FlashSize::Mb1 => "8m",
+            FlashSize::Mb2 => "16m",
+            FlashSize::Mb2C1 => "16m-c1",
+            FlashSize::Mb4 => "32m",
+            FlashSize::Mb4C1 => "32m-c1",
+            FlashSize::Mb8 => "64m",
+            FlashSize::Mb16 => "128m",
+            _ => return None,
+        })
+    }
+
+    /// The plain (non `-c1`) size of exactly `bytes` bytes.
+    pub fn from_bytes(bytes: u32) -> Option<FlashSize> {
+        FlashSize::ALL
+            .into_iter()
+            .filter(|s| !matches!(s, FlashSize::Mb2C1 | FlashSize::Mb4C1))
+            .find(|s| s.bytes() == bytes)
+    }
+
+    /// Size from the capacity byte of a JEDEC ID (RDID), as esptool decodes it.
+    ///
+    /// `jedec` is the 24-bit value read with RDID: manufacturer in the low byte, memory
+    /// type in the middle, capacity in the top byte. Returns the size in bytes.
+    pub fn bytes_from_jedec(jedec: u32) -> Option<u32> {
+        let manufacturer = jedec & 0xFF;
+        if manufacturer == 0x1F {
+            // Adesto encodes the size in the low 5 bits of the device byte: 4 = 512KB.
+            let code = (jedec >> 8) & 0x1F;
+            return (4..=9).contains(&code).then(|| 512u32 << 10 << (code - 4));
+        }
+        let capacity = (jedec >> 16) & 0xFF;
+        let exponent = match capacity {
+            0x12..=0x1C => capacity - 0x12 + 18,
+            0x20..=0x22 => capacity - 0x20 + 26,
+            0x32..=0x3A => capacity - 0x32 + 18,
+            _ => return None,
+        };
+        1u32.checked_shl(exponent).filter(|_| exponent < 32)
+    }
+}
+
+impl fmt::Display for FlashSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for FlashSize {
+    type Err = String;
+
+    /// Accepts esptool 5 names (`4MB`, `2MB-c1`) and the megabit names (`32m`, `16m-c1`).
+    fn from_str(s: &str) -> Result<FlashSize, String> {
+        FlashSize::ALL
+            .into_iter()
+            .find(|size| {
+                size.name().eq_ignore_ascii_case(s)
+                    || size
+                        .megabit_name()
+                        .is_some_and(|m| m.eq_ignore_ascii_case(s))
+            })
+            .ok_or_else(|| format!("unknown flash size '{s}'"))
+    }
+}
+
+/// SPI flash access mode (header byte 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FlashMode {
+    Qio = 0,
+    Qout = 1,
+    Dio = 2,
+    Dout = 3,
+}
+
+impl FlashMode {
+    pub const ALL: [FlashMode; 4] = [
+        FlashMode::Qio,
+        FlashMode::Qout,
+        FlashMode::Dio,
+        FlashMode::Dout,
+    ];
+
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    pub fn from_code(code: u8) -> Option<FlashMode> {
+        FlashMode::ALL.into_iter().find(|m| m.code() == code)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FlashMode::Qio => "qio",
+            FlashMode::Qout => "qout",
+            FlashMode::Dio => "dio",
+            FlashMode::Dout => "dout",
+        }
+    }
+}
+
+impl FromStr for FlashMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<FlashMode, String> {
+        FlashMode::ALL
+            .into_iter()
+            .find(|m| m.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown flash mode '{s}'"))
+    }
+}
+
+impl fmt::Display for FlashMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// SPI flash clock as named on the command line (`40m`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FlashFreq {
+    F80m,
+    F64m,
+    F60m,
+    F48m,
+    F40m,
+    F32m,
+    F30m,
+    F26m,
+    F24m,
+    F20m,
+    F16m,
+    F15m,
+    F12m,
+}
+
+impl FlashFreq {
+    pub const ALL: [FlashFreq; 13] = [
+        FlashFreq::F80m,
+        FlashFreq::F64m,
+        FlashFreq::F60m,
+        FlashFreq::F48m,
+        FlashFreq::F40m,
+        FlashFreq::F32m,
+        FlashFreq::F30m,
+        FlashFreq::F26m,
+        FlashFreq::F24m,
+        FlashFreq::F20m,
+        FlashFreq::F16m,
+        FlashFreq::F15m,
+        FlashFreq::F12m,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FlashFreq::F80m => "80m",
+            FlashFreq::F64m => "64m",
+            FlashFreq::F60m => "60m",
+            FlashFreq::F48m => "48m",
+            FlashFreq::F40m => "40m",
+            FlashFreq::F32m => "32m",
+            FlashFreq::F30m => "30m",
+            FlashFreq::F26m => "26m",
+            FlashFreq::F24m => "24m",
+            FlashFreq::F20m => "20m",
+            FlashFreq::F16m => "16m",
+            FlashFreq::F15m => "15m",
+            FlashFreq::F12m => "12m",
+        }
+    }
+}
+
+impl FromStr for FlashFreq {
+    type Err = String;
+    fn from_str(s: &str) -> Result<FlashFreq, String> {
+        FlashFreq::ALL
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown flash frequency '{s}'"))
+    }
+}
+
+impl fmt::Display for FlashFreq {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_new_and_megabit_names() {
+        assert_eq!("4MB".parse::<FlashSize>(), Ok(FlashSize::Mb4));
+        assert_eq!("32m".parse::<FlashSize>(), Ok(FlashSize::Mb4));
+        assert_eq!("4m".parse::<FlashSize>(), Ok(FlashSize::Kb512));
+        assert_eq!("16m-c1".parse::<FlashSize>(), Ok(FlashSize::Mb2C1));
+        assert_eq!("2MB-c1".parse::<FlashSize>(), Ok(FlashSize::Mb2C1));
+        assert_eq!("1mb".parse::<FlashSize>(), Ok(FlashSize::Mb1));
+        assert!("3MB".parse::<FlashSize>().is_err());
+        assert_eq!(FlashSize::Kb512.bytes(), 0x80000);
+        assert_eq!(FlashSize::from_bytes(0x400000), Some(FlashSize::Mb4));
+    }
+
+    #[test]
+    fn decodes_jedec_capacity() {
+        // ESP-12 module: manufacturer 0x5e, device 0x4016 -> 4MB.
+        assert_eq!(FlashSize::bytes_from_jedec(0x16405E), Some(4 << 20));
+        assert_eq!(FlashSize::bytes_from_jedec(0x1440EF), Some(1 << 20));
+        assert_eq!(FlashSize::bytes_from_jedec(0x13_4051), Some(512 << 10));
+        assert_eq!(FlashSize::bytes_from_jedec(0x20_BA20), Some(64 << 20));
+        assert_eq!(FlashSize::bytes_from_jedec(0x00_471F), Some(4 << 20));
+        assert_eq!(FlashSize::bytes_from_jedec(0xFFFFFF), None);
+    }
+
+    #[test]
+    fn modes_and_freqs_parse() {
+        assert_eq!("DIO".parse::<FlashMode>(), Ok(FlashMode::Dio));
+        assert_eq!(FlashMode::from_code(3), Some(FlashMode::Dout));
+        assert_eq!("40m".parse::<FlashFreq>(), Ok(FlashFreq::F40m));
+    }
+}

@@ -1,0 +1,286 @@
+//! Chip facts as data: one [`Chip`] definition per chip.
+//!
+//! Both the client and the virtual device read these definitions, so a register address
+//! or an encoding is written down exactly once. Behaviour that differs per chip (how the
+//! eFuse words spell the MAC or the chip name) is a plain function stored in the
+//! definition, next to its inverse used by the virtual device.
+
+pub mod esp32;
+pub mod esp8266;
+pub mod flash;
+pub mod registers;
+
+pub use flash::{FlashFreq, FlashMode, FlashSize};
+pub use registers::Registers;
+
+/// Address of the register whose value identifies the older chips.
+pub const CHIP_DETECT_MAGIC_REG: u32 = 0x4000_1000;
+
+/// Flash sector size: the unit of erase on every supported flash chip.
+pub const FLASH_SECTOR_SIZE: u32 = 0x1000;
+
+/// Which chip family a definition describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChipKind {
+    Esp8266,
+    Esp32,
+}
+
+/// Registers of the SPI controller that drives the flash chip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpiRegisters {
+    pub base: u32,
+    pub usr_offset: u32,
+    pub usr1_offset: u32,
+    pub usr2_offset: u32,
+    /// Data-length registers exist on the ESP32 family; the ESP8266 keeps the lengths in USR1.
+    pub mosi_dlen_offset: Option<u32>,
+    pub miso_dlen_offset: Option<u32>,
+    pub w0_offset: u32,
+    /// Whether the address register holds the address in its top bits (ESP8266, ESP32).
+    pub addr_msb_aligned: bool,
+}
+
+impl SpiRegisters {
+    /// The CMD register sits at the base; writing bit 18 (USR) runs the user command.
+    pub const CMD_USR: u32 = 1 << 18;
+    pub const ADDR_OFFSET: u32 = 0x04;
+
+    pub fn cmd(&self) -> u32 {
+        self.base
+    }
+    pub fn addr(&self) -> u32 {
+        self.base + Self::ADDR_OFFSET
+    }
+    pub fn usr(&self) -> u32 {
+        self.base + self.usr_offset
+    }
+    pub fn usr1(&self) -> u32 {
+        self.base + self.usr1_offset
+    }
+    pub fn usr2(&self) -> u32 {
+        self.base + self.usr2_offset
+    }
+    pub fn mosi_dlen(&self) -> Option<u32> {
+        self.mosi_dlen_offset.map(|o| self.base + o)
+    }
+    pub fn miso_dlen(&self) -> Option<u32> {
+        self.miso_dlen_offset.map(|o| self.base + o)
+    }
+    pub fn w0(&self) -> u32 {
+        self.base + self.w0_offset
+    }
+}
+
+/// What the chip's ROM bootloader can do, as esptool relies on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RomFacts {
+    /// Status bytes at the end of every ROM reply.
+    pub status_len: u8,
+    /// FLASH_BEGIN takes a fifth "encrypted" word (ROMs newer than the ESP32).
+    pub flash_begin_encrypted_word: bool,
+    /// ESP8266: the ROM erases more than asked in FLASH_BEGIN, esptool shrinks the size.
+    pub erase_size_bug: bool,
+    pub spi_attach: bool,
+    pub spi_set_params: bool,
+    pub compressed_flash: bool,
+    pub flash_md5: bool,
+    pub change_baudrate: bool,
+    pub read_flash_slow: bool,
+    pub security_info: bool,
+    /// Data block size for FLASH_DATA through the ROM.
+    pub flash_write_size: u32,
+    /// Largest MEM_DATA block.
+    pub ram_block_size: u32,
+    /// The flash size the ROM assumes until SPI_SET_PARAMS says otherwise.
+    pub default_flash_size: u32,
+}
+
+/// Values read from the chip that describe it, decoded from [`Registers`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Description {
+    /// `ESP8266EX`, `ESP32-D0WD-V3 (revision v3.0)`.
+    pub name: String,
+    pub features: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdentityError {
+    #[error("Unknown OUI")]
+    UnknownOui,
+}
+
+/// How a chip's identity (name, features, MAC) is stored in its registers.
+#[derive(Debug, Clone, Copy)]
+pub struct Identity {
+    /// Registers a client reads to decode the identity.
+    pub registers: &'static [u32],
+    pub describe: fn(&Registers) -> Description,
+    pub mac: fn(&Registers) -> Result<[u8; 6], IdentityError>,
+    /// Only the ESP8266 has a chip ID distinct from its MAC.
+    pub chip_id: Option<fn(&Registers) -> u32>,
+    /// Register values of a typical part with this MAC (used by the virtual device).
+    pub registers_for_mac: fn([u8; 6]) -> Vec<(u32, u32)>,
+}
+
+/// One chip: everything the client and the virtual device need to know about it.
+#[derive(Debug, Clone, Copy)]
+pub struct Chip {
+    pub kind: ChipKind,
+    /// esptool's name: `ESP8266`, `ESP32`.
+    pub name: &'static str,
+    /// Value of `--chip`: `esp8266`, `esp32`.
+    pub arg_name: &'static str,
+    /// Values of [`CHIP_DETECT_MAGIC_REG`] that identify this chip.
+    pub magic_values: &'static [u32],
+    /// Chip ID in GET_SECURITY_INFO and in the extended image header (ESP32 family).
+    pub image_chip_id: Option<u16>,
+    pub rom: RomFacts,
+    pub spi: SpiRegisters,
+    pub uart_clkdiv_reg: u32,
+    /// The bus clock is this many times the crystal (ESP8266: 2).
+    pub xtal_clk_divider: u32,
+    /// A harmless register esptool writes to when it needs a delay after WRITE_REG.
+    pub uart_date_reg: u32,
+    /// Where the second-stage bootloader (or the ESP8266 image) lives in flash.
+    pub bootloader_offset: u32,
+    /// Flash size names and their header encoding (high nibble of byte 3).
+    pub flash_sizes: &'static [(FlashSize, u8)],
+    /// Flash frequency names and their header encoding (low nibble of byte 3).
+    pub flash_freqs: &'static [(FlashFreq, u8)],
+    pub identity: Identity,
+    /// Name of the esp-flasher-stub JSON file for this chip.
+    pub stub_file: &'static str,
+    /// FLASH_DATA block size through the stub.
+    pub stub_flash_write_size: u32,
+}
+
+/// Every chip espctl knows.
+pub static CHIPS: &[&Chip] = &[&esp8266::ESP8266, &esp32::ESP32];
+
+impl Chip {
+    /// Looks a chip up by `--chip` value, case and `-` insensitive (`ESP32`, `esp-32`).
+    pub fn by_arg_name(name: &str) -> Option<&'static Chip> {
+        let wanted: String = name
+            .chars()
+            .filter(|c| *c != '-' && *c != '_')
+            .flat_map(char::to_lowercase)
+            .collect();
+        CHIPS.iter().copied().find(|c| c.arg_name == wanted)
+    }
+
+    /// The chip whose ROM reports `magic` at [`CHIP_DETECT_MAGIC_REG`].
+    pub fn by_magic(magic: u32) -> Option<&'static Chip> {
+        CHIPS
+            .iter()
+            .copied()
+            .find(|c| c.magic_values.contains(&magic))
+    }
+
+    /// The chip with this image / security-info chip ID.
+    pub fn by_image_chip_id(id: u16) -> Option<&'static Chip> {
+        CHIPS.iter().copied().find(|c| c.image_chip_id == Some(id))
+    }
+
+    /// Header encoding of a flash size, if this chip supports it.
+    pub fn flash_size_code(&self, size: FlashSize) -> Option<u8> {
+        self.flash_sizes
+            .iter()
+            .find(|(s, _)| *s == size)
+            .map(|(_, c)| *c)
+    }
+
+    /// Flash size of a header encoding.
+    pub fn flash_size_from_code(&self, code: u8) -> Option<FlashSize> {
+        self.flash_sizes
+            .iter()
+            .find(|(_, c)| *c == code)
+            .map(|(s, _)| *s)
+    }
+
+    pub fn flash_freq_code(&self, freq: FlashFreq) -> Option<u8> {
+        self.flash_freqs
+            .iter()
+            .find(|(f, _)| *f == freq)
+            .map(|(_, c)| *c)
+    }
+
+    pub fn flash_freq_from_code(&self, code: u8) -> Option<FlashFreq> {
+        self.flash_freqs
+            .iter()
+            .find(|(_, c)| *c == code)
+            .map(|(f, _)| *f)
+    }
+
+    /// Crystal frequency in MHz estimated from the UART divider at `baud`, as esptool does:
+    /// the estimate and the value normalised to 26, 40 or 48 MHz.
+    pub fn crystal_mhz(&self, clkdiv_reg: u32, baud: u32) -> (f64, u32) {
+        let div = clkdiv_reg & 0xF_FFFF;
+        let estimate = baud as f64 * div as f64 / 1e6 / self.xtal_clk_divider as f64;
+        let normalised = if estimate > 45.0 {
+            48
+        } else if estimate > 33.0 {
+            40
+        } else {
+            26
+        };
+        (estimate, normalised)
+    }
+
+    /// The UART divider register value of a part with a `xtal_mhz` crystal at `baud`.
+    pub fn clkdiv_for(&self, xtal_mhz: u32, baud: u32) -> u32 {
+        let bus = xtal_mhz as u64 * 1_000_000 * self.xtal_clk_divider as u64;
+        (bus / baud as u64) as u32
+    }
+}
+
+/// Formats a MAC the way esptool prints it: `18:fe:34:12:34:56`.
+pub fn format_mac(mac: &[u8]) -> String {
+    mac.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_chips_by_any_name() {
+        assert_eq!(
+            Chip::by_arg_name("ESP8266").unwrap().kind,
+            ChipKind::Esp8266
+        );
+        assert_eq!(Chip::by_arg_name("esp32").unwrap().kind, ChipKind::Esp32);
+        assert_eq!(Chip::by_arg_name("ESP-32").unwrap().kind, ChipKind::Esp32);
+        assert!(Chip::by_arg_name("esp31").is_none());
+        assert_eq!(Chip::by_magic(0xFFF0_C101).unwrap().name, "ESP8266");
+        assert_eq!(Chip::by_magic(0x00F0_1D83).unwrap().name, "ESP32");
+        assert_eq!(Chip::by_image_chip_id(0).unwrap().name, "ESP32");
+    }
+
+    #[test]
+    fn crystal_estimate_matches_esptool() {
+        // ESP8266, CLKDIV 451 at 115200 baud: 26 MHz (esptool prints "26MHz").
+        let (est, norm) = esp8266::ESP8266.crystal_mhz(451, 115_200);
+        assert!((est - 25.9776).abs() < 0.001);
+        assert_eq!(norm, 26);
+        // ESP32, CLKDIV 347: 40 MHz.
+        assert_eq!(esp32::ESP32.crystal_mhz(347, 115_200).1, 40);
+        for chip in CHIPS {
+            for xtal in [26, 40] {
+                let div = chip.clkdiv_for(xtal, 115_200);
+                assert_eq!(chip.crystal_mhz(div, 115_200).1, xtal, "{}", chip.name);
+            }
+        }
+    }
+
+    #[test]
+    fn mac_formats_in_lower_case() {
+        assert_eq!(
+            format_mac(&[0x18, 0xFE, 0x34, 0xAB, 0x00, 0x01]),
+            "18:fe:34:ab:00:01"
+        );
+    }
+}

@@ -1,0 +1,612 @@
+//! Typed request payloads: what each opcode carries.
+//!
+//! The client builds a [`Command`] and turns it into a [`Request`]; the virtual device
+//! parses a [`Request`] back into a [`Command`]. Both directions live here so the two
+//! sides cannot disagree about a field.
+
+use crate::DATA_HEADER_LEN;
+use crate::checksum::checksum;
+use crate::opcode::Opcode;
+use crate::packet::Request;
+use thiserror::Error;
+
+/// Parameters of FLASH_BEGIN and FLASH_DEFL_BEGIN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlashBegin {
+    /// Bytes to erase (FLASH_BEGIN) or uncompressed size (FLASH_DEFL_BEGIN).
+    pub size: u32,
+    pub blocks: u32,
+    pub block_size: u32,
+    pub offset: u32,
+    /// The fifth word sent to stubs and to ROMs newer than the ESP32; `None` means the
+    /// 16-byte form that the ESP8266 and ESP32 ROMs expect.
+    pub encrypted: Option<u32>,
+}
+
+/// One write of WRITE_REG: `reg = (reg & !mask) | (value & mask)`, then wait `delay_us`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegWrite {
+    pub addr: u32,
+    pub value: u32,
+    pub mask: u32,
+    pub delay_us: u32,
+}
+
+/// SPI_SET_PARAMS: the geometry of the attached flash chip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpiParams {
+    pub id: u32,
+    pub total_size: u32,
+    pub block_size: u32,
+    pub sector_size: u32,
+    pub page_size: u32,
+    pub status_mask: u32,
+}
+
+impl SpiParams {
+    /// What esptool sends for a flash of `total_size` bytes.
+    pub fn for_size(total_size: u32) -> SpiParams {
+        SpiParams {
+            id: 0,
+            total_size,
+            block_size: 0x1_0000,
+            sector_size: 0x1000,
+            page_size: 0x100,
+            status_mask: 0xFFFF,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    FlashBegin(FlashBegin),
+    FlashData {
+        seq: u32,
+        data: Vec<u8>,
+    },
+    /// `reboot == false` asks the loader to stay (wire flag 1).
+    FlashEnd {
+        reboot: bool,
+    },
+    MemBegin {
+        size: u32,
+        blocks: u32,
+        block_size: u32,
+        addr: u32,
+    },
+    MemData {
+        seq: u32,
+        data: Vec<u8>,
+    },
+    /// `execute` jumps to `entry` (wire flag 0); otherwise the loader stays (flag 1).
+    MemEnd {
+        execute: bool,
+        entry: u32,
+    },
+    Sync,
+    WriteReg(Vec<RegWrite>),
+    ReadReg {
+        addr: u32,
+    },
+    SpiSetParams(SpiParams),
+    /// `rom_form` appends the 4 zero bytes (`is_legacy` and padding) that ROMs expect.
+    SpiAttach {
+        config: u32,
+        rom_form: bool,
+    },
+    ReadFlashSlow {
+        offset: u32,
+        len: u32,
+    },
+    /// `old_baud` is 0 when talking to a ROM and the current rate for a stub.
+    ChangeBaudrate {
+        new_baud: u32,
+        old_baud: u32,
+    },
+    FlashDeflBegin(FlashBegin),
+    FlashDeflData {
+        seq: u32,
+        data: Vec<u8>,
+    },
+    FlashDeflEnd {
+        reboot: bool,
+    },
+    SpiFlashMd5 {
+        addr: u32,
+        size: u32,
+    },
+    GetSecurityInfo,
+    EraseFlash,
+    EraseRegion {
+        offset: u32,
+        size: u32,
+    },
+    ReadFlash {
+        offset: u32,
+        len: u32,
+        packet_size: u32,
+        max_in_flight: u32,
+    },
+    RunUserCode,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum CommandError {
+    #[error("unknown opcode 0x{0:02x}")]
+    UnknownOpcode(u8),
+    #[error("{op} payload of {len} bytes has the wrong length")]
+    BadLength { op: Opcode, len: usize },
+    #[error("{op} block announces {declared} bytes but carries {actual}")]
+    DataLength {
+        op: Opcode,
+        declared: usize,
+        actual: usize,
+    },
+    #[error("{op} block checksum 0x{expected:02x} does not match the data (0x{actual:02x})")]
+    Checksum {
+        op: Opcode,
+        expected: u8,
+        actual: u8,
+    },
+}
+
+fn words(values: &[u32]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+fn data_block(seq: u32, data: &[u8]) -> Vec<u8> {
+    let mut out = words(&[data.len() as u32, seq, 0, 0]);
+    out.extend_from_slice(data);
+    out
+}
+
+fn begin_words(b: &FlashBegin) -> Vec<u8> {
+    let mut w = vec![b.size, b.blocks, b.block_size, b.offset];
+    w.extend(b.encrypted);
+    words(&w)
+}
+
+impl Command {
+    pub fn opcode(&self) -> Opcode {
+        match self {
+            Command::FlashBegin(_) => Opcode::FlashBegin,
+            Command::FlashData { .. } => Opcode::FlashData,
+            Command::FlashEnd { .. } => Opcode::FlashEnd,
+            Command::MemBegin { .. } => Opcode::MemBegin,
+            Command::MemData { .. } => Opcode::MemData,
+            Command::MemEnd { .. } => Opcode::MemEnd,
+            Command::Sync => Opcode::Sync,
+            Command::WriteReg(_) => Opcode::WriteReg,
+            Command::ReadReg { .. } => Opcode::ReadReg,
+            Command::SpiSetParams(_) => Opcode::SpiSetParams,
+            Command::SpiAttach { .. } => Opcode::SpiAttach,
+            Command::ReadFlashSlow { .. } => Opcode::ReadFlashSlow,
+            Command::ChangeBaudrate { .. } => Opcode::ChangeBaudrate,
+            Command::FlashDeflBegin(_) => Opcode::FlashDeflBegin,
+            Command::FlashDeflData { .. } => Opcode::FlashDeflData,
+            Command::FlashDeflEnd { .. } => Opcode::FlashDeflEnd,
+            Command::SpiFlashMd5 { .. } => Opcode::SpiFlashMd5,
+            Command::GetSecurityInfo => Opcode::GetSecurityInfo,
+            Command::EraseFlash => Opcode::EraseFlash,
+            Command::EraseRegion { .. } => Opcode::EraseRegion,
+            Command::ReadFlash { .. } => Opcode::ReadFlash,
+            Command::RunUserCode => Opcode::RunUserCode,
+        }
+    }
+
+    /// The request packet for this command (checksum filled in for data blocks).
+    pub fn to_request(&self) -> Request {
+        let op = self.opcode();
+        let mut sum = 0u32;
+        let data = match self {
+            Command::FlashBegin(b) | Command::FlashDeflBegin(b) => begin_words(b),
+            Command::FlashData { seq, data }
+            | Command::MemData { seq, data }
+            | Command::FlashDeflData { seq, data } => {
+                sum = checksum(data) as u32;
+                data_block(*seq, data)
+            }
+            Command::FlashEnd { reboot } | Command::FlashDeflEnd { reboot } => {
+                words(&[u32::from(!reboot)])
+            }
+            Command::MemBegin {
+                size,
+                blocks,
+                block_size,
+                addr,
+            } => words(&[*size, *blocks, *block_size, *addr]),
+            Command::MemEnd { execute, entry } => words(&[u32::from(!execute), *entry]),
+            Command::Sync => crate::SYNC_PAYLOAD.to_vec(),
+            Command::WriteReg(writes) => words(
+                &writes
+                    .iter()
+                    .flat_map(|w| [w.addr, w.value, w.mask, w.delay_us])
+                    .collect::<Vec<_>>(),
+            ),
+            Command::ReadReg { addr } => words(&[*addr]),
+            Command::SpiSetParams(p) => words(&[
+                p.id,
+                p.total_size,
+                p.block_size,
+                p.sector_size,
+                p.page_size,
+                p.status_mask,
+            ]),
+            Command::SpiAttach { config, rom_form } => {
+                if *rom_form {
+                    words(&[*config, 0])
+                } else {
+                    words(&[*config])
+                }
+            }
+            Command::ReadFlashSlow { offset, len } => words(&[*offset, *len]),
+            Command::ChangeBaudrate { new_baud, old_baud } => words(&[*new_baud, *old_baud]),
+            Command::SpiFlashMd5 { addr, size } => words(&[*addr, *size, 0, 0]),
+            Command::GetSecurityInfo | Command::EraseFlash | Command::RunUserCode => Vec::new(),
+            Command::EraseRegion { offset, size } => words(&[*offset, *size]),
+            Command::ReadFlash {
+                offset,
+                len,
+                packet_size,
+                max_in_flight,
+            } => words(&[*offset, *len, *packet_size, *max_in_flight]),
+        };
+        Request {
+            op: op as u8,
+            checksum: sum,
+            data,
+        }
+    }
+
+    /// Parses a request as a device does: length, data-block length and checksum are checked.
+    pub fn from_request(req: &Request) -> Result<Command, CommandError> {
+        let op = Opcode::from_u8(req.op).ok_or(CommandError::UnknownOpcode(req.op))?;
+        let d = &req.data;
+        let bad = || CommandError::BadLength { op, len: d.len() };
+        let w = |i: usize| -> u32 { u32::from_le_bytes(d[i * 4..i * 4 + 4].try_into().unwrap()) };
+        let need = |n: usize| if d.len() >= n * 4 { Ok(()) } else { Err(bad()) };
+
+        let begin = || -> Result<FlashBegin, CommandError> {
+            match d.len() {
+                16 | 20 => Ok(FlashBegin {
+                    size: w(0),
+                    blocks: w(1),
+                    block_size: w(2),
+                    offset: w(3),
+                    encrypted: (d.len() == 20).then(|| w(4)),
+                }),
+                _ => Err(bad()),
+            }
+        };
+        let block = || -> Result<(u32, Vec<u8>), CommandError> {
+            need(4)?;
+            let declared = w(0) as usize;
+            let payload = &d[DATA_HEADER_LEN..];
+            if declared != payload.len() {
+                return Err(CommandError::DataLength {
+                    op,
+                    declared,
+                    actual: payload.len(),
+                });
+            }
+            let actual = checksum(payload);
+            // Only the low byte of the 32-bit field carries the XOR checksum.
+            let expected = (req.checksum & 0xFF) as u8;
+            if actual != expected {
+                return Err(CommandError::Checksum {
+                    op,
+                    expected,
+                    actual,
+                });
+            }
+            Ok((w(1), payload.to_vec()))
+        };
+
+        Ok(match op {
+            Opcode::FlashBegin => Command::FlashBegin(begin()?),
+            Opcode::FlashDeflBegin => Command::FlashDeflBegin(begin()?),
+            Opcode::FlashData => {
+                let (seq, data) = block()?;
+                Command::FlashData { seq, data }
+            }
+            Opcode::MemData => {
+                let (seq, data) = block()?;
+                Command::MemData { seq, data }
+            }
+            Opcode::FlashDeflData => {
+                let (seq, data) = block()?;
+                Command::FlashDeflData { seq, data }
+            }
+            Opcode::FlashEnd => {
+                need(1)?;
+                Command::FlashEnd { reboot: w(0) == 0 }
+            }
+            Opcode::FlashDeflEnd => {
+                need(1)?;
+                Command::FlashDeflEnd { reboot: w(0) == 0 }
+            }
+            Opcode::MemBegin => {
+                need(4)?;
+                Command::MemBegin {
+                    size: w(0),
+                    blocks: w(1),
+                    block_size: w(2),
+                    addr: w(3),
+                }
+            }
+            Opcode::MemEnd => {
+                need(2)?;
+                Command::MemEnd {
+                    execute: w(0) == 0,
+                    entry: w(1),
+                }
+            }
+            Opcode::Sync => {
+                if d.as_slice() != crate::SYNC_PAYLOAD.as_slice() {
+                    return Err(bad());
+                }
+                Command::Sync
+            }
+            Opcode::WriteReg => {
+                if d.is_empty() || d.len() % 16 != 0 {
+                    return Err(bad());
+                }
+                Command::WriteReg(
+                    (0..d.len() / 16)
+                        .map(|i| RegWrite {
+                            addr: w(i * 4),
+                            value: w(i * 4 + 1),
+                            mask: w(i * 4 + 2),
+                            delay_us: w(i * 4 + 3),
+                        })
+                        .collect(),
+                )
+            }
+            Opcode::ReadReg => {
+                need(1)?;
+                Command::ReadReg { addr: w(0) }
+            }
+            Opcode::SpiSetParams => {
+                need(6)?;
+                Command::SpiSetParams(SpiParams {
+                    id: w(0),
+                    total_size: w(1),
+                    block_size: w(2),
+                    sector_size: w(3),
+                    page_size: w(4),
+                    status_mask: w(5),
+                })
+            }
+            Opcode::SpiAttach => match d.len() {
+                4 | 8 => Command::SpiAttach {
+                    config: w(0),
+                    rom_form: d.len() == 8,
+                },
+                _ => return Err(bad()),
+            },
+            Opcode::ReadFlashSlow => {
+                need(2)?;
+                Command::ReadFlashSlow {
+                    offset: w(0),
+                    len: w(1),
+                }
+            }
+            Opcode::ChangeBaudrate => {
+                need(2)?;
+                Command::ChangeBaudrate {
+                    new_baud: w(0),
+                    old_baud: w(1),
+                }
+            }
+            Opcode::SpiFlashMd5 => {
+                need(2)?;
+                Command::SpiFlashMd5 {
+                    addr: w(0),
+                    size: w(1),
+                }
+            }
+            Opcode::GetSecurityInfo => Command::GetSecurityInfo,
+            Opcode::EraseFlash => Command::EraseFlash,
+            Opcode::RunUserCode => Command::RunUserCode,
+            Opcode::EraseRegion => {
+                need(2)?;
+                Command::EraseRegion {
+                    offset: w(0),
+                    size: w(1),
+                }
+            }
+            Opcode::ReadFlash => {
+                need(4)?;
+                Command::ReadFlash {
+                    offset: w(0),
+                    len: w(1),
+                    packet_size: w(2),
+                    max_in_flight: w(3),
+                }
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(cmd: Command) {
+        let req = cmd.to_request();
+        let bytes = req.encode();
+        let back = Command::from_request(&Request::decode(&bytes).unwrap()).unwrap();
+        assert_eq!(back, cmd);
+    }
+
+    #[test]
+    fn every_command_round_trips() {
+        let begin = FlashBegin {
+            size: 0x2000,
+            blocks: 8,
+            block_size: 0x400,
+            offset: 0x1000,
+            encrypted: None,
+        };
+        for cmd in [
+            Command::FlashBegin(begin),
+            Command::FlashBegin(FlashBegin {
+                encrypted: Some(0),
+                ..begin
+            }),
+            Command::FlashData {
+                seq: 3,
+                data: vec![0xAA; 0x400],
+            },
+            Command::FlashEnd { reboot: false },
+            Command::FlashEnd { reboot: true },
+            Command::MemBegin {
+                size: 100,
+                blocks: 1,
+                block_size: 0x1800,
+                addr: 0x4010_C500,
+            },
+            Command::MemData {
+                seq: 0,
+                data: vec![1, 2, 3, 4],
+            },
+            Command::MemEnd {
+                execute: true,
+                entry: 0x4010_C504,
+            },
+            Command::Sync,
+            Command::WriteReg(vec![RegWrite {
+                addr: 0x6000_0200,
+                value: 1 << 18,
+                mask: 0xFFFF_FFFF,
+                delay_us: 0,
+            }]),
+            Command::ReadReg { addr: 0x4000_1000 },
+            Command::SpiSetParams(SpiParams::for_size(4 << 20)),
+            Command::SpiAttach {
+                config: 0,
+                rom_form: true,
+            },
+            Command::SpiAttach {
+                config: 0,
+                rom_form: false,
+            },
+            Command::ReadFlashSlow { offset: 0, len: 64 },
+            Command::ChangeBaudrate {
+                new_baud: 921_600,
+                old_baud: 115_200,
+            },
+            Command::FlashDeflBegin(begin),
+            Command::FlashDeflData {
+                seq: 0,
+                data: vec![0x78, 0xDA, 1, 2],
+            },
+            Command::FlashDeflEnd { reboot: false },
+            Command::SpiFlashMd5 {
+                addr: 0x1000,
+                size: 7888,
+            },
+            Command::GetSecurityInfo,
+            Command::EraseFlash,
+            Command::EraseRegion {
+                offset: 0x1000,
+                size: 0x2000,
+            },
+            Command::ReadFlash {
+                offset: 0,
+                len: 0x1000,
+                packet_size: 0x1000,
+                max_in_flight: 64,
+            },
+            Command::RunUserCode,
+        ] {
+            round_trip(cmd);
+        }
+    }
+
+    #[test]
+    fn sync_request_matches_captured_bytes() {
+        // c0 00 08 24 00 00 00 00 00 07 07 12 20 55x32 c0
+        let bytes = Command::Sync.to_request().encode();
+        assert_eq!(
+            &bytes[..12],
+            &[0x00, 0x08, 0x24, 0x00, 0, 0, 0, 0, 0x07, 0x07, 0x12, 0x20]
+        );
+        assert_eq!(bytes.len(), 44);
+        assert!(bytes[12..].iter().all(|&b| b == 0x55));
+    }
+
+    #[test]
+    fn data_block_carries_checksum_and_sub_header() {
+        let req = Command::FlashData {
+            seq: 2,
+            data: vec![0x01, 0x02],
+        }
+        .to_request();
+        assert_eq!(req.checksum, (0xEF ^ 0x03) as u32);
+        assert_eq!(
+            &req.data[..16],
+            &[2, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        );
+    }
+
+    #[test]
+    fn device_rejects_bad_checksum_and_length() {
+        let mut req = Command::MemData {
+            seq: 0,
+            data: vec![9, 9, 9],
+        }
+        .to_request();
+        req.checksum ^= 1;
+        assert!(matches!(
+            Command::from_request(&req),
+            Err(CommandError::Checksum { .. })
+        ));
+        req.checksum ^= 1;
+        req.data[0] = 5;
+        assert!(matches!(
+            Command::from_request(&req),
+            Err(CommandError::DataLength {
+                declared: 5,
+                actual: 3,
+                ..
+            })
+        ));
+        let short = Request {
+            op: Opcode::ReadReg as u8,
+            checksum: 0,
+            data: vec![1, 2],
+        };
+        assert!(matches!(
+            Command::from_request(&short),
+            Err(CommandError::BadLength { .. })
+        ));
+        let unknown = Request {
+            op: 0x77,
+            checksum: 0,
+            data: vec![],
+        };
+        assert_eq!(
+            Command::from_request(&unknown),
+            Err(CommandError::UnknownOpcode(0x77))
+        );
+    }
+
+    #[test]
+    fn end_flags_follow_esptool() {
+        // esptool sends int(not reboot) for FLASH_END and flag 1 for MEM_END without entry.
+        assert_eq!(
+            Command::FlashEnd { reboot: false }.to_request().data,
+            vec![1, 0, 0, 0]
+        );
+        assert_eq!(
+            Command::MemEnd {
+                execute: false,
+                entry: 0
+            }
+            .to_request()
+            .data,
+            vec![1, 0, 0, 0, 0, 0, 0, 0]
+        );
+    }
+}
