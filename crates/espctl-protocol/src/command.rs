@@ -348,7 +348,7 @@ impl Command {
                 Command::Sync
             }
             Opcode::WriteReg => {
-                if d.is_empty() || d.len() % 16 != 0 {
+                if d.is_empty() || !d.len().is_multiple_of(16) {
                     return Err(bad());
                 }
                 Command::WriteReg(

@@ -33,6 +33,7 @@ pub enum StatusLength {
 }
 
 impl StatusLength {
+    #[allow(clippy::len_without_is_empty)] // a count of bytes, never empty
     pub fn len(self) -> usize {
         match self {
             StatusLength::Two => 2,

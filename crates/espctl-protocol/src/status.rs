@@ -44,10 +44,10 @@ impl Status {
 
     /// What the status means, as esptool describes it.
     pub fn meaning(self) -> &'static str {
-        if self.status == 1 {
-            if let Some(e) = RomError::from_u8(self.error) {
-                return e.meaning();
-            }
+        if self.status == 1
+            && let Some(e) = RomError::from_u8(self.error)
+        {
+            return e.meaning();
         }
         if let Some(e) = StubError::from_u8(self.status) {
             return e.meaning();

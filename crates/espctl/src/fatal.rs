@@ -7,12 +7,6 @@ use std::process::ExitCode;
 #[error("{0}")]
 pub struct Fatal(pub String);
 
-impl Fatal {
-    pub fn new(msg: impl Into<String>) -> Fatal {
-        Fatal(msg.into())
-    }
-}
-
 /// Prints the error as esptool 5 does and returns exit code 2.
 pub fn report(err: &Fatal) -> ExitCode {
     eprintln!("ERROR: A fatal error occurred: {err}");
