@@ -1,8 +1,8 @@
 //! ESP32 (the original dual-core part).
 
 use crate::{
-    Chip, ChipKind, Description, FlashFreq, FlashSize, Identity, IdentityError, Registers,
-    RomFacts, SpiRegisters,
+    Chip, ChipKind, Description, FlashFreq, FlashSize, FlashVoltage, Identity, IdentityError,
+    RegisterValue, Registers, RomFacts, SpiRegisters,
 };
 
 pub const EFUSE_RD_BASE: u32 = 0x3FF5_A000;
@@ -89,7 +89,75 @@ pub static ESP32: Chip = Chip {
     },
     stub_file: "esp32.json",
     stub_flash_write_size: 0x4000,
+    rom_crystal_hz: Some(RegisterValue {
+        registers: &[RTC_CALI_CFG1, efuse(4)],
+        decode: rom_calculated_crystal_hz,
+    }),
+    efuse_spi_pads: Some(RegisterValue {
+        registers: &[efuse(3), efuse(5)],
+        decode: spi_pads,
+    }),
+    flash_voltage: Some(RegisterValue {
+        registers: &[RTC_CNTL_SDIO_CONF, efuse(4), GPIO_STRAP],
+        decode: flash_voltage,
+    }),
 };
+
+/// Flash pins from eFuse words 5 (CLK, Q, D, CS) and 3 (HD), 5 bits each.
+fn spi_pads(r: &Registers) -> [u8; 5] {
+    let w5 = r.get(efuse(5));
+    let pin = |word: u32, shift: u32| ((word >> shift) & 0x1F) as u8;
+    [
+        pin(w5, 0),
+        pin(w5, 5),
+        pin(w5, 10),
+        pin(r.get(efuse(3)), 4),
+        pin(w5, 15),
+    ]
+}
+
+/// The flash voltage: an RTC_CNTL override first, then the eFuse setting, then the
+/// MTDI strapping pin.
+fn flash_voltage(r: &Registers) -> FlashVoltage {
+    let rtc = r.get(RTC_CNTL_SDIO_CONF);
+    // RTC_CNTL_SDIO_FORCE overrides the eFuses.
+    if rtc & (1 << 22) != 0 {
+        let voltage = if rtc & (3 << 29) != 0 {
+            "1.9V"
+        } else if rtc & (1 << 31) != 0 {
+            "1.8V"
+        } else {
+            "OFF"
+        };
+        return FlashVoltage {
+            source: "RTC_CNTL",
+            voltage,
+        };
+    }
+    let fuse = r.get(efuse(4));
+    // XPD_SDIO_FORCE, then XPD_SDIO_REG (bit 14) and XPD_SDIO_TIEH (bit 15).
+    if fuse & (1 << 16) != 0 {
+        let voltage = if fuse & (1 << 14) == 0 {
+            "OFF"
+        } else if fuse & (1 << 15) == 0 {
+            "1.8V"
+        } else {
+            "3.3V"
+        };
+        return FlashVoltage {
+            source: "eFuse",
+            voltage,
+        };
+    }
+    FlashVoltage {
+        source: "a strapping pin",
+        voltage: if r.get(GPIO_STRAP) & (1 << 5) != 0 {
+            "1.8V"
+        } else {
+            "3.3V"
+        },
+    }
+}
 
 /// Package version from eFuse word 3.
 fn package(r: &Registers) -> u32 {
@@ -252,5 +320,33 @@ mod tests {
                 .contains(&"Vref calibration in eFuse".to_string())
         );
         assert_eq!(rom_calculated_crystal_hz(&r), 40e6);
+        assert_eq!(spi_pads(&r), [0; 5]);
+        assert_eq!(
+            flash_voltage(&r),
+            FlashVoltage {
+                source: "a strapping pin",
+                voltage: "3.3V"
+            }
+        );
+    }
+
+    #[test]
+    fn decodes_spi_pads_and_voltage_overrides() {
+        // PICO-D4 style pads: CLK 6, Q 17, D 8, HD 11, CS 16.
+        let r: Registers = [
+            (efuse(5), 6 | 17 << 5 | 8 << 10 | 16 << 15),
+            (efuse(3), 11 << 4),
+            (efuse(4), 1 << 16 | 1 << 14),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(spi_pads(&r), [6, 17, 8, 11, 16]);
+        assert_eq!(flash_voltage(&r).voltage, "1.8V");
+        assert_eq!(flash_voltage(&r).source, "eFuse");
+        let r: Registers = [(RTC_CNTL_SDIO_CONF, 1 << 22 | 1 << 31)]
+            .into_iter()
+            .collect();
+        assert_eq!(flash_voltage(&r).voltage, "1.8V");
+        assert_eq!(flash_voltage(&r).source, "RTC_CNTL");
     }
 }

@@ -79,6 +79,9 @@ pub static ESP8266: Chip = Chip {
     },
     stub_file: "esp8266.json",
     stub_flash_write_size: 0x4000,
+    rom_crystal_hz: None,
+    efuse_spi_pads: None,
+    flash_voltage: None,
 };
 
 fn efuse_bits(r: &Registers) -> u128 {

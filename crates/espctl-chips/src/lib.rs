@@ -123,6 +123,23 @@ pub struct Identity {
     pub registers_for_mac: fn([u8; 6]) -> Vec<(u32, u32)>,
 }
 
+/// A value decoded from a few registers (eFuses, calibration results).
+#[derive(Debug, Clone, Copy)]
+pub struct RegisterValue<T: 'static> {
+    /// Registers a client reads to decode the value.
+    pub registers: &'static [u32],
+    pub decode: fn(&Registers) -> T,
+}
+
+/// Where the flash supply voltage comes from and what it is, as esptool reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlashVoltage {
+    /// `RTC_CNTL`, `eFuse` or `a strapping pin`.
+    pub source: &'static str,
+    /// `3.3V`, `1.8V`, `1.9V` or `OFF`.
+    pub voltage: &'static str,
+}
+
 /// One chip: everything the client and the virtual device need to know about it.
 #[derive(Debug, Clone, Copy)]
 pub struct Chip {
@@ -153,6 +170,14 @@ pub struct Chip {
     pub stub_file: &'static str,
     /// FLASH_DATA block size through the stub.
     pub stub_flash_write_size: u32,
+    /// The crystal frequency in Hz as the ROM measured it (ESP32). The ROM derives its
+    /// baud rates from this measurement, so CHANGE_BAUDRATE sent to it is scaled by it.
+    pub rom_crystal_hz: Option<RegisterValue<f64>>,
+    /// SPI flash pins chosen in eFuse as `[clk, q, d, hd, cs]` (all 0: default pins).
+    /// The ROM's SPI_ATTACH takes them; only chips that can have in-package flash.
+    pub efuse_spi_pads: Option<RegisterValue<[u8; 5]>>,
+    /// The flash supply voltage and where it is set (printed by flash-id).
+    pub flash_voltage: Option<RegisterValue<FlashVoltage>>,
 }
 
 /// Every chip espctl knows.

@@ -1,0 +1,406 @@
+//! Commands and replies over a [`Transport`]: SLIP framing, matching replies to requests,
+//! status checks and `--trace` reporting.
+
+use crate::error::{Error, ReadFailure, Result};
+use crate::event::{Event, EventSink, Trace};
+use crate::transport::Transport;
+use espctl_protocol::slip::{self, SlipError};
+use espctl_protocol::status::Status;
+use espctl_protocol::{Command, Opcode};
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+/// Default time to wait for a reply (esptool: 3 s).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Longest wait for any single reply (esptool: 240 s).
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(240);
+
+/// Error byte of the ROM's "invalid message" reply, which also means "unknown command".
+const ROM_INVALID_MESSAGE: u8 = 0x05;
+
+/// A reply: the value word and the body (data followed by the status bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub value: u32,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// Checks the two status bytes that follow `data_len` bytes of data (esptool reads
+    /// them there whatever the status length, so 2- and 4-byte statuses both work) and
+    /// returns the data.
+    pub fn check(self, what: &str, data_len: usize) -> Result<(u32, Vec<u8>)> {
+        let body = &self.body;
+        let status = if body.len() < data_len + 2 {
+            // Too short for data + status: a failed command sends only its status.
+            if body.len() >= 2 && body[0] != 0 {
+                [body[0], body[1]]
+            } else {
+                return Err(Error::ShortStatus {
+                    what: what.to_string(),
+                    len: body.len(),
+                });
+            }
+        } else {
+            [body[data_len], body[data_len + 1]]
+        };
+        if status[0] != 0 {
+            let s = Status {
+                status: status[0],
+                error: status[1],
+            };
+            return Err(Error::CommandFailed {
+                what: what.to_string(),
+                status,
+                meaning: s.meaning(),
+            });
+        }
+        let mut body = self.body;
+        body.truncate(data_len);
+        Ok((self.value, body))
+    }
+}
+
+/// The framed link to one chip.
+pub struct Connection {
+    transport: Box<dyn Transport>,
+    decoder: slip::Decoder,
+    frames: VecDeque<std::result::Result<Vec<u8>, SlipError>>,
+    /// Bytes seen outside frames since the last [`Connection::take_noise`].
+    noise: Vec<u8>,
+    /// Whether any frame ever arrived (changes the wording of a timeout).
+    got_frame: bool,
+    events: EventSink,
+    trace: bool,
+    buf: Vec<u8>,
+}
+
+impl Connection {
+    pub fn new(transport: Box<dyn Transport>, events: EventSink, trace: bool) -> Connection {
+        Connection {
+            transport,
+            decoder: slip::Decoder::new(),
+            frames: VecDeque::new(),
+            noise: Vec::new(),
+            got_frame: false,
+            events,
+            trace,
+            buf: vec![0; 64 * 1024],
+        }
+    }
+
+    pub fn transport(&mut self) -> &mut dyn Transport {
+        self.transport.as_mut()
+    }
+
+    pub fn port_name(&self) -> &str {
+        self.transport.name()
+    }
+
+    pub fn baud(&self) -> u32 {
+        self.transport.baud()
+    }
+
+    pub fn into_transport(self) -> Box<dyn Transport> {
+        self.transport
+    }
+
+    fn io(&self, source: std::io::Error) -> Error {
+        Error::Io {
+            port: self.transport.name().to_string(),
+            source,
+        }
+    }
+
+    fn trace(&self, t: impl FnOnce() -> Trace) {
+        if self.trace {
+            (self.events)(Event::Trace(t()));
+        }
+    }
+
+    /// Sends one SLIP frame holding `payload`.
+    pub fn write_frame(&mut self, payload: &[u8]) -> Result<()> {
+        let framed = slip::encode(payload);
+        self.trace(|| Trace::Write(framed.clone()));
+        self.transport.write_all(&framed).map_err(|e| self.io(e))
+    }
+
+    /// Sends a command without waiting for its reply.
+    pub fn send(&mut self, cmd: &Command, timeout: Duration, wait_response: bool) -> Result<()> {
+        let request = cmd.to_request();
+        self.trace(|| Trace::Command {
+            op: request.op,
+            name: cmd.opcode().name(),
+            data: request.data.clone(),
+            wait_response,
+            timeout_secs: timeout.as_secs_f64(),
+        });
+        self.write_frame(&request.encode())
+    }
+
+    /// Forgets everything received so far (buffered, decoded and on the port).
+    pub fn flush_input(&mut self) -> Result<()> {
+        self.transport.clear_input().map_err(|e| self.io(e))?;
+        self.noise.extend(self.decoder.take_noise());
+        self.decoder.reset();
+        self.frames.clear();
+        Ok(())
+    }
+
+    /// Takes the bytes received outside frames (a boot log, noise).
+    pub fn take_noise(&mut self) -> Vec<u8> {
+        self.noise.extend(self.decoder.take_noise());
+        std::mem::take(&mut self.noise)
+    }
+
+    /// Reads whatever arrives within `window` without expecting frames, keeping frames
+    /// for later and noise for [`Connection::take_noise`].
+    pub fn collect_for(&mut self, window: Duration) -> Result<()> {
+        let end = Instant::now() + window;
+        loop {
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(());
+            }
+            if self.fill(left)? == 0 {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Reads once from the port (waiting up to `timeout`) and decodes what came.
+    fn fill(&mut self, timeout: Duration) -> Result<usize> {
+        let n = match self.transport.read(&mut self.buf, timeout) {
+            Ok(n) => n,
+            Err(e) => return Err(self.io(e)),
+        };
+        if n > 0 {
+            let bytes = &self.buf[..n];
+            if self.trace {
+                (self.events)(Event::Trace(Trace::Read(bytes.to_vec())));
+            }
+            for frame in self.decoder.feed(bytes) {
+                self.frames.push_back(frame);
+            }
+            let noise = self.decoder.take_noise();
+            if !noise.is_empty() {
+                self.trace(|| Trace::Noise(noise.clone()));
+                self.noise.extend(noise);
+            }
+        }
+        Ok(n)
+    }
+
+    /// Waits for the next frame. `timeout` is the longest silence allowed: it restarts
+    /// whenever bytes arrive, so a long frame on a slow line does not time out.
+    pub fn read_frame(&mut self, timeout: Duration) -> Result<Vec<u8>> {
+        let mut deadline = Instant::now() + timeout;
+        loop {
+            if let Some(frame) = self.frames.pop_front() {
+                return match frame {
+                    Ok(f) => {
+                        self.got_frame = true;
+                        self.trace(|| Trace::Packet(f.clone()));
+                        Ok(f)
+                    }
+                    Err(SlipError::InvalidEscape(b)) => {
+                        Err(Error::Read(ReadFailure::InvalidEscape(b)))
+                    }
+                };
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(Error::Read(self.silence()));
+            }
+            if self.fill(left)? > 0 {
+                deadline = Instant::now() + timeout;
+            }
+        }
+    }
+
+    /// What a timeout means given what was received so far.
+    fn silence(&self) -> ReadFailure {
+        if self.decoder.in_frame() {
+            ReadFailure::PartialFrame(self.decoder.partial_len())
+        } else if self.got_frame {
+            ReadFailure::StreamStopped
+        } else {
+            ReadFailure::NoData
+        }
+    }
+
+    /// Waits for the reply to `op`, skipping unrelated frames (the ESP8266 sends extra
+    /// SYNC replies) as esptool does, for at most 100 frames.
+    pub fn wait_reply(&mut self, op: Opcode, timeout: Duration) -> Result<Reply> {
+        let timeout = timeout.min(MAX_TIMEOUT);
+        for _ in 0..100 {
+            let frame = self.read_frame(timeout).map_err(|e| match e {
+                Error::Read(failure) => Error::NoReply { op, failure },
+                other => other,
+            })?;
+            let Ok((reply_op, value, body)) = espctl_protocol::Response::peek(&frame) else {
+                continue; // shorter than a header or not a response: noise
+            };
+            if reply_op == op as u8 {
+                return Ok(Reply {
+                    value,
+                    body: body.to_vec(),
+                });
+            }
+            if body.len() >= 2 && body[0] != 0 && body[1] == ROM_INVALID_MESSAGE {
+                // The ROM repeats its "invalid message" reply; let it finish, then drop it.
+                self.collect_for(Duration::from_millis(50))?;
+                self.flush_input()?;
+                return Err(Error::UnsupportedCommand { op });
+            }
+        }
+        Err(Error::ResponseMismatch { op })
+    }
+
+    /// Sends `cmd` and waits for its reply.
+    pub fn command(&mut self, cmd: &Command, timeout: Duration) -> Result<Reply> {
+        self.send(cmd, timeout, true)?;
+        self.wait_reply(cmd.opcode(), timeout)
+    }
+
+    /// Sends `cmd`, waits for the reply, checks its status and returns the value and
+    /// `data_len` bytes of data. `what` completes "Failed to ..." in errors.
+    pub fn check(
+        &mut self,
+        what: &str,
+        cmd: &Command,
+        data_len: usize,
+        timeout: Duration,
+    ) -> Result<(u32, Vec<u8>)> {
+        self.command(cmd, timeout)?.check(what, data_len)
+    }
+}
+
+/// The per-megabyte timeout esptool uses for long operations, never below 3 s.
+pub fn timeout_per_mb(seconds_per_mb: f64, size: u64) -> Duration {
+    let secs = seconds_per_mb * size as f64 / 1e6;
+    Duration::from_secs_f64(secs).max(DEFAULT_TIMEOUT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::ignore_events;
+    use crate::testing::ScriptedTransport;
+    use espctl_protocol::{Response, StatusLength};
+
+    fn framed(resp: &Response, len: StatusLength) -> Vec<u8> {
+        slip::encode(&resp.encode(len))
+    }
+
+    #[test]
+    fn status_follows_the_expected_data_whatever_the_status_length() {
+        let ok = Reply {
+            value: 7,
+            body: vec![0xAA, 0xBB, 0, 0, 0, 0],
+        };
+        assert_eq!(ok.check("x", 2).unwrap(), (7, vec![0xAA, 0xBB]));
+        let failed = Reply {
+            value: 0,
+            body: vec![1, 5, 0, 0],
+        };
+        let err = failed.check("get security info", 20).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Failed to get security info (result was 0105: The format of the received message is invalid)"
+        );
+        let short = Reply {
+            value: 0,
+            body: vec![0],
+        };
+        assert!(matches!(
+            short.check("x", 0),
+            Err(Error::ShortStatus { len: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn skips_unrelated_frames_and_noise() {
+        let mut wire = b"garbage".to_vec();
+        wire.extend(framed(
+            &Response::ok(0x08, 0x2012_0707, vec![]),
+            StatusLength::Two,
+        ));
+        wire.extend(framed(
+            &Response::ok(0x0A, 0x1234, vec![]),
+            StatusLength::Two,
+        ));
+        let t = ScriptedTransport::replying(vec![wire]);
+        let mut c = Connection::new(Box::new(t), ignore_events(), false);
+        let (value, _) = c
+            .check(
+                "read target memory",
+                &Command::ReadReg { addr: 0x4000_1000 },
+                0,
+                DEFAULT_TIMEOUT,
+            )
+            .unwrap();
+        assert_eq!(value, 0x1234);
+        assert_eq!(c.take_noise(), b"garbage");
+    }
+
+    #[test]
+    fn invalid_message_with_another_opcode_means_unsupported() {
+        let wire = framed(
+            &Response {
+                op: 0x00,
+                value: 0,
+                data: vec![],
+                status: Status {
+                    status: 1,
+                    error: 5,
+                },
+            },
+            StatusLength::Two,
+        );
+        let t = ScriptedTransport::replying(vec![wire]);
+        let mut c = Connection::new(Box::new(t), ignore_events(), false);
+        let err = c
+            .command(&Command::GetSecurityInfo, DEFAULT_TIMEOUT)
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            Error::UnsupportedCommand {
+                op: Opcode::GetSecurityInfo
+            }
+        ));
+    }
+
+    #[test]
+    fn timeouts_say_what_was_received() {
+        let t = ScriptedTransport::replying(vec![vec![]]);
+        let mut c = Connection::new(Box::new(t), ignore_events(), false);
+        let err = c
+            .command(&Command::Sync, Duration::from_millis(10))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "No serial data received. (waiting for the reply to SYNC (0x08))"
+        );
+
+        let t = ScriptedTransport::replying(vec![vec![0xC0, 0x01, 0x08]]);
+        let mut c = Connection::new(Box::new(t), ignore_events(), false);
+        let err = c
+            .command(&Command::Sync, Duration::from_millis(10))
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            Error::NoReply {
+                failure: ReadFailure::PartialFrame(2),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn per_megabyte_timeouts_have_a_floor() {
+        assert_eq!(timeout_per_mb(8.0, 1000), DEFAULT_TIMEOUT);
+        assert_eq!(timeout_per_mb(40.0, 1_000_000), Duration::from_secs(40));
+    }
+}

@@ -1,0 +1,120 @@
+//! `erase-flash` and `erase-region`. The stub has commands for both; through the ROM
+//! the same is done with FLASH_BEGIN, which erases the region it is given.
+
+use super::FlashSizeArg;
+use super::plan::esp8266_rom_erase_size;
+use crate::connection::timeout_per_mb;
+use crate::error::{Error, Result};
+use crate::event::{Event, Operation};
+use crate::session::{LoaderKind, Session};
+use espctl_chips::{FLASH_SECTOR_SIZE, FlashSize};
+use espctl_protocol::Command;
+use std::time::{Duration, Instant};
+
+/// Longest a whole-chip erase may take (esptool's `CHIP_ERASE_TIMEOUT`).
+const CHIP_ERASE_TIMEOUT: Duration = Duration::from_secs(120);
+/// Seconds per MB for erasing a region (esptool's `ERASE_REGION_TIMEOUT_PER_MB`).
+const ERASE_REGION_SECONDS_PER_MB: f64 = 40.0;
+
+impl Session {
+    /// Erases the whole flash.
+    pub fn erase_flash(&mut self) -> Result<()> {
+        self.emit(Event::ErasingFlash);
+        let start = Instant::now();
+        match self.loader {
+            LoaderKind::Stub => {
+                self.conn
+                    .check("erase flash", &Command::EraseFlash, 0, CHIP_ERASE_TIMEOUT)?;
+            }
+            LoaderKind::Rom => {
+                // No ROM has a chip-erase command: erase every sector with FLASH_BEGIN.
+                let size = match self.detect_flash_size()? {
+                    Some(size) => size,
+                    None => {
+                        self.emit(Event::FlashSizeDefaulted);
+                        FlashSize::Mb4
+                    }
+                };
+                self.set_flash_size(size.bytes())?;
+                self.rom_erase(0, size.bytes())?;
+            }
+        }
+        self.emit(Event::FlashErased {
+            seconds: start.elapsed().as_secs_f64(),
+        });
+        Ok(())
+    }
+
+    /// Erases `size` bytes at `addr`; both must be multiples of the 4KB sector.
+    pub fn erase_region(&mut self, addr: u32, size: u32) -> Result<()> {
+        check_region(addr, size)?;
+        self.emit(Event::ErasingRegion);
+        let start = Instant::now();
+        match self.loader {
+            LoaderKind::Stub => {
+                self.conn.check(
+                    "erase region",
+                    &Command::EraseRegion { offset: addr, size },
+                    0,
+                    timeout_per_mb(ERASE_REGION_SECONDS_PER_MB, size as u64),
+                )?;
+            }
+            LoaderKind::Rom => {
+                // The ROM assumes a small flash until told otherwise.
+                self.configure_flash_size(FlashSizeArg::Detect)?;
+                self.rom_erase(addr, size)?;
+            }
+        }
+        self.emit(Event::RegionErased {
+            seconds: start.elapsed().as_secs_f64(),
+        });
+        Ok(())
+    }
+
+    /// FLASH_BEGIN for `size` bytes at `addr` without sending data: the ROM erases.
+    fn rom_erase(&mut self, addr: u32, size: u32) -> Result<()> {
+        let block = self.flash_write_size();
+        let erase_size = if self.chip.rom.erase_size_bug {
+            esp8266_rom_erase_size(addr, size)
+        } else {
+            size
+        };
+        self.emit(Event::ProgressStart {
+            op: Operation::Erase,
+            addr,
+            total: size as u64,
+        });
+        self.flash_begin_raw(
+            erase_size,
+            size.div_ceil(block),
+            block,
+            addr,
+            timeout_per_mb(ERASE_REGION_SECONDS_PER_MB, size as u64),
+        )?;
+        self.emit(Event::Progress {
+            op: Operation::Erase,
+            addr: addr + size,
+            done: size as u64,
+            total: size as u64,
+        });
+        self.emit(Event::ProgressEnd {
+            op: Operation::Erase,
+        });
+        Ok(())
+    }
+}
+
+/// Erase regions must be whole sectors.
+pub fn check_region(addr: u32, size: u32) -> Result<()> {
+    if addr % FLASH_SECTOR_SIZE != 0 {
+        return Err(Error::Invalid(format!(
+            "Offset to erase from must be a multiple of {FLASH_SECTOR_SIZE}."
+        )));
+    }
+    if size % FLASH_SECTOR_SIZE != 0 {
+        return Err(Error::Invalid(format!(
+            "Size of data to erase must be a multiple of {FLASH_SECTOR_SIZE}."
+        )));
+    }
+    Ok(())
+}

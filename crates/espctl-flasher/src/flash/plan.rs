@@ -1,0 +1,146 @@
+//! Pure computations behind a flash write: alignment, the ESP8266 ROM erase-size
+//! workaround, overlap and fit checks.
+
+use super::FlashFile;
+use crate::error::{Error, Result};
+use espctl_chips::FLASH_SECTOR_SIZE;
+
+/// Pads `data` with 0xFF to a multiple of `align` bytes.
+pub fn pad_to(data: &mut Vec<u8>, align: usize) {
+    let rem = data.len() % align;
+    if rem != 0 {
+        data.resize(data.len() + align - rem, 0xFF);
+    }
+}
+
+/// The ROM can only start writing at a sector boundary: move the start down and put
+/// 0xFF in front, so the bytes before `addr` end up erased (as esptool does).
+pub fn align_for_rom(addr: u32, data: Vec<u8>) -> (u32, Vec<u8>) {
+    let over = addr % FLASH_SECTOR_SIZE;
+    if over == 0 {
+        return (addr, data);
+    }
+    let mut aligned = vec![0xFF; over as usize];
+    aligned.extend(data);
+    (addr - over, aligned)
+}
+
+/// The sector-aligned range `[start, end]` a write of `len` bytes at `addr` erases.
+pub fn erase_range(addr: u32, len: usize) -> (u32, u32) {
+    let start = addr - addr % FLASH_SECTOR_SIZE;
+    let end =
+        (addr as u64 + len as u64).div_ceil(FLASH_SECTOR_SIZE as u64) * FLASH_SECTOR_SIZE as u64;
+    (start, (end - 1) as u32)
+}
+
+/// The erase size to send in FLASH_BEGIN to the ESP8266 ROM so that it erases exactly
+/// `size` bytes at `offset`.
+///
+/// Its ROM erases in two steps: the rest of the 64KB block the offset is in, then
+/// whole sectors for the size given, counted from the start again: a plain size erases
+/// up to twice as much. This sends the size that makes the two steps add up.
+pub fn esp8266_rom_erase_size(offset: u32, size: u32) -> u32 {
+    const SECTORS_PER_BLOCK: u32 = 16;
+    let sectors = size.div_ceil(FLASH_SECTOR_SIZE);
+    let start_sector = offset / FLASH_SECTOR_SIZE;
+    let head = (SECTORS_PER_BLOCK - start_sector % SECTORS_PER_BLOCK).min(sectors);
+    if sectors < 2 * head {
+        sectors.div_ceil(2) * FLASH_SECTOR_SIZE
+    } else {
+        (sectors - head) * FLASH_SECTOR_SIZE
+    }
+}
+
+/// Fails when two files touch the same flash sector (esptool checks the same way,
+/// before connecting). Files may come in any order.
+pub fn check_overlaps(files: &[(u32, u64, String)]) -> Result<()> {
+    let mut sorted: Vec<_> = files.iter().collect();
+    sorted.sort_by_key(|(addr, _, _)| *addr);
+    // Last byte of the sectors the previous files touch.
+    let mut end = 0u64;
+    for (addr, len, name) in sorted {
+        let start = (*addr - addr % FLASH_SECTOR_SIZE) as u64;
+        if start < end {
+            return Err(Error::Invalid(format!(
+                "Detected overlap at address: 0x{addr:x} for file: {name}."
+            )));
+        }
+        let sectors_end =
+            (*addr as u64 + len).div_ceil(FLASH_SECTOR_SIZE as u64) * FLASH_SECTOR_SIZE as u64;
+        end = sectors_end.saturating_sub(1);
+    }
+    Ok(())
+}
+
+/// Fails when a file does not fit in the first `flash_end` bytes.
+pub fn check_fit(files: &[FlashFile], flash_end: u32) -> Result<()> {
+    for f in files {
+        if f.addr as u64 + f.data.len() as u64 > flash_end as u64 {
+            return Err(Error::DoesNotFit {
+                source_name: f.source(),
+                len: f.data.len(),
+                addr: f.addr,
+                flash_end,
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rom_alignment_prefixes_erased_bytes() {
+        let (addr, data) = align_for_rom(0x1100, vec![1, 2]);
+        assert_eq!(addr, 0x1000);
+        assert_eq!(data.len(), 0x102);
+        assert!(data[..0x100].iter().all(|&b| b == 0xFF));
+        assert_eq!(align_for_rom(0x2000, vec![7]), (0x2000, vec![7]));
+    }
+
+    #[test]
+    fn erase_ranges_cover_whole_sectors() {
+        assert_eq!(erase_range(0x1000, 7888), (0x1000, 0x2fff));
+        assert_eq!(erase_range(0x10000, 51200), (0x10000, 0x1cfff));
+        assert_eq!(erase_range(0, 4096), (0, 0xfff));
+    }
+
+    #[test]
+    fn esp8266_erase_size_matches_esptool() {
+        // Observed: 10000 bytes at 0x10000 -> 8192.
+        assert_eq!(esp8266_rom_erase_size(0x10000, 10000), 8192);
+        // attach: FLASH_BEGIN(0, 0) stays 0.
+        assert_eq!(esp8266_rom_erase_size(0, 0), 0);
+        // Whole 4MB from 0: everything but the first block's head.
+        assert_eq!(esp8266_rom_erase_size(0, 4 << 20), (1024 - 16) * 4096);
+        // One sector near the end of a block.
+        assert_eq!(esp8266_rom_erase_size(0x3fc000, 4096), 4096);
+        // 300KB at 0: 75 sectors, 16 of them in the first block.
+        assert_eq!(esp8266_rom_erase_size(0, 300 << 10), (75 - 16) * 4096);
+    }
+
+    #[test]
+    fn overlap_is_sector_granular() {
+        let ok = [(0, 4096, "a".into()), (0x1000, 10, "b".into())];
+        assert!(check_overlaps(&ok).is_ok());
+        let bad = [(0x1000, 10, "b".into()), (0, 4097, "a".into())];
+        assert_eq!(
+            check_overlaps(&bad).unwrap_err().to_string(),
+            "Detected overlap at address: 0x1000 for file: b."
+        );
+        let same_sector = [(0, 4, "a".into()), (0x800, 4, "b".into())];
+        assert!(check_overlaps(&same_sector).is_err());
+    }
+
+    #[test]
+    fn fit_check_names_the_file() {
+        let f = FlashFile::new(0x3fc000, vec![0; 0x5000], Some("init.bin".to_string()));
+        let err = check_fit(&[f], 4 << 20).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "File 'init.bin' (length 20480) at offset 0x003fc000 will not fit in 4194304 bytes of flash. Change the flash_size argument or flashing address."
+        );
+    }
+}

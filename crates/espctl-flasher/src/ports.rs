@@ -1,0 +1,177 @@
+//! Finding serial ports when none is named: enumerate, filter (`--port-filter`), and
+//! order them the way esptool tries them.
+
+/// Espressif's USB vendor ID: such ports are tried first.
+const ESPRESSIF_VID: u16 = 0x303A;
+
+/// Name patterns of USB serial adapters, tried before other ports.
+#[cfg(target_os = "macos")]
+const ADAPTER_PATTERNS: &[&str] = &["usbserial", "usbmodem"];
+#[cfg(not(target_os = "macos"))]
+const ADAPTER_PATTERNS: &[&str] = &["ttyUSB", "ttyACM"];
+
+/// One candidate port.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PortInfo {
+    pub path: String,
+    pub vid: Option<u16>,
+    pub pid: Option<u16>,
+    pub serial: Option<String>,
+}
+
+/// `--port-filter` terms: values of one kind are alternatives, different kinds must all
+/// match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PortFilter {
+    pub vids: Vec<u16>,
+    pub pids: Vec<u16>,
+    pub names: Vec<String>,
+    pub serials: Vec<String>,
+}
+
+impl PortFilter {
+    /// Parses terms like `vid=0x303a`, `pid=4097`, `name=ttyUSB`, `serial=ABC`.
+    pub fn parse<S: AsRef<str>>(terms: &[S]) -> Result<PortFilter, String> {
+        let mut f = PortFilter::default();
+        for term in terms {
+            let term = term.as_ref();
+            let (key, value) = term.split_once('=').ok_or_else(|| {
+                format!(
+                    "Option --port-filter argument must consist of key-value pairs. Got '{term}'."
+                )
+            })?;
+            let number = || {
+                parse_u16(value)
+                    .ok_or_else(|| format!("Invalid number '{value}' in --port-filter {term}."))
+            };
+            match key {
+                "vid" => f.vids.push(number()?),
+                "pid" => f.pids.push(number()?),
+                "name" => f.names.push(value.to_string()),
+                "serial" => f.serials.push(value.to_string()),
+                _ => {
+                    return Err(format!(
+                        "Option --port-filter argument key not recognized: '{key}' (use vid, pid, name or serial)."
+                    ));
+                }
+            }
+        }
+        Ok(f)
+    }
+
+    pub fn matches(&self, p: &PortInfo) -> bool {
+        let any = |list: &[String], value: &str| {
+            list.is_empty()
+                || list
+                    .iter()
+                    .any(|n| value.to_lowercase().contains(&n.to_lowercase()))
+        };
+        (self.vids.is_empty() || p.vid.is_some_and(|v| self.vids.contains(&v)))
+            && (self.pids.is_empty() || p.pid.is_some_and(|v| self.pids.contains(&v)))
+            && any(&self.names, &p.path)
+            && any(&self.serials, p.serial.as_deref().unwrap_or(""))
+    }
+}
+
+fn parse_u16(s: &str) -> Option<u16> {
+    match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(hex) => u16::from_str_radix(hex, 16).ok(),
+        None => s.parse().ok(),
+    }
+}
+
+/// The ports the system lists (USB details where it knows them).
+pub fn system_ports() -> Vec<PortInfo> {
+    serialport::available_ports()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| {
+            let mut info = PortInfo {
+                path: p.port_name,
+                ..PortInfo::default()
+            };
+            if let serialport::SerialPortType::UsbPort(usb) = p.port_type {
+                info.vid = Some(usb.vid);
+                info.pid = Some(usb.pid);
+                info.serial = usb.serial_number;
+            }
+            info
+        })
+        .collect()
+}
+
+/// Orders and filters candidates. `extra` (ports the system does not list, such as a
+/// pty) come first, in the order given; then Espressif devices, USB adapters, the rest.
+pub fn candidates(system: Vec<PortInfo>, extra: &[String], filter: &PortFilter) -> Vec<String> {
+    let rank = |p: &PortInfo| {
+        if p.vid == Some(ESPRESSIF_VID) {
+            0
+        } else if ADAPTER_PATTERNS.iter().any(|pat| p.path.contains(pat)) {
+            1
+        } else {
+            2
+        }
+    };
+    let mut listed: Vec<PortInfo> = system.into_iter().filter(|p| filter.matches(p)).collect();
+    listed.sort_by_key(rank);
+    let mut out: Vec<String> = extra
+        .iter()
+        .filter(|path| {
+            filter.matches(&PortInfo {
+                path: (*path).clone(),
+                ..PortInfo::default()
+            })
+        })
+        .cloned()
+        .collect();
+    for p in listed {
+        if !out.contains(&p.path) {
+            out.push(p.path);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn port(path: &str, vid: Option<u16>) -> PortInfo {
+        PortInfo {
+            path: path.into(),
+            vid,
+            ..PortInfo::default()
+        }
+    }
+
+    #[test]
+    fn orders_like_esptool_with_extras_first() {
+        let system = vec![
+            port("/dev/ttyS0", None),
+            port("/dev/ttyUSB0", Some(0x10C4)),
+            port("/dev/ttyACM0", Some(0x303A)),
+        ];
+        let got = candidates(system, &["/dev/pts/7".to_string()], &PortFilter::default());
+        assert_eq!(
+            got,
+            ["/dev/pts/7", "/dev/ttyACM0", "/dev/ttyUSB0", "/dev/ttyS0"]
+        );
+    }
+
+    #[test]
+    fn filters_combine_kinds_and_alternate_values() {
+        let f = PortFilter::parse(&["name=ttyUSB", "name=pts", "vid=0x10c4"]).unwrap();
+        assert!(f.matches(&port("/dev/ttyUSB0", Some(0x10C4))));
+        assert!(!f.matches(&port("/dev/ttyUSB0", Some(0x0403))));
+        assert!(!f.matches(&port("/dev/ttyS0", Some(0x10C4))));
+        assert!(PortFilter::parse(&["colour=red"]).is_err());
+        assert!(PortFilter::parse(&["vid"]).is_err());
+        let by_name = PortFilter::parse(&["name=pts"]).unwrap();
+        let got = candidates(
+            vec![port("/dev/ttyS0", None)],
+            &["/dev/pts/3".into()],
+            &by_name,
+        );
+        assert_eq!(got, ["/dev/pts/3"]);
+    }
+}

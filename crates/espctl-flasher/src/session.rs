@@ -1,0 +1,544 @@
+//! A connected chip: which chip it is, which loader runs (ROM or stub), and the
+//! operations every command builds on.
+
+use crate::connect::{self, Attempt, DEFAULT_CONNECT_ATTEMPTS};
+use crate::connection::{Connection, DEFAULT_TIMEOUT};
+use crate::error::{Error, Result};
+use crate::event::{Event, EventSink, ResetNote};
+use crate::reset::{self, After, Before};
+use crate::stub::StubImage;
+use crate::transport::{LineError, Transport, TransportKind};
+use espctl_chips::{Chip, ChipKind, IdentityError, Registers};
+use espctl_protocol::command::{FlashBegin, RegWrite};
+use espctl_protocol::{Command, Opcode, STUB_HELLO};
+use std::time::Duration;
+
+/// How to reach the chip.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ConnectOptions {
+    pub before: Before,
+    /// Connection attempts, each with a reset and 5 SYNCs; 0 tries forever.
+    pub attempts: u32,
+    /// The chip named with `--chip`; `None` detects it.
+    pub chip: Option<&'static Chip>,
+    /// Report every frame as [`crate::Trace`] events.
+    pub trace: bool,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> ConnectOptions {
+        ConnectOptions {
+            before: Before::DefaultReset,
+            attempts: DEFAULT_CONNECT_ATTEMPTS,
+            chip: None,
+            trace: false,
+        }
+    }
+}
+
+impl ConnectOptions {
+    pub fn new(before: Before, attempts: u32, chip: Option<&'static Chip>, trace: bool) -> Self {
+        ConnectOptions {
+            before,
+            attempts,
+            chip,
+            trace,
+        }
+    }
+}
+
+/// Which program answers on the chip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoaderKind {
+    /// The bootloader in mask ROM.
+    Rom,
+    /// The flasher stub espctl uploaded (or found running).
+    Stub,
+}
+
+/// What identifies a chip, as printed after connecting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChipInfo {
+    /// `ESP8266EX`, `ESP32-D0WD-V3 (revision v3.0)`.
+    pub description: String,
+    pub features: Vec<String>,
+    /// Normalised to 26, 40 or 48 MHz.
+    pub crystal_mhz: u32,
+    /// The raw estimate, when it was far from the normalised value.
+    pub crystal_odd_estimate: Option<f64>,
+    pub mac: std::result::Result<[u8; 6], IdentityError>,
+    /// ESP8266 only.
+    pub chip_id: Option<u32>,
+}
+
+/// An open connection to one chip.
+pub struct Session {
+    pub(crate) conn: Connection,
+    pub(crate) chip: &'static Chip,
+    pub(crate) loader: LoaderKind,
+    pub(crate) events: EventSink,
+    /// SYNC said a stub was already running when we connected.
+    stub_found_running: bool,
+    /// The "no reset lines" warning was reported.
+    lines_warned: bool,
+    /// RDID result, read once.
+    pub(crate) flash_id: Option<u32>,
+    /// SPI USR and USR2 as the loader left them (restored after each SPI command).
+    pub(crate) spi_saved: Option<(u32, u32)>,
+}
+
+impl Session {
+    /// Resets the chip into its bootloader (per `options.before`), syncs and identifies
+    /// it. Fails with esptool's explanation when nothing answers.
+    pub fn connect(
+        transport: Box<dyn Transport>,
+        options: &ConnectOptions,
+        events: EventSink,
+    ) -> Result<Session> {
+        let mut before = options.before;
+        if matches!(before, Before::NoReset | Before::NoResetNoSync) {
+            events(Event::ResetDisabled(ResetNote::Skipped(before.name())));
+        }
+        if transport.kind() == TransportKind::Socket && before != Before::NoReset {
+            events(Event::ResetDisabled(ResetNote::Socket));
+            if before != Before::NoResetNoSync {
+                before = Before::NoReset;
+            }
+        }
+        let mut conn = Connection::new(transport, events.clone(), options.trace);
+        let strategies = reset::bootloader_sequence(before);
+        let mut lines_warned = false;
+
+        events(Event::Connecting);
+        let mut outcome = Err(String::from("no connection attempt was made"));
+        let mut n = 0u32;
+        while options.attempts == 0 || n < options.attempts {
+            let strategy = strategies[n as usize % strategies.len()];
+            outcome = connect::attempt(
+                &mut conn,
+                Attempt {
+                    before,
+                    strategy,
+                    events: &events,
+                    lines_warned: &mut lines_warned,
+                },
+            );
+            if outcome.is_ok() {
+                break;
+            }
+            n += 1;
+        }
+        events(Event::ConnectDone);
+        let synced = outcome.map_err(|reason| Error::ConnectFailed {
+            target: options
+                .chip
+                .map_or("Espressif device", |c| c.name)
+                .to_string(),
+            reason,
+        })?;
+
+        let chip = match options.chip {
+            Some(chip) => {
+                if let Some(magic) = connect::verify(&mut conn, chip)? {
+                    events(Event::ChipUnverified { chip, magic });
+                }
+                chip
+            }
+            None => {
+                events(Event::DetectingChip);
+                let chip = connect::detect(&mut conn)?;
+                events(Event::ChipDetected { chip });
+                chip
+            }
+        };
+        Ok(Session {
+            conn,
+            chip,
+            loader: if synced.stub_running {
+                LoaderKind::Stub
+            } else {
+                LoaderKind::Rom
+            },
+            events,
+            stub_found_running: synced.stub_running,
+            lines_warned,
+            flash_id: None,
+            spi_saved: None,
+        })
+    }
+
+    pub fn chip(&self) -> &'static Chip {
+        self.chip
+    }
+
+    pub fn loader(&self) -> LoaderKind {
+        self.loader
+    }
+
+    pub fn is_stub(&self) -> bool {
+        self.loader == LoaderKind::Stub
+    }
+
+    pub fn port_name(&self) -> &str {
+        self.conn.port_name()
+    }
+
+    pub fn baud(&self) -> u32 {
+        self.conn.baud()
+    }
+
+    pub(crate) fn emit(&self, event: Event) {
+        (self.events)(event);
+    }
+
+    /// Gives the port back (after [`Session::finish`]).
+    pub fn into_transport(self) -> Box<dyn Transport> {
+        self.conn.into_transport()
+    }
+
+    /// "ESP8266 ROM" or "The flasher stub", for messages about missing functions.
+    pub(crate) fn loader_name(&self) -> String {
+        match self.loader {
+            LoaderKind::Rom => format!("{} ROM", self.chip.name),
+            LoaderKind::Stub => format!("The {} flasher stub", self.chip.name),
+        }
+    }
+
+    /// The error for something the ROM of this chip cannot do.
+    pub(crate) fn rom_lacks(&self, what: &str) -> Error {
+        Error::NotSupported {
+            loader: self.loader_name(),
+            what: what.to_string(),
+            hint: " It needs the flasher stub: install it with 'espctl stub fetch' (or 'espctl stub import <esptool sdist>') and run without --no-stub.".to_string(),
+        }
+    }
+
+    pub fn read_reg(&mut self, addr: u32) -> Result<u32> {
+        let (value, _) = self.conn.check(
+            "read target memory",
+            &Command::ReadReg { addr },
+            0,
+            DEFAULT_TIMEOUT,
+        )?;
+        Ok(value)
+    }
+
+    /// Writes several registers with one WRITE_REG (applied in order).
+    pub fn write_regs(&mut self, writes: Vec<RegWrite>) -> Result<()> {
+        self.conn.check(
+            "write target memory",
+            &Command::WriteReg(writes),
+            0,
+            DEFAULT_TIMEOUT,
+        )?;
+        Ok(())
+    }
+
+    pub fn write_reg(&mut self, addr: u32, value: u32, mask: u32) -> Result<()> {
+        self.write_regs(vec![RegWrite {
+            addr,
+            value,
+            mask,
+            delay_us: 0,
+        }])
+    }
+
+    pub(crate) fn read_registers(&mut self, addrs: &[u32]) -> Result<Registers> {
+        let mut regs = Registers::new();
+        for &addr in addrs {
+            if !regs.iter().any(|(a, _)| a == addr) {
+                regs.set(addr, self.read_reg(addr)?);
+            }
+        }
+        Ok(regs)
+    }
+
+    /// Reads the identity eFuses and the UART divider: name, features, crystal, MAC.
+    pub fn chip_info(&mut self) -> Result<ChipInfo> {
+        let chip = self.chip;
+        let regs = self.read_registers(chip.identity.registers)?;
+        let d = (chip.identity.describe)(&regs);
+        let (crystal_mhz, crystal_odd_estimate) = self.crystal()?;
+        Ok(ChipInfo {
+            description: d.name,
+            features: d.features,
+            crystal_mhz,
+            crystal_odd_estimate,
+            mac: (chip.identity.mac)(&regs),
+            chip_id: chip.identity.chip_id.map(|f| f(&regs)),
+        })
+    }
+
+    /// The crystal frequency. The stub runs the bus from the PLL, so on chips whose ROM
+    /// recorded its own measurement that is used instead of the UART divider.
+    fn crystal(&mut self) -> Result<(u32, Option<f64>)> {
+        if self.is_stub()
+            && let Some(rom) = self.chip.rom_crystal_hz
+        {
+            let regs = self.read_registers(rom.registers)?;
+            let mhz = (rom.decode)(&regs) / 1e6;
+            return Ok((if mhz > 33.0 { 40 } else { 26 }, None));
+        }
+        let div = self.read_reg(self.chip.uart_clkdiv_reg)?;
+        let (estimate, normalised) = self.chip.crystal_mhz(div, self.baud());
+        let odd = ((normalised as f64) - estimate).abs() > 1.0;
+        Ok((normalised, odd.then_some(estimate)))
+    }
+
+    /// The MAC address (ESP8266: may fail with "Unknown OUI").
+    pub fn mac(&mut self) -> Result<std::result::Result<[u8; 6], IdentityError>> {
+        let regs = self.read_registers(self.chip.identity.registers)?;
+        Ok((self.chip.identity.mac)(&regs))
+    }
+
+    /// Uploads `stub` into RAM and starts it, unless a stub already answered SYNC.
+    pub fn run_stub(&mut self, stub: &StubImage) -> Result<()> {
+        if self.stub_found_running {
+            self.stub_found_running = false;
+            self.emit(Event::StubAlreadyRunning);
+            return Ok(());
+        }
+        if self.is_stub() {
+            return Ok(());
+        }
+        self.emit(Event::StubUploading);
+        let block = self.chip.rom.ram_block_size as usize;
+        for (data, addr) in [(&stub.text, stub.text_start), (&stub.data, stub.data_start)] {
+            if !data.is_empty() {
+                self.upload_to_ram(data, addr, block)?;
+            }
+        }
+        self.emit(Event::StubStarting);
+        self.conn.send(
+            &Command::MemEnd {
+                execute: true,
+                entry: stub.entry,
+            },
+            DEFAULT_TIMEOUT,
+            true,
+        )?;
+        // The ROM may or may not get its MEM_END reply out before jumping to the stub;
+        // the stub then greets with a bare "OHAI" frame.
+        loop {
+            let frame = self
+                .conn
+                .read_frame(DEFAULT_TIMEOUT)
+                .map_err(|_| Error::StubStart("There was no response.".to_string()))?;
+            if frame.as_slice() == STUB_HELLO {
+                break;
+            }
+            let is_mem_end_reply =
+                frame.len() >= 8 && frame[0] == 1 && frame[1] == Opcode::MemEnd as u8;
+            if !is_mem_end_reply {
+                return Err(Error::StubStart(format!(
+                    "Unexpected response: {}",
+                    String::from_utf8_lossy(&frame).escape_debug()
+                )));
+            }
+        }
+        self.loader = LoaderKind::Stub;
+        self.spi_saved = None;
+        self.emit(Event::StubRunning);
+        Ok(())
+    }
+
+    /// Loads `data` at `addr` with MEM_BEGIN / MEM_DATA (no MEM_END).
+    pub(crate) fn upload_to_ram(&mut self, data: &[u8], addr: u32, block: usize) -> Result<()> {
+        let blocks = data.len().div_ceil(block);
+        self.conn.check(
+            "enter RAM download mode",
+            &Command::MemBegin {
+                size: data.len() as u32,
+                blocks: blocks as u32,
+                block_size: block as u32,
+                addr,
+            },
+            0,
+            DEFAULT_TIMEOUT,
+        )?;
+        for (seq, chunk) in data.chunks(block).enumerate() {
+            self.conn.check(
+                "write to target RAM",
+                &Command::MemData {
+                    seq: seq as u32,
+                    data: chunk.to_vec(),
+                },
+                0,
+                DEFAULT_TIMEOUT,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Switches the line to `baud` (CHANGE_BAUDRATE, then the host side). The ESP8266
+    /// ROM cannot: it stays at the current rate.
+    pub fn change_baud(&mut self, baud: u32) -> Result<()> {
+        if !self.is_stub() && !self.chip.rom.change_baudrate {
+            self.emit(Event::BaudUnchanged { baud: self.baud() });
+            return Ok(());
+        }
+        self.emit(Event::BaudChanging { baud });
+        let (value, old) = if self.is_stub() {
+            (baud, self.baud())
+        } else {
+            (self.rom_baud_value(baud)?, 0)
+        };
+        self.conn.command(
+            &Command::ChangeBaudrate {
+                new_baud: value,
+                old_baud: old,
+            },
+            DEFAULT_TIMEOUT,
+        )?;
+        self.emit(Event::BaudChanged { baud });
+        let kind = self.conn.transport().kind();
+        self.conn
+            .transport()
+            .set_baud(baud)
+            .map_err(|source| Error::Io {
+                port: self.port_name().to_string(),
+                source,
+            })?;
+        if kind == TransportKind::Serial {
+            // The chip may send a few garbage bytes while it switches.
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.conn.flush_input()
+    }
+
+    /// The value the ROM needs to end up at `baud`: ROMs that derive the UART clock
+    /// from their own crystal measurement (ESP32) get a value scaled by its error.
+    fn rom_baud_value(&mut self, baud: u32) -> Result<u32> {
+        let Some(rom) = self.chip.rom_crystal_hz else {
+            return Ok(baud);
+        };
+        let regs = self.read_registers(rom.registers)?;
+        let measured = (rom.decode)(&regs);
+        let nominal = if measured > 33e6 { 40e6 } else { 26e6 };
+        Ok((baud as f64 * measured / nominal).floor() as u32)
+    }
+
+    /// FLASH_BEGIN with the size and offset as given (stub: 20-byte form).
+    pub(crate) fn flash_begin_raw(
+        &mut self,
+        erase_size: u32,
+        blocks: u32,
+        block_size: u32,
+        offset: u32,
+        timeout: Duration,
+    ) -> Result<()> {
+        let begin = FlashBegin {
+            size: erase_size,
+            blocks,
+            block_size,
+            offset,
+            encrypted: self.begin_encrypted_word(),
+        };
+        self.conn.check(
+            "enter flash download mode",
+            &Command::FlashBegin(begin),
+            0,
+            timeout,
+        )?;
+        Ok(())
+    }
+
+    /// The fifth FLASH_BEGIN word: stubs and ROMs newer than the ESP32 take it.
+    pub(crate) fn begin_encrypted_word(&self) -> Option<u32> {
+        (self.is_stub() || self.chip.rom.flash_begin_encrypted_word).then_some(0)
+    }
+
+    /// FLASH_END. `reboot == false` keeps the loader running (ROM: runs the app).
+    pub(crate) fn flash_end(&mut self, reboot: bool, timeout: Duration) -> Result<()> {
+        self.conn.check(
+            "leave flash download mode",
+            &Command::FlashEnd { reboot },
+            0,
+            timeout,
+        )?;
+        Ok(())
+    }
+
+    /// Starts the application in flash (esptool's `run`): an empty FLASH_BEGIN, then
+    /// FLASH_END asking to run user code.
+    pub fn run_user_code(&mut self) -> Result<()> {
+        self.flash_begin_raw(0, 0, self.flash_write_size(), 0, DEFAULT_TIMEOUT)?;
+        self.flash_end(false, DEFAULT_TIMEOUT)
+    }
+
+    /// Data block size of FLASH_DATA for the running loader.
+    pub(crate) fn flash_write_size(&self) -> u32 {
+        match self.loader {
+            LoaderKind::Rom => self.chip.rom.flash_write_size,
+            LoaderKind::Stub => self.chip.stub_flash_write_size,
+        }
+    }
+
+    /// Reports that the port has no reset lines, once.
+    fn lines_unsupported(&mut self) {
+        if !self.lines_warned {
+            self.lines_warned = true;
+            self.emit(Event::ResetLinesUnsupported {
+                port: self.port_name().to_string(),
+            });
+        }
+    }
+
+    /// Does what `--after` asks once the command is done.
+    pub fn finish(&mut self, after: After) -> Result<()> {
+        match after {
+            After::HardReset => self.hard_reset(),
+            After::SoftReset => {
+                self.emit(Event::SoftResetting);
+                match self.loader {
+                    LoaderKind::Rom => self.run_user_code(),
+                    LoaderKind::Stub if self.chip.kind == ChipKind::Esp8266 => {
+                        // The stub starts the application without replying.
+                        self.conn
+                            .send(&Command::RunUserCode, DEFAULT_TIMEOUT, false)
+                    }
+                    LoaderKind::Stub => Err(Error::Invalid(
+                        "Soft resetting is currently only supported on ESP8266".into(),
+                    )),
+                }
+            }
+            After::NoReset => {
+                self.emit(Event::StayingInBootloader);
+                if self.is_stub() {
+                    // The stub resets into the ROM loader after FLASH_END with reboot.
+                    self.flash_begin_raw(0, 0, self.flash_write_size(), 0, DEFAULT_TIMEOUT)?;
+                    self.flash_end(true, DEFAULT_TIMEOUT)?;
+                    self.loader = LoaderKind::Rom;
+                }
+                Ok(())
+            }
+            After::NoResetStub => {
+                self.emit(Event::StayingInStub);
+                Ok(())
+            }
+            After::WatchdogReset => {
+                // Neither the ESP8266 nor the ESP32 has the RTC watchdog reset esptool uses.
+                self.emit(Event::WatchdogUnsupported { chip: self.chip });
+                self.hard_reset()
+            }
+        }
+    }
+
+    fn hard_reset(&mut self) -> Result<()> {
+        self.emit(Event::HardResetting);
+        match reset::hard_reset(self.conn.transport()) {
+            Ok(()) => Ok(()),
+            Err(LineError::Unsupported) => {
+                if self.conn.transport().kind() != TransportKind::Socket {
+                    self.lines_unsupported();
+                }
+                Ok(())
+            }
+            Err(LineError::Io(source)) => Err(Error::Io {
+                port: self.port_name().to_string(),
+                source,
+            }),
+        }
+    }
+}

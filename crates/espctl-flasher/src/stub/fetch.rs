@@ -1,0 +1,63 @@
+//! `espctl stub fetch`: downloads the stubs for the chips espctl supports from the
+//! esp-flasher-stub release and installs them after checking their SHA-256.
+
+use super::pinned::{RELEASE_URL, sha256_hex};
+use super::{StubStore, StubStoreError};
+use std::io::Read;
+use std::time::Duration;
+
+/// The largest file accepted from the server.
+const MAX_DOWNLOAD: u64 = 4 << 20;
+
+/// The release URL, or `ESPCTL_STUB_URL` when set (tests serve the files locally).
+pub fn release_url() -> String {
+    std::env::var("ESPCTL_STUB_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| RELEASE_URL.to_string())
+}
+
+/// The stub files of every chip espctl knows.
+pub fn wanted_files() -> Vec<&'static str> {
+    espctl_chips::CHIPS.iter().map(|c| c.stub_file).collect()
+}
+
+/// Downloads `files` from `base_url` and installs them. Returns the installed names.
+pub fn fetch(
+    store: &StubStore,
+    base_url: &str,
+    files: &[&str],
+) -> Result<Vec<String>, StubStoreError> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into();
+    let mut installed = Vec::new();
+    for name in files {
+        let url = format!("{}/{name}", base_url.trim_end_matches('/'));
+        let fail = |why: String| StubStoreError::Download {
+            url: url.clone(),
+            why,
+        };
+        let response = agent.get(&url).call().map_err(|e| fail(e.to_string()))?;
+        let mut bytes = Vec::new();
+        response
+            .into_body()
+            .into_reader()
+            .take(MAX_DOWNLOAD + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| fail(e.to_string()))?;
+        if bytes.len() as u64 > MAX_DOWNLOAD {
+            return Err(fail("file too large".into()));
+        }
+        store.install(name, &bytes).map_err(|e| match e {
+            StubStoreError::NotPinned { .. } => fail(format!(
+                "the file does not match the pinned SHA-256 (got {})",
+                sha256_hex(&bytes)
+            )),
+            other => other,
+        })?;
+        installed.push(name.to_string());
+    }
+    Ok(installed)
+}

@@ -1,0 +1,111 @@
+//! The byte pipe to a chip: a serial port (or pty), a TCP socket, or anything else that
+//! implements [`Transport`] (the `espctl` binary adds the in-process virtual device).
+
+pub mod serial;
+pub mod socket;
+
+use std::io;
+use std::time::Duration;
+
+pub use serial::SerialTransport;
+pub use socket::SocketTransport;
+
+/// What kind of line a transport is; decides which reset strategies make sense.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    /// A serial port or a pty.
+    Serial,
+    /// `socket://host:port`: raw bytes over TCP, no modem lines.
+    Socket,
+    /// A device simulated inside this process.
+    Virtual,
+}
+
+/// Why DTR/RTS could not be set.
+#[derive(Debug, thiserror::Error)]
+pub enum LineError {
+    /// The port has no modem lines (a pty answers ENOTTY, a socket has none).
+    #[error("setting RTS/DTR lines is not supported")]
+    Unsupported,
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+/// A bidirectional byte stream to a chip, with optional DTR/RTS control.
+///
+/// Levels follow pyserial: `true` means the line is asserted, which drives the pin LOW
+/// on the usual auto-reset circuit (DTR → IO0, RTS → EN).
+pub trait Transport: Send {
+    /// The port as the user named it (`/dev/ttyUSB0`, `socket://127.0.0.1:5555`).
+    fn name(&self) -> &str;
+
+    fn kind(&self) -> TransportKind;
+
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()>;
+
+    /// Waits up to `timeout` for data and returns what has arrived (0 on timeout).
+    fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize>;
+
+    /// Drops everything received but not yet read.
+    fn clear_input(&mut self) -> io::Result<()>;
+
+    fn baud(&self) -> u32;
+
+    fn set_baud(&mut self, baud: u32) -> io::Result<()>;
+
+    fn set_dtr(&mut self, asserted: bool) -> Result<(), LineError>;
+
+    fn set_rts(&mut self, asserted: bool) -> Result<(), LineError>;
+
+    /// Sets both lines in one operation where the port can (TIOCMSET on Unix), so the
+    /// chip never sees the intermediate state.
+    fn set_dtr_rts(&mut self, dtr: bool, rts: bool) -> Result<(), LineError> {
+        self.set_dtr(dtr)?;
+        self.set_rts(rts)
+    }
+
+    /// Waits while a reset line is held. A simulated device may skip real time.
+    fn pause(&mut self, duration: Duration) {
+        std::thread::sleep(duration);
+    }
+}
+
+/// Why a port could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[error("Could not open {port}, the port is busy or doesn't exist ({reason}).{hint}")]
+pub struct OpenError {
+    pub port: String,
+    pub reason: String,
+    /// Empty, or a sentence starting with a space.
+    pub hint: String,
+}
+
+impl OpenError {
+    pub fn new(port: &str, reason: impl ToString) -> OpenError {
+        let reason = reason.to_string();
+        let lower = reason.to_lowercase();
+        let hint = if lower.contains("no such file") || lower.contains("not found") {
+            " Hint: Check if the port is correct and ESP connected."
+        } else if lower.contains("permission denied") {
+            " Hint: Try to add user into dialout or uucp group."
+        } else if lower.contains("busy") || lower.contains("access is denied") {
+            " Hint: Check if the port is not used by another task."
+        } else {
+            ""
+        };
+        OpenError {
+            port: port.to_string(),
+            reason,
+            hint: hint.to_string(),
+        }
+    }
+}
+
+/// Opens `port`: `socket://host:port` or a serial device path (a pty path works too).
+pub fn open(port: &str, baud: u32) -> Result<Box<dyn Transport>, OpenError> {
+    if let Some(addr) = port.strip_prefix("socket://") {
+        Ok(Box::new(SocketTransport::connect(port, addr, baud)?))
+    } else {
+        Ok(Box::new(SerialTransport::open(port, baud)?))
+    }
+}

@@ -1,0 +1,154 @@
+//! A native serial port (USB-serial adapter, UART, or a pty) through the `serialport` crate.
+
+use super::{LineError, OpenError, Transport, TransportKind};
+use std::io::{self, Read, Write};
+use std::time::Duration;
+
+/// How long one write may block before the port counts as stuck (esptool: 10 s).
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[cfg(unix)]
+type Port = serialport::TTYPort;
+#[cfg(not(unix))]
+type Port = Box<dyn serialport::SerialPort>;
+
+pub struct SerialTransport {
+    name: String,
+    port: Port,
+    baud: u32,
+}
+
+impl SerialTransport {
+    /// Opens `path` exclusively at `baud`, 8N1, no flow control.
+    pub fn open(path: &str, baud: u32) -> Result<SerialTransport, OpenError> {
+        let builder = serialport::new(path, baud)
+            .timeout(WRITE_TIMEOUT)
+            .flow_control(serialport::FlowControl::None)
+            // Leave the reset lines alone until a reset strategy drives them.
+            .dtr_on_open(false);
+        #[cfg(unix)]
+        let port = serialport::TTYPort::open(&builder);
+        #[cfg(not(unix))]
+        let port = builder.open();
+        let port = port.map_err(|e| OpenError::new(path, describe(&e)))?;
+        Ok(SerialTransport {
+            name: path.to_string(),
+            port,
+            baud,
+        })
+    }
+
+    fn set_timeout(&mut self, timeout: Duration) -> io::Result<()> {
+        serialport::SerialPort::set_timeout(&mut self.port, timeout).map_err(io::Error::from)
+    }
+}
+
+fn describe(e: &serialport::Error) -> String {
+    match e.kind() {
+        serialport::ErrorKind::NoDevice => format!("{e} (no such device)"),
+        _ => e.to_string(),
+    }
+}
+
+impl Transport for SerialTransport {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn kind(&self) -> TransportKind {
+        TransportKind::Serial
+    }
+
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        self.set_timeout(WRITE_TIMEOUT)?;
+        self.port.write_all(data)
+    }
+
+    fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
+        self.set_timeout(timeout)?;
+        match self.port.read(buf) {
+            Ok(n) => Ok(n),
+            Err(e) if e.kind() == io::ErrorKind::TimedOut => Ok(0),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(0),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn clear_input(&mut self) -> io::Result<()> {
+        serialport::SerialPort::clear(&self.port, serialport::ClearBuffer::Input)
+            .map_err(io::Error::from)
+    }
+
+    fn baud(&self) -> u32 {
+        self.baud
+    }
+
+    fn set_baud(&mut self, baud: u32) -> io::Result<()> {
+        serialport::SerialPort::set_baud_rate(&mut self.port, baud).map_err(io::Error::from)?;
+        self.baud = baud;
+        Ok(())
+    }
+
+    fn set_dtr(&mut self, asserted: bool) -> Result<(), LineError> {
+        self.set_lines(Some(asserted), None)
+    }
+
+    fn set_rts(&mut self, asserted: bool) -> Result<(), LineError> {
+        self.set_lines(None, Some(asserted))
+    }
+
+    fn set_dtr_rts(&mut self, dtr: bool, rts: bool) -> Result<(), LineError> {
+        self.set_lines(Some(dtr), Some(rts))
+    }
+}
+
+#[cfg(unix)]
+impl SerialTransport {
+    /// Reads the modem bits, changes the requested ones and writes them back in one
+    /// TIOCMSET, so DTR and RTS change together.
+    fn set_lines(&mut self, dtr: Option<bool>, rts: Option<bool>) -> Result<(), LineError> {
+        use std::os::fd::AsRawFd;
+        let fd = self.port.as_raw_fd();
+        let mut bits: libc::c_int = 0;
+        // SAFETY: TIOCMGET writes one c_int through the pointer, which lives on our stack.
+        if unsafe { libc::ioctl(fd, libc::TIOCMGET, &mut bits) } != 0 {
+            return Err(line_error(io::Error::last_os_error()));
+        }
+        for (want, bit) in [(dtr, libc::TIOCM_DTR), (rts, libc::TIOCM_RTS)] {
+            match want {
+                Some(true) => bits |= bit,
+                Some(false) => bits &= !bit,
+                None => {}
+            }
+        }
+        // SAFETY: TIOCMSET reads one c_int through the pointer.
+        if unsafe { libc::ioctl(fd, libc::TIOCMSET, &bits) } != 0 {
+            return Err(line_error(io::Error::last_os_error()));
+        }
+        Ok(())
+    }
+}
+
+/// A pty refuses modem ioctls with ENOTTY ("Not a typewriter"), some drivers with EINVAL:
+/// both mean the port has no reset lines.
+#[cfg(unix)]
+fn line_error(e: io::Error) -> LineError {
+    match e.raw_os_error() {
+        Some(libc::ENOTTY) | Some(libc::EINVAL) => LineError::Unsupported,
+        _ => LineError::Io(e),
+    }
+}
+
+#[cfg(not(unix))]
+impl SerialTransport {
+    fn set_lines(&mut self, dtr: Option<bool>, rts: Option<bool>) -> Result<(), LineError> {
+        let to_io = |e: serialport::Error| LineError::Io(io::Error::from(e));
+        if let Some(level) = dtr {
+            self.port.write_data_terminal_ready(level).map_err(to_io)?;
+        }
+        if let Some(level) = rts {
+            self.port.write_request_to_send(level).map_err(to_io)?;
+        }
+        Ok(())
+    }
+}
