@@ -186,15 +186,21 @@ pub fn elf2image(
         }
     }
 
+    // esptool builds v3 images with the ESP32's header encodings and memory map.
+    let codes_chip: &Chip = if version == Some(Esp8266Version::V3) {
+        &espctl_chips::esp32::ESP32
+    } else {
+        chip
+    };
     let mut segments = if options.use_segments {
         elf.segments.clone()
     } else {
         elf.sections.clone()
     };
-    let size_code = flash_size_code(chip, options.flash_size)?;
+    let size_code = flash_size_code(codes_chip, options.flash_size)?;
     let freq_code = match options.flash_freq {
         None => 0,
-        Some(f) => flash_freq_code(chip, f)?,
+        Some(f) => flash_freq_code(codes_chip, f)?,
     };
     let header = CommonHeader {
         flash_mode: options.flash_mode.code(),
