@@ -1,5 +1,6 @@
 //! ESP32 (the original dual-core part).
 
+use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
 use crate::{
     Chip, ChipKind, Description, FlashFreq, FlashSize, FlashVoltage, Identity, IdentityError,
     RegisterValue, Registers, RomFacts, SpiRegisters,
@@ -101,6 +102,33 @@ pub static ESP32: Chip = Chip {
         registers: &[RTC_CNTL_SDIO_CONF, efuse(4), GPIO_STRAP],
         decode: flash_voltage,
     }),
+    image: ImageFacts {
+        format: ImageFormat::Esp32,
+        memory_map: &[
+            M::new(0x0000_0000, 0x0001_0000, "PADDING"),
+            M::new(0x3F40_0000, 0x3F80_0000, "DROM"),
+            M::new(0x3F80_0000, 0x3FC0_0000, "EXTRAM_DATA"),
+            M::new(0x3FF8_0000, 0x3FF8_2000, "RTC_DRAM"),
+            M::new(0x3FF9_0000, 0x4000_0000, "BYTE_ACCESSIBLE"),
+            M::new(0x3FFA_E000, 0x4000_0000, "DRAM"),
+            M::new(0x3FFE_0000, 0x3FFF_FFFC, "DIRAM_DRAM"),
+            M::new(0x4000_0000, 0x4007_0000, "IROM"),
+            M::new(0x4007_0000, 0x4007_8000, "CACHE_PRO"),
+            M::new(0x4007_8000, 0x4008_0000, "CACHE_APP"),
+            M::new(0x4008_0000, 0x400A_0000, "IRAM"),
+            M::new(0x400A_0000, 0x400B_FFFC, "DIRAM_IRAM"),
+            M::new(0x400C_0000, 0x400C_2000, "RTC_IRAM"),
+            M::new(0x400D_0000, 0x4040_0000, "IROM"),
+            M::new(0x5000_0000, 0x5000_2000, "RTC_DATA"),
+        ],
+        irom: AddrRange::new(0x400D_0000, 0x4040_0000),
+        drom: Some(AddrRange::new(0x3F40_0000, 0x3F80_0000)),
+        mmu_page_size: 0x1_0000,
+        mmu_page_sizes: &[],
+        uf2_family_id: 0x1C5F_21B0,
+        secure_boot_v1: true,
+        pad_flash_segment_tail: true,
+    },
 };
 
 /// Flash pins from eFuse words 5 (CLK, Q, D, CS) and 3 (HD), 5 bits each.

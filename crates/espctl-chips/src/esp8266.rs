@@ -1,5 +1,6 @@
 //! ESP8266 (and ESP8285, its embedded-flash variant).
 
+use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
 use crate::{
     Chip, ChipKind, Description, FlashFreq, FlashSize, Identity, IdentityError, Registers,
     RomFacts, SpiRegisters,
@@ -82,6 +83,23 @@ pub static ESP8266: Chip = Chip {
     rom_crystal_hz: None,
     efuse_spi_pads: None,
     flash_voltage: None,
+    image: ImageFacts {
+        format: ImageFormat::Esp8266,
+        memory_map: &[
+            M::new(0x3FF0_0000, 0x3FF0_0010, "DPORT"),
+            M::new(0x3FFE_8000, 0x4000_0000, "DRAM"),
+            M::new(0x4010_0000, 0x4010_8000, "IRAM"),
+            M::new(0x4020_1010, 0x402E_1010, "IROM"),
+        ],
+        // The 1 MB window the cache maps flash into; v1 images keep it in its own file.
+        irom: AddrRange::new(0x4020_0000, 0x4030_0000),
+        drom: None,
+        mmu_page_size: 0,
+        mmu_page_sizes: &[],
+        uf2_family_id: 0x7EAB_61ED,
+        secure_boot_v1: false,
+        pad_flash_segment_tail: false,
+    },
 };
 
 fn efuse_bits(r: &Registers) -> u128 {

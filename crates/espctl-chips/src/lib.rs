@@ -6,11 +6,27 @@
 //! definition, next to its inverse used by the virtual device.
 
 pub mod esp32;
+pub mod esp32c2;
+pub mod esp32c3;
+pub mod esp32c5;
+pub mod esp32c6;
+pub mod esp32c61;
+pub mod esp32e22;
+pub mod esp32h2;
+pub mod esp32h21;
+pub mod esp32h4;
+pub mod esp32p4;
+pub mod esp32s2;
+pub mod esp32s3;
+pub mod esp32s31;
 pub mod esp8266;
+pub mod family;
 pub mod flash;
+pub mod image;
 pub mod registers;
 
 pub use flash::{FlashFreq, FlashMode, FlashSize};
+pub use image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion};
 pub use registers::Registers;
 
 /// Address of the register whose value identifies the older chips.
@@ -24,6 +40,19 @@ pub const FLASH_SECTOR_SIZE: u32 = 0x1000;
 pub enum ChipKind {
     Esp8266,
     Esp32,
+    Esp32s2,
+    Esp32s3,
+    Esp32c3,
+    Esp32c2,
+    Esp32c6,
+    Esp32c61,
+    Esp32c5,
+    Esp32e22,
+    Esp32h2,
+    Esp32h21,
+    Esp32p4,
+    Esp32h4,
+    Esp32s31,
 }
 
 /// Registers of the SPI controller that drives the flash chip.
@@ -178,10 +207,28 @@ pub struct Chip {
     pub efuse_spi_pads: Option<RegisterValue<[u8; 5]>>,
     /// The flash supply voltage and where it is set (printed by flash-id).
     pub flash_voltage: Option<RegisterValue<FlashVoltage>>,
+    /// What this chip's firmware images look like (elf2image, image-info, merge-bin).
+    pub image: ImageFacts,
 }
 
-/// Every chip espctl knows.
-pub static CHIPS: &[&Chip] = &[&esp8266::ESP8266, &esp32::ESP32];
+/// Every chip espctl knows, in esptool's order (the order of its `--chip` choices).
+pub static CHIPS: &[&Chip] = &[
+    &esp8266::ESP8266,
+    &esp32::ESP32,
+    &esp32s2::ESP32S2,
+    &esp32s3::ESP32S3,
+    &esp32c3::ESP32C3,
+    &esp32c2::ESP32C2,
+    &esp32c6::ESP32C6,
+    &esp32c61::ESP32C61,
+    &esp32c5::ESP32C5,
+    &esp32e22::ESP32E22,
+    &esp32h2::ESP32H2,
+    &esp32h21::ESP32H21,
+    &esp32p4::ESP32P4,
+    &esp32h4::ESP32H4,
+    &esp32s31::ESP32S31,
+];
 
 impl Chip {
     /// Looks a chip up by `--chip` value, case and `-` insensitive (`ESP32`, `esp-32`).
@@ -283,6 +330,48 @@ mod tests {
         assert_eq!(Chip::by_magic(0xFFF0_C101).unwrap().name, "ESP8266");
         assert_eq!(Chip::by_magic(0x00F0_1D83).unwrap().name, "ESP32");
         assert_eq!(Chip::by_image_chip_id(0).unwrap().name, "ESP32");
+    }
+
+    #[test]
+    fn every_chip_is_found_by_its_names_and_ids() {
+        for chip in CHIPS {
+            assert_eq!(Chip::by_arg_name(chip.arg_name).unwrap().name, chip.name);
+            assert_eq!(Chip::by_arg_name(chip.name).unwrap().name, chip.name);
+            if let Some(id) = chip.image_chip_id {
+                assert_eq!(Chip::by_image_chip_id(id).unwrap().name, chip.name);
+            }
+            for magic in chip.magic_values {
+                assert_eq!(Chip::by_magic(*magic).unwrap().name, chip.name);
+            }
+            let i = &chip.image;
+            assert!(
+                i.memory_map.iter().all(|r| r.start < r.end),
+                "{}",
+                chip.name
+            );
+            assert!(
+                i.mmu_page_sizes.is_empty() || i.mmu_page_sizes.contains(&i.mmu_page_size),
+                "{}",
+                chip.name
+            );
+        }
+        assert_eq!(
+            Chip::by_arg_name("ESP32-C61").unwrap().image_chip_id,
+            Some(20)
+        );
+        assert_eq!(Chip::by_image_chip_id(9).unwrap().arg_name, "esp32s3");
+    }
+
+    #[test]
+    fn mac_survives_every_chips_register_encoding() {
+        let m = [0x24, 0x0A, 0xC4, 0x12, 0x34, 0x56];
+        for chip in CHIPS {
+            let regs: Registers = (chip.identity.registers_for_mac)(m).into_iter().collect();
+            assert_eq!((chip.identity.mac)(&regs), Ok(m), "{}", chip.name);
+            let d = (chip.identity.describe)(&regs);
+            assert!(d.name.starts_with(chip.name) || chip.kind == ChipKind::Esp8266);
+            assert!(!d.name.starts_with("Unknown"), "{}", d.name);
+        }
     }
 
     #[test]

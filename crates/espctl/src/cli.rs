@@ -10,6 +10,16 @@ use std::ffi::OsString;
     about = "Flash, back up, restore and identify ESP8266 and ESP32 chips (esptool.py compatible)"
 )]
 pub struct Cli {
+    /// Target chip type (`auto` detects it; image commands other than image-info need it)
+    #[arg(
+        short = 'c',
+        long,
+        global = true,
+        default_value = "auto",
+        env = "ESPTOOL_CHIP"
+    )]
+    pub chip: String,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -18,6 +28,12 @@ pub struct Cli {
 pub enum Command {
     /// Print the espctl version
     Version,
+    /// Print information about a firmware image (bootloader or application)
+    ImageInfo(crate::commands::image_info::Args),
+    /// Create an application image from an ELF file
+    Elf2image(crate::commands::elf2image::Args),
+    /// Merge binary files into a single file for flashing (raw, Intel HEX or UF2)
+    MergeBin(crate::commands::merge_bin::Args),
 }
 
 /// Rewrites esptool v4 spellings into the v5 ones clap knows: `write_flash` becomes
@@ -25,6 +41,14 @@ pub enum Command {
 pub fn normalise_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
     args.into_iter()
         .map(|arg| match arg.to_str() {
+            // esptool's two-letter short options, which clap cannot spell.
+            Some(s) if two_letter_option(s).is_some() => {
+                let (long, value) = two_letter_option(s).expect("checked");
+                OsString::from(match value {
+                    Some(v) => format!("{long}={v}"),
+                    None => long.to_string(),
+                })
+            }
             Some(s) if s.starts_with("--") && s.contains('_') => {
                 let (name, value) = match s.split_once('=') {
                     Some((n, v)) => (n, Some(v)),
@@ -41,6 +65,21 @@ pub fn normalise_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString>
             _ => arg,
         })
         .collect()
+}
+
+/// `-fm`, `-fs`, `-ff` (also as `-fm=dio`) as their long forms.
+fn two_letter_option(s: &str) -> Option<(&'static str, Option<&str>)> {
+    let (name, value) = match s.split_once('=') {
+        Some((n, v)) => (n, Some(v)),
+        None => (s, None),
+    };
+    let long = match name {
+        "-fm" => "--flash-mode",
+        "-fs" => "--flash-size",
+        "-ff" => "--flash-freq",
+        _ => return None,
+    };
+    Some((long, value))
 }
 
 /// Command names esptool v4 spelled with underscores.
@@ -100,5 +139,23 @@ mod tests {
             ]
         );
         assert_eq!(norm(&["espctl", "read_mac"]), ["espctl", "read-mac"]);
+        assert_eq!(
+            norm(&[
+                "espctl",
+                "merge_bin",
+                "-fm",
+                "dio",
+                "-fs=4MB",
+                "--use_segments"
+            ]),
+            [
+                "espctl",
+                "merge-bin",
+                "--flash-mode",
+                "dio",
+                "--flash-size=4MB",
+                "--use-segments"
+            ]
+        );
     }
 }

@@ -1,0 +1,125 @@
+//! ESP32-C2 (single-core RISC-V, also sold as ESP8684; 26 or 40 MHz crystal).
+
+use crate::family::{self, field, mac_at, mac_registers, vendor};
+use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
+use crate::{Chip, ChipKind, Description, FlashFreq, Identity, IdentityError, Registers};
+
+pub const EFUSE_BASE: u32 = 0x6000_8800;
+/// The C2 keeps the MAC and the chip version in BLOCK2.
+pub const BLOCK2: u32 = EFUSE_BASE + 0x40;
+const fn b2(word: u32) -> u32 {
+    BLOCK2 + 4 * word
+}
+
+pub static ESP32C2: Chip = Chip {
+    kind: ChipKind::Esp32c2,
+    name: "ESP32-C2",
+    arg_name: "esp32c2",
+    // esptool 5 identifies the C2 by its security-info chip id; these are v4's magics.
+    magic_values: &[0x6F51_306F, 0x7C41_A06F, 0x0C21_E06F],
+    image_chip_id: Some(12),
+    rom: family::ROM,
+    spi: family::spi(0x6000_2000),
+    uart_clkdiv_reg: 0x6000_0014,
+    xtal_clk_divider: 1,
+    uart_date_reg: 0x6000_007C,
+    bootloader_offset: 0,
+    flash_sizes: family::FLASH_SIZES,
+    // The C2 runs its flash from a 60 MHz clock: same codes, other names.
+    flash_freqs: &[
+        (FlashFreq::F60m, 0xF),
+        (FlashFreq::F30m, 0x0),
+        (FlashFreq::F20m, 0x1),
+        (FlashFreq::F15m, 0x2),
+    ],
+    identity: Identity {
+        registers: &[b2(0), b2(1), b2(7)],
+        describe,
+        mac,
+        chip_id: None,
+        registers_for_mac,
+    },
+    stub_file: "esp32c2.json",
+    stub_flash_write_size: 0x4000,
+    rom_crystal_hz: None,
+    efuse_spi_pads: None,
+    flash_voltage: None,
+    image: ImageFacts {
+        format: ImageFormat::Esp32,
+        memory_map: &[
+            M::new(0x0000_0000, 0x0001_0000, "PADDING"),
+            M::new(0x3C00_0000, 0x3C40_0000, "DROM"),
+            M::new(0x3FCA_0000, 0x3FCE_0000, "DRAM"),
+            M::new(0x3FC8_8000, 0x3FD0_0000, "BYTE_ACCESSIBLE"),
+            M::new(0x3FF0_0000, 0x3FF5_0000, "DROM_MASK"),
+            M::new(0x4000_0000, 0x4009_0000, "IROM_MASK"),
+            M::new(0x4200_0000, 0x4240_0000, "IROM"),
+            M::new(0x4037_C000, 0x403C_0000, "IRAM"),
+        ],
+        irom: AddrRange::new(0x4200_0000, 0x4240_0000),
+        drom: Some(AddrRange::new(0x3C00_0000, 0x3C40_0000)),
+        mmu_page_size: 0x1_0000,
+        mmu_page_sizes: &[0x4000, 0x8000, 0x1_0000],
+        uf2_family_id: 0x2B88_D29C,
+        secure_boot_v1: false,
+        pad_flash_segment_tail: false,
+    },
+};
+
+fn describe(r: &Registers) -> Description {
+    let minor = field(r, b2(1), 16, 4);
+    let major = field(r, b2(1), 20, 2);
+    let name = match field(r, b2(1), 22, 3) {
+        0 => "ESP32-C2",
+        1 => "ESP8684H",
+        _ => "Unknown ESP32-C2",
+    };
+    let mut features: Vec<String> = ["Wi-Fi", "BT 5 (LE)", "Single Core", "120MHz"]
+        .map(String::from)
+        .into();
+    let flash_vendor = match field(r, b2(7), 24, 3) {
+        1 => Some("XMC"),
+        2 => Some("GD"),
+        3 => Some("FM"),
+        4 => Some("TT"),
+        5 => Some("ZBIT"),
+        _ => None,
+    };
+    let flash = match field(r, b2(7), 29, 3) {
+        0 => None,
+        1 => Some("Embedded Flash 4MB"),
+        2 => Some("Embedded Flash 2MB"),
+        3 => Some("Embedded Flash 1MB"),
+        _ => Some("Unknown Embedded Flash"),
+    };
+    if let Some(flash) = flash {
+        features.push(format!("{flash}{}", vendor(flash_vendor)));
+    }
+    Description {
+        name: format!("{name} (revision v{major}.{minor})"),
+        features,
+    }
+}
+
+fn mac(r: &Registers) -> Result<[u8; 6], IdentityError> {
+    Ok(mac_at(r, BLOCK2))
+}
+
+/// Register values of an ESP32-C2 revision v1.0 (revision 0 parts cannot run the stub).
+fn registers_for_mac(m: [u8; 6]) -> Vec<(u32, u32)> {
+    let [w0, (w1_addr, w1)] = mac_registers(BLOCK2, m);
+    vec![w0, (w1_addr, w1 | 1 << 20), (b2(7), 0)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typical_part_round_trips() {
+        let m = [0x08, 0x3A, 0xF2, 0x01, 0x02, 0x03];
+        let r: Registers = registers_for_mac(m).into_iter().collect();
+        assert_eq!(mac(&r).unwrap(), m);
+        assert_eq!(describe(&r).name, "ESP32-C2 (revision v1.0)");
+    }
+}

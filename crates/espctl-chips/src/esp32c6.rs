@@ -1,0 +1,123 @@
+//! ESP32-C6 (RISC-V with LP core, Wi-Fi 6, IEEE 802.15.4).
+
+use crate::family::{self, field, mac_at, mac_registers};
+use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
+use crate::{Chip, ChipKind, Description, FlashFreq, Identity, IdentityError, Registers};
+
+pub const EFUSE_BASE: u32 = 0x600B_0800;
+pub const BLOCK1: u32 = EFUSE_BASE + 0x44;
+const fn b1(word: u32) -> u32 {
+    BLOCK1 + 4 * word
+}
+
+pub static ESP32C6: Chip = Chip {
+    kind: ChipKind::Esp32c6,
+    name: "ESP32-C6",
+    arg_name: "esp32c6",
+    // esptool 5 identifies the C6 by its security-info chip id; this is v4's magic.
+    magic_values: &[0x2CE0_806F],
+    image_chip_id: Some(13),
+    rom: family::ROM,
+    spi: family::spi(0x6000_3000),
+    uart_clkdiv_reg: 0x6000_0014,
+    xtal_clk_divider: 1,
+    uart_date_reg: 0x6000_007C,
+    bootloader_offset: 0,
+    flash_sizes: family::FLASH_SIZES,
+    // esptool 5.6.0 encodes 80m as 0x0 on the C6 (sic); kept for identical images.
+    flash_freqs: &[
+        (FlashFreq::F80m, 0x0),
+        (FlashFreq::F40m, 0x0),
+        (FlashFreq::F20m, 0x2),
+    ],
+    identity: Identity {
+        registers: &[b1(0), b1(1), b1(3), b1(4)],
+        describe,
+        mac,
+        chip_id: None,
+        registers_for_mac,
+    },
+    stub_file: "esp32c6.json",
+    stub_flash_write_size: 0x4000,
+    rom_crystal_hz: None,
+    efuse_spi_pads: None,
+    flash_voltage: None,
+    image: ImageFacts {
+        format: ImageFormat::Esp32,
+        memory_map: &[
+            M::new(0x0000_0000, 0x0001_0000, "PADDING"),
+            M::new(0x4200_0000, 0x4300_0000, "DROM"),
+            M::new(0x4080_0000, 0x4088_0000, "DRAM"),
+            M::new(0x4080_0000, 0x4088_0000, "BYTE_ACCESSIBLE"),
+            M::new(0x4004_AC00, 0x4005_0000, "DROM_MASK"),
+            M::new(0x4000_0000, 0x4004_AC00, "IROM_MASK"),
+            M::new(0x4200_0000, 0x4300_0000, "IROM"),
+            M::new(0x4080_0000, 0x4088_0000, "IRAM"),
+            M::new(0x5000_0000, 0x5000_4000, "RTC_IRAM"),
+            M::new(0x5000_0000, 0x5000_4000, "RTC_DRAM"),
+            M::new(0x600F_E000, 0x6010_0000, "MEM_INTERNAL2"),
+        ],
+        irom: AddrRange::new(0x4200_0000, 0x4280_0000),
+        drom: Some(AddrRange::new(0x4280_0000, 0x4300_0000)),
+        mmu_page_size: 0x1_0000,
+        mmu_page_sizes: &[0x2000, 0x4000, 0x8000, 0x1_0000],
+        uf2_family_id: 0x540D_DF62,
+        secure_boot_v1: false,
+        pad_flash_segment_tail: false,
+    },
+};
+
+fn describe(r: &Registers) -> Description {
+    let minor = field(r, b1(3), 18, 4);
+    let major = field(r, b1(3), 22, 2);
+    let flash_cap = field(r, b1(4), 0, 3);
+    let name = match (field(r, b1(3), 24, 3), flash_cap) {
+        (0, _) => "ESP32-C6 (QFN40)",
+        (1, 1) => "ESP32-C6FH4 (QFN32)",
+        (1, 2) => "ESP32-C6FH8 (QFN32)",
+        _ => "Unknown ESP32-C6",
+    };
+    let flash = match flash_cap {
+        1 => "Embedded Flash 4MB",
+        2 => "Embedded Flash 8MB",
+        _ => "Unknown Embedded Flash",
+    };
+    let features = [
+        "Wi-Fi 6",
+        "BT 5 (LE)",
+        "IEEE802.15.4",
+        "Single Core + LP Core",
+        "160MHz",
+        flash,
+    ]
+    .map(String::from)
+    .into();
+    Description {
+        name: format!("{name} (revision v{major}.{minor})"),
+        features,
+    }
+}
+
+fn mac(r: &Registers) -> Result<[u8; 6], IdentityError> {
+    Ok(mac_at(r, BLOCK1))
+}
+
+/// Register values of an ESP32-C6 (QFN40) revision v0.1.
+fn registers_for_mac(m: [u8; 6]) -> Vec<(u32, u32)> {
+    let mut regs = mac_registers(BLOCK1, m).to_vec();
+    regs.extend([(b1(3), 1 << 18), (b1(4), 0)]);
+    regs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typical_part_round_trips() {
+        let m = [0x40, 0x4C, 0xCA, 0x01, 0x02, 0x03];
+        let r: Registers = registers_for_mac(m).into_iter().collect();
+        assert_eq!(mac(&r).unwrap(), m);
+        assert_eq!(describe(&r).name, "ESP32-C6 (QFN40) (revision v0.1)");
+    }
+}

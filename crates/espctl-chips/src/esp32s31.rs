@@ -1,0 +1,111 @@
+//! ESP32-S31 (dual-core RISC-V, Wi-Fi 6; bootloader at 0x2000).
+
+use crate::family::{self, field, mac_at, mac_registers};
+use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
+use crate::{Chip, ChipKind, Description, Identity, IdentityError, Registers, RomFacts};
+
+pub const EFUSE_BASE: u32 = 0x2071_5000;
+pub const BLOCK1: u32 = EFUSE_BASE + 0x50;
+const fn b1(word: u32) -> u32 {
+    BLOCK1 + 4 * word
+}
+
+pub static ESP32S31: Chip = Chip {
+    kind: ChipKind::Esp32s31,
+    name: "ESP32-S31",
+    arg_name: "esp32s31",
+    // Identified by its security-info chip id only.
+    magic_values: &[],
+    image_chip_id: Some(32),
+    // The S31 ROM has no READ_FLASH_SLOW.
+    rom: RomFacts {
+        read_flash_slow: false,
+        ..family::ROM
+    },
+    spi: family::spi(0x2050_1000),
+    uart_clkdiv_reg: 0x6000_0014,
+    xtal_clk_divider: 1,
+    uart_date_reg: 0x2038_A08C,
+    bootloader_offset: 0x2000,
+    flash_sizes: family::FLASH_SIZES,
+    flash_freqs: family::FLASH_FREQS_80_40_20,
+    identity: Identity {
+        registers: &[b1(0), b1(1), b1(3), b1(4)],
+        describe,
+        mac,
+        chip_id: None,
+        registers_for_mac,
+    },
+    stub_file: "esp32s31.json",
+    stub_flash_write_size: 0x4000,
+    rom_crystal_hz: None,
+    efuse_spi_pads: None,
+    flash_voltage: None,
+    image: ImageFacts {
+        format: ImageFormat::Esp32,
+        memory_map: &[
+            M::new(0x0000_0000, 0x0001_0000, "PADDING"),
+            M::new(0x4000_0000, 0x5400_0000, "DROM"),
+            M::new(0x2F00_0000, 0x2F08_0000, "DRAM"),
+            M::new(0x2F00_0000, 0x2F08_0000, "BYTE_ACCESSIBLE"),
+            M::new(0x2F80_0000, 0x2F85_0000, "DROM_MASK"),
+            M::new(0x2F80_0000, 0x2F85_0000, "IROM_MASK"),
+            M::new(0x4000_0000, 0x5400_0000, "IROM"),
+            M::new(0x2F00_0000, 0x2F08_0000, "IRAM"),
+            M::new(0x2E00_0000, 0x2E00_8000, "RTC_IRAM"),
+            M::new(0x2E00_0000, 0x2E00_8000, "RTC_DRAM"),
+        ],
+        irom: AddrRange::new(0x4000_0000, 0x5400_0000),
+        drom: Some(AddrRange::new(0x4000_0000, 0x5400_0000)),
+        mmu_page_size: 0x1_0000,
+        mmu_page_sizes: &[0x8000, 0x1_0000, 0x2_0000, 0x4_0000],
+        uf2_family_id: 0x3101_F7C1,
+        secure_boot_v1: false,
+        pad_flash_segment_tail: false,
+    },
+};
+
+fn describe(r: &Registers) -> Description {
+    let minor = field(r, b1(3), 18, 4);
+    let major = field(r, b1(3), 22, 2);
+    let name = match field(r, b1(4), 6, 2) {
+        0 => "ESP32-S31",
+        _ => "unknown ESP32-S31",
+    };
+    Description {
+        name: format!("{name} (revision v{major}.{minor})"),
+        features: [
+            "Wi-Fi 6",
+            "BT 5.4 (LE)",
+            "IEEE802.15.4",
+            "Dual Core + LP Core",
+            "300MHz",
+        ]
+        .map(String::from)
+        .into(),
+    }
+}
+
+fn mac(r: &Registers) -> Result<[u8; 6], IdentityError> {
+    Ok(mac_at(r, BLOCK1))
+}
+
+/// Register values of an ESP32-S31 revision v0.0.
+fn registers_for_mac(m: [u8; 6]) -> Vec<(u32, u32)> {
+    let mut regs = mac_registers(BLOCK1, m).to_vec();
+    regs.extend([(b1(3), 0), (b1(4), 0)]);
+    regs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typical_part_round_trips() {
+        let m = [0x60, 0x55, 0xF9, 0x0A, 0x0B, 0x0C];
+        let r: Registers = registers_for_mac(m).into_iter().collect();
+        assert_eq!(mac(&r).unwrap(), m);
+        assert_eq!(describe(&r).name, "ESP32-S31 (revision v0.0)");
+    }
+}

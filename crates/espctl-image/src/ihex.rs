@@ -1,0 +1,187 @@
+//! Intel HEX: reading (with the gaps that split a merged file into regions) and writing
+//! (16 data bytes a record, extended linear address records, upper-case, `\n` endings:
+//! the layout esptool's HEX writer produces).
+
+use std::collections::BTreeMap;
+
+use crate::ImageError;
+
+/// Bytes by address, as read from or to be written to a HEX file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HexData {
+    bytes: BTreeMap<u32, u8>,
+}
+
+impl HexData {
+    pub fn new() -> HexData {
+        HexData::default()
+    }
+
+    /// Puts `data` at `addr`. Fails if any byte is already set.
+    pub fn insert(&mut self, addr: u32, data: &[u8]) -> Result<(), ImageError> {
+        for (i, &b) in data.iter().enumerate() {
+            let a = addr.checked_add(i as u32).ok_or_else(|| {
+                ImageError::Hex(format!(
+                    "Data at {addr:#x} runs past the 4 GB address space."
+                ))
+            })?;
+            if self.bytes.insert(a, b).is_some() {
+                return Err(ImageError::Hex(format!(
+                    "Data overlapped at address {a:#X}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// The contiguous runs of data, in address order.
+    pub fn regions(&self) -> Vec<(u32, Vec<u8>)> {
+        let mut regions: Vec<(u32, Vec<u8>)> = Vec::new();
+        for (&a, &b) in &self.bytes {
+            match regions.last_mut() {
+                Some((start, data)) if *start as u64 + data.len() as u64 == a as u64 => {
+                    data.push(b)
+                }
+                _ => regions.push((a, vec![b])),
+            }
+        }
+        regions
+    }
+
+    /// Parses Intel HEX text. Blank lines are skipped; reading stops at the end-of-file
+    /// record.
+    pub fn parse(text: &[u8]) -> Result<HexData, ImageError> {
+        let text = std::str::from_utf8(text)
+            .map_err(|_| ImageError::Hex("The HEX file is not text.".into()))?;
+        let mut out = HexData::new();
+        let mut base: u32 = 0;
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim_end_matches(['\r', '\n']);
+            if line.is_empty() {
+                continue;
+            }
+            let bad =
+                |why: &str| ImageError::Hex(format!("Invalid HEX record at line {}: {why}", n + 1));
+            let hex = line
+                .strip_prefix(':')
+                .ok_or_else(|| bad("it does not start with ':'"))?;
+            if hex.len() % 2 != 0 || hex.len() < 10 {
+                return Err(bad("wrong length"));
+            }
+            let bytes: Vec<u8> = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16))
+                .collect::<Result<_, _>>()
+                .map_err(|_| bad("not hexadecimal"))?;
+            let count = bytes[0] as usize;
+            if bytes.len() != count + 5 {
+                return Err(bad("the byte count does not match the record"));
+            }
+            if bytes.iter().fold(0u8, |a, b| a.wrapping_add(*b)) != 0 {
+                return Err(bad("checksum mismatch"));
+            }
+            let offset = u16::from_be_bytes([bytes[1], bytes[2]]) as u32;
+            let payload = &bytes[4..4 + count];
+            match bytes[3] {
+                0 => out.insert(base.wrapping_add(offset), payload)?,
+                1 => break,
+                2 if count == 2 => {
+                    base = (u16::from_be_bytes([payload[0], payload[1]]) as u32) << 4
+                }
+                4 if count == 2 => {
+                    base = (u16::from_be_bytes([payload[0], payload[1]]) as u32) << 16
+                }
+                3 if count == 4 => {}
+                5 if count == 4 => {}
+                _ => return Err(bad("unknown record type")),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Writes the data as Intel HEX.
+    pub fn to_hex(&self) -> String {
+        let mut out = String::new();
+        let addrs: Vec<u32> = self.bytes.keys().copied().collect();
+        if let (Some(&min), Some(&max)) = (addrs.first(), addrs.last()) {
+            let offset_records = max > 0xFFFF;
+            let mut i = 0;
+            let mut cur = min;
+            'outer: loop {
+                let high = cur >> 16;
+                if offset_records {
+                    let h = (high as u16).to_be_bytes();
+                    record(&mut out, 0, 4, &h);
+                }
+                loop {
+                    let low = cur & 0xFFFF;
+                    // At most 16 bytes, not across a 64 KB boundary, stopping at a gap.
+                    let limit = 16.min(0x1_0000 - low) as usize;
+                    let mut run = Vec::new();
+                    while run.len() < limit
+                        && i + run.len() < addrs.len()
+                        && addrs[i + run.len()] as u64 == cur as u64 + run.len() as u64
+                    {
+                        run.push(self.bytes[&addrs[i + run.len()]]);
+                    }
+                    record(&mut out, low as u16, 0, &run);
+                    i += run.len();
+                    if i >= addrs.len() {
+                        break 'outer;
+                    }
+                    cur = addrs[i];
+                    if cur >> 16 > high {
+                        break;
+                    }
+                }
+            }
+        }
+        out.push_str(":00000001FF\n");
+        out
+    }
+}
+
+fn record(out: &mut String, addr: u16, kind: u8, data: &[u8]) {
+    let mut bytes = vec![data.len() as u8];
+    bytes.extend(addr.to_be_bytes());
+    bytes.push(kind);
+    bytes.extend(data);
+    let sum = bytes.iter().fold(0u8, |a, b| a.wrapping_add(*b));
+    bytes.push(sum.wrapping_neg());
+    out.push(':');
+    for b in bytes {
+        out.push_str(&format!("{b:02X}"));
+    }
+    out.push('\n');
+}
+
+/// If `data` is Intel HEX (starts with ':' and parses), its contiguous regions;
+/// otherwise `None` (the file is taken as binary, as esptool does).
+pub fn regions_if_hex(data: &[u8]) -> Option<Vec<(u32, Vec<u8>)>> {
+    if data.first() != Some(&b':') {
+        return None;
+    }
+    HexData::parse(data).ok().map(|h| h.regions())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_across_64k_and_gaps() {
+        let mut h = HexData::new();
+        h.insert(0xFFF8, &[1; 20]).unwrap();
+        h.insert(0x2_0000, &[2; 3]).unwrap();
+        let text = h.to_hex();
+        assert!(text.starts_with(":020000040000FA\n"));
+        assert!(text.contains(":020000040001F9\n"));
+        assert_eq!(HexData::parse(text.as_bytes()).unwrap(), h);
+        assert_eq!(h.regions().len(), 2);
+        assert!(h.insert(0x2_0001, &[0]).is_err());
+    }
+}

@@ -1,0 +1,133 @@
+//! merge-bin: several files at their flash addresses into one raw, HEX or UF2 file.
+
+use espctl_chips::{Chip, FLASH_SECTOR_SIZE};
+
+use crate::ihex::HexData;
+use crate::patch::{FlashParamsRequest, patch_flash_params};
+use crate::uf2::{self, Uf2Options};
+use crate::{ImageError, Message};
+
+/// One input: where it goes, a name for messages, its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    pub addr: u32,
+    pub name: String,
+    pub data: Vec<u8>,
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// 0xFF between inputs; starts at `target_offset`, optionally padded to a size.
+    Raw {
+        target_offset: u32,
+        pad_to_size: Option<u32>,
+    },
+    Hex,
+    Uf2 {
+        chunk_size: Option<usize>,
+        md5: bool,
+    },
+}
+
+/// Checks that no two inputs touch the same flash sector (esptool's rule: the sectors an
+/// input spans may not overlap those of the input before it in address order).
+/// Returns the inputs sorted by address.
+pub fn sort_and_check_overlap(mut inputs: Vec<Input>) -> Result<Vec<Input>, ImageError> {
+    inputs.sort_by_key(|i| i.addr);
+    let sector = FLASH_SECTOR_SIZE as i64;
+    let mut end: i64 = 0;
+    for i in &inputs {
+        let start = i.addr as i64 & !(sector - 1);
+        let last = ((i.addr as i64 + i.data.len() as i64 + sector - 1) & !(sector - 1)) - 1;
+        if start < end {
+            return Err(ImageError::Overlap {
+                addr: i.addr,
+                name: i.name.clone(),
+            });
+        }
+        end = last;
+    }
+    Ok(inputs)
+}
+
+/// Merges `inputs` (sorted, checked) into the bytes of the output file, patching the
+/// flash parameters of the image at the bootloader offset. Lines go to `out`.
+pub fn merge(
+    chip: &Chip,
+    inputs: &[Input],
+    format: Format,
+    flash: &FlashParamsRequest,
+    out: &mut dyn FnMut(Message),
+) -> Result<Vec<u8>, ImageError> {
+    let first = inputs.first().ok_or(ImageError::NoInput)?;
+    if let Format::Raw { target_offset, .. } = format
+        && first.addr < target_offset
+    {
+        return Err(ImageError::BeforeTargetOffset {
+            target: target_offset,
+            first: first.addr,
+        });
+    }
+    let patched = |input: &Input, out: &mut dyn FnMut(Message)| {
+        let outcome = patch_flash_params(chip, input.addr, &input.data, flash)?;
+        for m in outcome.messages() {
+            out(m);
+        }
+        Ok::<_, ImageError>(outcome.data)
+    };
+    match format {
+        Format::Raw {
+            target_offset,
+            pad_to_size,
+        } => {
+            out(Message::Hint(
+                "Consider using --format hex to avoid flashing unused 0xFF padding between input regions.".into(),
+            ));
+            let mut file = Vec::new();
+            let pad_to = |file: &mut Vec<u8>, addr: u32| {
+                let want = (addr as i64 - target_offset as i64).max(0) as usize;
+                if want > file.len() {
+                    file.resize(want, 0xFF);
+                }
+            };
+            for input in inputs {
+                pad_to(&mut file, input.addr);
+                file.extend(patched(input, out)?);
+            }
+            if let Some(size) = pad_to_size {
+                pad_to(&mut file, size);
+            }
+            Ok(file)
+        }
+        Format::Hex => {
+            if inputs.len() == 1 {
+                out(Message::Warning(
+                    "Only one input file specified, output may include additional padding if input file was previously merged. Please refer to the documentation for more information: https://docs.espressif.com/projects/esptool/en/latest/esptool/basic-commands.html#hex-output-format".into(),
+                ));
+            }
+            let mut hex = HexData::new();
+            for input in inputs {
+                hex.insert(input.addr, &patched(input, out)?)?;
+            }
+            Ok(hex.to_hex().into_bytes())
+        }
+        Format::Uf2 { chunk_size, md5 } => {
+            let options = Uf2Options {
+                family_id: chip.image.uf2_family_id,
+                chunk_size,
+                md5,
+            };
+            uf2::check_chunk_size(&options).map_err(ImageError::Hex)?;
+            let mut file = Vec::new();
+            for input in inputs {
+                out(Message::Print(format!(
+                    "Adding '{}' at {:#x}...",
+                    input.name, input.addr
+                )));
+                uf2::add_file(&mut file, input.addr, &patched(input, out)?, &options);
+            }
+            Ok(file)
+        }
+    }
+}

@@ -1,0 +1,404 @@
+//! espctl against esptool 5.6.0 on every fixture image and ELF: same files, same lines,
+//! same exit codes (image-info, elf2image, merge-bin in raw, HEX and UF2).
+
+mod common;
+
+use common::elf::{self, Section};
+use common::{compare, fixture_files};
+use espctl_chips::{CHIPS, Chip, ImageFormat};
+
+fn image(name: &str) -> Vec<u8> {
+    std::fs::read(espctl_testkit::fixture(&format!("images/{name}"))).unwrap()
+}
+
+#[test]
+fn image_info_matches_for_every_fixture_image() {
+    let images = fixture_files("images");
+    assert!(images.len() >= 15, "expected the esptool test images");
+    for (name, data) in &images {
+        compare(name, &["image-info", name], &[(name, data)]);
+    }
+}
+
+#[test]
+fn image_info_with_an_explicit_chip_matches() {
+    for (chip, name) in [
+        ("esp32", "bootloader_esp32_v5_2.bin"),
+        ("esp32c3", "bootloader_esp32c3.bin"),
+        ("ESP32-S2", "esp_idf_blink_esp32s2.bin"),
+        ("esp8266", "esp8266_deepsleep.bin"),
+        ("esp8266", "not_4_byte_aligned.bin"),
+        ("esp32s3", "esp32s3_header.bin"),
+        ("esp32", "one_kb.bin"),
+    ] {
+        let data = image(name);
+        compare(
+            name,
+            &["--chip", chip, "image-info", name],
+            &[(name, &data)],
+        );
+    }
+}
+
+fn elf_cases(elf: &str, chip: &str, option_sets: &[&[&str]]) {
+    let data = std::fs::read(espctl_testkit::fixture(&format!("elf/{elf}"))).unwrap();
+    for options in option_sets {
+        let mut args = vec!["--chip", chip, "elf2image", elf];
+        args.extend(*options);
+        let label = format!("{chip} {elf} {options:?}");
+        let run = compare(&label, &args, &[(elf, &data)]);
+        // And what image-info says about every image produced.
+        for (name, bytes) in &run.files {
+            compare(
+                &format!("image-info of {label}"),
+                &["image-info", name],
+                &[(name, bytes)],
+            );
+        }
+    }
+}
+
+const ESP32_OPTIONS: &[&[&str]] = &[
+    &[],
+    &["--secure-pad"],
+    &["--secure-pad-v2", "-fm", "dio", "-fs", "4MB", "-ff", "80m"],
+    &[
+        "--dont-append-digest",
+        "--min-rev-full",
+        "300",
+        "--max-rev-full",
+        "399",
+        "-r",
+        "3",
+    ],
+    &["--use-segments"],
+    &["--ram-only-header"],
+    &["--pad-to-size", "1MB", "-o", "out.bin"],
+    &["--elf-sha256-offset", "0xb0"],
+    &["--flash-mmu-page-size", "32KB", "--flash-size", "2MB"],
+];
+
+#[test]
+fn elf2image_matches_for_the_esp32_app() {
+    elf_cases("esp32-app-template.elf", "esp32", ESP32_OPTIONS);
+}
+
+#[test]
+fn elf2image_matches_for_the_esp32_bootloader() {
+    elf_cases("esp32-bootloader.elf", "esp32", ESP32_OPTIONS);
+}
+
+#[test]
+fn elf2image_reports_too_many_sections_like_esptool() {
+    elf_cases("esp32-too-many-sections.elf", "esp32", &[&[]]);
+}
+
+#[test]
+fn elf2image_matches_for_the_esp32c6_app_descriptor() {
+    elf_cases(
+        "esp32c6-appdesc.elf",
+        "esp32c6",
+        &[
+            &[],
+            &["--flash-mmu-page-size", "32KB"],
+            &["--flash-mmu-page-size", "8KB", "--use-segments"],
+            &["-ff", "80m", "-fs", "16MB", "-fm", "dout"],
+            &["--ram-only-header"],
+            &["--secure-pad-v2"],
+        ],
+    );
+}
+
+const ESP8266_OPTIONS: &[&[&str]] = &[
+    &[],
+    &["--version", "2"],
+    &["-e", "3"],
+    &["-fm", "dout", "-fs", "4MB", "-ff", "40m"],
+    &["-e", "2", "-fs", "2MB-c1", "-o", "app.bin"],
+    &["-o", "prefix_"],
+];
+
+#[test]
+fn elf2image_matches_for_the_esp8266_sdk_examples() {
+    for (name, _) in fixture_files("elf") {
+        if name.starts_with("esp8266") {
+            elf_cases(&name, "esp8266", ESP8266_OPTIONS);
+        }
+    }
+}
+
+/// A synthetic ELF with a section in each kind of memory the chip has.
+fn synthetic_elf(chip: &Chip) -> Vec<u8> {
+    let region = |name: &str| {
+        chip.image
+            .memory_map
+            .iter()
+            .find(|r| r.name == name)
+            .map(|r| r.start)
+    };
+    let machine = match chip.arg_name {
+        "esp8266" | "esp32" | "esp32s2" | "esp32s3" => elf::XTENSA,
+        _ => elf::RISCV,
+    };
+    let mut sections = Vec::new();
+    if let Some(dram) = region("DRAM") {
+        sections.push(Section {
+            name: ".dram0.data",
+            addr: dram + 0x100,
+            kind: elf::PROGBITS,
+            data: elf::bytes(0x321, 1),
+        });
+        sections.push(Section {
+            name: ".dram0.bss",
+            addr: dram + 0x1000,
+            kind: elf::NOBITS,
+            data: vec![0; 64],
+        });
+    }
+    if let Some(iram) = region("IRAM") {
+        sections.push(Section {
+            name: ".iram0.text",
+            addr: iram + 0x200,
+            kind: elf::PROGBITS,
+            data: elf::bytes(0x1234, 2),
+        });
+        sections.push(Section {
+            name: ".iram0.text2",
+            addr: iram + 0x200 + 0x1234 + 2,
+            kind: elf::PROGBITS,
+            data: elf::bytes(0x40, 3),
+        });
+    }
+    let irom = chip.image.irom.start;
+    match chip.image.format {
+        ImageFormat::Esp8266 => {
+            sections.push(Section {
+                name: ".irom0.text",
+                addr: irom + 0x10000,
+                kind: elf::PROGBITS,
+                data: elf::bytes(0x2000, 4),
+            });
+        }
+        ImageFormat::Esp32 => {
+            let drom = chip.image.drom.map_or(irom, |d| d.start);
+            let (rodata, text) = if drom == irom {
+                (drom + 0x20, irom + 0x4_0020)
+            } else {
+                (drom + 0x20, irom + 0x20)
+            };
+            sections.push(Section {
+                name: ".flash.rodata",
+                addr: rodata,
+                kind: elf::PROGBITS,
+                data: elf::bytes(0x3000, 5),
+            });
+            sections.push(Section {
+                name: ".flash.text",
+                addr: text,
+                kind: elf::PROGBITS,
+                data: elf::bytes(0x5000, 6),
+            });
+        }
+    }
+    elf::build(machine, sections[0].addr, &sections)
+}
+
+#[test]
+fn elf2image_matches_on_every_chip() {
+    for chip in CHIPS {
+        let data = synthetic_elf(chip);
+        for options in [&[][..], &["-fm", "dio", "-fs", "8MB"][..]] {
+            let mut args = vec!["--chip", chip.arg_name, "elf2image", "app.elf"];
+            args.extend(options);
+            let label = format!("synthetic {} {options:?}", chip.arg_name);
+            let run = compare(&label, &args, &[("app.elf", &data)]);
+            assert!(!run.files.is_empty(), "{label}: no image written");
+            for (name, bytes) in &run.files {
+                compare(
+                    &format!("image-info {label}"),
+                    &["image-info", name],
+                    &[(name, bytes)],
+                );
+            }
+        }
+    }
+}
+
+fn merge_cases(chip: &str, inputs: &[(&str, &str)], option_sets: &[&[&str]]) {
+    let files: Vec<(String, Vec<u8>)> = inputs
+        .iter()
+        .map(|(_, name)| (name.to_string(), image(name)))
+        .collect();
+    let file_refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_slice()))
+        .collect();
+    for format in ["raw", "hex", "uf2"] {
+        for options in option_sets {
+            let output = format!("merged.{format}");
+            let mut args = vec![
+                "--chip",
+                chip,
+                "merge-bin",
+                "-o",
+                &output,
+                "--format",
+                format,
+            ];
+            args.extend(*options);
+            for (addr, name) in inputs {
+                args.extend([*addr, *name]);
+            }
+            let label = format!("{chip} merge-bin {format} {options:?}");
+            let run = compare(&label, &args, &file_refs);
+            if format != "uf2" {
+                let merged = &run.files[&output];
+                compare(
+                    &format!("image-info of {label}"),
+                    &["image-info", &output],
+                    &[(&output, merged)],
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn merge_bin_matches_for_an_esp32_flash_layout() {
+    merge_cases(
+        "esp32",
+        &[
+            ("0x1000", "bootloader_esp32_v5_2.bin"),
+            ("0x8000", "partitions_singleapp.bin"),
+            ("0x10000", "fifty_kb.bin"),
+        ],
+        &[
+            &[],
+            &["-fm", "dio", "-fs", "4MB", "-ff", "80m"],
+            &["--flash-size", "16MB"],
+        ],
+    );
+}
+
+#[test]
+fn merge_bin_raw_and_uf2_options_match() {
+    let boot = image("bootloader_esp32.bin");
+    let kb = image("one_kb.bin");
+    let inputs: &[(&str, &[u8])] = &[("boot.bin", &boot), ("kb.bin", &kb)];
+    for options in [
+        &["--target-offset", "0x1000", "--pad-to-size", "4MB"][..],
+        &["-t", "0x1000", "-fm", "qout"][..],
+        &["--format", "uf2", "--chunk-size", "256"][..],
+        &["--format", "uf2", "--md5-disable", "-fs", "2MB"][..],
+        &["--format", "uf2", "--md5-disable", "--chunk-size", "476"][..],
+    ] {
+        let mut args = vec!["--chip", "esp32", "merge-bin", "-o", "out.bin"];
+        args.extend(options);
+        args.extend(["0x1000", "boot.bin", "0x20000", "kb.bin"]);
+        compare(&format!("esp32 {options:?}"), &args, inputs);
+    }
+}
+
+#[test]
+fn merge_bin_patches_headers_on_other_chips() {
+    merge_cases(
+        "esp32c3",
+        &[
+            ("0x0", "bootloader_esp32c3.bin"),
+            ("0x8000", "partitions_singleapp.bin"),
+        ],
+        &[&["-fs", "4MB"], &["-fm", "qio", "-ff", "20m"]],
+    );
+    merge_cases(
+        "esp8266",
+        &[("0x0", "bootloader_esp8266.bin"), ("0x1000", "one_kb.bin")],
+        &[
+            &["-fm", "dio", "-fs", "1MB"],
+            &["-fs", "4MB-c1", "-ff", "80m"],
+        ],
+    );
+    merge_cases(
+        "esp32s2",
+        &[("0x1000", "esp_idf_blink_esp32s2.bin")],
+        &[&["-fm", "dout", "-fs", "4MB"]],
+    );
+}
+
+#[test]
+fn merge_bin_warns_about_files_that_are_not_images() {
+    // Not an image at the bootloader offset; a single input (HEX warns about that).
+    merge_cases("esp32", &[("0x1000", "one_kb.bin")], &[&["-fm", "dio"]]);
+    // Starts with the magic byte but is not a valid image of the chip.
+    let broken: &[u8] = &[0xE9, 0x03, 0x02, 0x20, 0, 0, 0, 0, 1, 2, 3, 4];
+    compare(
+        "invalid image",
+        &[
+            "--chip",
+            "esp32",
+            "merge-bin",
+            "-o",
+            "out.bin",
+            "-fm",
+            "qio",
+            "0x1000",
+            "broken.bin",
+        ],
+        &[("broken.bin", broken)],
+    );
+}
+
+#[test]
+fn merged_hex_files_are_reported_region_by_region() {
+    let boot = image("bootloader_esp32c3.bin");
+    let table = image("partitions_singleapp.bin");
+    let app = image("esp_idf_blink_esp32s2.bin");
+    let inputs: &[(&str, &[u8])] = &[
+        ("boot.bin", &boot),
+        ("table.bin", &table),
+        ("app.bin", &app),
+    ];
+    let run = compare(
+        "hex",
+        &[
+            "--chip",
+            "esp32c3",
+            "merge-bin",
+            "-f",
+            "hex",
+            "-o",
+            "all.hex",
+            "0x0",
+            "boot.bin",
+            "0x8000",
+            "table.bin",
+            "0x10000",
+            "app.bin",
+        ],
+        inputs,
+    );
+    let hex = &run.files["all.hex"];
+    compare(
+        "merged hex",
+        &["image-info", "all.hex"],
+        &[("all.hex", hex)],
+    );
+    compare(
+        "merged hex, chip",
+        &["--chip", "esp32c3", "image-info", "all.hex"],
+        &[("all.hex", hex)],
+    );
+    // A HEX input to merge-bin brings its own addresses.
+    compare(
+        "hex input",
+        &[
+            "--chip",
+            "esp32c3",
+            "merge-bin",
+            "-o",
+            "flat.bin",
+            "0x0",
+            "all.hex",
+        ],
+        &[("all.hex", hex)],
+    );
+}
