@@ -293,15 +293,19 @@ impl Session {
     }
 
     /// Uploads `stub` into RAM and starts it, unless a stub already answered SYNC.
-    pub fn run_stub(&mut self, stub: &StubImage) -> Result<()> {
+    /// Returns whether the stub runs (`false` when none is running and `stub` is `None`).
+    pub fn run_stub(&mut self, stub: Option<&StubImage>) -> Result<bool> {
         if self.stub_found_running {
             self.stub_found_running = false;
             self.emit(Event::StubAlreadyRunning);
-            return Ok(());
+            return Ok(true);
         }
         if self.is_stub() {
-            return Ok(());
+            return Ok(true);
         }
+        let Some(stub) = stub else {
+            return Ok(false);
+        };
         self.emit(Event::StubUploading);
         let block = self.chip.rom.ram_block_size as usize;
         for (data, addr) in [(&stub.text, stub.text_start), (&stub.data, stub.data_start)] {
@@ -340,7 +344,7 @@ impl Session {
         self.loader = LoaderKind::Stub;
         self.spi_saved = None;
         self.emit(Event::StubRunning);
-        Ok(())
+        Ok(true)
     }
 
     /// Loads `data` at `addr` with MEM_BEGIN / MEM_DATA (no MEM_END).

@@ -1,6 +1,7 @@
 //! Command-line definition, compatible with esptool 5 (and its v4 underscore names).
 
 use clap::{Parser, Subcommand};
+use espctl_flasher::{After, Before};
 use std::ffi::OsString;
 
 #[derive(Debug, Parser)]
@@ -20,12 +21,105 @@ pub struct Cli {
     )]
     pub chip: String,
 
+    /// Serial port device (a path, a pty, socket://HOST:PORT, or virtual:esp8266 / virtual:esp32)
+    #[arg(short = 'p', long, env = "ESPTOOL_PORT")]
+    pub port: Option<String>,
+
+    /// Serial port baud rate used when flashing/reading
+    #[arg(short = 'b', long, env = "ESPTOOL_BAUD", default_value = "115200", value_parser = parse_baud)]
+    pub baud: u32,
+
+    /// Serial port filter when no port is given: vid=NUMBER, pid=NUMBER, name=SUBSTRING, serial=SUBSTRING
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub port_filter: Vec<String>,
+
+    /// Which reset to perform before connecting to the chip
+    #[arg(long, env = "ESPTOOL_BEFORE", default_value = "default-reset", value_parser = parse_before)]
+    pub before: Before,
+
+    /// Which reset to perform after the operation is finished
+    #[arg(short = 'a', long, env = "ESPTOOL_AFTER", default_value = "hard-reset", value_parser = parse_after)]
+    pub after: After,
+
+    /// Disable launching the flasher stub, only talk to the ROM bootloader
+    #[arg(long)]
+    pub no_stub: bool,
+
+    /// Print every frame sent and received
+    #[arg(short = 't', long)]
+    pub trace: bool,
+
+    /// Print all output (accepted for esptool compatibility)
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+
+    /// Number of attempts to connect, 0 or negative for infinite
+    #[arg(
+        long,
+        env = "ESPTOOL_CONNECT_ATTEMPTS",
+        default_value_t = 7,
+        allow_negative_numbers = true
+    )]
+    pub connect_attempts: i64,
+
     #[command(subcommand)]
     pub command: Command,
 }
 
+fn parse_baud(s: &str) -> Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(b) if b > 0 => Ok(b),
+        _ => Err(format!("'{s}' is not a valid baud rate")),
+    }
+}
+
+fn parse_before(s: &str) -> Result<Before, String> {
+    warn_underscore("--before", s);
+    s.parse()
+}
+
+fn parse_after(s: &str) -> Result<After, String> {
+    warn_underscore("--after", s);
+    s.parse()
+}
+
+/// esptool 5 still accepts the v4 spellings of reset modes, with a warning.
+fn warn_underscore(option: &str, value: &str) {
+    if value.contains('_') {
+        eprintln!(
+            "WARNING: Deprecated: Choice '{value}' for option '{option}' is deprecated. Use '{}' instead.",
+            value.replace('_', "-")
+        );
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write a binary blob to flash (pairs of address and file name)
+    WriteFlash(crate::commands::write_flash::Args),
+    /// Read SPI flash memory content
+    ReadFlash(crate::commands::read_flash::Args),
+    /// Verify a binary blob against the flash memory content
+    VerifyFlash(crate::commands::verify_flash::Args),
+    /// Erase the SPI flash memory
+    EraseFlash(crate::commands::erase::FlashArgs),
+    /// Erase a region of the SPI flash memory
+    EraseRegion(crate::commands::erase::RegionArgs),
+    /// Print the device MAC address
+    ReadMac,
+    /// Print the device chip ID (ESP8266; the MAC on other chips)
+    ChipId,
+    /// Print the SPI flash memory manufacturer and device ID
+    FlashId,
+    /// Run application code loaded in flash
+    Run,
+    /// Read arbitrary memory location
+    ReadMem(crate::commands::mem::ReadArgs),
+    /// Modify or write to arbitrary memory location
+    WriteMem(crate::commands::mem::WriteArgs),
+    /// Install, fetch or list the flasher stubs espctl uploads to the chip
+    #[command(subcommand)]
+    Stub(crate::commands::stub::StubCommand),
     /// Print the espctl version
     Version,
     /// Print information about a firmware image (bootloader or application)
@@ -39,7 +133,8 @@ pub enum Command {
 /// Rewrites esptool v4 spellings into the v5 ones clap knows: `write_flash` becomes
 /// `write-flash` (only the command word and `--long_options`, never file names).
 pub fn normalise_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
-    args.into_iter()
+    split_port_filters(args.into_iter().collect())
+        .into_iter()
         .map(|arg| match arg.to_str() {
             // esptool's two-letter short options, which clap cannot spell.
             Some(s) if two_letter_option(s).is_some() => {
@@ -67,6 +162,43 @@ pub fn normalise_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString>
         .collect()
 }
 
+/// esptool's `--port-filter` takes several `key=value` terms at once; clap takes one per
+/// option, so `--port-filter a=1 b=2` becomes `--port-filter a=1 --port-filter b=2`.
+fn split_port_filters(args: Vec<OsString>) -> Vec<OsString> {
+    #[derive(PartialEq)]
+    enum State {
+        Outside,
+        FirstValue,
+        MoreValues,
+    }
+    let mut out = Vec::with_capacity(args.len());
+    let mut state = State::Outside;
+    for arg in args {
+        let s = arg.to_string_lossy().into_owned();
+        let is_term = !s.starts_with('-') && s.contains('=');
+        match state {
+            State::FirstValue => {
+                out.push(arg);
+                state = State::MoreValues;
+                continue;
+            }
+            State::MoreValues if is_term => {
+                out.push(OsString::from("--port-filter"));
+                out.push(arg);
+                continue;
+            }
+            _ => state = State::Outside,
+        }
+        if s == "--port-filter" || s == "--port_filter" {
+            out.push(OsString::from("--port-filter"));
+            state = State::FirstValue;
+        } else {
+            out.push(arg);
+        }
+    }
+    out
+}
+
 /// `-fm`, `-fs`, `-ff` (also as `-fm=dio`) as their long forms.
 fn two_letter_option(s: &str) -> Option<(&'static str, Option<&str>)> {
     let (name, value) = match s.split_once('=') {
@@ -77,6 +209,7 @@ fn two_letter_option(s: &str) -> Option<(&'static str, Option<&str>)> {
         "-fm" => "--flash-mode",
         "-fs" => "--flash-size",
         "-ff" => "--flash-freq",
+        "-sc" => "--spi-connection",
         _ => return None,
     };
     Some((long, value))
@@ -139,6 +272,23 @@ mod tests {
             ]
         );
         assert_eq!(norm(&["espctl", "read_mac"]), ["espctl", "read-mac"]);
+        assert_eq!(
+            norm(&[
+                "espctl",
+                "--port-filter",
+                "name=pts",
+                "vid=0x303a",
+                "flash_id"
+            ]),
+            [
+                "espctl",
+                "--port-filter",
+                "name=pts",
+                "--port-filter",
+                "vid=0x303a",
+                "flash-id"
+            ]
+        );
         assert_eq!(
             norm(&[
                 "espctl",

@@ -3,6 +3,8 @@
 mod cli;
 mod commands;
 mod fatal;
+mod render;
+mod virtual_port;
 
 use clap::Parser;
 use std::process::ExitCode;

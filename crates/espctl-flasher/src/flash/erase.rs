@@ -106,12 +106,12 @@ impl Session {
 
 /// Erase regions must be whole sectors.
 pub fn check_region(addr: u32, size: u32) -> Result<()> {
-    if addr % FLASH_SECTOR_SIZE != 0 {
+    if !addr.is_multiple_of(FLASH_SECTOR_SIZE) {
         return Err(Error::Invalid(format!(
             "Offset to erase from must be a multiple of {FLASH_SECTOR_SIZE}."
         )));
     }
-    if size % FLASH_SECTOR_SIZE != 0 {
+    if !size.is_multiple_of(FLASH_SECTOR_SIZE) {
         return Err(Error::Invalid(format!(
             "Size of data to erase must be a multiple of {FLASH_SECTOR_SIZE}."
         )));

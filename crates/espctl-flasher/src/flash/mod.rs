@@ -57,9 +57,12 @@ impl PatchRequest {
 pub enum Patched {
     /// Already had the requested values.
     Unchanged,
-    /// Header changed: `params` is byte 2 << 8 | byte 3; `sha_updated` when the
-    /// appended SHA-256 was recomputed.
-    Changed { params: u16, sha_updated: bool },
+    /// Header changed: `params` is byte 2 << 8 | byte 3 when those bytes changed;
+    /// `sha_updated` when the appended SHA-256 was recomputed.
+    Changed {
+        params: Option<u16>,
+        sha_updated: bool,
+    },
     /// Not an image of this chip: left alone, for this reason.
     NotAnImage(String),
 }

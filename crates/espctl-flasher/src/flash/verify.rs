@@ -68,9 +68,10 @@ impl Session {
                 && let Some(p) = patcher
             {
                 match p.patch(self.chip, &mut image, header) {
-                    Ok(Patched::Changed { params, .. }) => {
-                        self.emit(crate::Event::FlashParamsSet { value: params })
-                    }
+                    Ok(Patched::Changed {
+                        params: Some(value),
+                        ..
+                    }) => self.emit(crate::Event::FlashParamsSet { value }),
                     Ok(_) => {}
                     Err(message) => return Err(Error::Invalid(message)),
                 }

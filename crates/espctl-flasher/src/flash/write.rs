@@ -119,7 +119,9 @@ impl Session {
                         params,
                         sha_updated,
                     }) => {
-                        self.emit(Event::FlashParamsSet { value: params });
+                        if let Some(value) = params {
+                            self.emit(Event::FlashParamsSet { value });
+                        }
                         if sha_updated {
                             self.emit(Event::ShaDigestUpdated);
                         }

@@ -1,14 +1,26 @@
 //! One file per command; `run` dispatches.
 
+pub mod chip;
+pub mod device;
 pub mod elf2image;
+pub mod erase;
+pub mod flash_args;
 pub mod image_info;
+pub mod mem;
 pub mod merge_bin;
 mod output;
+pub mod patcher;
+pub mod read_flash;
+pub mod stub;
+pub mod verify_flash;
+pub mod write_flash;
 
 use crate::cli::{Cli, Command};
 use crate::fatal::Fatal;
+use device::Global;
 
 pub fn run(cli: Cli) -> Result<(), Fatal> {
+    let global = Global::from_cli(&cli);
     match cli.command {
         Command::Version => {
             println!("{}", env!("CARGO_PKG_VERSION"));
@@ -17,5 +29,17 @@ pub fn run(cli: Cli) -> Result<(), Fatal> {
         Command::ImageInfo(args) => image_info::run(&cli.chip, args),
         Command::Elf2image(args) => elf2image::run(&cli.chip, args),
         Command::MergeBin(args) => merge_bin::run(&cli.chip, args),
+        Command::Stub(cmd) => stub::run(cmd),
+        Command::WriteFlash(args) => write_flash::run(&global?, args),
+        Command::ReadFlash(args) => read_flash::run(&global?, args),
+        Command::VerifyFlash(args) => verify_flash::run(&global?, args),
+        Command::EraseFlash(args) => erase::run_flash(&global?, args),
+        Command::EraseRegion(args) => erase::run_region(&global?, args),
+        Command::ReadMac => chip::read_mac(&global?),
+        Command::ChipId => chip::chip_id(&global?),
+        Command::FlashId => chip::flash_id(&global?),
+        Command::Run => chip::run(&global?),
+        Command::ReadMem(args) => mem::run_read(&global?, args),
+        Command::WriteMem(args) => mem::run_write(&global?, args),
     }
 }

@@ -1,0 +1,89 @@
+//! `verify-flash ADDR FILE...`: compares files with flash by MD5 (and lists differing
+//! bytes with `--diff`).
+
+use super::device::{Global, to_fatal, with_device};
+use super::flash_args::{freq_arg, mode_arg, size_arg};
+use super::patcher::ImagePatch;
+use super::write_flash::read_pairs;
+use crate::fatal::Fatal;
+use espctl_flasher::{FlashSizeArg, PatchRequest};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Pairs of flash address and file name
+    #[arg(required = true, value_name = "ADDRESS FILENAME")]
+    pub addr_filename: Vec<String>,
+    /// Show the differing bytes
+    #[arg(short = 'd', long)]
+    pub diff: bool,
+    #[arg(long, default_value = "keep", env = "ESPTOOL_FM")]
+    pub flash_mode: String,
+    #[arg(long, default_value = "keep", env = "ESPTOOL_FF")]
+    pub flash_freq: String,
+    #[arg(long, default_value = "keep", env = "ESPTOOL_FS")]
+    pub flash_size: String,
+}
+
+pub fn run(g: &Global, args: Args) -> Result<(), Fatal> {
+    let files = read_pairs(&args.addr_filename)?;
+    let mut header = PatchRequest {
+        mode: mode_arg(&args.flash_mode)?,
+        freq: freq_arg(&args.flash_freq)?,
+        size: None,
+    };
+    let size = size_arg(&args.flash_size)?;
+    with_device(g, |d| {
+        let s = &mut d.session;
+        s.attach_flash().map_err(to_fatal)?;
+        let configured = s.configure_flash_size(size).map_err(to_fatal)?;
+        if size != FlashSizeArg::Keep {
+            header.size = configured;
+        }
+        let mut failed = false;
+        for f in files {
+            let len = f.data.len().div_ceil(4) * 4;
+            println!(
+                "Verifying {len:#x} ({len}) bytes at {:#010x} in flash against '{}'...",
+                f.addr,
+                f.name.as_deref().unwrap_or("input bytes")
+            );
+            let data = f.data.clone();
+            let check = s
+                .verify_files(vec![f], &header, Some(&ImagePatch))
+                .map_err(to_fatal)?
+                .remove(0);
+            if check.matches {
+                println!("Verification successful (digest matched).");
+                continue;
+            }
+            failed = true;
+            if !args.diff {
+                println!("Verification failed (digest mismatch).");
+                continue;
+            }
+            let mut image = data;
+            image.resize(len, 0xFF);
+            let flash = s.read_flash(check.addr, len as u32).map_err(to_fatal)?;
+            let diffs: Vec<usize> = (0..len).filter(|&i| flash[i] != image[i]).collect();
+            if let Some(first) = diffs.first() {
+                println!(
+                    "Verification failed: {} differences, first at {:#010x}:",
+                    diffs.len(),
+                    check.addr as usize + first
+                );
+            }
+            for i in diffs {
+                println!(
+                    "   {:#010x} {:02x} {:02x}",
+                    check.addr as usize + i,
+                    flash[i],
+                    image[i]
+                );
+            }
+        }
+        if failed {
+            return Err(Fatal("Verification failed.".into()));
+        }
+        Ok(())
+    })
+}

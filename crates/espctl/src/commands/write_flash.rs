@@ -1,0 +1,121 @@
+//! `write-flash ADDR FILE [ADDR FILE...]`: everything is checked (files readable,
+//! addresses aligned, no overlaps) before connecting; sizes and header values are
+//! checked against the chip before anything is written.
+
+use super::device::{Global, to_fatal, with_device};
+use super::flash_args::{address, freq_arg, mode_arg, size_arg};
+use super::output::read_input;
+use super::patcher::ImagePatch;
+use crate::fatal::Fatal;
+use espctl_flasher::flash::plan::check_overlaps;
+use espctl_flasher::{FlashFile, PatchRequest, WriteOptions};
+use std::path::Path;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Pairs of flash address and file name
+    #[arg(required = true, value_name = "ADDRESS FILENAME")]
+    pub addr_filename: Vec<String>,
+    /// Erase all regions of flash (not just write areas) before programming
+    #[arg(short = 'e', long)]
+    pub erase_all: bool,
+    /// Suppress progress output
+    #[arg(short = 'p', long)]
+    pub no_progress: bool,
+    /// Compress data during transfer (default unless --no-stub is given)
+    #[arg(short = 'z', long, conflicts_with = "no_compress")]
+    pub compress: bool,
+    /// Disable data compression during transfer
+    #[arg(short = 'u', long)]
+    pub no_compress: bool,
+    /// SPI flash mode for the bootloader header: keep, qio, qout, dio, dout
+    #[arg(long, default_value = "keep", env = "ESPTOOL_FM")]
+    pub flash_mode: String,
+    /// SPI flash frequency for the bootloader header (keep, 80m, 40m, 26m, 20m, ...)
+    #[arg(long, default_value = "keep", env = "ESPTOOL_FF")]
+    pub flash_freq: String,
+    /// SPI flash size: keep, detect, 1MB, 4MB, ... (also the old 4m, 32m names)
+    #[arg(long, default_value = "keep", env = "ESPTOOL_FS")]
+    pub flash_size: String,
+    /// Accepted for esptool compatibility (espctl runs no security checks to skip)
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Reads `ADDR FILE` pairs; Intel HEX files are split into their regions.
+pub fn read_pairs(args: &[String]) -> Result<Vec<FlashFile>, Fatal> {
+    if !args.len().is_multiple_of(2) {
+        return Err(Fatal(
+            "Must be pairs of an address and the binary filename to write there.".into(),
+        ));
+    }
+    let mut files = Vec::new();
+    for pair in args.chunks(2) {
+        let addr = address(&pair[0])?;
+        let name = pair[1].clone();
+        let data = read_input(Path::new(&name))?;
+        match espctl_image::ihex::regions_if_hex(&data) {
+            Some(regions) => {
+                for (a, bytes) in regions {
+                    files.push(FlashFile::new(a, bytes, Some(name.clone())));
+                }
+            }
+            None => files.push(FlashFile::new(addr, data, Some(name))),
+        }
+    }
+    Ok(files)
+}
+
+/// Addresses must be 4-byte aligned and files must not share a flash sector.
+pub fn check_layout(files: &[FlashFile]) -> Result<(), Fatal> {
+    for f in files {
+        if f.addr % 4 != 0 {
+            return Err(Fatal(format!(
+                "Address {:#x} of '{}' is not a multiple of 4: flash is written in 4-byte words.",
+                f.addr,
+                f.name.as_deref().unwrap_or("input")
+            )));
+        }
+    }
+    let spans: Vec<_> = files
+        .iter()
+        .map(|f| {
+            (
+                f.addr,
+                f.data.len() as u64,
+                f.name.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    check_overlaps(&spans).map_err(to_fatal)
+}
+
+pub fn run(g: &Global, args: Args) -> Result<(), Fatal> {
+    let files = read_pairs(&args.addr_filename)?;
+    check_layout(&files)?;
+    let header = PatchRequest {
+        mode: mode_arg(&args.flash_mode)?,
+        freq: freq_arg(&args.flash_freq)?,
+        size: None,
+    };
+    let compress = if args.compress {
+        Some(true)
+    } else if args.no_compress {
+        Some(false)
+    } else {
+        None
+    };
+    let opts = WriteOptions::new(
+        size_arg(&args.flash_size)?,
+        header,
+        args.erase_all,
+        compress,
+    );
+    with_device(g, |d| {
+        d.renderer.show_progress(!args.no_progress);
+        d.session.attach_flash().map_err(to_fatal)?;
+        d.session
+            .write_flash(files, &opts, Some(&ImagePatch))
+            .map_err(to_fatal)
+    })
+}

@@ -1,0 +1,375 @@
+//! Turns the flasher's events into esptool-compatible output: text lines on stdout,
+//! warnings on stderr, progress bars on a terminal and plain progress lines otherwise.
+
+use espctl_flasher::event::ResetNote;
+use espctl_flasher::{Event, EventSink, Operation, Trace};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// Prints events. Shared between the connection and the session (hence the mutex).
+pub struct Renderer {
+    state: Mutex<State>,
+}
+
+struct State {
+    terminal: bool,
+    bar: Option<ProgressBar>,
+    /// Plain mode: the last 10% step printed.
+    last_step: Option<u64>,
+    last_trace: Option<Instant>,
+    /// Set when a line was started (print! without newline) and not ended yet.
+    open_line: bool,
+    progress: bool,
+}
+
+impl Renderer {
+    pub fn new() -> Arc<Renderer> {
+        Arc::new(Renderer {
+            state: Mutex::new(State {
+                terminal: std::io::stdout().is_terminal(),
+                bar: None,
+                last_step: None,
+                last_trace: None,
+                open_line: false,
+                progress: true,
+            }),
+        })
+    }
+
+    /// `--no-progress`: no bars or progress lines.
+    pub fn show_progress(&self, show: bool) {
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        s.progress = show;
+    }
+
+    pub fn sink(self: &Arc<Self>) -> EventSink {
+        let me = self.clone();
+        Arc::new(move |e| me.render(e))
+    }
+
+    fn render(&self, event: Event) {
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        s.handle(event);
+    }
+}
+
+fn op_verb(op: Operation) -> &'static str {
+    match op {
+        Operation::Write => "Writing at",
+        Operation::Read => "Reading from",
+        Operation::Erase => "Erasing at",
+    }
+}
+
+/// esptool's speed figure: ` (123.4 kbit/s)`, or nothing for a zero duration.
+pub fn speed(bytes: usize, seconds: f64) -> String {
+    if seconds > 0.0 {
+        format!(" ({:.1} kbit/s)", bytes as f64 / seconds * 8.0 / 1000.0)
+    } else {
+        String::new()
+    }
+}
+
+impl State {
+    fn out(&mut self, line: &str) {
+        let mut o = std::io::stdout().lock();
+        let _ = writeln!(o, "{line}");
+        self.open_line = false;
+    }
+
+    fn partial(&mut self, text: &str) {
+        let mut o = std::io::stdout().lock();
+        let _ = write!(o, "{text}");
+        let _ = o.flush();
+        self.open_line = true;
+    }
+
+    fn note(&mut self, text: &str) {
+        self.out(&format!("NOTE: {text}"));
+    }
+
+    fn warn(&mut self, text: &str) {
+        let _ = std::io::stdout().flush();
+        eprintln!("WARNING: {text}");
+    }
+
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::ResetDisabled(ResetNote::Skipped(mode)) => self.note(&format!(
+                "Pre-connection option \"{mode}\" was selected. Connection may fail if the chip is not in bootloader or flasher stub mode."
+            )),
+            Event::ResetDisabled(ResetNote::Socket) => self.note(
+                "It's not possible to reset the chip over a TCP socket. Automatic resetting to bootloader has been disabled, reset the chip manually.",
+            ),
+            Event::ResetLinesUnsupported { port } => self.warn(&format!(
+                "Chip was NOT reset. Setting RTS/DTR lines is not supported for port '{port}'. Set --before and --after arguments to 'no-reset' and switch to bootloader manually to avoid this warning."
+            )),
+            Event::Connecting => self.partial("Connecting..."),
+            Event::SyncFailed => self.partial("."),
+            Event::ConnectDone => self.out(""),
+            Event::DetectingChip => self.partial("Detecting chip type..."),
+            Event::ChipDetected { chip } => self.out(&format!(" {}", chip.name)),
+            Event::ChipUnverified { chip, magic } => self.warn(&format!(
+                "This chip doesn't appear to be an {} (read chip magic value {magic:#010x}). Probably it is unsupported by this version of espctl. Will attempt to continue anyway.",
+                chip.name
+            )),
+            Event::StubAlreadyRunning => {
+                self.out("Stub flasher is already running. No upload is necessary.")
+            }
+            Event::StubUploading => self.out("Uploading stub flasher..."),
+            Event::StubStarting => self.out("Running stub flasher..."),
+            Event::StubRunning => self.out("Stub flasher running."),
+            Event::StubUnavailable { reason, .. } => self.note(&reason),
+            Event::BaudChanging { baud } => self.out(&format!("Changing baud rate to {baud}...")),
+            Event::BaudChanged { .. } => self.out("Changed."),
+            Event::BaudUnchanged { baud } => self.warn(&format!(
+                "ROM doesn't support changing baud rate. Keeping initial baud rate {baud}."
+            )),
+            Event::AttachingFlash { pads: None } => self.out("Enabling default SPI flash mode..."),
+            Event::AttachingFlash {
+                pads: Some([clk, q, d, hd, cs]),
+            } => self.out(&format!(
+                "Attaching flash from eFuses' SPI pads configuration (CLK:{clk}, Q:{q}, D:{d}, HD:{hd}, CS:{cs})..."
+            )),
+            Event::ConfiguringFlashSize => self.out("Configuring flash size..."),
+            Event::FlashSizeDetected { size } => {
+                self.out(&format!("Auto-detected flash size: {size}"))
+            }
+            Event::FlashSizeDefaulted => {
+                self.warn("Could not auto-detect flash size, defaulting to 4MB.")
+            }
+            Event::FlashSizeKeepNote => {
+                self.note("In case of failure, please set a specific flash size.")
+            }
+            Event::FlashSizeLargerThanDetected { set, detected } => self.warn(&format!(
+                "Set flash_size {set} is larger than the available flash size of {detected}."
+            )),
+            Event::FlashOver16MbNote => self.note(
+                "Flash sizes larger than 16MB are not fully supported. Change the flash size argument in case of a failure.",
+            ),
+            Event::FlashNotResponding => self.warn(
+                "Failed to communicate with the flash chip, read/write operations will fail. Try checking the chip connections or removing any other hardware connected to IOs.",
+            ),
+            Event::FileStarting { name, addr } => {
+                self.out(&format!("\nWriting '{name}' at {addr:#010x}..."))
+            }
+            Event::FileEmpty { name } => self.warn(&format!("'{name}' is empty.")),
+            Event::FlashParamsSet { value } => {
+                self.out(&format!("Flash parameters set to {value:#06x}."))
+            }
+            Event::ShaDigestUpdated => self.out("SHA digest in image updated."),
+            Event::ImageNotPatched { reason, .. } => self.warn(&reason),
+            Event::UnalignedErase { addr, bytes_before } => self.note(&format!(
+                "Flash address {addr:#010x} is not aligned to a 0x1000 byte flash sector. {bytes_before:#x} bytes before this address will be erased."
+            )),
+            Event::EraseRange {
+                start,
+                end_inclusive,
+            } => self.out(&format!(
+                "Flash will be erased from {start:#010x} to {end_inclusive:#010x}..."
+            )),
+            Event::Incompressible {
+                name,
+                compressed,
+                uncompressed,
+            } => self.note(&format!(
+                "Cannot compress file '{name}' more than the original size, will flash uncompressed. Compressed size {compressed} bytes >= uncompressed {uncompressed} bytes."
+            )),
+            Event::Compressed {
+                uncompressed,
+                compressed,
+            } => self.out(&format!("Compressed {uncompressed} bytes to {compressed}...")),
+            Event::RomErasing => self.out("Erasing flash..."),
+            Event::RomEraseTook { seconds } => {
+                self.out(&format!("Took {seconds:.2}s to erase flash block."))
+            }
+            Event::ProgressStart { op, addr, total } => self.progress_start(op, addr, total),
+            Event::Progress {
+                op,
+                addr,
+                done,
+                total,
+            } => self.progress(op, addr, done, total),
+            Event::ProgressEnd { .. } => {
+                if let Some(bar) = self.bar.take() {
+                    bar.finish();
+                }
+            }
+            Event::Wrote {
+                addr,
+                bytes,
+                compressed,
+                seconds,
+            } => {
+                let line = match compressed {
+                    Some(c) => format!(
+                        "Wrote {bytes} bytes ({c} compressed) at {addr:#010x} in {seconds:.1} seconds{}.",
+                        speed(bytes, seconds)
+                    ),
+                    None => format!(
+                        "Wrote {bytes} bytes at {addr:#010x} in {seconds:.1} seconds{}.",
+                        speed(bytes, seconds)
+                    ),
+                };
+                self.out(&line)
+            }
+            Event::Verifying => self.out("Verifying written data..."),
+            Event::Verified => self.out("Hash of data verified."),
+            Event::VerifyUnavailable => self.note(
+                "The ESP8266 ROM cannot compute MD5: the written data was not verified (the flasher stub can; see 'espctl stub fetch').",
+            ),
+            // The command prints this one: it knows the output file.
+            Event::Read { .. } => {}
+            Event::ErasingFlash => self.out("Erasing flash memory (this may take a while)..."),
+            Event::FlashErased { seconds } => self.out(&format!(
+                "Flash memory erased successfully in {seconds:.1} seconds."
+            )),
+            Event::ErasingRegion => self.out(
+                "Erasing flash memory region (this may take a while depending on size)...",
+            ),
+            Event::RegionErased { seconds } => self.out(&format!(
+                "Flash memory region erased successfully in {seconds:.1} seconds."
+            )),
+            Event::HardResetting => self.out("Hard resetting via RTS pin..."),
+            Event::SoftResetting => self.out("Soft resetting..."),
+            Event::StayingInBootloader => self.out("Staying in bootloader."),
+            Event::StayingInStub => self.out("Staying in flasher stub."),
+            Event::WatchdogUnsupported { chip } => self.note(&format!(
+                "Watchdog hard reset is not supported on {}, attempting classic hard reset instead.",
+                chip.name
+            )),
+            Event::Trace(t) => self.trace(t),
+            _ => {}
+        }
+    }
+
+    fn progress_start(&mut self, op: Operation, addr: u32, total: u64) {
+        self.last_step = None;
+        if self.terminal && self.progress {
+            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stdout());
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{msg} [{bar:30}] {percent:>3}% {bytes}/{total_bytes} [{elapsed}]",
+                )
+                .expect("valid template")
+                .progress_chars("=> "),
+            );
+            bar.set_message(format!("{} {addr:#010x}", op_verb(op)));
+            self.bar = Some(bar);
+        }
+    }
+
+    fn progress(&mut self, op: Operation, addr: u32, done: u64, total: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("{} {addr:#010x}", op_verb(op)));
+            bar.set_position(done);
+            return;
+        }
+        if self.terminal || !self.progress {
+            return;
+        }
+        // Plain output: a line at every 10%.
+        let percent = (done * 100).checked_div(total).unwrap_or(100);
+        let step = percent / 10;
+        if self.last_step != Some(step) {
+            self.last_step = Some(step);
+            self.out(&format!("{}... {addr:#010x} ({percent} %)", op_verb(op)));
+        }
+    }
+
+    fn trace(&mut self, t: Trace) {
+        let now = Instant::now();
+        let delta = self
+            .last_trace
+            .map_or(0.0, |l| now.duration_since(l).as_secs_f64());
+        self.last_trace = Some(now);
+        let prefix = format!("  TRACE +{delta:.3}  ");
+        let (newline, message) = match t {
+            Trace::Command {
+                op,
+                name,
+                data,
+                wait_response,
+                timeout_secs,
+            } => (
+                true,
+                format!(
+                    "--- Cmd {name} ({op:#04x}) | data_len {} | wait_response {} | timeout {timeout_secs:.3} | data {} ---",
+                    data.len(),
+                    u8::from(wait_response),
+                    hex_rows(&data)
+                ),
+            ),
+            Trace::Write(b) => (
+                false,
+                format!(
+                    "{:<21} {}",
+                    format!("Write {} bytes:", b.len()),
+                    hex_rows(&b)
+                ),
+            ),
+            Trace::Read(b) => (
+                false,
+                format!(
+                    "{:<21} {}",
+                    format!("Read {} bytes:", b.len()),
+                    hex_rows(&b)
+                ),
+            ),
+            Trace::Packet(b) => (false, format!("Received full packet: {}", hex_rows(&b))),
+            Trace::Noise(b) => (false, format!("Read invalid data: {}", hex_rows(&b))),
+        };
+        if self.open_line {
+            self.out("");
+        }
+        if newline {
+            self.out("");
+        }
+        self.out(&format!("{prefix} {message}"));
+    }
+}
+
+/// Hex as esptool's trace prints it: inline up to 16 bytes, else indented rows of 16
+/// with the printable characters at the end.
+fn hex_rows(data: &[u8]) -> String {
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    if data.len() <= 16 {
+        return hex(data);
+    }
+    let mut out = String::new();
+    for line in data.chunks(16) {
+        let ascii: String = line
+            .iter()
+            .map(|&c| {
+                if c == b' ' || c.is_ascii_graphic() {
+                    c as char
+                } else {
+                    '.'
+                }
+            })
+            .collect();
+        let (a, b) = line.split_at(line.len().min(8));
+        out.push_str(&format!("\n    {:<16} {:<16} | {ascii}", hex(a), hex(b)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trace_hex_matches_esptool_layout() {
+        assert_eq!(hex_rows(&[0xc0, 0x00, 0x0a]), "c0000a");
+        let rows = hex_rows(b"OHAI and then some more bytes");
+        assert!(rows.starts_with("\n    4f48414920616e64 207468656e20736f | OHAI and then so"));
+    }
+
+    #[test]
+    fn speed_is_in_kbit_per_second() {
+        assert_eq!(speed(51200, 0.1), " (4096.0 kbit/s)");
+        assert_eq!(speed(10, 0.0), "");
+    }
+}
