@@ -25,9 +25,14 @@ pub mod flash;
 pub mod image;
 pub mod registers;
 
+/// Typical parts as the virtual device models them (crystal, boot log).
+pub mod part;
+
 pub use flash::{FlashFreq, FlashMode, FlashSize};
 pub use image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion};
 pub use registers::Registers;
+
+pub use part::{BootLog, BootMode, ResetCause, StrapRegister, TypicalPart};
 
 /// Address of the register whose value identifies the older chips.
 pub const CHIP_DETECT_MAGIC_REG: u32 = 0x4000_1000;

@@ -1,0 +1,166 @@
+//! A typical part of a chip as the virtual device models it: its crystal, an example MAC,
+//! the strapping register and what the ROM prints when the chip comes out of reset.
+//!
+//! These are facts about real boards (the ROM boot messages are printed by the mask ROM,
+//! the crystal is the one Espressif modules carry), kept apart from [`Chip`] so a chip
+//! without a virtual model needs no entry.
+
+use crate::{Chip, ChipKind};
+
+/// Why the chip (re)started, as the ROM reports it in its first boot line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetCause {
+    /// Power applied.
+    PowerOn,
+    /// The EN (CHIP_PU / RST) pin was pulled low and released.
+    ResetPin,
+    /// Software asked for a restart (the loader's "reboot", a stub leaving).
+    Software,
+}
+
+/// Where the ROM goes after reset, chosen by the strapping pins (GPIO0 on both chips).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BootMode {
+    /// GPIO0 high: boot the program in flash.
+    Flash,
+    /// GPIO0 low: the serial download mode (the ROM loader).
+    Download,
+}
+
+/// What the ROM prints on UART0 right after reset.
+#[derive(Debug, Clone, Copy)]
+pub struct BootLog {
+    /// Rate of the boot messages. The ESP8266 ROM prints at 74880 baud (115200 scaled by
+    /// its 26 MHz crystal against the 40 MHz the ROM assumes); the ESP32 at 115200.
+    pub baud: u32,
+    /// The text for one reset, with the ROM's `\r\n` line ends.
+    pub render: fn(ResetCause, BootMode) -> String,
+}
+
+/// The latched strapping pins as a register (ESP32 `GPIO_STRAP`): the value the ROM prints
+/// as `boot:0x13` (flash) or `boot:0x3` (download).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StrapRegister {
+    pub addr: u32,
+    pub flash_boot: u32,
+    pub download_boot: u32,
+}
+
+/// A typical part of one chip.
+#[derive(Debug, Clone, Copy)]
+pub struct TypicalPart {
+    pub kind: ChipKind,
+    /// Crystal of the common modules (ESP-12: 26 MHz; ESP32-WROOM: 40 MHz).
+    pub xtal_mhz: u32,
+    /// A MAC with the chip's usual Espressif OUI, for a device given none.
+    pub example_mac: [u8; 6],
+    pub strap: Option<StrapRegister>,
+    pub boot_log: BootLog,
+}
+
+/// Typical parts of the chips the virtual device can be.
+pub static TYPICAL_PARTS: &[&TypicalPart] = &[&ESP8266_PART, &ESP32_PART];
+
+impl Chip {
+    /// The typical part of this chip, if the virtual device models it.
+    pub fn typical_part(&self) -> Option<&'static TypicalPart> {
+        TYPICAL_PARTS.iter().copied().find(|p| p.kind == self.kind)
+    }
+}
+
+pub static ESP8266_PART: TypicalPart = TypicalPart {
+    kind: ChipKind::Esp8266,
+    xtal_mhz: 26,
+    example_mac: [0x18, 0xFE, 0x34, 0xA1, 0xB2, 0xC3],
+    strap: None,
+    boot_log: BootLog {
+        baud: 74_880,
+        render: esp8266_boot_log,
+    },
+};
+
+/// ESP8266: `ets Jan  8 2013,rst cause:2, boot mode:(3,6)`. The first boot-mode number is
+/// the strapping of GPIO15/GPIO0/GPIO2 (3 = flash, 1 = UART download), the second the
+/// ROM's flash/SDIO selection. Cause 1 is power-on, 2 the reset pin (also printed after a
+/// software restart).
+fn esp8266_boot_log(cause: ResetCause, mode: BootMode) -> String {
+    let cause = match cause {
+        ResetCause::PowerOn => 1,
+        ResetCause::ResetPin | ResetCause::Software => 2,
+    };
+    let mode = match mode {
+        BootMode::Flash => "3,6",
+        BootMode::Download => "1,7",
+    };
+    format!("\r\n ets Jan  8 2013,rst cause:{cause}, boot mode:({mode})\r\n\r\n")
+}
+
+pub static ESP32_PART: TypicalPart = TypicalPart {
+    kind: ChipKind::Esp32,
+    xtal_mhz: 40,
+    example_mac: [0x24, 0x0A, 0xC4, 0xA1, 0xB2, 0xC3],
+    strap: Some(StrapRegister {
+        addr: crate::esp32::GPIO_STRAP,
+        flash_boot: 0x13,
+        download_boot: 0x03,
+    }),
+    boot_log: BootLog {
+        baud: 115_200,
+        render: esp32_boot_log,
+    },
+};
+
+/// ESP32: `rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)`. The EN pin is the
+/// chip's power-on reset, so it reports 0x1 too; a software restart of the CPU is 0xc.
+/// In download mode the ROM adds `waiting for download`, which esptool looks for.
+fn esp32_boot_log(cause: ResetCause, mode: BootMode) -> String {
+    let cause = match cause {
+        ResetCause::PowerOn | ResetCause::ResetPin => "0x1 (POWERON_RESET)",
+        ResetCause::Software => "0xc (SW_CPU_RESET)",
+    };
+    let boot = match mode {
+        BootMode::Flash => "0x13 (SPI_FAST_FLASH_BOOT)\r\n",
+        BootMode::Download => {
+            "0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\nwaiting for download\r\n"
+        }
+    };
+    format!("ets Jun  8 2016 00:22:57\r\n\r\nrst:{cause},boot:{boot}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Registers, esp32::ESP32, esp8266::ESP8266};
+
+    #[test]
+    fn boot_logs_read_like_the_rom() {
+        let p = ESP8266.typical_part().unwrap();
+        assert_eq!(
+            (p.boot_log.render)(ResetCause::ResetPin, BootMode::Flash),
+            "\r\n ets Jan  8 2013,rst cause:2, boot mode:(3,6)\r\n\r\n"
+        );
+        assert!((p.boot_log.render)(ResetCause::ResetPin, BootMode::Download).contains("(1,7)"));
+        let p = ESP32.typical_part().unwrap();
+        let download = (p.boot_log.render)(ResetCause::PowerOn, BootMode::Download);
+        assert!(download.contains(
+            "rst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\nwaiting for download\r\n"
+        ));
+        assert!(
+            (p.boot_log.render)(ResetCause::PowerOn, BootMode::Flash)
+                .contains("rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)")
+        );
+    }
+
+    #[test]
+    fn example_parts_describe_themselves_consistently() {
+        for part in TYPICAL_PARTS {
+            let chip = crate::CHIPS.iter().find(|c| c.kind == part.kind).unwrap();
+            let regs: Registers = (chip.identity.registers_for_mac)(part.example_mac)
+                .into_iter()
+                .collect();
+            assert_eq!((chip.identity.mac)(&regs), Ok(part.example_mac));
+            let div = chip.clkdiv_for(part.xtal_mhz, 115_200);
+            assert_eq!(chip.crystal_mhz(div, 115_200).1, part.xtal_mhz);
+        }
+    }
+}

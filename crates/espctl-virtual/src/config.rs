@@ -1,0 +1,207 @@
+//! How a virtual device is built: chip, flash chip, identity, backing file.
+
+use crate::clock::Clock;
+use espctl_chips::{Chip, esp8266::ESP8266};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Smallest and largest flash the device models (esptool's size names span this range).
+pub const MIN_FLASH_SIZE: u32 = 256 << 10;
+pub const MAX_FLASH_SIZE: u32 = 128 << 20;
+
+/// Manufacturer and memory type of the default flash chip: Zbit ZB25VQ, as fitted to many
+/// ESP-12 modules (RDID reads `5E 40 16` for the 4 MB part).
+pub const DEFAULT_FLASH_MANUFACTURER: u8 = 0x5E;
+pub const DEFAULT_FLASH_MEMORY_TYPE: u8 = 0x40;
+
+/// Where the device is when it is created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StartMode {
+    /// Powered up with GPIO0 held low: the ROM loader waits for a host. This is what a
+    /// host that cannot reset the chip (a socket, a pty) needs.
+    #[default]
+    Download,
+    /// Powered up normally: the program in flash runs and the loader does not answer
+    /// until the chip is reset into download mode.
+    Flash,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeviceConfig {
+    pub chip: &'static Chip,
+    /// Bytes of flash; a power of two between [`MIN_FLASH_SIZE`] and [`MAX_FLASH_SIZE`].
+    pub flash_size: u32,
+    /// What RDID (0x9F) reads, as the host sees it in W0: manufacturer in the low byte,
+    /// then memory type, then capacity (`0x16405E` for a 4 MB Zbit part).
+    pub jedec_id: u32,
+    /// The MAC in the eFuses; `None` gives the chip's example MAC (stable across runs).
+    pub mac: Option<[u8; 6]>,
+    /// Image file mirroring the flash; created blank if missing or empty.
+    pub flash_file: Option<PathBuf>,
+    pub start: StartMode,
+    /// The device's time source; `None` is real time.
+    pub clock: Option<Arc<dyn Clock>>,
+}
+
+impl Default for DeviceConfig {
+    fn default() -> Self {
+        DeviceConfig::new(&ESP8266, 4 << 20)
+    }
+}
+
+impl DeviceConfig {
+    /// A `chip` with a blank in-memory flash of `flash_size` bytes and a matching JEDEC ID.
+    pub fn new(chip: &'static Chip, flash_size: u32) -> DeviceConfig {
+        DeviceConfig {
+            chip,
+            flash_size,
+            jedec_id: default_jedec_id(flash_size),
+            mac: None,
+            flash_file: None,
+            start: StartMode::default(),
+            clock: None,
+        }
+    }
+
+    /// Checks the values a device cannot work with.
+    pub fn validate(&self) -> Result<(), DeviceError> {
+        if self.chip.typical_part().is_none() {
+            return Err(DeviceError::UnsupportedChip(self.chip.name));
+        }
+        if !self.flash_size.is_power_of_two()
+            || !(MIN_FLASH_SIZE..=MAX_FLASH_SIZE).contains(&self.flash_size)
+        {
+            return Err(DeviceError::FlashSize(self.flash_size));
+        }
+        if self.jedec_id > 0xFF_FFFF {
+            return Err(DeviceError::JedecId(self.jedec_id));
+        }
+        Ok(())
+    }
+
+    /// The MAC the device reports.
+    pub fn effective_mac(&self) -> [u8; 6] {
+        self.mac.unwrap_or_else(|| {
+            self.chip
+                .typical_part()
+                .map(|p| p.example_mac)
+                .unwrap_or([0x24, 0x0A, 0xC4, 0, 0, 1])
+        })
+    }
+}
+
+/// The RDID value of the default flash chip family for `flash_size` bytes: the capacity
+/// byte is log2 of the size.
+pub fn default_jedec_id(flash_size: u32) -> u32 {
+    let capacity = flash_size.max(1).ilog2();
+    capacity << 16
+        | u32::from(DEFAULT_FLASH_MEMORY_TYPE) << 8
+        | u32::from(DEFAULT_FLASH_MANUFACTURER)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    #[error("the virtual device does not model the {0}; use esp8266 or esp32")]
+    UnsupportedChip(&'static str),
+    #[error("flash size of {0} bytes is not a power of two between 256KB and 128MB; use e.g. 4MB")]
+    FlashSize(u32),
+    #[error("JEDEC ID 0x{0:x} has more than 24 bits; give manufacturer, type and capacity bytes")]
+    JedecId(u32),
+    #[error("cannot use flash file {path}: {source}")]
+    FlashFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "flash file {path} has {file_len} bytes but the flash has {flash_size}; give the matching --flash-size or a new file"
+    )]
+    FlashFileSize {
+        path: PathBuf,
+        file_len: u64,
+        flash_size: u32,
+    },
+}
+
+/// Parses a flash size as people write it: `4MB`, `512KB`, `4M`, `16m`, `0x400000`, `4194304`.
+/// Any number of bytes is returned; [`DeviceConfig::validate`] decides whether it fits.
+pub fn parse_flash_size(text: &str) -> Result<u32, String> {
+    let t = text.trim();
+    let lower = t.to_ascii_lowercase();
+    let (digits, unit) = if let Some(d) = lower.strip_suffix("mb").or(lower.strip_suffix('m')) {
+        (d, 1u64 << 20)
+    } else if let Some(d) = lower.strip_suffix("kb").or(lower.strip_suffix('k')) {
+        (d, 1u64 << 10)
+    } else {
+        (lower.as_str(), 1)
+    };
+    let value = if let Some(hex) = digits.strip_prefix("0x") {
+        u64::from_str_radix(hex, 16).ok()
+    } else {
+        digits.parse::<u64>().ok()
+    };
+    value
+        .and_then(|v| v.checked_mul(unit))
+        .and_then(|v| u32::try_from(v).ok())
+        .ok_or_else(|| format!("'{t}' is not a flash size; write it like 4MB or 512KB"))
+}
+
+/// Parses `AA:BB:CC:DD:EE:FF` (or with `-`).
+pub fn parse_mac(text: &str) -> Result<[u8; 6], String> {
+    let parts: Vec<&str> = text.trim().split([':', '-']).collect();
+    let bad = || format!("'{text}' is not a MAC address; write it like 18:fe:34:a1:b2:c3");
+    if parts.len() != 6 {
+        return Err(bad());
+    }
+    let mut mac = [0u8; 6];
+    for (byte, part) in mac.iter_mut().zip(parts) {
+        if part.len() != 2 {
+            return Err(bad());
+        }
+        *byte = u8::from_str_radix(part, 16).map_err(|_| bad())?;
+    }
+    Ok(mac)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use espctl_chips::FlashSize;
+
+    #[test]
+    fn default_flash_chip_reads_like_an_esp12_module() {
+        let c = DeviceConfig::default();
+        assert_eq!(c.flash_size, 4 << 20);
+        assert_eq!(c.jedec_id, 0x16405E);
+        assert_eq!(FlashSize::bytes_from_jedec(c.jedec_id), Some(4 << 20));
+        assert_eq!(default_jedec_id(16 << 20), 0x18405E);
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn parses_sizes_and_rejects_odd_ones() {
+        assert_eq!(parse_flash_size("4MB"), Ok(4 << 20));
+        assert_eq!(parse_flash_size("512kb"), Ok(512 << 10));
+        assert_eq!(parse_flash_size("16m"), Ok(16 << 20));
+        assert_eq!(parse_flash_size("0x100000"), Ok(1 << 20));
+        assert!(parse_flash_size("four").is_err());
+        assert!(parse_flash_size("9999999MB").is_err());
+        let mut c = DeviceConfig {
+            flash_size: 3 << 20,
+            ..DeviceConfig::default()
+        };
+        assert!(matches!(c.validate(), Err(DeviceError::FlashSize(_))));
+        c.flash_size = 128 << 10;
+        assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn parses_macs() {
+        assert_eq!(
+            parse_mac("18:FE:34:a1:b2:c3"),
+            Ok([0x18, 0xFE, 0x34, 0xA1, 0xB2, 0xC3])
+        );
+        assert!(parse_mac("18:fe:34:a1:b2").is_err());
+        assert!(parse_mac("18:fe:34:a1:b2:zz").is_err());
+        assert!(parse_mac("18:fe:34:a1:b2:c33").is_err());
+    }
+}

@@ -1,0 +1,279 @@
+//! The device as a transport sees it: bytes in, bytes out, modem lines, a baud rate.
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::{DeviceConfig, DeviceError, StartMode};
+use crate::flash_chip::FlashChip;
+use crate::loader::Transition;
+use crate::nor::{FlashWork, NorFlash};
+use crate::reset::{ResetCircuit, ResetEvent};
+use crate::rom::RomLoader;
+use crate::soc::Soc;
+use crate::spi::SpiWork;
+use crate::stub::StubLoader;
+use espctl_chips::{BootMode, Chip, ResetCause};
+use espctl_protocol::{STUB_HELLO, slip};
+use std::sync::Arc;
+
+/// What the chip is doing, as far as a host can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceState {
+    /// EN is held low.
+    HeldInReset,
+    /// The ROM's serial download mode.
+    RomLoader,
+    /// The flasher stub is running.
+    Stub,
+    /// The program in flash runs; the loader does not listen until a reset.
+    RunningFlash,
+    /// Code uploaded to RAM runs; the loader does not listen until a reset.
+    RunningRam,
+}
+
+/// Counters of the work done, for tests and the later timing model.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Work {
+    pub flash: FlashWork,
+    pub spi: SpiWork,
+    pub bytes_received: u64,
+    pub bytes_sent: u64,
+    pub boots: u64,
+}
+
+#[derive(Debug)]
+enum State {
+    HeldInReset,
+    Rom(RomLoader),
+    Stub(StubLoader),
+    Running(DeviceState),
+}
+
+/// A virtual ESP8266 or ESP32. Everything happens inside the calls: [`Device::write`]
+/// processes the bytes at once and queues the answers for [`Device::read`].
+#[derive(Debug)]
+pub struct Device {
+    config: DeviceConfig,
+    clock: Arc<dyn Clock>,
+    soc: Soc,
+    state: State,
+    decoder: slip::Decoder,
+    reset: ResetCircuit,
+    bytes_received: u64,
+    bytes_sent: u64,
+    boots: u64,
+}
+
+impl Device {
+    /// Builds the device and powers it up as `config.start` says. Nothing is printed at
+    /// power-up: no host was listening yet.
+    pub fn new(config: DeviceConfig) -> Result<Device, DeviceError> {
+        config.validate()?;
+        let chip = config.chip;
+        let part = chip
+            .typical_part()
+            .ok_or(DeviceError::UnsupportedChip(chip.name))?;
+        let array = match &config.flash_file {
+            Some(path) => NorFlash::with_file(config.flash_size, path)?,
+            None => NorFlash::blank(config.flash_size),
+        };
+        let flash = FlashChip::new(array, config.jedec_id);
+        let soc = Soc::new(chip, part, flash, config.effective_mac());
+        let clock = config
+            .clock
+            .clone()
+            .unwrap_or_else(|| Arc::new(SystemClock::new()));
+        let mut device = Device {
+            config,
+            clock,
+            soc,
+            state: State::HeldInReset,
+            decoder: slip::Decoder::new(),
+            reset: ResetCircuit::new(),
+            bytes_received: 0,
+            bytes_sent: 0,
+            boots: 0,
+        };
+        let mode = match device.config.start {
+            StartMode::Download => BootMode::Download,
+            StartMode::Flash => BootMode::Flash,
+        };
+        device.boot(ResetCause::PowerOn, mode);
+        device.clear_output();
+        Ok(device)
+    }
+
+    /// Bytes from the host. They are processed at once; answers queue up for `read`.
+    pub fn write(&mut self, bytes: &[u8]) {
+        self.tick();
+        self.bytes_received += bytes.len() as u64;
+        // A UART listening at another rate than the host sends sees only garbage.
+        if self
+            .soc
+            .uart
+            .baud
+            .is_some_and(|b| self.soc.uart.mismatched(b))
+        {
+            return;
+        }
+        for &byte in bytes {
+            if !matches!(self.state, State::Rom(_) | State::Stub(_)) {
+                // Held in reset or running code the device cannot execute: nobody reads
+                // the UART.
+                return;
+            }
+            let Some(frame) = self.decoder.push(byte) else {
+                continue;
+            };
+            // Bytes between frames mean nothing to the loaders.
+            let _ = self.decoder.take_noise();
+            let Ok(frame) = frame else {
+                continue;
+            };
+            let next = match &mut self.state {
+                State::Rom(rom) => rom.handle_frame(&mut self.soc, &frame),
+                State::Stub(stub) => stub.handle_frame(&mut self.soc, &frame),
+                _ => Transition::Stay,
+            };
+            self.apply(next);
+        }
+    }
+
+    /// Bytes for the host; 0 when nothing is pending.
+    pub fn read(&mut self, buf: &mut [u8]) -> usize {
+        self.tick();
+        let n = self.soc.uart.read(buf);
+        self.bytes_sent += n as u64;
+        n
+    }
+
+    /// The host's UART rate. Once known, the device notices a mismatch: after a baud rate
+    /// change one side missed, or the ESP8266 boot log at 74880 baud, the host receives
+    /// garbage and the device ignores what it hears.
+    pub fn set_baud(&mut self, baud: u32) {
+        self.tick();
+        self.soc.uart.host_baud = Some(baud);
+    }
+
+    /// DTR and RTS as the host sets them (`true` = asserted), through the auto-reset
+    /// circuit: EN follows RTS and GPIO0 follows DTR, both inverted (see [`crate::reset`]).
+    pub fn set_modem_lines(&mut self, dtr: bool, rts: bool) {
+        let now = self.clock.now();
+        for event in self.reset.set_lines(dtr, rts, now) {
+            self.on_reset_event(event);
+        }
+    }
+
+    /// The flash contents.
+    pub fn flash(&self) -> &[u8] {
+        self.soc.flash.array.contents()
+    }
+
+    /// A press of the reset button, with GPIO0 held low (`Download`) or not: the chip
+    /// restarts and prints its boot log.
+    pub fn reset(&mut self, mode: BootMode) {
+        self.boot(ResetCause::ResetPin, mode);
+    }
+
+    /// Drops everything queued for the host (what a chip printed while nobody listened).
+    pub fn clear_output(&mut self) {
+        let mut sink = [0u8; 4096];
+        while self.soc.uart.read(&mut sink) > 0 {}
+    }
+
+    /// Bytes queued for the host.
+    pub fn pending_output(&self) -> usize {
+        self.soc.uart.pending()
+    }
+
+    pub fn state(&self) -> DeviceState {
+        match &self.state {
+            State::HeldInReset => DeviceState::HeldInReset,
+            State::Rom(_) => DeviceState::RomLoader,
+            State::Stub(_) => DeviceState::Stub,
+            State::Running(s) => *s,
+        }
+    }
+
+    pub fn chip(&self) -> &'static Chip {
+        self.config.chip
+    }
+
+    pub fn config(&self) -> &DeviceConfig {
+        &self.config
+    }
+
+    /// The MAC the eFuses hold.
+    pub fn mac(&self) -> [u8; 6] {
+        self.config.effective_mac()
+    }
+
+    pub fn work(&self) -> Work {
+        Work {
+            flash: self.soc.flash.array.work(),
+            spi: self.soc.spi.work(),
+            bytes_received: self.bytes_received,
+            bytes_sent: self.bytes_sent,
+            boots: self.boots,
+        }
+    }
+
+    /// Completes a reset whose straps are due to be latched.
+    fn tick(&mut self) {
+        if let Some(event) = self.reset.poll(self.clock.now()) {
+            self.on_reset_event(event);
+        }
+    }
+
+    fn on_reset_event(&mut self, event: ResetEvent) {
+        match event {
+            ResetEvent::Held => {
+                self.state = State::HeldInReset;
+                self.decoder.reset();
+            }
+            ResetEvent::Boot(mode) => self.boot(ResetCause::ResetPin, mode),
+        }
+    }
+
+    fn apply(&mut self, next: Transition) {
+        match next {
+            Transition::Stay => {}
+            Transition::StartStub => {
+                // The stub keeps the rate the ROM was talking at.
+                if self.soc.uart.baud.is_none() {
+                    self.soc.uart.baud = self.soc.uart.host_baud;
+                }
+                self.soc.uart.send_frame(STUB_HELLO);
+                self.state = State::Stub(StubLoader::new(&self.soc));
+            }
+            Transition::RunRam => self.state = State::Running(DeviceState::RunningRam),
+            Transition::RunFlash => {
+                self.print_boot_log(ResetCause::Software, BootMode::Flash);
+                self.state = State::Running(DeviceState::RunningFlash);
+            }
+            Transition::SoftwareReset => {
+                // The straps stay latched: a chip reset into download mode returns there.
+                self.boot(ResetCause::Software, self.soc.strap);
+            }
+        }
+    }
+
+    fn boot(&mut self, cause: ResetCause, mode: BootMode) {
+        self.boots += 1;
+        if cause != ResetCause::Software {
+            self.soc.strap = mode;
+        }
+        self.decoder.reset();
+        // Back to the ROM's auto-detected rate.
+        self.soc.uart.baud = None;
+        self.print_boot_log(cause, mode);
+        self.state = match mode {
+            BootMode::Download => State::Rom(RomLoader::new(&self.soc)),
+            BootMode::Flash => State::Running(DeviceState::RunningFlash),
+        };
+    }
+
+    fn print_boot_log(&mut self, cause: ResetCause, mode: BootMode) {
+        let log = self.soc.part.boot_log;
+        let text = (log.render)(cause, mode);
+        self.soc.uart.send_at(log.baud, text.as_bytes());
+    }
+}

@@ -1,0 +1,364 @@
+//! The SPI NOR flash chip as its command set sees it: identification, status registers,
+//! SFDP, write enable, reset, and the array underneath.
+//!
+//! The ROM and the stub program and erase the array directly through [`FlashChip::array`];
+//! commands clocked through the SPI controller's user-command registers (what esptool does
+//! for `flash-id`, `read-flash-status` and friends) arrive at [`FlashChip::transact`].
+
+use crate::nor::{BLOCK_SIZE, NorFlash};
+use espctl_chips::FLASH_SECTOR_SIZE;
+
+/// Status register bits that a WRSR can change (WIP and WEL are read-only, SUS too).
+const SR_WRITABLE: [u8; 3] = [0xFC, 0x43, 0x64];
+/// Status register 1 bits: write in progress, write enable latch.
+const SR1_WEL: u8 = 1 << 1;
+/// Power-on status: drive strength bits of register 3 at their usual default.
+const SR_DEFAULT: [u8; 3] = [0x00, 0x00, 0x60];
+/// Bytes of one program page; a page program wraps inside it.
+const PAGE_SIZE: u32 = 0x100;
+
+pub mod opcode {
+    pub const WRSR: u8 = 0x01;
+    pub const PAGE_PROGRAM: u8 = 0x02;
+    pub const READ: u8 = 0x03;
+    pub const WRDI: u8 = 0x04;
+    pub const RDSR: u8 = 0x05;
+    pub const WREN: u8 = 0x06;
+    pub const WRSR3: u8 = 0x11;
+    pub const RDSR3: u8 = 0x15;
+    pub const SECTOR_ERASE: u8 = 0x20;
+    pub const WRSR2: u8 = 0x31;
+    pub const RDSR2: u8 = 0x35;
+    pub const VOLATILE_SR_WREN: u8 = 0x50;
+    pub const BLOCK_ERASE_32K: u8 = 0x52;
+    pub const RDSFDP: u8 = 0x5A;
+    pub const CHIP_ERASE_60: u8 = 0x60;
+    pub const RESET_ENABLE: u8 = 0x66;
+    pub const RESET: u8 = 0x99;
+    pub const RDID: u8 = 0x9F;
+    pub const RELEASE_POWER_DOWN: u8 = 0xAB;
+    pub const POWER_DOWN: u8 = 0xB9;
+    pub const CHIP_ERASE: u8 = 0xC7;
+    pub const BLOCK_ERASE: u8 = 0xD8;
+}
+
+#[derive(Debug)]
+pub struct FlashChip {
+    pub array: NorFlash,
+    jedec: [u8; 3],
+    sfdp: Vec<u8>,
+    /// Status registers 1..3 as they read now, and as they come back after a reset.
+    status: [u8; 3],
+    status_non_volatile: [u8; 3],
+    write_enabled: bool,
+    volatile_write_enabled: bool,
+    reset_enabled: bool,
+    powered_down: bool,
+}
+
+impl FlashChip {
+    pub fn new(array: NorFlash, jedec_id: u32) -> FlashChip {
+        let sfdp = sfdp_table(array.size());
+        FlashChip {
+            array,
+            jedec: [
+                jedec_id as u8,
+                (jedec_id >> 8) as u8,
+                (jedec_id >> 16) as u8,
+            ],
+            sfdp,
+            status: SR_DEFAULT,
+            status_non_volatile: SR_DEFAULT,
+            write_enabled: false,
+            volatile_write_enabled: false,
+            reset_enabled: false,
+            powered_down: false,
+        }
+    }
+
+    /// The chip's RDID value (manufacturer in the low byte).
+    pub fn jedec_id(&self) -> u32 {
+        u32::from(self.jedec[0]) | u32::from(self.jedec[1]) << 8 | u32::from(self.jedec[2]) << 16
+    }
+
+    /// Runs one SPI transaction and returns the `miso_len` bytes the chip clocks out.
+    pub fn transact(
+        &mut self,
+        cmd: u8,
+        addr: Option<u32>,
+        mosi: &[u8],
+        miso_len: usize,
+    ) -> Vec<u8> {
+        use opcode::*;
+        let reset_armed = std::mem::take(&mut self.reset_enabled);
+        if self.powered_down && cmd != RELEASE_POWER_DOWN {
+            // A chip in deep power-down ignores everything; MISO floats high.
+            return vec![0xFF; miso_len];
+        }
+        let addr = addr.unwrap_or(0);
+        let repeat = |bytes: &[u8]| bytes.iter().copied().cycle().take(miso_len).collect();
+        match cmd {
+            RDID => {
+                let mut out: Vec<u8> = self.jedec.to_vec();
+                out.resize(miso_len.max(3), 0xFF);
+                out.truncate(miso_len);
+                out
+            }
+            RDSR => repeat(&[self.status_register(0)]),
+            RDSR2 => repeat(&[self.status[1]]),
+            RDSR3 => repeat(&[self.status[2]]),
+            RDSFDP => (0..miso_len)
+                .map(|i| {
+                    let at = addr as usize + i;
+                    self.sfdp.get(at).copied().unwrap_or(0xFF)
+                })
+                .collect(),
+            READ => {
+                let size = self.array.size();
+                (0..miso_len as u32)
+                    .map(|i| self.array.contents()[((addr + i) % size) as usize])
+                    .collect()
+            }
+            WREN => {
+                self.write_enabled = true;
+                Vec::new()
+            }
+            WRDI => {
+                self.write_enabled = false;
+                self.volatile_write_enabled = false;
+                Vec::new()
+            }
+            VOLATILE_SR_WREN => {
+                self.volatile_write_enabled = true;
+                Vec::new()
+            }
+            WRSR => {
+                self.write_status(0, mosi);
+                Vec::new()
+            }
+            WRSR2 => {
+                self.write_status(1, mosi);
+                Vec::new()
+            }
+            WRSR3 => {
+                self.write_status(2, mosi);
+                Vec::new()
+            }
+            PAGE_PROGRAM => {
+                if std::mem::take(&mut self.write_enabled) {
+                    self.page_program(addr, mosi);
+                }
+                Vec::new()
+            }
+            SECTOR_ERASE | BLOCK_ERASE_32K | BLOCK_ERASE => {
+                if std::mem::take(&mut self.write_enabled) {
+                    let unit = match cmd {
+                        SECTOR_ERASE => FLASH_SECTOR_SIZE,
+                        BLOCK_ERASE_32K => BLOCK_SIZE / 2,
+                        _ => BLOCK_SIZE,
+                    };
+                    let start = addr / unit * unit;
+                    // Outside the array the command does nothing (the address wraps on
+                    // real parts; refusing is the safer model).
+                    let _ = self.array.erase_range(start, unit);
+                }
+                Vec::new()
+            }
+            CHIP_ERASE | CHIP_ERASE_60 => {
+                if std::mem::take(&mut self.write_enabled) {
+                    let _ = self.array.erase_chip();
+                }
+                Vec::new()
+            }
+            RESET_ENABLE => {
+                self.reset_enabled = true;
+                Vec::new()
+            }
+            RESET => {
+                if reset_armed {
+                    self.reset();
+                }
+                Vec::new()
+            }
+            POWER_DOWN => {
+                self.powered_down = true;
+                Vec::new()
+            }
+            RELEASE_POWER_DOWN => {
+                self.powered_down = false;
+                Vec::new()
+            }
+            // Anything else (XMC recovery 0x79/0xFF, unknown opcodes): nothing happens
+            // and MISO floats high.
+            _ => vec![0xFF; miso_len],
+        }
+    }
+
+    /// The software reset (0x66 then 0x99): volatile state back to power-on values.
+    pub fn reset(&mut self) {
+        self.status = self.status_non_volatile;
+        self.write_enabled = false;
+        self.volatile_write_enabled = false;
+        self.powered_down = false;
+    }
+
+    fn status_register(&self, n: usize) -> u8 {
+        let mut value = self.status[n];
+        if n == 0 && self.write_enabled {
+            value |= SR1_WEL;
+        }
+        value
+    }
+
+    /// WRSR: the first data byte goes to register `first`, a second (WRSR only) to the
+    /// next. Needs WREN (non-volatile write) or 0x50 (volatile write); clears both.
+    fn write_status(&mut self, first: usize, data: &[u8]) {
+        let non_volatile = std::mem::take(&mut self.write_enabled);
+        let volatile = std::mem::take(&mut self.volatile_write_enabled);
+        if !(non_volatile || volatile) {
+            return;
+        }
+        let count = if first == 0 {
+            data.len().min(2)
+        } else {
+            data.len().min(1)
+        };
+        for (i, &byte) in data.iter().take(count).enumerate() {
+            let n = first + i;
+            let mask = SR_WRITABLE[n];
+            self.status[n] = (self.status[n] & !mask) | (byte & mask);
+            if non_volatile {
+                self.status_non_volatile[n] = self.status[n];
+            }
+        }
+    }
+
+    fn page_program(&mut self, addr: u32, data: &[u8]) {
+        let page = addr / PAGE_SIZE * PAGE_SIZE;
+        for (i, &b) in data.iter().enumerate() {
+            // Bytes past the end of the page wrap to its start, as on real parts.
+            let at = page + (addr - page + i as u32) % PAGE_SIZE;
+            let _ = self.array.program(at, &[b]);
+        }
+    }
+}
+
+/// A JEDEC SFDP table (JESD216) for a generic quad-SPI NOR part of `size` bytes: the
+/// "SFDP" signature, one parameter header, and the basic flash parameter table at 0x30.
+fn sfdp_table(size: u32) -> Vec<u8> {
+    let mut t = vec![0xFF; 0x30];
+    t[..8].copy_from_slice(&[b'S', b'F', b'D', b'P', 0x06, 0x01, 0x00, 0xFF]);
+    // Parameter header 0: JEDEC basic table, revision 1.6, 16 dwords at 0x000030.
+    t[8..16].copy_from_slice(&[0x00, 0x06, 0x01, 0x10, 0x30, 0x00, 0x00, 0xFF]);
+    let density_bits = u64::from(size) * 8 - 1;
+    let dwords: [u32; 16] = [
+        // 4 KB erase with opcode 0x20, 3-byte addressing, dual and quad fast reads.
+        0xFFF9_20E5,
+        density_bits as u32,
+        0x6B08_EB44,
+        0xBB42_3B08,
+        0xFFFF_FFFE,
+        0x0000_FFFF,
+        0xEB40_FFFF,
+        // Erase types: 4 KB (0x20), 32 KB (0x52), 64 KB (0xD8).
+        0x520F_200C,
+        0x0000_D810,
+        0x00A6_0236,
+        0xC414_EA82,
+        0x3376_63E9,
+        0x757A_757A,
+        0x5CD5_A2F7,
+        0xFF4D_F719,
+        0x80F8_30E9,
+    ];
+    for d in dwords {
+        t.extend_from_slice(&d.to_le_bytes());
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::opcode::*;
+    use super::*;
+
+    fn chip() -> FlashChip {
+        FlashChip::new(NorFlash::blank(4 << 20), 0x16405E)
+    }
+
+    #[test]
+    fn identifies_itself() {
+        let mut c = chip();
+        assert_eq!(c.transact(RDID, None, &[], 3), vec![0x5E, 0x40, 0x16]);
+        assert_eq!(c.jedec_id(), 0x16405E);
+        assert_eq!(c.transact(RDSFDP, Some(0), &[], 4), b"SFDP".to_vec());
+        // Basic table density dword: 32 Mbit - 1.
+        let density = c.transact(RDSFDP, Some(0x34), &[], 4);
+        assert_eq!(u32::from_le_bytes(density.try_into().unwrap()), 0x01FF_FFFF);
+        // Not an XMC part: byte 0x10 is not 0x20.
+        assert_ne!(c.transact(RDSFDP, Some(0x10), &[], 1), vec![0x20]);
+    }
+
+    #[test]
+    fn status_writes_need_write_enable() {
+        let mut c = chip();
+        c.transact(WRSR, None, &[0x1C], 0);
+        assert_eq!(c.transact(RDSR, None, &[], 1), vec![0x00]);
+        c.transact(WREN, None, &[], 0);
+        assert_eq!(c.transact(RDSR, None, &[], 1), vec![SR1_WEL]);
+        c.transact(WRSR, None, &[0x1C, 0x02], 0);
+        assert_eq!(c.transact(RDSR, None, &[], 1), vec![0x1C]);
+        assert_eq!(c.transact(RDSR2, None, &[], 1), vec![0x02]);
+        // A volatile write is lost at the software reset; the non-volatile one is kept.
+        c.transact(VOLATILE_SR_WREN, None, &[], 0);
+        c.transact(WRSR2, None, &[0x00], 0);
+        assert_eq!(c.transact(RDSR2, None, &[], 1), vec![0x00]);
+        c.transact(RESET_ENABLE, None, &[], 0);
+        c.transact(RESET, None, &[], 0);
+        assert_eq!(c.transact(RDSR2, None, &[], 1), vec![0x02]);
+        // WRDI drops the latch.
+        c.transact(WREN, None, &[], 0);
+        c.transact(WRDI, None, &[], 0);
+        c.transact(WRSR3, None, &[0x00], 0);
+        assert_eq!(c.transact(RDSR3, None, &[], 1), vec![0x60]);
+    }
+
+    #[test]
+    fn reset_needs_reset_enable_right_before() {
+        let mut c = chip();
+        c.transact(VOLATILE_SR_WREN, None, &[], 0);
+        c.transact(WRSR, None, &[0x04], 0);
+        c.transact(RESET_ENABLE, None, &[], 0);
+        c.transact(RDSR, None, &[], 1);
+        c.transact(RESET, None, &[], 0);
+        assert_eq!(c.transact(RDSR, None, &[], 1), vec![0x04]);
+    }
+
+    #[test]
+    fn page_program_and_erase_through_commands() {
+        let mut c = chip();
+        c.transact(PAGE_PROGRAM, Some(0x10FE), &[1, 2, 3], 0);
+        assert_eq!(c.array.contents()[0x10FE], 0xFF, "needs WREN");
+        c.transact(WREN, None, &[], 0);
+        c.transact(PAGE_PROGRAM, Some(0x10FE), &[1, 2, 3], 0);
+        assert_eq!(&c.array.contents()[0x10FE..0x1100], &[1, 2]);
+        assert_eq!(c.array.contents()[0x1000], 3, "wraps inside the page");
+        assert_eq!(c.transact(READ, Some(0x10FE), &[], 2), vec![1, 2]);
+        c.transact(WREN, None, &[], 0);
+        c.transact(SECTOR_ERASE, Some(0x1234), &[], 0);
+        assert!(
+            c.array.contents()[0x1000..0x2000]
+                .iter()
+                .all(|&b| b == 0xFF)
+        );
+    }
+
+    #[test]
+    fn power_down_ignores_commands_until_released() {
+        let mut c = chip();
+        c.transact(POWER_DOWN, None, &[], 0);
+        assert_eq!(c.transact(RDID, None, &[], 3), vec![0xFF; 3]);
+        c.transact(RELEASE_POWER_DOWN, None, &[], 0);
+        assert_eq!(c.transact(RDID, None, &[], 3), vec![0x5E, 0x40, 0x16]);
+    }
+}
