@@ -275,7 +275,7 @@ impl State {
         let step = percent / 10;
         if self.last_step != Some(step) {
             self.last_step = Some(step);
-            self.out(&format!("{}... {addr:#010x} ({percent} %)", op_verb(op)));
+            self.out(&format!("{} {addr:#010x}... ({percent} %)", op_verb(op)));
         }
     }
 

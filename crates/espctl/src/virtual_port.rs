@@ -1,8 +1,145 @@
-//! `virtual:esp8266` / `virtual:esp32` ports: a simulated chip inside this process.
+//! `virtual:esp8266` / `virtual:esp32` ports: a simulated chip inside this process,
+//! configured with URL-style options:
+//! `virtual:esp8266?flash-size=1MB&flash-file=dev.img&mac=18:fe:34:00:00:01&jedec=0x16405e&start=flash`.
 
-/// Opens a virtual device from `spec` (`esp8266?flash-size=1MB&...`).
-pub fn open(spec: &str, _baud: u32) -> Result<Box<dyn espctl_flasher::Transport>, String> {
-    Err(format!(
-        "virtual:{spec}: the virtual device is not available in this build yet"
-    ))
+use espctl_chips::Chip;
+use espctl_flasher::transport::{LineError, Transport, TransportKind};
+use espctl_virtual::clock::ManualClock;
+use espctl_virtual::{Device, DeviceConfig, StartMode, parse_flash_size, parse_mac};
+use std::io;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The in-process device behind the [`Transport`] trait. The device answers inside
+/// `write`, so time only matters for the reset circuit: it runs on a virtual clock that
+/// the reset sequence's pauses and the read timeouts advance, so nothing really sleeps.
+pub struct VirtualPort {
+    name: String,
+    device: Device,
+    clock: ManualClock,
+    baud: u32,
+    dtr: bool,
+    rts: bool,
+}
+
+/// Builds the device described by `spec` (the part after `virtual:`).
+pub fn open(spec: &str, baud: u32) -> Result<Box<dyn Transport>, String> {
+    let (chip_name, options) = spec.split_once('?').unwrap_or((spec, ""));
+    let chip: &'static Chip = Chip::by_arg_name(chip_name).ok_or_else(|| {
+        format!("virtual:{spec}: unknown chip '{chip_name}'; use virtual:esp8266 or virtual:esp32")
+    })?;
+    let bad = |why: String| format!("virtual:{spec}: {why}");
+    let mut config = DeviceConfig::new(chip, 4 << 20);
+    let mut jedec = None;
+    for option in options.split('&').filter(|o| !o.is_empty()) {
+        let (key, value) = option
+            .split_once('=')
+            .ok_or_else(|| bad(format!("option '{option}' is not key=value")))?;
+        match key {
+            "flash-size" | "flash_size" => {
+                config.flash_size = parse_flash_size(value).map_err(bad)?;
+                config.jedec_id = espctl_virtual::config::default_jedec_id(config.flash_size);
+            }
+            "flash-file" | "flash_file" => config.flash_file = Some(PathBuf::from(value)),
+            "mac" => config.mac = Some(parse_mac(value).map_err(bad)?),
+            "jedec" => {
+                let hex = value.trim_start_matches("0x").trim_start_matches("0X");
+                jedec = Some(
+                    u32::from_str_radix(hex, 16)
+                        .map_err(|_| bad(format!("jedec '{value}' is not a hex number")))?,
+                );
+            }
+            "start" => {
+                config.start = match value {
+                    "download" => StartMode::Download,
+                    "flash" => StartMode::Flash,
+                    _ => return Err(bad(format!("start '{value}': use download or flash"))),
+                }
+            }
+            _ => {
+                return Err(bad(format!(
+                    "unknown option '{key}' (use flash-size, flash-file, mac, jedec, start)"
+                )));
+            }
+        }
+    }
+    if let Some(j) = jedec {
+        config.jedec_id = j;
+    }
+    let clock = ManualClock::new();
+    config.clock = Some(Arc::new(clock.clone()));
+    let mut device = Device::new(config).map_err(|e| bad(e.to_string()))?;
+    device.set_baud(baud);
+    Ok(Box::new(VirtualPort {
+        name: format!("virtual:{spec}"),
+        device,
+        clock,
+        baud,
+        dtr: false,
+        rts: false,
+    }))
+}
+
+impl Transport for VirtualPort {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn kind(&self) -> TransportKind {
+        TransportKind::Virtual
+    }
+
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        self.device.write(data);
+        Ok(())
+    }
+
+    fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
+        let n = self.device.read(buf);
+        if n > 0 {
+            return Ok(n);
+        }
+        // Nothing queued: let the timeout pass on the virtual clock (a reset may complete).
+        self.clock.advance(timeout);
+        Ok(self.device.read(buf))
+    }
+
+    fn clear_input(&mut self) -> io::Result<()> {
+        self.device.clear_output();
+        Ok(())
+    }
+
+    fn baud(&self) -> u32 {
+        self.baud
+    }
+
+    fn set_baud(&mut self, baud: u32) -> io::Result<()> {
+        self.baud = baud;
+        self.device.set_baud(baud);
+        Ok(())
+    }
+
+    fn set_dtr(&mut self, asserted: bool) -> Result<(), LineError> {
+        self.dtr = asserted;
+        self.device.set_modem_lines(self.dtr, self.rts);
+        Ok(())
+    }
+
+    fn set_rts(&mut self, asserted: bool) -> Result<(), LineError> {
+        self.rts = asserted;
+        self.device.set_modem_lines(self.dtr, self.rts);
+        Ok(())
+    }
+
+    fn set_dtr_rts(&mut self, dtr: bool, rts: bool) -> Result<(), LineError> {
+        self.dtr = dtr;
+        self.rts = rts;
+        self.device.set_modem_lines(dtr, rts);
+        Ok(())
+    }
+
+    fn pause(&mut self, duration: Duration) {
+        self.clock.advance(duration);
+    }
 }
