@@ -48,3 +48,33 @@ pub fn fixture(relative: &str) -> PathBuf {
     assert!(path.exists(), "missing fixture {}", path.display());
     path
 }
+
+/// esptool 5.6.0's sdist, which holds the esp-flasher-stub v1.4.1 JSON files
+/// (`scripts/test` downloads it into `.cache/stubs` and exports `ESPCTL_STUB_SDIST`).
+pub fn esptool_sdist() -> PathBuf {
+    let path = std::env::var_os("ESPCTL_STUB_SDIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".cache/stubs/esptool-5.6.0.tar.gz"));
+    assert!(
+        path.is_file(),
+        "esptool sdist not found at {}: run scripts/test (it runs pip download --no-deps esptool==5.6.0)",
+        path.display()
+    );
+    path
+}
+
+/// A data directory with the flasher stubs installed by `espctl stub import` (set
+/// `ESPCTL_DATA_DIR` to it). `scripts/test` prepares it and exports
+/// `ESPCTL_TEST_DATA_DIR`; tests only read it.
+pub fn stub_data_dir() -> PathBuf {
+    let path = std::env::var_os("ESPCTL_TEST_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".cache/espctl-data"));
+    let marker = path.join("stubs/esp-flasher-stub-v1.4.1/esp8266.json");
+    assert!(
+        marker.is_file(),
+        "flasher stubs not installed in {}: run scripts/test (it imports them from esptool 5.6.0's sdist)",
+        path.display()
+    );
+    path
+}

@@ -14,8 +14,8 @@ use std::sync::Arc;
 /// The ROM loader only talks at 115200 until asked to change.
 const ROM_BAUD: u32 = 115_200;
 
-/// Env var listing extra ports (separated by `:`, `;` or `,`) for the port scan: ptys
-/// and other ports the system does not enumerate. They are tried first.
+/// Env var listing extra ports (separated by `,`, `;` or spaces) for the port scan: ptys,
+/// `socket://` URLs and other ports the system does not enumerate. They are tried first.
 pub const PORT_SCAN_EXTRA: &str = "ESPCTL_PORT_SCAN_EXTRA";
 
 /// The global options that decide how to reach the chip.
@@ -74,7 +74,7 @@ fn candidate_ports(g: &Global) -> Result<Vec<String>, Fatal> {
     let filter = PortFilter::parse(&g.port_filter).map_err(Fatal)?;
     let extra: Vec<String> = std::env::var(PORT_SCAN_EXTRA)
         .unwrap_or_default()
-        .split([':', ';', ','])
+        .split([',', ';', ' ', '\n'])
         .filter(|s| !s.trim().is_empty())
         .map(|s| s.trim().to_string())
         .collect();
