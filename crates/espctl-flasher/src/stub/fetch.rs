@@ -17,9 +17,15 @@ pub fn release_url() -> String {
         .unwrap_or_else(|| RELEASE_URL.to_string())
 }
 
-/// The stub files of every chip espctl knows.
+/// The stub files of every chip espctl knows that has one in the release.
 pub fn wanted_files() -> Vec<&'static str> {
-    espctl_chips::CHIPS.iter().map(|c| c.stub_file).collect()
+    let mut names: Vec<&'static str> = espctl_chips::CHIPS
+        .iter()
+        .map(|c| c.stub_file)
+        .filter(|name| super::pinned::pinned_hash(name).is_some())
+        .collect();
+    names.dedup();
+    names
 }
 
 /// Downloads `files` from `base_url` and installs them. Returns the installed names.

@@ -1,0 +1,268 @@
+//! Bad input ends with one clear error line and exit code 2, and nothing is written:
+//! missing files, bad addresses, overlaps, files larger than the flash, unknown chips,
+//! ports that do not exist, devices that never answer (in about esptool's time).
+
+mod support;
+
+use std::net::TcpListener;
+use std::time::Duration;
+use support::{Env, Link, Target, firmware, noise};
+
+/// A device with known, non-blank flash content, and that content.
+fn device_with_content(env: &Env, flash_size: &str) -> (Target, Vec<u8>) {
+    let dev = Target::start("esp8266", Link::InProcess, flash_size);
+    env.write("seed.bin", &noise(8192, 1));
+    env.espctl(&["--port", &dev.port, "write_flash", "0x0", "seed.bin"])
+        .ok();
+    let before = dev.flash();
+    (dev, before)
+}
+
+#[track_caller]
+fn fails_cleanly(env: &Env, dev: &Target, before: &[u8], args: &[&str], expect: &str) {
+    let mut all = vec!["--port", dev.port.as_str()];
+    all.extend_from_slice(args);
+    let out = env.espctl(&all);
+    let line = out.fatal();
+    assert!(
+        line.contains(expect),
+        "error line {line:?} does not say {expect:?}"
+    );
+    assert!(
+        dev.flash() == before,
+        "flash changed after a refused command"
+    );
+}
+
+#[test]
+fn refuses_bad_write_flash_arguments_without_writing() {
+    let env = Env::new(false);
+    let (dev, before) = device_with_content(&env, "1MB");
+    env.write("fw.bin", &firmware());
+    env.write("big.bin", &noise(1 << 20, 3));
+    env.write("init.bin", &noise(4096, 4));
+
+    fails_cleanly(
+        &env,
+        &dev,
+        &before,
+        &["write_flash", "0x0", "missing.bin"],
+        "Cannot read 'missing.bin': No such file or directory",
+    );
+    fails_cleanly(
+        &env,
+        &dev,
+        &before,
+        &["write_flash", "0x1001", "fw.bin"],
+        "Address 0x1001 of 'fw.bin' is not a multiple of 4",
+    );
+    fails_cleanly(
+        &env,
+        &dev,
+        &before,
+        &["write_flash", "0x0", "fw.bin", "0x10000", "init.bin"],
+        "Detected overlap at address: 0x10000 for file: init.bin.",
+    );
+    fails_cleanly(
+        &env,
+        &dev,
+        &before,
+        &["write_flash", "zz", "fw.bin"],
+        "Address \"zz\" must be a number.",
+    );
+    fails_cleanly(
+        &env,
+        &dev,
+        &before,
+        &["write_flash", "0x0", "fw.bin", "0x10000"],
+        "Must be pairs of an address and the binary filename",
+    );
+    // Larger than the flash: refused after connecting, before anything is written.
+    fails_cleanly(
+        &env,
+        &dev,
+        &before,
+        &["write_flash", "0x1000", "big.bin"],
+        "File 'big.bin' (length 1048576) at offset 0x00001000 will not fit in 1048576 bytes of flash.",
+    );
+    // The 4MB init-data address on a 1MB module (a classic mistake from the guides).
+    fails_cleanly(
+        &env,
+        &dev,
+        &before,
+        &["write_flash", "0x0", "fw.bin", "0x3fc000", "init.bin"],
+        "File 'init.bin' (length 4096) at offset 0x003fc000 will not fit in 1048576 bytes of flash.",
+    );
+    // -fs larger than the module is capped by the detected size.
+    fails_cleanly(
+        &env,
+        &dev,
+        &before,
+        &[
+            "write_flash",
+            "-fs",
+            "4MB",
+            "0x0",
+            "fw.bin",
+            "0x3fc000",
+            "init.bin",
+        ],
+        "will not fit in 1048576 bytes of flash",
+    );
+    fails_cleanly(
+        &env,
+        &dev,
+        &before,
+        &["write_flash", "-fs", "3MB", "0x0", "fw.bin"],
+        "Invalid flash size '3MB'",
+    );
+}
+
+#[test]
+fn refuses_bad_reads_and_erases_without_output() {
+    let env = Env::new(true);
+    let (dev, before) = device_with_content(&env, "4MB");
+    fails_cleanly(
+        &env,
+        &dev,
+        &before,
+        &["read_flash", "0x0", "0x800000", "big.bin"],
+        "Specified size 0x800000 is greater than detected flash size 0x400000.",
+    );
+    assert!(!env.path("big.bin").exists());
+    fails_cleanly(
+        &env,
+        &dev,
+        &before,
+        &["read_flash", "0x3ff000", "0x2000", "tail.bin"],
+        "goes past 4MB by 0x1000 bytes",
+    );
+    assert!(!env.path("tail.bin").exists());
+    fails_cleanly(
+        &env,
+        &dev,
+        &before,
+        &["read_flash", "0x0", "0x1000", "no/such/dir/out.bin"],
+        "folder 'no/such/dir' does not exist",
+    );
+    fails_cleanly(
+        &env,
+        &dev,
+        &before,
+        &["erase_region", "0x1001", "0x1000"],
+        "Offset to erase from must be a multiple of 4096.",
+    );
+    fails_cleanly(
+        &env,
+        &dev,
+        &before,
+        &["erase_region", "0x1000", "0x800"],
+        "Size of data to erase must be a multiple of 4096.",
+    );
+}
+
+#[test]
+fn refuses_unknown_and_wrong_chips() {
+    let env = Env::new(false);
+    let (dev, before) = device_with_content(&env, "1MB");
+    env.write("fw.bin", &firmware());
+    fails_cleanly(
+        &env,
+        &dev,
+        &before,
+        &["--chip", "esp33", "write_flash", "0x0", "fw.bin"],
+        "Invalid chip choice: 'esp33'",
+    );
+    let mut args = vec!["--chip", "esp32", "--port", dev.port.as_str()];
+    args.extend(["write_flash", "0x0", "fw.bin"]);
+    let line = env.espctl(&args).fatal();
+    assert!(
+        line.contains("This chip is ESP8266, not ESP32. Wrong chip argument?"),
+        "{line}"
+    );
+    assert!(dev.flash() == before);
+}
+
+#[test]
+fn refuses_ports_that_do_not_exist() {
+    let env = Env::new(false);
+    let out = env.espctl(&["--port", "/dev/ttyNOPE0", "read_mac"]);
+    let line = out.fatal();
+    assert!(
+        line.contains("Could not open /dev/ttyNOPE0, the port is busy or doesn't exist"),
+        "{line}"
+    );
+    // Nothing listens on this port.
+    let free = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = free.local_addr().unwrap().port();
+    drop(free);
+    let url = format!("socket://127.0.0.1:{port}");
+    let line = env.espctl(&["--port", &url, "read_mac"]).fatal();
+    assert!(line.contains("Connection refused"), "{line}");
+}
+
+/// A TCP port that accepts connections and never says a word.
+fn silent_listener() -> (String, std::thread::JoinHandle<()>) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("socket://{}", l.local_addr().unwrap());
+    let t = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        // Serves the connections of the two tools, then lets them time out.
+        for c in l.incoming().take(2) {
+            held.push(c);
+        }
+        std::thread::sleep(Duration::from_secs(15));
+    });
+    (url, t)
+}
+
+#[test]
+fn a_silent_device_fails_in_about_esptools_time() {
+    let env = Env::new(false);
+    let (url, _t) = silent_listener();
+    // esptool against the same kind of silent device, at the same time.
+    let esptool = espctl_testkit::esptool();
+    let url2 = url.clone();
+    let theirs = std::thread::spawn(move || {
+        let env = Env::new(false);
+        env.run(&esptool, &["--port", &url2, "chip-id"])
+    });
+    let ours = env.espctl(&["--port", &url, "chip_id"]);
+    let theirs = theirs.join().unwrap();
+    let line = ours.fatal();
+    assert_eq!(
+        line,
+        "ERROR: A fatal error occurred: Failed to connect to Espressif device: No serial data received. For troubleshooting steps visit: https://docs.espressif.com/projects/esptool/en/latest/troubleshooting.html"
+    );
+    assert_eq!(theirs.code, 2, "esptool: {theirs}");
+    assert!(theirs.stderr.contains("No serial data received."));
+    // 7 attempts of 5 SYNCs, 100 ms each plus 50 ms pauses: about 5.3 s for both.
+    let (a, b) = (ours.elapsed.as_secs_f64(), theirs.elapsed.as_secs_f64());
+    assert!(
+        (4.0..8.0).contains(&a) && (a - b).abs() < 2.0,
+        "espctl took {a:.1} s, esptool {b:.1} s"
+    );
+    // One dot per failed SYNC, as esptool prints them.
+    let dots = format!("Connecting...{}\n", ".".repeat(35));
+    assert!(ours.stdout.contains(&dots), "{ours}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_pty_without_reset_lines_is_warned_about_once() {
+    use serialport::SerialPort;
+    let (_master, slave) = serialport::TTYPort::pair().unwrap();
+    let path = slave.name().unwrap();
+    drop(slave);
+    let env = Env::new(false);
+    let out = env.espctl(&["--port", &path, "--connect-attempts", "2", "read_mac"]);
+    out.fatal();
+    let warning = format!(
+        "WARNING: Chip was NOT reset. Setting RTS/DTR lines is not supported for port '{path}'. Set --before and --after arguments to 'no-reset' and switch to bootloader manually to avoid this warning."
+    );
+    assert_eq!(out.stderr.matches(&warning).count(), 1, "{out}");
+    // 2 attempts of 5 SYNCs: 10 dots.
+    let dots = format!("Connecting...{}\n", ".".repeat(10));
+    assert!(out.stdout.contains(&dots), "{out}");
+    assert!(out.elapsed < Duration::from_secs(4), "{out}");
+}
