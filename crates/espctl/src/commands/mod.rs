@@ -1,5 +1,7 @@
 //! One file per command; `run` dispatches.
 
+mod virtual_device;
+
 use crate::cli::{Cli, Command};
 use crate::fatal::Fatal;
 
@@ -9,5 +11,6 @@ pub fn run(cli: Cli) -> Result<(), Fatal> {
             println!("{}", env!("CARGO_PKG_VERSION"));
             Ok(())
         }
+        Command::Virtual(args) => virtual_device::run(args),
     }
 }
