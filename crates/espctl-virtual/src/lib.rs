@@ -3,7 +3,7 @@
 //!
 //! [`Device`] is the whole chip behind a serial line: [`Device::write`] takes the bytes a
 //! host sends, [`Device::read`] returns what the chip answers, [`Device::set_modem_lines`]
-//! drives the auto-reset circuit. It does no I/O of its own; `server` puts it on a TCP
+//! drives the auto-reset circuit. It does no I/O of its own; [`server`] puts it on a TCP
 //! port or a pty.
 //!
 //! What is modelled:
@@ -31,6 +31,7 @@ pub mod nor;
 pub mod ram;
 pub mod reset;
 pub mod rom;
+pub mod server;
 pub mod soc;
 pub mod spi;
 pub mod stub;

@@ -14,6 +14,7 @@ pub mod read_flash;
 pub mod stub;
 pub mod verify_flash;
 pub mod write_flash;
+mod virtual_device;
 
 use crate::cli::{Cli, Command};
 use crate::fatal::Fatal;
@@ -41,5 +42,9 @@ pub fn run(cli: Cli) -> Result<(), Fatal> {
         Command::Run => chip::run(&global?),
         Command::ReadMem(args) => mem::run_read(&global?, args),
         Command::WriteMem(args) => mem::run_write(&global?, args),
+        Command::Virtual(mut args) => {
+            args.chip = cli.chip.clone();
+            virtual_device::run(args)
+        }
     }
 }

@@ -1,0 +1,66 @@
+//! The device behind a pseudo-terminal: clients open the slave path like a serial port.
+//!
+//! The server keeps its own descriptor of the slave open, so a client closing the port
+//! does not hang up the master (test-harness-facts §1.4) and the next client can open it
+//! again. The device's state carries over from one client to the next, as on a real
+//! board whose USB bridge cannot reset it (a pty has no DTR/RTS): reset it between
+//! clients with a [`ResetHandle`] (SIGUSR1 through `forward_reset_signals`).
+
+use super::{Port, ResetHandle};
+use crate::Device;
+use nix::pty::openpty;
+use nix::sys::termios::{SetArg, cfmakeraw, tcgetattr, tcsetattr};
+use std::fs::File;
+use std::io::{self, Read};
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+
+pub struct PtyServer {
+    master: File,
+    _slave: OwnedFd,
+    path: PathBuf,
+    port: Port,
+}
+
+impl PtyServer {
+    /// Creates the pty (raw mode: no echo, no line editing, no CR/LF translation).
+    pub fn open(device: Device) -> io::Result<PtyServer> {
+        let pty = openpty(None, None).map_err(io::Error::from)?;
+        let mut termios = tcgetattr(&pty.slave).map_err(io::Error::from)?;
+        cfmakeraw(&mut termios);
+        tcsetattr(&pty.slave, SetArg::TCSANOW, &termios).map_err(io::Error::from)?;
+        let path = nix::unistd::ttyname(&pty.slave).map_err(io::Error::from)?;
+        let master = File::from(pty.master);
+        let port = Port::new(device);
+        port.set_link(Some(Box::new(master.try_clone()?)));
+        Ok(PtyServer {
+            master,
+            _slave: pty.slave,
+            path,
+            port,
+        })
+    }
+
+    /// The slave's path, for the client's `--port`.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn reset_handle(&self) -> ResetHandle {
+        ResetHandle(self.port.clone())
+    }
+
+    /// Serves whoever opens the pty, forever.
+    pub fn serve(&self) -> io::Result<()> {
+        let mut master = &self.master;
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            match master.read(&mut buf) {
+                Ok(0) => continue,
+                Ok(n) => self.port.feed(&buf[..n])?,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}

@@ -1,0 +1,502 @@
+//! The referee: the real esptool 5.6.0 against `espctl virtual`, for both chips, over
+//! `socket://` and a pty, with esptool's flasher stub and with `--no-stub`.
+//!
+//! Every scenario checks what esptool prints and what ends up in the device's flash file
+//! (the bytes esptool sent, including the header bytes it patches).
+
+mod common;
+
+use common::{Transport, Virtual, assert_erased, assert_flash_holds, fixture_str, read_fixture};
+use espctl_chips::{Chip, Registers, format_mac};
+
+const MAC: &str = "5c:cf:7f:12:34:56";
+const MAC_BYTES: [u8; 6] = [0x5C, 0xCF, 0x7F, 0x12, 0x34, 0x56];
+
+/// What differs between the chips in these scenarios.
+struct Facts {
+    chip: &'static Chip,
+    flash_size: &'static str,
+    flash_bytes: usize,
+    device_id: &'static str,
+    bootloader: &'static str,
+    bootloader_offset: usize,
+    /// Header byte 3 after `-fs detect` (size code | original frequency nibble).
+    patched_size_freq: u8,
+    chip_type: &'static str,
+    crystal: &'static str,
+    /// A RAM word for write-mem / read-mem.
+    ram: u32,
+}
+
+fn facts(chip: &str) -> Facts {
+    match chip {
+        "esp8266" => Facts {
+            chip: &espctl_chips::esp8266::ESP8266,
+            flash_size: "2MB",
+            flash_bytes: 2 << 20,
+            device_id: "4015",
+            bootloader: "bootloader_esp8266.bin",
+            bootloader_offset: 0,
+            patched_size_freq: 0x30,
+            chip_type: "ESP8266EX",
+            crystal: "26MHz",
+            ram: 0x3FFE_8000,
+        },
+        _ => Facts {
+            chip: &espctl_chips::esp32::ESP32,
+            flash_size: "4MB",
+            flash_bytes: 4 << 20,
+            device_id: "4016",
+            bootloader: "bootloader_esp32.bin",
+            bootloader_offset: 0x1000,
+            patched_size_freq: 0x20,
+            chip_type: "ESP32-D0WD-V3 (revision v3.0)",
+            crystal: "40MHz",
+            ram: 0x3FFB_0000,
+        },
+    }
+}
+
+fn start(chip: &'static str, transport: Transport) -> Virtual {
+    let f = facts(chip);
+    Virtual::start(
+        chip,
+        transport,
+        &["--mac", MAC, "--flash-size", f.flash_size],
+    )
+}
+
+/// One esptool run; on a pty the board is first reset into download mode by hand (a
+/// pty has no DTR/RTS), as the auto-reset circuit would do on a real port.
+fn esptool(v: &mut Virtual, stub: bool, args: &[&str]) -> common::Run {
+    if v.transport == Transport::Pty {
+        v.reset_into_download();
+    }
+    v.esptool(stub, args)
+}
+
+fn identity(v: &mut Virtual, stub: bool) {
+    let f = facts(v.chip);
+    let run = esptool(v, stub, &["chip-id"]);
+    run.ok()
+        .says(&format!("Chip type:          {}", f.chip_type))
+        .says(&format!("Crystal frequency:  {}", f.crystal))
+        .says(&format!("MAC:                {MAC}"));
+    if f.chip.kind == espctl_chips::ChipKind::Esp8266 {
+        run.says("Chip ID: 0x00123456");
+    } else {
+        run.says("WARNING: ESP32 has no chip ID. Reading MAC address instead.");
+    }
+    if stub {
+        run.says("Stub flasher running.");
+    } else {
+        run.lacks("Uploading stub flasher");
+    }
+    if v.transport == Transport::Pty {
+        run.says("WARNING: Chip was NOT reset.");
+    }
+    esptool(v, stub, &["read-mac"])
+        .ok()
+        .says(&format!("MAC:                {MAC}"));
+
+    let run = esptool(v, stub, &["flash-id"]);
+    run.ok()
+        .says("Manufacturer: 5e")
+        .says(&format!("Device: {}", f.device_id))
+        .says(&format!("Detected flash size: {}", f.flash_size));
+    if !stub {
+        run.says("Enabling default SPI flash mode...");
+    }
+    if f.chip.kind == espctl_chips::ChipKind::Esp32 {
+        run.says("Flash voltage set by a strapping pin: 3.3V");
+    }
+
+    // Registers: an eFuse word holding the MAC, and a RAM word written with a mask.
+    let (addr, value) = (f.chip.identity.registers_for_mac)(MAC_BYTES)
+        .into_iter()
+        .find(|(_, v)| *v != 0)
+        .unwrap();
+    esptool(v, stub, &["read-mem", &format!("0x{addr:08x}")])
+        .ok()
+        .says(&format!("0x{addr:08x} = 0x{value:08x}"));
+    let ram = format!("0x{:08x}", f.ram);
+    esptool(v, stub, &["write-mem", &ram, "0xabad1dea", "0x0000ffff"])
+        .ok()
+        .says(&format!("Wrote 0xabad1dea with mask 0x0000ffff to {ram}."));
+    // RAM keeps its content across the reset between runs.
+    esptool(v, stub, &["read-mem", &ram])
+        .ok()
+        .says(&format!("{ram} = 0x00001dea"));
+    let regs: Registers = (f.chip.identity.registers_for_mac)(MAC_BYTES)
+        .into_iter()
+        .collect();
+    assert_eq!(format_mac(&(f.chip.identity.mac)(&regs).unwrap()), MAC);
+}
+
+/// The bootloader as esptool writes it with `-fs detect -fm dout`.
+fn patched_bootloader(f: &Facts) -> Vec<u8> {
+    let mut image = read_fixture(f.bootloader);
+    image[2] = 0x03;
+    image[3] = f.patched_size_freq | (image[3] & 0x0F);
+    image
+}
+
+fn write_several_files(v: &mut Virtual, stub: bool) {
+    let f = facts(v.chip);
+    let boot_offset = format!("0x{:x}", f.bootloader_offset);
+    let run = esptool(
+        v,
+        stub,
+        &[
+            "write-flash",
+            "-fs",
+            "detect",
+            "-fm",
+            "dout",
+            &boot_offset,
+            &fixture_str(f.bootloader),
+            "0x10000",
+            &fixture_str("fifty_kb.bin"),
+            "0x30000",
+            &fixture_str("one_kb_all_ef.bin"),
+        ],
+    );
+    run.ok()
+        .says(&format!("Auto-detected flash size: {}", f.flash_size))
+        .says(&format!(
+            "Flash parameters set to 0x03{:02x}.",
+            f.patched_size_freq
+        ))
+        .says("Wrote 51200 bytes at 0x00010000");
+    let verified = run.count("Hash of data verified.");
+    if f.chip.rom.flash_md5 || stub {
+        assert_eq!(verified, 3, "{}", run.text);
+    } else {
+        // The ESP8266 ROM has no MD5: esptool cannot verify (the flash file does).
+        assert_eq!(verified, 0, "{}", run.text);
+    }
+    if stub {
+        run.says(&format!(
+            "Compressed {} bytes to",
+            read_fixture(f.bootloader).len()
+        ));
+    } else {
+        run.lacks("Compressed");
+    }
+    let flash = v.flash();
+    assert_eq!(flash.len(), f.flash_bytes);
+    assert_flash_holds(
+        &flash,
+        f.bootloader_offset,
+        &patched_bootloader(&f),
+        "bootloader",
+    );
+    assert_flash_holds(&flash, 0x10000, &read_fixture("fifty_kb.bin"), "fifty_kb");
+    assert_flash_holds(
+        &flash,
+        0x30000,
+        &read_fixture("one_kb_all_ef.bin"),
+        "one_kb_all_ef",
+    );
+    assert_erased(&flash, 0x10000 + 51200..0x30000, "between the files");
+}
+
+fn write_other_compression(v: &mut Virtual, stub: bool) {
+    let f = facts(v.chip);
+    if stub {
+        // Uncompressed through the stub.
+        let run = esptool(
+            v,
+            stub,
+            &["write-flash", "-u", "0x40000", &fixture_str("sector.bin")],
+        );
+        run.ok().lacks("Compressed").says("Hash of data verified.");
+        assert_flash_holds(&v.flash(), 0x40000, &read_fixture("sector.bin"), "sector");
+    } else if f.chip.rom.compressed_flash {
+        // Compressed through the ESP32 ROM.
+        let run = esptool(
+            v,
+            stub,
+            &[
+                "write-flash",
+                "-z",
+                "0x40000",
+                &fixture_str("one_kb_all_ef.bin"),
+            ],
+        );
+        run.ok()
+            .says("Compressed 1024 bytes to")
+            .says("Hash of data verified.");
+        assert_flash_holds(
+            &v.flash(),
+            0x40000,
+            &read_fixture("one_kb_all_ef.bin"),
+            "compressed",
+        );
+    } else {
+        let before = v.flash();
+        esptool(
+            v,
+            stub,
+            &[
+                "write-flash",
+                "-z",
+                "0x40000",
+                &fixture_str("one_kb_all_ef.bin"),
+            ],
+        )
+        .fatal()
+        .says("ESP8266 ROM does not support function flash_defl_begin.");
+        assert_eq!(v.flash(), before);
+    }
+}
+
+fn read_back(v: &mut Virtual, stub: bool) {
+    let f = facts(v.chip);
+    let out = v.path("read.bin");
+    let out_s = out.display().to_string();
+    if stub {
+        esptool(v, stub, &["read-flash", "0x10000", "51200", &out_s])
+            .ok()
+            .says("Read 51200 bytes from 0x00010000");
+        assert_eq!(std::fs::read(&out).unwrap(), read_fixture("fifty_kb.bin"));
+        let all = v.path("all.bin");
+        esptool(
+            v,
+            stub,
+            &["read-flash", "0", "ALL", &all.display().to_string()],
+        )
+        .ok()
+        .says(&format!("Read {} bytes from 0x00000000", f.flash_bytes));
+        assert_eq!(std::fs::read(&all).unwrap(), v.flash());
+    } else if f.chip.rom.read_flash_slow {
+        esptool(v, stub, &["read-flash", "0x10000", "0x1000", &out_s])
+            .ok()
+            .says("Read 4096 bytes from 0x00010000");
+        assert_eq!(
+            std::fs::read(&out).unwrap(),
+            read_fixture("fifty_kb.bin")[..0x1000]
+        );
+    } else {
+        esptool(v, stub, &["read-flash", "0x10000", "0x1000", &out_s])
+            .fatal()
+            .says("ESP8266 ROM does not support function read_flash_slow.");
+        assert!(!out.exists());
+    }
+}
+
+fn verify(v: &mut Virtual, stub: bool) {
+    let f = facts(v.chip);
+    if stub || f.chip.rom.flash_md5 {
+        esptool(
+            v,
+            stub,
+            &["verify-flash", "0x10000", &fixture_str("fifty_kb.bin")],
+        )
+        .ok()
+        .says("Verification successful (digest matched).");
+        esptool(
+            v,
+            stub,
+            &["verify-flash", "0x10000", &fixture_str("sector.bin")],
+        )
+        .fatal()
+        .says("Verification failed (digest mismatch).");
+    } else {
+        esptool(
+            v,
+            stub,
+            &["verify-flash", "0x10000", &fixture_str("fifty_kb.bin")],
+        )
+        .fatal()
+        .says("ESP8266 ROM does not support function flash_md5sum.");
+    }
+}
+
+fn erase(v: &mut Virtual, stub: bool) {
+    let f = facts(v.chip);
+    let is_8266_rom = !stub && f.chip.kind == espctl_chips::ChipKind::Esp8266;
+    let run = esptool(v, stub, &["erase-region", "0x30000", "0x1000"]);
+    if is_8266_rom {
+        run.fatal()
+            .says("ESP8266 ROM does not support function erase_region.");
+        assert_flash_holds(
+            &v.flash(),
+            0x30000,
+            &read_fixture("one_kb_all_ef.bin"),
+            "kept",
+        );
+    } else {
+        run.ok().says("Flash memory region erased successfully");
+        let flash = v.flash();
+        assert_erased(&flash, 0x30000..0x31000, "erase-region");
+        assert_flash_holds(
+            &flash,
+            0x10000,
+            &read_fixture("fifty_kb.bin"),
+            "outside the region",
+        );
+    }
+
+    // write-flash -e erases everything first (a stub command).
+    let run = esptool(
+        v,
+        stub,
+        &["write-flash", "-e", "0x50000", &fixture_str("one_kb.bin")],
+    );
+    if stub {
+        run.ok().says("Hash of data verified.");
+        let flash = v.flash();
+        assert_erased(&flash, 0..0x50000, "before the file");
+        assert_flash_holds(&flash, 0x50000, &read_fixture("one_kb.bin"), "one_kb");
+        assert_erased(&flash, 0x50400..flash.len(), "after the file");
+    } else {
+        run.fatal().says(&format!(
+            "{} ROM does not support function erase_flash.",
+            f.chip.name
+        ));
+    }
+
+    let run = esptool(v, stub, &["erase-flash"]);
+    if stub {
+        run.ok().says("Flash memory erased successfully");
+        assert_erased(&v.flash(), 0..f.flash_bytes, "erase-flash");
+    } else {
+        run.fatal().says(&format!(
+            "{} ROM does not support function erase_flash.",
+            f.chip.name
+        ));
+        assert_flash_holds(
+            &v.flash(),
+            0x10000,
+            &read_fixture("fifty_kb.bin"),
+            "not erased",
+        );
+    }
+}
+
+fn run_program(v: &mut Virtual, stub: bool) {
+    let run = esptool(v, stub, &["run"]);
+    run.ok().says("Hard resetting via RTS pin...");
+    if v.transport == Transport::Pty {
+        if stub {
+            // Through the stub, `run` is FLASH_END "stay": esptool leaves the starting to
+            // its hard reset, which a pty cannot do. The stub is still there.
+            v.esptool(stub, &["--connect-attempts", "1", "chip-id"])
+                .ok()
+                .says("Stub flasher is already running. No upload is necessary.");
+        } else {
+            // The ROM started the program and nothing resets the chip: the loader is gone.
+            v.esptool(stub, &["--connect-attempts", "1", "chip-id"])
+                .fatal()
+                .says("Failed to connect to");
+        }
+    } else {
+        run.says("NOTE: It's not possible to reset the chip over a TCP socket.");
+    }
+    // After a reset (by hand on a pty, by connecting over TCP) the loader is back.
+    esptool(v, stub, &["read-mac"]).ok().says(MAC);
+}
+
+fn scenario(chip: &'static str, transport: Transport, stub: bool) {
+    let mut v = start(chip, transport);
+    if transport == Transport::Tcp {
+        assert!(
+            v.address.starts_with("socket://127.0.0.1:"),
+            "{}",
+            v.address
+        );
+    } else {
+        assert!(v.address.starts_with("/dev/"), "{}", v.address);
+    }
+    identity(&mut v, stub);
+    write_several_files(&mut v, stub);
+    write_other_compression(&mut v, stub);
+    read_back(&mut v, stub);
+    verify(&mut v, stub);
+    erase(&mut v, stub);
+    run_program(&mut v, stub);
+}
+
+#[test]
+fn esp8266_tcp_stub() {
+    scenario("esp8266", Transport::Tcp, true);
+}
+
+#[test]
+fn esp8266_tcp_rom() {
+    scenario("esp8266", Transport::Tcp, false);
+}
+
+#[test]
+fn esp8266_pty_stub() {
+    scenario("esp8266", Transport::Pty, true);
+}
+
+#[test]
+fn esp8266_pty_rom() {
+    scenario("esp8266", Transport::Pty, false);
+}
+
+#[test]
+fn esp32_tcp_stub() {
+    scenario("esp32", Transport::Tcp, true);
+}
+
+#[test]
+fn esp32_tcp_rom() {
+    scenario("esp32", Transport::Tcp, false);
+}
+
+#[test]
+fn esp32_pty_stub() {
+    scenario("esp32", Transport::Pty, true);
+}
+
+#[test]
+fn esp32_pty_rom() {
+    scenario("esp32", Transport::Pty, false);
+}
+
+/// Multi-step flows that keep the chip's state between esptool runs: the stub left
+/// running is found again, and `--after no-reset` returns from the stub to the ROM.
+#[test]
+fn stub_left_running_is_reused_and_no_reset_returns_to_the_rom() {
+    for (chip, transport) in [("esp8266", Transport::Pty), ("esp32", Transport::Tcp)] {
+        let extra: &[&str] = if transport == Transport::Tcp {
+            &["--keep-state"]
+        } else {
+            &[]
+        };
+        let v = Virtual::start(chip, transport, extra);
+        let file = fixture_str("one_kb.bin");
+        v.esptool(
+            true,
+            &["--after", "no-reset-stub", "write-flash", "0x8000", &file],
+        )
+        .ok()
+        .says("Staying in flasher stub.");
+        let out = v.path("again.bin").display().to_string();
+        v.esptool(
+            true,
+            &[
+                "--before",
+                "no-reset",
+                "--after",
+                "no-reset",
+                "read-flash",
+                "0x8000",
+                "1024",
+                &out,
+            ],
+        )
+        .ok()
+        .says("Stub flasher is already running. No upload is necessary.")
+        .says("Staying in bootloader.");
+        assert_eq!(std::fs::read(&out).unwrap(), read_fixture("one_kb.bin"));
+        // Back in the ROM: the stub has to be uploaded again.
+        v.esptool(true, &["--before", "no-reset", "chip-id"])
+            .ok()
+            .says("Uploading stub flasher...");
+    }
+}

@@ -1,0 +1,108 @@
+//! `espctl virtual` on bad input: one line on stderr, exit code 2, nothing served.
+
+mod common;
+
+use std::process::{Command, Output};
+
+fn virtual_device(args: &[&str]) -> Output {
+    Command::new(common::espctl())
+        .arg("virtual")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn assert_refused(out: &Output, mentions: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert!(out.stdout.is_empty(), "no address printed");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr:?}");
+    assert!(
+        stderr.contains(mentions),
+        "{stderr:?} should mention {mentions:?}"
+    );
+}
+
+#[test]
+fn unknown_chip() {
+    let out = virtual_device(&["--chip", "esp31", "--listen", "127.0.0.1:0"]);
+    assert_refused(&out, "unknown chip 'esp31'");
+}
+
+#[test]
+fn chip_without_a_virtual_model() {
+    let out = virtual_device(&["--chip", "esp32c3", "--listen", "127.0.0.1:0"]);
+    assert_refused(&out, "esp8266");
+}
+
+#[test]
+fn flash_size_not_a_power_of_two() {
+    let out = virtual_device(&[
+        "--chip",
+        "esp32",
+        "--flash-size",
+        "3MB",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert_refused(&out, "not a power of two");
+    let out = virtual_device(&["--chip", "esp32", "--flash-size", "lots", "--pty"]);
+    assert_refused(&out, "not a flash size");
+}
+
+#[test]
+fn unusable_flash_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let as_dir = dir.path().display().to_string();
+    let out = virtual_device(&[
+        "--chip",
+        "esp8266",
+        "--flash-file",
+        &as_dir,
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert_refused(&out, "cannot use flash file");
+    let wrong = dir.path().join("small.bin");
+    std::fs::write(&wrong, [0u8; 1000]).unwrap();
+    let out = virtual_device(&[
+        "--chip",
+        "esp8266",
+        "--flash-file",
+        &wrong.display().to_string(),
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert_refused(&out, "has 1000 bytes");
+    assert_eq!(std::fs::read(&wrong).unwrap(), [0u8; 1000], "left alone");
+}
+
+#[test]
+fn port_in_use() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = virtual_device(&["--chip", "esp8266", "--listen", &addr]);
+    assert_refused(&out, &format!("cannot listen on {addr}"));
+}
+
+#[test]
+fn bad_mac_and_jedec_id() {
+    let out = virtual_device(&["--chip", "esp8266", "--mac", "18:fe:34", "--pty"]);
+    assert_refused(&out, "not a MAC address");
+    let out = virtual_device(&["--chip", "esp8266", "--jedec-id", "0x1234567", "--pty"]);
+    assert_refused(&out, "24 bits");
+}
+
+#[test]
+fn first_line_is_the_address_to_connect_to() {
+    let v = common::Virtual::start("esp8266", common::Transport::Tcp, &[]);
+    let port: u16 = v
+        .address
+        .strip_prefix("socket://127.0.0.1:")
+        .expect("socket URL")
+        .parse()
+        .unwrap();
+    assert_ne!(port, 0);
+    assert_eq!(v.flash().len(), 4 << 20, "blank 4MB flash file created");
+    assert!(v.flash().iter().all(|&b| b == 0xFF));
+}
