@@ -250,3 +250,43 @@ fn esp32_in_process_with_stub() {
 fn esp32_in_process_rom_only() {
     seed_workflows("esp32", Link::InProcess, false);
 }
+
+#[test]
+fn esp8266_pty_with_stub() {
+    seed_workflows("esp8266", Link::Pty, true);
+}
+
+#[test]
+fn esp8266_pty_rom_only() {
+    seed_workflows("esp8266", Link::Pty, false);
+}
+
+#[test]
+fn esp32_pty_with_stub() {
+    seed_workflows("esp32", Link::Pty, true);
+}
+
+#[test]
+fn esp32_pty_rom_only() {
+    seed_workflows("esp32", Link::Pty, false);
+}
+
+#[test]
+fn esp8266_socket_with_stub() {
+    seed_workflows("esp8266", Link::Socket, true);
+}
+
+#[test]
+fn esp8266_socket_rom_only() {
+    seed_workflows("esp8266", Link::Socket, false);
+}
+
+#[test]
+fn esp32_socket_with_stub() {
+    seed_workflows("esp32", Link::Socket, true);
+}
+
+#[test]
+fn esp32_socket_rom_only() {
+    seed_workflows("esp32", Link::Socket, false);
+}

@@ -13,8 +13,8 @@ pub mod patcher;
 pub mod read_flash;
 pub mod stub;
 pub mod verify_flash;
-pub mod write_flash;
 mod virtual_device;
+pub mod write_flash;
 
 use crate::cli::{Cli, Command};
 use crate::fatal::Fatal;
