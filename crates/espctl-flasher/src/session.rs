@@ -100,7 +100,8 @@ impl Session {
         if matches!(before, Before::NoReset | Before::NoResetNoSync) {
             events(Event::ResetDisabled(ResetNote::Skipped(before.name())));
         }
-        if transport.kind() == TransportKind::Socket && before != Before::NoReset {
+        if transport.kind() == TransportKind::Socket {
+            // There are no reset lines over TCP (esptool says so even with no-reset).
             events(Event::ResetDisabled(ResetNote::Socket));
             if before != Before::NoResetNoSync {
                 before = Before::NoReset;

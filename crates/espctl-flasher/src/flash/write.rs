@@ -25,6 +25,8 @@ struct Prepared {
     addr: u32,
     image: Vec<u8>,
     name: Option<String>,
+    /// What patching the header did, reported when this file's turn comes.
+    notes: Vec<Event>,
 }
 
 impl Session {
@@ -78,12 +80,15 @@ impl Session {
         if opts.erase_all {
             self.erase_flash()?;
         }
-        for p in prepared {
+        for mut p in prepared {
             if multiple {
                 self.emit(Event::FileStarting {
                     name: p.name.clone().unwrap_or_else(|| "input".into()),
                     addr: p.orig_addr,
                 });
+            }
+            for note in std::mem::take(&mut p.notes) {
+                self.emit(note);
             }
             if p.image.is_empty() {
                 self.emit(Event::FileEmpty {
@@ -106,6 +111,7 @@ impl Session {
         let mut out = Vec::with_capacity(files.len());
         for f in files {
             let mut image = f.data;
+            let mut notes = Vec::new();
             if f.addr == self.chip.bootloader_offset
                 && image.len() >= 8
                 && !request.keeps_everything()
@@ -120,13 +126,13 @@ impl Session {
                         sha_updated,
                     }) => {
                         if let Some(value) = params {
-                            self.emit(Event::FlashParamsSet { value });
+                            notes.push(Event::FlashParamsSet { value });
                         }
                         if sha_updated {
-                            self.emit(Event::ShaDigestUpdated);
+                            notes.push(Event::ShaDigestUpdated);
                         }
                     }
-                    Ok(Patched::NotAnImage(reason)) => self.emit(Event::ImageNotPatched {
+                    Ok(Patched::NotAnImage(reason)) => notes.push(Event::ImageNotPatched {
                         addr: f.addr,
                         reason,
                     }),
@@ -142,6 +148,7 @@ impl Session {
                 addr,
                 image,
                 name: f.name,
+                notes,
             });
         }
         Ok(out)

@@ -92,6 +92,7 @@ pub fn connect(g: &Global) -> Result<Device, Fatal> {
     } else {
         g.baud.min(ROM_BAUD)
     };
+    println!("espctl v{}", env!("CARGO_PKG_VERSION"));
     let options = ConnectOptions::new(g.before, g.connect_attempts, g.chip, g.trace);
     let ports = candidate_ports(g)?;
     let mut session = None;

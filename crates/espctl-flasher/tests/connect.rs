@@ -1,0 +1,333 @@
+//! The library against the virtual device, through a transport that can model board
+//! faults: resets through the auto-reset circuit, boot-log explanations when syncing
+//! fails, reusing a running stub, the `--after` modes, progress events.
+
+use espctl_chips::Chip;
+use espctl_chips::esp32::ESP32;
+use espctl_chips::esp8266::ESP8266;
+use espctl_flasher::stub::StubStore;
+use espctl_flasher::transport::{LineError, Transport, TransportKind};
+use espctl_flasher::{
+    After, Before, ConnectOptions, Error, Event, EventSink, FlashFile, LoaderKind, Operation,
+    Session, WriteOptions,
+};
+use espctl_virtual::clock::ManualClock;
+use espctl_virtual::{Device, DeviceConfig, DeviceState, StartMode};
+use std::io;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How the board between the host and the chip is wired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Board {
+    /// The usual auto-reset circuit.
+    AutoReset,
+    /// GPIO0 is not connected to DTR: a reset always boots the flash.
+    Io0Floating,
+    /// The host's TX line is broken: the chip prints, but never hears the host.
+    HostTxDead,
+}
+
+struct DeviceTransport {
+    device: Arc<Mutex<Device>>,
+    clock: ManualClock,
+    board: Board,
+    baud: u32,
+    lines: (bool, bool),
+}
+
+impl DeviceTransport {
+    fn new(chip: &'static Chip, start: StartMode, board: Board) -> DeviceTransport {
+        let clock = ManualClock::new();
+        let mut config = DeviceConfig::new(chip, 4 << 20);
+        config.start = start;
+        config.clock = Some(Arc::new(clock.clone()));
+        let mut device = Device::new(config).unwrap();
+        device.set_baud(115_200);
+        DeviceTransport {
+            device: Arc::new(Mutex::new(device)),
+            clock,
+            board,
+            baud: 115_200,
+            lines: (false, false),
+        }
+    }
+
+    /// Another transport to the same device (a second host session).
+    fn reopen(&self) -> DeviceTransport {
+        DeviceTransport {
+            device: self.device.clone(),
+            clock: self.clock.clone(),
+            board: self.board,
+            baud: self.baud,
+            lines: self.lines,
+        }
+    }
+
+    fn apply_lines(&mut self) {
+        let (dtr, rts) = self.lines;
+        let dtr = dtr && self.board != Board::Io0Floating;
+        self.device.lock().unwrap().set_modem_lines(dtr, rts);
+    }
+
+    /// The device's state once pending resets have completed.
+    fn state(&self) -> DeviceState {
+        self.clock.advance(Duration::from_secs(1));
+        let mut d = self.device.lock().unwrap();
+        d.read(&mut []);
+        d.state()
+    }
+}
+
+impl Transport for DeviceTransport {
+    fn name(&self) -> &str {
+        "test-device"
+    }
+    fn kind(&self) -> TransportKind {
+        TransportKind::Virtual
+    }
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        if self.board != Board::HostTxDead {
+            self.device.lock().unwrap().write(data);
+        }
+        Ok(())
+    }
+    fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
+        let n = self.device.lock().unwrap().read(buf);
+        if n > 0 {
+            return Ok(n);
+        }
+        self.clock.advance(timeout);
+        Ok(self.device.lock().unwrap().read(buf))
+    }
+    fn clear_input(&mut self) -> io::Result<()> {
+        self.device.lock().unwrap().clear_output();
+        Ok(())
+    }
+    fn baud(&self) -> u32 {
+        self.baud
+    }
+    fn set_baud(&mut self, baud: u32) -> io::Result<()> {
+        self.baud = baud;
+        self.device.lock().unwrap().set_baud(baud);
+        Ok(())
+    }
+    fn set_dtr(&mut self, asserted: bool) -> Result<(), LineError> {
+        self.lines.0 = asserted;
+        self.apply_lines();
+        Ok(())
+    }
+    fn set_rts(&mut self, asserted: bool) -> Result<(), LineError> {
+        self.lines.1 = asserted;
+        self.apply_lines();
+        Ok(())
+    }
+    fn set_dtr_rts(&mut self, dtr: bool, rts: bool) -> Result<(), LineError> {
+        self.lines = (dtr, rts);
+        self.apply_lines();
+        Ok(())
+    }
+    fn pause(&mut self, duration: Duration) {
+        self.clock.advance(duration);
+    }
+}
+
+/// Collects events for inspection.
+fn recorder() -> (EventSink, Arc<Mutex<Vec<Event>>>) {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let l = log.clone();
+    (Arc::new(move |e| l.lock().unwrap().push(e)), log)
+}
+
+fn options(before: Before, attempts: u32) -> ConnectOptions {
+    ConnectOptions::new(before, attempts, None, false)
+}
+
+fn stub_for(chip: &Chip) -> espctl_flasher::stub::StubImage {
+    StubStore::in_data_dir(espctl_testkit::stub_data_dir())
+        .load(chip)
+        .unwrap()
+        .expect("stub installed")
+}
+
+#[test]
+fn resets_a_running_chip_into_its_bootloader() {
+    for chip in [&ESP8266, &ESP32] {
+        let t = DeviceTransport::new(chip, StartMode::Flash, Board::AutoReset);
+        let probe = t.reopen();
+        // Without a reset the application does not answer.
+        let (events, _) = recorder();
+        let err = Session::connect(Box::new(t.reopen()), &options(Before::NoReset, 1), events)
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string()
+                .starts_with("Failed to connect to Espressif device: No serial data received."),
+            "{err}"
+        );
+        let (events, log) = recorder();
+        let s = Session::connect(Box::new(t), &options(Before::DefaultReset, 7), events).unwrap();
+        assert_eq!(s.chip().name, chip.name);
+        assert_eq!(probe.state(), DeviceState::RomLoader);
+        let log = log.lock().unwrap();
+        assert!(matches!(log.last(), Some(Event::ChipDetected { .. })));
+        assert!(
+            !log.iter()
+                .any(|e| matches!(e, Event::ResetLinesUnsupported { .. }))
+        );
+    }
+}
+
+#[test]
+fn explains_a_chip_that_boots_the_flash_instead_of_download_mode() {
+    let t = DeviceTransport::new(&ESP32, StartMode::Flash, Board::Io0Floating);
+    let (events, log) = recorder();
+    let err = Session::connect(Box::new(t), &options(Before::DefaultReset, 2), events)
+        .err()
+        .unwrap();
+    assert!(
+        err.to_string().starts_with(
+            "Failed to connect to Espressif device: Wrong boot mode detected (0x13)! The chip needs to be in download mode"
+        ),
+        "{err}"
+    );
+    let dots = log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| matches!(e, Event::SyncFailed))
+        .count();
+    assert_eq!(dots, 10, "5 syncs per attempt");
+
+    // The ESP8266 prints its boot log at 74880 baud: at 115200 it is noise.
+    let t = DeviceTransport::new(&ESP8266, StartMode::Flash, Board::Io0Floating);
+    let (events, _) = recorder();
+    let err = Session::connect(Box::new(t), &options(Before::DefaultReset, 1), events)
+        .err()
+        .unwrap();
+    assert!(
+        err.to_string()
+            .contains("Possible serial noise or corruption.")
+            && err.to_string().contains("not bootloader replies"),
+        "{err}"
+    );
+}
+
+#[test]
+fn explains_download_mode_without_sync() {
+    let t = DeviceTransport::new(&ESP32, StartMode::Flash, Board::HostTxDead);
+    let (events, _) = recorder();
+    let err = Session::connect(Box::new(t), &options(Before::DefaultReset, 1), events)
+        .err()
+        .unwrap();
+    assert!(
+        err.to_string().contains(
+            "Download mode successfully detected, but getting no sync reply: The serial TX path seems to be down."
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn reuses_a_running_stub_and_leaves_it_as_told() {
+    let t = DeviceTransport::new(&ESP32, StartMode::Download, Board::AutoReset);
+    let probe = t.reopen();
+    let stub = stub_for(&ESP32);
+
+    let (events, _) = recorder();
+    let mut s =
+        Session::connect(Box::new(t.reopen()), &options(Before::NoReset, 1), events).unwrap();
+    assert_eq!(s.loader(), LoaderKind::Rom);
+    assert!(s.run_stub(Some(&stub)).unwrap());
+    s.finish(After::NoResetStub).unwrap();
+    assert_eq!(probe.state(), DeviceState::Stub);
+
+    // The next session finds the stub answering SYNC with 0: no upload.
+    let (events, log) = recorder();
+    let mut s =
+        Session::connect(Box::new(t.reopen()), &options(Before::NoReset, 1), events).unwrap();
+    assert_eq!(s.loader(), LoaderKind::Stub);
+    assert!(s.run_stub(None).unwrap());
+    assert!(
+        log.lock()
+            .unwrap()
+            .iter()
+            .any(|e| matches!(e, Event::StubAlreadyRunning))
+    );
+    // --after no-reset returns to the ROM loader.
+    s.finish(After::NoReset).unwrap();
+    assert_eq!(probe.state(), DeviceState::RomLoader);
+    let (events, _) = recorder();
+    let s = Session::connect(Box::new(t.reopen()), &options(Before::NoReset, 1), events).unwrap();
+    assert_eq!(s.loader(), LoaderKind::Rom);
+
+    // --after hard-reset pulses EN: the chip runs its flash.
+    let (events, _) = recorder();
+    let mut s = Session::connect(
+        Box::new(t.reopen()),
+        &options(Before::DefaultReset, 1),
+        events,
+    )
+    .unwrap();
+    s.finish(After::HardReset).unwrap();
+    assert_eq!(probe.state(), DeviceState::RunningFlash);
+}
+
+#[test]
+fn write_progress_events_add_up() {
+    let t = DeviceTransport::new(&ESP8266, StartMode::Download, Board::AutoReset);
+    let probe = t.reopen();
+    let (events, log) = recorder();
+    let mut s = Session::connect(Box::new(t), &options(Before::DefaultReset, 1), events).unwrap();
+    s.run_stub(Some(&stub_for(&ESP8266))).unwrap();
+    s.attach_flash().unwrap();
+    let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    s.write_flash(
+        vec![FlashFile::new(0x20000, data.clone(), None)],
+        &WriteOptions::default(),
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        &probe.device.lock().unwrap().flash()[0x20000..0x20000 + data.len()],
+        &data[..]
+    );
+    let log = log.lock().unwrap();
+    let progress: Vec<(u64, u64)> = log
+        .iter()
+        .filter_map(|e| match e {
+            Event::Progress {
+                op: Operation::Write,
+                done,
+                total,
+                ..
+            } => Some((*done, *total)),
+            _ => None,
+        })
+        .collect();
+    assert!(progress.windows(2).all(|w| w[0].0 < w[1].0));
+    let (done, total) = *progress.last().unwrap();
+    assert_eq!(done, total);
+    assert!(log.iter().any(|e| matches!(e, Event::Verified)));
+    assert!(log.iter().any(|e| matches!(e, Event::Compressed { .. })));
+}
+
+#[test]
+fn a_wrong_chip_argument_is_refused() {
+    let t = DeviceTransport::new(&ESP8266, StartMode::Download, Board::AutoReset);
+    let (events, _) = recorder();
+    let err = Session::connect(
+        Box::new(t),
+        &ConnectOptions::new(Before::NoReset, 1, Some(&ESP32), false),
+        events,
+    )
+    .err()
+    .unwrap();
+    assert!(matches!(
+        err,
+        Error::WrongChip {
+            detected: "ESP8266",
+            expected: "ESP32"
+        }
+    ));
+}
