@@ -86,6 +86,8 @@ pub struct Session {
     pub(crate) flash_id: Option<u32>,
     /// SPI USR and USR2 as the loader left them (restored after each SPI command).
     pub(crate) spi_saved: Option<(u32, u32)>,
+    /// RAM the stub we uploaded occupies (`[start, end)`), which load-ram must not touch.
+    stub_ram: Vec<(u32, u32)>,
 }
 
 impl Session {
@@ -166,6 +168,7 @@ impl Session {
             lines_warned,
             flash_id: None,
             spi_saved: None,
+            stub_ram: Vec::new(),
         })
     }
 
@@ -314,6 +317,13 @@ impl Session {
                 self.upload_to_ram(data, addr, block)?;
             }
         }
+        self.stub_ram = vec![
+            (stub.text_start, stub.text_start + stub.text.len() as u32),
+            (
+                stub.bss_start.unwrap_or(stub.data_start),
+                stub.data_start + stub.data.len() as u32,
+            ),
+        ];
         self.emit(Event::StubStarting);
         self.conn.send(
             &Command::MemEnd {
@@ -372,6 +382,41 @@ impl Session {
                 0,
                 DEFAULT_TIMEOUT,
             )?;
+        }
+        Ok(())
+    }
+
+    /// Loads `segments` (address, bytes) into RAM and jumps to `entry` (`load-ram`).
+    /// The chip then runs that code and no longer answers.
+    pub fn load_ram(&mut self, segments: &[(u32, Vec<u8>)], entry: u32) -> Result<()> {
+        for (addr, data) in segments {
+            let end = addr + data.len() as u32;
+            if let Some((s, e)) = self.stub_ram.iter().find(|(s, e)| *addr < *e && end > *s) {
+                return Err(Error::Invalid(format!(
+                    "Stub flasher is resident at {s:#010x}-{e:#010x}. Can't load binary at overlapping address range {addr:#010x}-{end:#010x}. Either change binary loading address, or disable the stub flasher (--no-stub)."
+                )));
+            }
+        }
+        let block = self.chip.rom.ram_block_size as usize;
+        for (addr, data) in segments {
+            self.upload_to_ram(data, *addr, block)?;
+        }
+        let cmd = Command::MemEnd {
+            execute: true,
+            entry,
+        };
+        if self.is_stub() {
+            self.conn
+                .check("leave RAM download mode", &cmd, 0, DEFAULT_TIMEOUT)?;
+        } else {
+            // The ROM may start the code before its reply leaves: wait briefly, and do
+            // not mind a missing reply (esptool's MEM_END_ROM_TIMEOUT).
+            let _ = self.conn.check(
+                "leave RAM download mode",
+                &cmd,
+                0,
+                Duration::from_millis(200),
+            );
         }
         Ok(())
     }

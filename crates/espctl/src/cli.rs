@@ -117,6 +117,8 @@ pub enum Command {
     ReadMem(crate::commands::mem::ReadArgs),
     /// Modify or write to arbitrary memory location
     WriteMem(crate::commands::mem::WriteArgs),
+    /// Download an image to RAM and execute it
+    LoadRam(crate::commands::load_ram::Args),
     /// Install, fetch or list the flasher stubs espctl uploads to the chip
     #[command(subcommand)]
     Stub(crate::commands::stub::StubCommand),

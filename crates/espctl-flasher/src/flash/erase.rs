@@ -2,7 +2,7 @@
 //! the same is done with FLASH_BEGIN, which erases the region it is given.
 
 use super::FlashSizeArg;
-use super::plan::esp8266_rom_erase_size;
+use super::plan::esp8266_exact_erase;
 use crate::connection::timeout_per_mb;
 use crate::error::{Error, Result};
 use crate::event::{Event, Operation};
@@ -74,23 +74,31 @@ impl Session {
     /// FLASH_BEGIN for `size` bytes at `addr` without sending data: the ROM erases.
     fn rom_erase(&mut self, addr: u32, size: u32) -> Result<()> {
         let block = self.flash_write_size();
-        let erase_size = if self.chip.rom.erase_size_bug {
-            esp8266_rom_erase_size(addr, size)
+        let requests = if self.chip.rom.erase_size_bug {
+            esp8266_exact_erase(addr / FLASH_SECTOR_SIZE, size.div_ceil(FLASH_SECTOR_SIZE))
+                .ok_or_else(|| {
+                    Error::Invalid(format!(
+                        "The {} ROM cannot erase exactly {size:#x} bytes at {addr:#010x}: its erase bug would also erase the next sector. Erase one sector more or less, or use the flasher stub ('espctl stub fetch').",
+                        self.chip.name
+                    ))
+                })?
         } else {
-            size
+            vec![(addr, size)]
         };
         self.emit(Event::ProgressStart {
             op: Operation::Erase,
             addr,
             total: size as u64,
         });
-        self.flash_begin_raw(
-            erase_size,
-            size.div_ceil(block),
-            block,
-            addr,
-            timeout_per_mb(ERASE_REGION_SECONDS_PER_MB, size as u64),
-        )?;
+        for (offset, erase_size) in requests {
+            self.flash_begin_raw(
+                erase_size,
+                erase_size.div_ceil(block),
+                block,
+                offset,
+                timeout_per_mb(ERASE_REGION_SECONDS_PER_MB, size as u64),
+            )?;
+        }
         self.emit(Event::Progress {
             op: Operation::Erase,
             addr: addr + size,

@@ -6,6 +6,7 @@ pub mod elf2image;
 pub mod erase;
 pub mod flash_args;
 pub mod image_info;
+pub mod load_ram;
 pub mod mem;
 pub mod merge_bin;
 mod output;
@@ -42,6 +43,7 @@ pub fn run(cli: Cli) -> Result<(), Fatal> {
         Command::Run => chip::run(&global?),
         Command::ReadMem(args) => mem::run_read(&global?, args),
         Command::WriteMem(args) => mem::run_write(&global?, args),
+        Command::LoadRam(args) => load_ram::run(&global?, args),
         Command::Virtual(mut args) => {
             args.chip = cli.chip.clone();
             virtual_device::run(args)

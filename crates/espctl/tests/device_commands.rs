@@ -1,0 +1,278 @@
+//! The other device commands and global options, against in-process virtual devices:
+//! verify-flash, read/write-mem, chip-id, load-ram, erase-region, --after, --trace, the
+//! baud change, the port scan filters and ESPTOOL_PORT.
+
+mod support;
+
+use support::{Env, Link, Target, firmware, noise};
+
+#[test]
+fn verify_flash_compares_by_digest_and_lists_differences() {
+    let env = Env::new(true);
+    let dev = Target::start("esp32", Link::InProcess, "4MB");
+    let fw = firmware();
+    env.write("fw.bin", &fw);
+    env.espctl(&["--port", &dev.port, "write_flash", "0x10000", "fw.bin"])
+        .ok();
+    env.espctl(&["--port", &dev.port, "verify_flash", "0x10000", "fw.bin"])
+        .ok()
+        .has("Verifying 0x48aa0 (297632) bytes at 0x00010000 in flash against 'fw.bin'...")
+        .has("Verification successful (digest matched).");
+    let mut changed = fw.clone();
+    changed[0x1234] ^= 0xFF;
+    env.write("changed.bin", &changed);
+    let out = env.espctl(&[
+        "--port",
+        &dev.port,
+        "verify_flash",
+        "--diff",
+        "0x10000",
+        "changed.bin",
+    ]);
+    assert_eq!(
+        out.fatal(),
+        "ERROR: A fatal error occurred: Verification failed."
+    );
+    out.has("Verification failed: 1 differences, first at 0x00011234:");
+    out.has(&format!(
+        "   0x00011234 {:02x} {:02x}",
+        fw[0x1234], changed[0x1234]
+    ));
+}
+
+#[test]
+fn verify_flash_needs_md5_which_the_esp8266_rom_lacks() {
+    let env = Env::new(false);
+    let dev = Target::start("esp8266", Link::InProcess, "1MB");
+    env.write("fw.bin", &firmware());
+    let line = env
+        .espctl(&["--port", &dev.port, "verify_flash", "0x0", "fw.bin"])
+        .fatal();
+    assert!(
+        line.contains("ESP8266 ROM does not support verifying flash")
+            && line.contains("espctl stub fetch"),
+        "{line}"
+    );
+}
+
+#[test]
+fn memory_chip_id_and_mac_commands() {
+    let env = Env::new(true);
+    let dev = Target::start("esp32", Link::InProcess, "4MB");
+    env.espctl(&[
+        "--port",
+        &dev.port,
+        "write_mem",
+        "0x3ffb0000",
+        "0xabad1dea",
+        "0x0000ffff",
+    ])
+    .ok()
+    .has("Wrote 0xabad1dea with mask 0x0000ffff to 0x3ffb0000.");
+    // The MAC's low four bytes are eFuse word 1.
+    env.espctl(&["--port", &dev.port, "read_mem", "0x3ff5a004"])
+        .ok()
+        .has("0x3ff5a004 = 0xc4654321");
+    let out = env.espctl(&["--port", &dev.port, "chip_id"]).ok();
+    out.has("MAC:                24:0a:c4:65:43:21");
+    assert!(
+        out.stderr
+            .contains("WARNING: ESP32 has no chip ID. Reading MAC address instead.")
+    );
+
+    let dev = Target::start("esp8266", Link::InProcess, "4MB");
+    // chip_id = MAC0 >> 24 | (MAC1 & 0xFFFFFF) << 8: the last three MAC bytes.
+    env.espctl(&["--port", &dev.port, "chip_id"])
+        .ok()
+        .has("Chip ID: 0x00123456");
+}
+
+#[test]
+fn the_chip_block_reads_like_esptools() {
+    let env = Env::new(true);
+    let dev = Target::start("esp32", Link::InProcess, "4MB");
+    let out = env.espctl(&["--port", &dev.port, "flash_id"]).ok();
+    let expected = format!(
+        "espctl v{}\nSerial port {p}:\nConnecting...\nDetecting chip type... ESP32\nConnected to ESP32 on {p}:\nChip type:          ESP32-D0WD-V3 (revision v3.0)\nFeatures:           Wi-Fi, BT, Dual Core + LP Core, Vref calibration in eFuse, Coding Scheme None\nCrystal frequency:  40MHz\nMAC:                24:0a:c4:65:43:21\n\nUploading stub flasher...\nRunning stub flasher...\nStub flasher running.\n\nFlash Memory Information:\n=========================\nManufacturer: 5e\nDevice: 4016\nDetected flash size: 4MB\nFlash voltage set by a strapping pin: 3.3V\n\nHard resetting via RTS pin...\n",
+        env!("CARGO_PKG_VERSION"),
+        p = dev.port
+    );
+    assert_eq!(out.stdout, expected);
+    // --chip skips detection; ROM mode adds the attach line.
+    let out = env
+        .espctl(&[
+            "--chip",
+            "esp32",
+            "--port",
+            &dev.port,
+            "--no-stub",
+            "flash_id",
+        ])
+        .ok();
+    assert!(!out.stdout.contains("Detecting chip type"), "{out}");
+    out.has("Enabling default SPI flash mode...");
+}
+
+#[test]
+fn after_modes_and_baud_change() {
+    let env = Env::new(true);
+    let dev = Target::start("esp8266", Link::InProcess, "4MB");
+    for (after, line) in [
+        ("soft_reset", "Soft resetting..."),
+        ("no-reset", "Staying in bootloader."),
+        ("no_reset_stub", "Staying in flasher stub."),
+        ("hard-reset", "Hard resetting via RTS pin..."),
+    ] {
+        env.espctl(&["--port", &dev.port, "--after", after, "read_mac"])
+            .ok()
+            .has(line);
+    }
+    let out = env
+        .espctl(&["--port", &dev.port, "--baud", "921600", "read_mac"])
+        .ok();
+    out.has("Changing baud rate to 921600...").has("Changed.");
+    let out = Env::new(false)
+        .espctl(&["--port", &dev.port, "--baud", "921600", "read_mac"])
+        .ok();
+    assert!(
+        out.stderr.contains(
+            "WARNING: ROM doesn't support changing baud rate. Keeping initial baud rate 115200."
+        ),
+        "{out}"
+    );
+    let dev32 = Target::start("esp32", Link::InProcess, "4MB");
+    Env::new(false)
+        .espctl(&["--port", &dev32.port, "-b", "460800", "read_mac"])
+        .ok()
+        .has("Changing baud rate to 460800...");
+}
+
+#[test]
+fn trace_prints_every_frame() {
+    let env = Env::new(false);
+    let dev = Target::start("esp8266", Link::InProcess, "4MB");
+    let out = env
+        .espctl(&["--port", &dev.port, "--trace", "read_mem", "0x40001000"])
+        .ok();
+    out.has("0x40001000 = 0xfff0c101");
+    let trace: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("TRACE +"))
+        .collect();
+    assert!(trace.iter().any(|l| l.contains(
+        "--- Cmd READ_REG (0x0a) | data_len 4 | wait_response 1 | timeout 3.000 | data 00100040 ---"
+    )));
+    assert!(
+        trace
+            .iter()
+            .any(|l| l.contains("Write 14 bytes:       c0000a04000000000000100040c0"))
+    );
+    assert!(
+        trace
+            .iter()
+            .any(|l| l.contains("Received full packet: 010a020001c1f0ff0000"))
+    );
+}
+
+#[test]
+fn load_ram_runs_an_image_from_ram_without_resetting() {
+    let env = Env::new(true);
+    let dev = Target::start("esp32", Link::InProcess, "4MB");
+    let image = std::fs::read(espctl_testkit::fixture("images/bootloader_esp32.bin")).unwrap();
+    env.write("bootloader.bin", &image);
+    let out = env
+        .espctl(&["--port", &dev.port, "load_ram", "bootloader.bin"])
+        .ok();
+    out.has("Loading 'bootloader.bin' to RAM...")
+        .has("Loaded 4 segments from 'bootloader.bin' to RAM, executing at 0x4009816c.")
+        .has("Exiting immediately.");
+    assert!(!out.stdout.contains("Hard resetting"), "{out}");
+    env.write("data.bin", &noise(100, 1));
+    let line = env
+        .espctl(&["--port", &dev.port, "load_ram", "data.bin"])
+        .fatal();
+    assert!(line.contains("'data.bin' is not a ESP32 image"), "{line}");
+}
+
+#[test]
+fn erase_region_works_through_every_loader() {
+    for (chip, stubs) in [("esp8266", true), ("esp8266", false), ("esp32", false)] {
+        let env = Env::new(stubs);
+        let dev = Target::start(chip, Link::InProcess, "4MB");
+        let data = noise(0x20000, 2);
+        env.write("data.bin", &data);
+        env.espctl(&["--port", &dev.port, "write_flash", "0x0", "data.bin"])
+            .ok();
+        env.espctl(&["--port", &dev.port, "erase_region", "0x3000", "0x11000"])
+            .ok()
+            .has("Erasing flash memory region (this may take a while depending on size)...");
+        let flash = dev.flash();
+        assert!(
+            flash[..0x3000] == data[..0x3000],
+            "{chip} stubs={stubs}: before"
+        );
+        assert!(
+            flash[0x3000..0x14000].iter().all(|&b| b == 0xFF),
+            "{chip} stubs={stubs}: region"
+        );
+        assert!(
+            flash[0x14000..0x20000] == data[0x14000..],
+            "{chip} stubs={stubs}: after"
+        );
+    }
+    // A lone sector cannot be erased by the ESP8266 ROM without its neighbour: refused.
+    let env = Env::new(false);
+    let dev = Target::start("esp8266", Link::InProcess, "4MB");
+    env.write("data.bin", &noise(0x10000, 3));
+    env.espctl(&["--port", &dev.port, "write_flash", "0x0", "data.bin"])
+        .ok();
+    let before = dev.flash();
+    let line = env
+        .espctl(&["--port", &dev.port, "erase_region", "0x5000", "0x1000"])
+        .fatal();
+    assert!(
+        line.contains("its erase bug would also erase the next sector"),
+        "{line}"
+    );
+    assert!(dev.flash() == before);
+}
+
+#[test]
+fn port_scan_honours_filters_and_esptool_port() {
+    let dev = Target::start("esp8266", Link::InProcess, "4MB");
+    let mut env = Env::new(false);
+    env.vars.push((
+        "ESPCTL_PORT_SCAN_EXTRA".into(),
+        format!("/dev/ttyNOPE9,{}", dev.port),
+    ));
+    // The filter keeps only the virtual port.
+    let out = env
+        .espctl(&[
+            "--port-filter",
+            "name=virtual",
+            "--connect-attempts",
+            "1",
+            "read_mac",
+        ])
+        .ok();
+    assert!(out.stdout.contains("Found 1 serial ports..."), "{out}");
+    out.has(&format!("MAC:                {}", dev.mac_text()));
+    // Without the filter the bad port is tried first, reported, and skipped.
+    let out = env.espctl(&["--connect-attempts", "1", "read_mac"]).ok();
+    assert!(
+        out.stderr
+            .contains("ERROR: /dev/ttyNOPE9 failed to connect: Could not open /dev/ttyNOPE9"),
+        "{out}"
+    );
+    let line = env
+        .espctl(&["--port-filter", "colour=red", "read_mac"])
+        .fatal();
+    assert!(line.contains("key not recognized: 'colour'"), "{line}");
+
+    let mut env = Env::new(false);
+    env.vars.push(("ESPTOOL_PORT".into(), dev.port.clone()));
+    env.espctl(&["read_mac"])
+        .ok()
+        .has(&format!("Serial port {}:", dev.port));
+}
