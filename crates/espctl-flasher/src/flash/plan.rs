@@ -67,7 +67,7 @@ pub fn esp8266_exact_erase(start_sector: u32, sectors: u32) -> Option<Vec<(u32, 
             None
         } else if m > 2 * head(p) {
             Some(m - head(p))
-        } else if m % 2 == 0 {
+        } else if m.is_multiple_of(2) {
             Some(m / 2)
         } else {
             None
