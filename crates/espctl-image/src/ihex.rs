@@ -69,6 +69,9 @@ impl HexData {
             let hex = line
                 .strip_prefix(':')
                 .ok_or_else(|| bad("it does not start with ':'"))?;
+            if !hex.is_ascii() {
+                return Err(bad("not hexadecimal"));
+            }
             if hex.len() % 2 != 0 || hex.len() < 10 {
                 return Err(bad("wrong length"));
             }

@@ -13,6 +13,8 @@ pub mod error;
 pub mod esp32;
 pub mod esp8266;
 pub mod firmware;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ihex;
 pub mod info;
 pub mod merge;

@@ -61,7 +61,7 @@ fn setting<T: std::str::FromStr<Err = String>>(s: &str) -> Result<Setting<T>, Fa
 }
 
 pub fn run(chip: &str, args: Args) -> Result<(), Fatal> {
-    if args.addr_filename.len() % 2 != 0 {
+    if !args.addr_filename.len().is_multiple_of(2) {
         return Err(Fatal(
             "Must be pairs of an address and the binary filename to write there.".into(),
         ));

@@ -33,7 +33,7 @@ pub fn build(machine: u16, entry: u32, sections: &[Section]) -> Vec<u8> {
     }
     let strtab_off = out.len() as u32;
     out.extend(&strtab);
-    while out.len() % 4 != 0 {
+    while !out.len().is_multiple_of(4) {
         out.push(0);
     }
     let shoff = out.len() as u32;
