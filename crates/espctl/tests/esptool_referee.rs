@@ -4,10 +4,12 @@
 //! Every scenario checks what esptool prints and what ends up in the device's flash file
 //! (the bytes esptool sent, including the header bytes it patches).
 
-mod common;
+mod virtual_harness;
 
-use common::{Transport, Virtual, assert_erased, assert_flash_holds, fixture_str, read_fixture};
 use espctl_chips::{Chip, Registers, format_mac};
+use virtual_harness::{
+    Transport, Virtual, assert_erased, assert_flash_holds, fixture_str, read_fixture,
+};
 
 const MAC: &str = "5c:cf:7f:12:34:56";
 const MAC_BYTES: [u8; 6] = [0x5C, 0xCF, 0x7F, 0x12, 0x34, 0x56];
@@ -68,7 +70,7 @@ fn start(chip: &'static str, transport: Transport) -> Virtual {
 
 /// One esptool run; on a pty the board is first reset into download mode by hand (a
 /// pty has no DTR/RTS), as the auto-reset circuit would do on a real port.
-fn esptool(v: &mut Virtual, stub: bool, args: &[&str]) -> common::Run {
+fn esptool(v: &mut Virtual, stub: bool, args: &[&str]) -> virtual_harness::Run {
     if v.transport == Transport::Pty {
         v.reset_into_download();
     }
