@@ -39,6 +39,7 @@ impl Inflater {
     }
 
     /// Whether the end of the zlib stream (with a good Adler-32) has been seen.
+    #[cfg(test)]
     pub fn finished(&self) -> bool {
         self.finished
     }

@@ -8,34 +8,55 @@
 //!
 //! What is modelled:
 //! * the ROM download mode of each chip with the commands its ROM has (`Chip::rom`), its
-//!   status length and error replies ([`rom`]);
-//! * the flasher stub after MEM_END jumps into an uploaded stub ([`ram`] explains how
-//!   the stub is recognised), with its deferred errors and READ_FLASH streaming ([`stub`]);
-//! * the SPI controller's user commands (flash-id, status registers, SFDP) ([`spi`],
-//!   [`flash_chip`]) over a NOR array that is erased to 0xFF and programmed by ANDing,
-//!   optionally mirrored to an image file ([`nor`]);
+//!   status length and error replies (`rom.rs`);
+//! * the flasher stub after MEM_END jumps into an uploaded stub, with its deferred errors
+//!   and READ_FLASH streaming (`stub.rs`). The device cannot run Xtensa code, so it
+//!   recognises the stub: a MEM_END jump to an entry point inside RAM uploaded in this
+//!   loader session, where the uploaded RAM holds the stub's greeting `OHAI` (every
+//!   esp-flasher-stub and legacy stub carries it as a constant), starts the stub; any
+//!   other jump runs "an application in RAM" and the device goes quiet (`ram.rs`);
+//! * the SPI controller's user commands (flash-id, status registers, SFDP) over a NOR
+//!   array that is erased to 0xFF and programmed by ANDing, optionally mirrored to an
+//!   image file (`spi.rs`, `flash_chip.rs`, `nor.rs`);
 //! * resets: the boot log, download versus flash boot, the DTR/RTS auto-reset circuit
 //!   ([`reset`]).
 //!
 //! Time: the device logic never reads the wall clock; it asks a [`clock::Clock`]. Work is
 //! counted ([`Work`]) so a later timing model can turn it into durations.
+//!
+//! In process, as a client's transport:
+//!
+//! ```
+//! use espctl_protocol::{Command, slip};
+//! use espctl_virtual::{Device, DeviceConfig};
+//!
+//! let mut device = Device::new(DeviceConfig::new(&espctl_chips::esp32::ESP32, 4 << 20))?;
+//! device.write(&slip::encode(&Command::Sync.to_request().encode()));
+//! let mut answer = [0u8; 1024];
+//! let n = device.read(&mut answer);
+//! let frames = slip::Decoder::new().feed(&answer[..n]);
+//! assert_eq!(frames.len(), 8); // the ROM answers SYNC eight times
+//! # Ok::<(), espctl_virtual::DeviceError>(())
+//! ```
 
 pub mod clock;
 pub mod config;
 pub mod device;
-pub mod flash_chip;
-pub mod inflate;
-pub mod loader;
-pub mod memory;
-pub mod nor;
-pub mod ram;
+mod flash_chip;
+mod inflate;
+mod loader;
+mod memory;
+mod nor;
+mod ram;
 pub mod reset;
-pub mod rom;
+mod rom;
 pub mod server;
-pub mod soc;
-pub mod spi;
-pub mod stub;
+mod soc;
+mod spi;
+mod stub;
 
 pub use config::{DeviceConfig, DeviceError, StartMode, parse_flash_size, parse_mac};
 pub use device::{Device, DeviceState, Work};
 pub use espctl_chips::BootMode;
+pub use nor::FlashWork;
+pub use spi::SpiWork;

@@ -70,10 +70,6 @@ impl RomLoader {
         }
     }
 
-    pub fn status_len(&self) -> StatusLength {
-        self.status_len
-    }
-
     /// Whether this chip's ROM implements `op`.
     fn supports(soc: &Soc, op: Opcode) -> bool {
         let rom = &soc.chip.rom;

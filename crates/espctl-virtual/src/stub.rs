@@ -103,11 +103,6 @@ impl StubLoader {
         }
     }
 
-    /// Whether READ_FLASH is streaming (incoming frames are acknowledgements).
-    pub fn streaming(&self) -> bool {
-        self.stream.is_some()
-    }
-
     /// Handles one received SLIP frame.
     pub fn handle_frame(&mut self, soc: &mut Soc, frame: &[u8]) -> Transition {
         if self.stream.is_some() {

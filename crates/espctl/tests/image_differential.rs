@@ -1,7 +1,6 @@
 //! espctl against esptool 5.6.0 on every fixture image and ELF: same files, same lines,
 //! same exit codes (image-info, elf2image, merge-bin in raw, HEX and UF2).
 
-#[path = "image_common/mod.rs"]
 mod common;
 
 use common::elf::{self, Section};

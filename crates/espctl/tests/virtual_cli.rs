@@ -1,11 +1,11 @@
 //! `espctl virtual` on bad input: one line on stderr, exit code 2, nothing served.
 
-mod common;
+mod virtual_harness;
 
 use std::process::{Command, Output};
 
 fn virtual_device(args: &[&str]) -> Output {
-    Command::new(common::espctl())
+    Command::new(virtual_harness::espctl())
         .arg("virtual")
         .args(args)
         .output()
@@ -95,7 +95,7 @@ fn bad_mac_and_jedec_id() {
 
 #[test]
 fn first_line_is_the_address_to_connect_to() {
-    let v = common::Virtual::start("esp8266", common::Transport::Tcp, &[]);
+    let v = virtual_harness::Virtual::start("esp8266", virtual_harness::Transport::Tcp, &[]);
     let port: u16 = v
         .address
         .strip_prefix("socket://127.0.0.1:")

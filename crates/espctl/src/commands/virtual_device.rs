@@ -6,8 +6,10 @@
 use crate::cli::VirtualArgs;
 use crate::fatal::Fatal;
 use espctl_chips::Chip;
+#[cfg(unix)]
+use espctl_virtual::BootMode;
 use espctl_virtual::server::{ResetHandle, TcpOptions, TcpServer};
-use espctl_virtual::{BootMode, Device, DeviceConfig, parse_flash_size, parse_mac};
+use espctl_virtual::{Device, DeviceConfig, parse_flash_size, parse_mac};
 use std::io::Write;
 
 pub fn run(args: VirtualArgs) -> Result<(), Fatal> {
@@ -58,12 +60,9 @@ fn device_config(args: &VirtualArgs) -> Result<DeviceConfig, Fatal> {
     Ok(config)
 }
 
-/// Prints the address for scripts, then hooks up the reset signals.
+/// Hooks up the reset signals, then prints the address for scripts: once the address is
+/// out, SIGUSR1 and SIGUSR2 are safe to send.
 fn start(address: &str, reset: ResetHandle) -> Result<(), Fatal> {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{address}")
-        .and_then(|_| out.flush())
-        .map_err(|e| Fatal(format!("cannot print the address: {e}")))?;
     // Confirms each reset on stderr, so a script can wait for it.
     #[cfg(unix)]
     espctl_virtual::server::forward_reset_signals(reset, |mode| match mode {
@@ -75,7 +74,10 @@ fn start(address: &str, reset: ResetHandle) -> Result<(), Fatal> {
     .map_err(|e| Fatal(format!("cannot set up the reset signals: {e}")))?;
     #[cfg(not(unix))]
     let _ = reset;
-    Ok(())
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{address}")
+        .and_then(|_| out.flush())
+        .map_err(|e| Fatal(format!("cannot print the address: {e}")))
 }
 
 #[cfg(unix)]
