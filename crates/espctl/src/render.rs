@@ -194,7 +194,10 @@ impl State {
             } => self.progress(op, addr, done, total),
             Event::ProgressEnd { .. } => {
                 if let Some(bar) = self.bar.take() {
+                    // The finished bar stays on screen; the cursor is still on its line.
                     bar.finish();
+                    drop(bar);
+                    self.out("");
                 }
             }
             Event::Wrote {
@@ -251,7 +254,7 @@ impl State {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stdout());
             bar.set_style(
                 ProgressStyle::with_template(
-                    "{msg} [{bar:30}] {percent:>3}% {bytes}/{total_bytes} [{elapsed}]",
+                    "{msg} [{bar:30}] {percent:>3}% {bytes}/{total_bytes}",
                 )
                 .expect("valid template")
                 .progress_chars("=> "),
