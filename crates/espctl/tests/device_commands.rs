@@ -276,3 +276,34 @@ fn port_scan_honours_filters_and_esptool_port() {
         .ok()
         .has(&format!("Serial port {}:", dev.port));
 }
+
+#[test]
+fn a_stub_left_running_is_reused() {
+    let env = Env::new(true);
+    let dev = Target::start_with("esp32", Link::Socket, "4MB", &["--keep-state"]);
+    env.espctl(&["--port", &dev.port, "--after", "no-reset-stub", "read_mac"])
+        .ok()
+        .has("Stub flasher running.")
+        .has("Staying in flasher stub.");
+    env.espctl(&["--port", &dev.port, "--before", "no-reset", "read_mac"])
+        .ok()
+        .has("Stub flasher is already running. No upload is necessary.");
+    // --after hard-reset cannot reset over TCP: the stub still runs, and --no-stub
+    // talks to it as the stub it is (as esptool does).
+    let out = Env::new(false)
+        .espctl(&[
+            "--port",
+            &dev.port,
+            "--no-stub",
+            "--before",
+            "no_reset",
+            "read_mac",
+        ])
+        .ok();
+    out.has("Stub flasher is already running. No upload is necessary.");
+    assert!(
+        out.stderr
+            .contains("WARNING: Deprecated: Choice 'no_reset' for option '--before' is deprecated. Use 'no-reset' instead."),
+        "{out}"
+    );
+}

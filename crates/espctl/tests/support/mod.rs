@@ -177,6 +177,11 @@ pub struct Target {
 impl Target {
     /// A device of `chip` with `flash_size` flash (`4MB`, `512KB`), reached over `link`.
     pub fn start(chip: &str, link: Link, flash_size: &str) -> Target {
+        Target::start_with(chip, link, flash_size, &[])
+    }
+
+    /// As [`Target::start`], with extra `espctl virtual` options (servers only).
+    pub fn start_with(chip: &str, link: Link, flash_size: &str, extra: &[&str]) -> Target {
         let dir = tempfile::tempdir().unwrap();
         let flash_file = dir.path().join("flash.img");
         let mac = match chip {
@@ -210,6 +215,7 @@ impl Target {
             Link::Pty => cmd.arg("--pty"),
             _ => cmd.args(["--listen", "127.0.0.1:0"]),
         };
+        cmd.args(extra);
         let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
