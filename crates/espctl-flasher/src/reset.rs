@@ -280,6 +280,29 @@ mod tests {
     }
 
     #[test]
+    fn usb_jtag_reset_passes_through_both_asserted() {
+        let mut t = ScriptedTransport::replying(vec![]);
+        let log = t.log.clone();
+        ResetStrategy::UsbJtagSerial.run(&mut t).unwrap();
+        let log = log.lock().unwrap();
+        assert_eq!(log.pauses.len(), 3);
+        // Ends with both lines released.
+        let n = log.lines.len();
+        assert_eq!(
+            &log.lines[n - 3..],
+            [
+                (Some(false), None),
+                (None, Some(false)),
+                (Some(false), None)
+            ]
+        );
+        assert_eq!(
+            bootloader_sequence(Before::UsbReset),
+            [ResetStrategy::UsbJtagSerial]
+        );
+    }
+
+    #[test]
     fn a_port_without_lines_fails_before_waiting() {
         let mut t = ScriptedTransport::replying(vec![]).without_lines();
         let log = t.log.clone();
