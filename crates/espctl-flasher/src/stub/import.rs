@@ -25,14 +25,13 @@ pub struct ImportReport {
 pub fn import(store: &StubStore, path: &Path) -> Result<ImportReport, StubStoreError> {
     let mut report = ImportReport::default();
     let mut offer = |name: &str, bytes: Vec<u8>| -> Result<(), StubStoreError> {
-        if report.installed.iter().any(|n| n == name) {
-            return Ok(());
-        }
-        if is_pinned(name, &bytes) {
+        if !is_pinned(name, &bytes) {
+            if name.ends_with(".json") {
+                report.ignored += 1;
+            }
+        } else if !report.installed.iter().any(|n| n == name) {
             store.install(name, &bytes)?;
             report.installed.push(name.to_string());
-        } else if name.ends_with(".json") {
-            report.ignored += 1;
         }
         Ok(())
     };
