@@ -56,7 +56,8 @@ impl PtyServer {
         let mut buf = [0u8; 16 * 1024];
         loop {
             match master.read(&mut buf) {
-                Ok(0) => continue,
+                // Nothing to read (no writer yet): wait a little rather than spin.
+                Ok(0) => std::thread::sleep(std::time::Duration::from_millis(10)),
                 Ok(n) => self.port.feed(&buf[..n])?,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
