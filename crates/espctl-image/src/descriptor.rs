@@ -63,11 +63,13 @@ impl AppDescriptor {
         })
     }
 
-    /// The MMU page size the app was built for, in bytes.
-    pub fn mmu_page_size(&self) -> Option<u64> {
+    /// The MMU page size the app was built for, in KB as esptool reckons it
+    /// (`2^n // 1024`, so 0 below 1 KB); `None` when the app does not say.
+    pub fn mmu_page_size_kb(&self) -> Option<u128> {
         (self.mmu_page_size_log2 != 0).then(|| {
-            1u64.checked_shl(self.mmu_page_size_log2 as u32)
-                .unwrap_or(0)
+            1u128
+                .checked_shl(self.mmu_page_size_log2 as u32)
+                .map_or(u128::MAX, |size| size / 1024)
         })
     }
 }

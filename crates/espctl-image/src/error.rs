@@ -69,7 +69,7 @@ pub enum ImageError {
     SecurePadWithoutDigest,
     #[error("{size} bytes is not a valid {chip} page size, select from {valid}.")]
     BadMmuPageSize {
-        size: u32,
+        size: u64,
         chip: &'static str,
         valid: String,
     },

@@ -4,7 +4,9 @@
 use sha2::{Digest, Sha256};
 
 use crate::checksum::{self, CHECKSUM_SEED};
-use crate::segment::{CommonHeader, IMAGE_MAGIC, MAX_SEGMENTS, Reader, Segment, append_checksum};
+use crate::segment::{
+    CommonHeader, IMAGE_MAGIC, MAX_SEGMENTS, Reader, Segment, append_checksum, never_unusual,
+};
 use crate::{ImageError, Parsed};
 
 /// `wp_pin` value that tells the ROM to leave the WP pin alone.
@@ -122,8 +124,9 @@ impl Esp32Image {
     }
 
     pub fn parse(data: &[u8]) -> Result<Parsed<Esp32Image>, ImageError> {
-        let mut r = Reader::new(data);
-        let mut parsed = Parsed::default_for(0);
+        // esptool has no warnings for ESP32-family segments.
+        let mut no_warnings = |_| {};
+        let mut r = Reader::new(data, &mut no_warnings);
         let (header, count) = r.common_header(IMAGE_MAGIC)?;
         let ext: &[u8; EXTENDED_HEADER_LEN] = r
             .take("the extended header", EXTENDED_HEADER_LEN)?
@@ -132,9 +135,7 @@ impl Esp32Image {
         let extended = ExtendedHeader::parse(ext)?;
         let mut segments = Vec::new();
         for _ in 0..count {
-            let (offset, segment) = r.segment()?;
-            parsed.offsets.push(offset);
-            segments.push(segment);
+            segments.push(r.segment(never_unusual)?);
         }
         let checksum = r.checksum()?;
         let digest = if extended.hash_appended {
@@ -148,8 +149,7 @@ impl Esp32Image {
         if segments.len() > MAX_SEGMENTS {
             return Err(ImageError::TooManySegments(segments.len()));
         }
-        parsed.len = r.pos;
-        Ok(parsed.with(Esp32Image {
+        Ok(r.finish(Esp32Image {
             header,
             extended,
             segments,

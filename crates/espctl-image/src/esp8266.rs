@@ -4,6 +4,7 @@
 use crate::checksum::{self, CHECKSUM_SEED};
 use crate::segment::{
     CommonHeader, IMAGE_MAGIC, IMAGE_V2_MAGIC, MAX_SEGMENTS, Reader, Segment, append_checksum,
+    never_unusual,
 };
 use crate::{ImageError, Parsed};
 
@@ -31,11 +32,11 @@ pub struct Esp8266V2Image {
     pub crc: Option<u32>,
 }
 
-/// esptool warns about segments outside the ESP8266's RAM (and longer than 64 KB).
-fn suspicious(segment: &Segment) -> Option<String> {
-    let (addr, len) = (segment.addr, segment.data.len());
-    (!(0x3FFE_0000..=0x4020_0000).contains(&addr) || len > 65536)
-        .then(|| format!("Suspicious segment {addr:#x}, length {len}"))
+/// esptool warns about segments outside the ESP8266's RAM (and longer than 64 KB),
+/// judging by the segment header alone.
+fn suspicious(addr: u32, length: u32) -> Option<String> {
+    (!(0x3FFE_0000..=0x4020_0000).contains(&addr) || length > 65536)
+        .then(|| format!("Suspicious segment {addr:#x}, length {length}"))
 }
 
 impl Esp8266Image {
@@ -47,21 +48,24 @@ impl Esp8266Image {
     }
 
     pub fn parse(data: &[u8]) -> Result<Parsed<Esp8266Image>, ImageError> {
-        let mut r = Reader::new(data);
-        let mut parsed = Parsed::default_for(0);
-        let image = Self::read(&mut r, &mut parsed)?;
-        parsed.len = r.pos;
-        Ok(parsed.with(image))
+        Self::parse_with_warnings(data, &mut |_| {})
     }
 
-    fn read(r: &mut Reader, parsed: &mut Parsed<()>) -> Result<Esp8266Image, ImageError> {
+    /// Like [`Esp8266Image::parse`], passing esptool's warnings to `warn` as they come.
+    pub fn parse_with_warnings(
+        data: &[u8],
+        warn: &mut dyn FnMut(String),
+    ) -> Result<Parsed<Esp8266Image>, ImageError> {
+        let mut r = Reader::new(data, warn);
+        let image = Self::read(&mut r)?;
+        Ok(r.finish(image))
+    }
+
+    fn read(r: &mut Reader) -> Result<Esp8266Image, ImageError> {
         let (header, count) = r.common_header(IMAGE_MAGIC)?;
         let mut segments = Vec::new();
         for _ in 0..count {
-            let (offset, segment) = r.segment()?;
-            parsed.warnings.extend(suspicious(&segment));
-            parsed.offsets.push(offset);
-            segments.push(segment);
+            segments.push(r.segment(suspicious)?);
         }
         let checksum = r.checksum()?;
         if segments.len() > MAX_SEGMENTS {
@@ -95,32 +99,38 @@ impl Esp8266Image {
 
 impl Esp8266V2Image {
     pub fn parse(data: &[u8]) -> Result<Parsed<Esp8266V2Image>, ImageError> {
-        let mut r = Reader::new(data);
-        let mut parsed = Parsed::default_for(0);
+        Self::parse_with_warnings(data, &mut |_| {})
+    }
+
+    /// Like [`Esp8266V2Image::parse`], passing esptool's warnings to `warn` as they come.
+    pub fn parse_with_warnings(
+        data: &[u8],
+        warn: &mut dyn FnMut(String),
+    ) -> Result<Parsed<Esp8266V2Image>, ImageError> {
+        let mut r = Reader::new(data, warn);
         let (first_header, first_count) = r.common_header(IMAGE_V2_MAGIC)?;
         if first_count != V2_SEGMENT_COUNT {
-            parsed.warnings.push(format!(
+            r.warn(format!(
                 "V2 header has unexpected \"segment\" count {first_count} (usually 4)"
             ));
         }
-        let (offset, irom) = r.segment()?;
-        parsed.offsets.push(offset);
-        let image = Esp8266Image::read(&mut r, &mut parsed)?;
+        let irom = r.segment(never_unusual)?;
+        let image = Esp8266Image::read(&mut r)?;
         let (a, b) = (first_header, image.header);
         if a.flash_mode != b.flash_mode {
-            parsed.warnings.push(format!(
+            r.warn(format!(
                 "Flash mode value in first header ({:#04x}) disagrees with second ({:#04x}). Using second value.",
                 a.flash_mode, b.flash_mode
             ));
         }
         if a.flash_size_freq != b.flash_size_freq {
-            parsed.warnings.push(format!(
+            r.warn(format!(
                 "Flash size/freq value in first header ({:#04x}) disagrees with second ({:#04x}). Using second value.",
                 a.flash_size_freq, b.flash_size_freq
             ));
         }
         if a.entry != b.entry {
-            parsed.warnings.push(format!(
+            r.warn(format!(
                 "Entrypoint address in first header ({:#010x}) disagrees with second header ({:#010x}). Using second value.",
                 a.entry, b.entry
             ));
@@ -129,8 +139,7 @@ impl Esp8266V2Image {
             return Err(ImageError::TooManySegments(image.segments.len() + 1));
         }
         let crc = r.u32("the CRC").ok();
-        parsed.len = r.pos;
-        Ok(parsed.with(Esp8266V2Image {
+        Ok(r.finish(Esp8266V2Image {
             first_header,
             first_count,
             irom,

@@ -16,21 +16,29 @@ pub enum FirmwareImage {
 impl FirmwareImage {
     /// Parses `data` as an image of `chip`: ESP8266 v1 or v2 by magic, else ESP32 family.
     pub fn parse(chip: &Chip, data: &[u8]) -> Result<Parsed<FirmwareImage>, ImageError> {
-        match chip.image.format {
+        Self::parse_with_warnings(chip, data, &mut |_| {})
+    }
+
+    /// Like [`FirmwareImage::parse`], passing esptool's warnings to `warn` as they come
+    /// (so that those before a failure are not lost).
+    pub fn parse_with_warnings(
+        chip: &Chip,
+        data: &[u8],
+        warn: &mut dyn FnMut(String),
+    ) -> Result<Parsed<FirmwareImage>, ImageError> {
+        Ok(match chip.image.format {
             ImageFormat::Esp8266 => match data.first() {
-                None => Err(ImageError::Empty),
+                None => return Err(ImageError::Empty),
                 Some(&IMAGE_MAGIC) => {
-                    let p = Esp8266Image::parse(data)?;
-                    Ok(map(p, FirmwareImage::Esp8266))
+                    Esp8266Image::parse_with_warnings(data, warn)?.map(FirmwareImage::Esp8266)
                 }
                 Some(&IMAGE_V2_MAGIC) => {
-                    let p = Esp8266V2Image::parse(data)?;
-                    Ok(map(p, FirmwareImage::Esp8266V2))
+                    Esp8266V2Image::parse_with_warnings(data, warn)?.map(FirmwareImage::Esp8266V2)
                 }
-                Some(&other) => Err(ImageError::BadEsp8266Magic(other)),
+                Some(&other) => return Err(ImageError::BadEsp8266Magic(other)),
             },
-            ImageFormat::Esp32 => Ok(map(Esp32Image::parse(data)?, FirmwareImage::Esp32)),
-        }
+            ImageFormat::Esp32 => Esp32Image::parse(data)?.map(FirmwareImage::Esp32),
+        })
     }
 
     /// Image format version as image-info prints it.
@@ -76,15 +84,6 @@ impl FirmwareImage {
             FirmwareImage::Esp8266V2(i) => i.image.calculate_checksum(),
             FirmwareImage::Esp32(i) => i.calculate_checksum(),
         }
-    }
-}
-
-fn map<T>(p: Parsed<T>, f: impl FnOnce(T) -> FirmwareImage) -> Parsed<FirmwareImage> {
-    Parsed {
-        image: f(p.image),
-        offsets: p.offsets,
-        len: p.len,
-        warnings: p.warnings,
     }
 }
 

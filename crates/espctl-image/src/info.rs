@@ -87,10 +87,7 @@ fn heading(out: &mut dyn FnMut(Message), text: &str) {
 }
 
 fn report(chip: &Chip, data: &[u8], out: &mut dyn FnMut(Message)) -> Result<(), ImageError> {
-    let parsed = FirmwareImage::parse(chip, data)?;
-    for w in &parsed.warnings {
-        out(Message::Warning(w.clone()));
-    }
+    let parsed = FirmwareImage::parse_with_warnings(chip, data, &mut |w| out(Message::Warning(w)))?;
     let image = &parsed.image;
     let header = image.header();
     let print = |out: &mut dyn FnMut(Message), s: String| out(Message::Print(s));
@@ -267,8 +264,8 @@ fn report(chip: &Chip, data: &[u8], out: &mut dyn FnMut(Message)) -> Result<(), 
                     rev(a.max_efuse_blk_rev_full)
                 ),
             );
-            if let Some(size) = a.mmu_page_size() {
-                print(out, format!("MMU page size: {} KB", size / 1024));
+            if let Some(kb) = a.mmu_page_size_kb() {
+                print(out, format!("MMU page size: {kb} KB"));
             }
             print(out, format!("Secure version: {}", a.secure_version));
         }

@@ -30,7 +30,9 @@ pub use firmware::FirmwareImage;
 pub use patch::{FlashParamsRequest, PatchOutcome, PatchWarning, Setting, patch_flash_params};
 pub use segment::{CommonHeader, Segment};
 
-/// A parsed image with what the parser saw on the way.
+/// A parsed image with where its parts are in the file. (Oddities esptool only warns
+/// about, like `Suspicious segment 0x..., length ...`, go to the `parse_with_warnings`
+/// functions' sink as they are met, before any error.)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parsed<T> {
     pub image: T,
@@ -38,26 +40,15 @@ pub struct Parsed<T> {
     pub offsets: Vec<usize>,
     /// Bytes of the input the image takes (anything after it is not part of the image).
     pub len: usize,
-    /// Oddities esptool warns about (`Suspicious segment 0x..., length ...`).
-    pub warnings: Vec<String>,
 }
 
-impl Parsed<()> {
-    pub(crate) fn default_for(len: usize) -> Parsed<()> {
+impl<T> Parsed<T> {
+    /// The same parse with the image changed by `f`.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Parsed<U> {
         Parsed {
-            image: (),
-            offsets: Vec::new(),
-            len,
-            warnings: Vec::new(),
-        }
-    }
-
-    pub(crate) fn with<T>(self, image: T) -> Parsed<T> {
-        Parsed {
-            image,
+            image: f(self.image),
             offsets: self.offsets,
             len: self.len,
-            warnings: self.warnings,
         }
     }
 }

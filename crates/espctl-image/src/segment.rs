@@ -1,6 +1,6 @@
 //! Segments and the 8-byte common header every image starts with.
 
-use crate::ImageError;
+use crate::{ImageError, Parsed};
 
 /// First byte of every ESP8266 v1 and ESP32-family image.
 pub const IMAGE_MAGIC: u8 = 0xE9;
@@ -47,15 +47,36 @@ impl CommonHeader {
     }
 }
 
-/// A cursor over the bytes of an image being parsed.
-pub(crate) struct Reader<'a> {
+/// A cursor over the bytes of an image being parsed. It notes where each segment starts
+/// and passes on warnings as they come.
+pub(crate) struct Reader<'a, 'w> {
     pub data: &'a [u8],
     pub pos: usize,
+    offsets: Vec<usize>,
+    warn: &'w mut dyn FnMut(String),
 }
 
-impl<'a> Reader<'a> {
-    pub fn new(data: &'a [u8]) -> Reader<'a> {
-        Reader { data, pos: 0 }
+impl<'a, 'w> Reader<'a, 'w> {
+    pub fn new(data: &'a [u8], warn: &'w mut dyn FnMut(String)) -> Reader<'a, 'w> {
+        Reader {
+            data,
+            pos: 0,
+            offsets: Vec::new(),
+            warn,
+        }
+    }
+
+    pub fn warn(&mut self, warning: String) {
+        (self.warn)(warning);
+    }
+
+    /// The parse result: `image` with the segment offsets and the length read.
+    pub fn finish<T>(self, image: T) -> Parsed<T> {
+        Parsed {
+            image,
+            offsets: self.offsets,
+            len: self.pos,
+        }
     }
 
     pub fn take(&mut self, what: &'static str, n: usize) -> Result<&'a [u8], ImageError> {
@@ -92,11 +113,18 @@ impl<'a> Reader<'a> {
         Ok((header, b[1]))
     }
 
-    /// Reads one segment; returns it with the file offset of its header.
-    pub fn segment(&mut self) -> Result<(usize, Segment), ImageError> {
+    /// Reads one segment, noting the file offset of its header. `unusual` names a
+    /// segment esptool warns about from its header alone (before reading its data).
+    pub fn segment(
+        &mut self,
+        unusual: fn(addr: u32, length: u32) -> Option<String>,
+    ) -> Result<Segment, ImageError> {
         let offset = self.pos;
         let addr = self.u32("a segment header")?;
         let length = self.u32("a segment header")?;
+        if let Some(warning) = unusual(addr, length) {
+            self.warn(warning);
+        }
         let available = self.data.len() - self.pos;
         if (length as usize) > available {
             return Err(ImageError::SegmentTruncated {
@@ -106,7 +134,8 @@ impl<'a> Reader<'a> {
             });
         }
         let data = self.take("segment data", length as usize)?.to_vec();
-        Ok((offset, Segment { addr, data }))
+        self.offsets.push(offset);
+        Ok(Segment { addr, data })
     }
 
     /// Skips the zero padding before the checksum (it sits at offset 15 mod 16) and
@@ -115,6 +144,11 @@ impl<'a> Reader<'a> {
         self.pos = checksum_position(self.pos);
         Ok(self.take("the checksum", 1)?[0])
     }
+}
+
+/// For segments esptool never warns about.
+pub(crate) fn never_unusual(_addr: u32, _length: u32) -> Option<String> {
+    None
 }
 
 /// Where the checksum byte goes when the segments end at `pos`: the next offset that is
