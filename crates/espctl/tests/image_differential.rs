@@ -4,7 +4,7 @@
 mod common;
 
 use common::elf::{self, Section};
-use common::{compare, fixture_files};
+use common::{compare, fixture_files, run_in};
 use espctl_chips::{CHIPS, Chip, ImageFormat};
 
 fn image(name: &str) -> Vec<u8> {
@@ -401,4 +401,264 @@ fn merged_hex_files_are_reported_region_by_region() {
         ],
         &[("all.hex", hex)],
     );
+}
+
+#[test]
+fn elf2image_matches_for_less_common_options() {
+    // Page sizes a chip cannot use (a warning), both secure pads (v2 wins), a secure pad
+    // without a digest (an error after "Successfully created"), digests on a segment
+    // boundary or over data, and flash settings each chip encodes its own way.
+    elf_cases(
+        "esp32-bootloader.elf",
+        "esp32",
+        &[
+            &["--flash-mmu-page-size", "16KB"],
+            &["--secure-pad", "--secure-pad-v2"],
+            &["--dont-append-digest", "--secure-pad-v2"],
+            &["--ram-only-header", "--secure-pad-v2"],
+            &["--use-segments", "--ram-only-header"],
+            &["--pad-to-size", "64KB"],
+            &["--elf-sha256-offset", "0x20"],
+            &["--elf-sha256-offset", "0x30"],
+            &["-ff", "26m", "-fs", "32MB", "-fm", "qout"],
+            &["-ff", "48m"],
+            &["-fs", "2MB-c1"],
+        ],
+    );
+    elf_cases(
+        "esp32c6-appdesc.elf",
+        "esp32c6",
+        &[
+            &[
+                "--flash-mmu-page-size",
+                "64KB",
+                "--elf-sha256-offset",
+                "0xb0",
+            ],
+            &["--secure-pad"],
+            &["--pad-to-size", "64KB"],
+        ],
+    );
+    // The same app for chips with other memory maps and page-size choices.
+    for chip in ["esp32h2", "esp32c61", "esp32c5", "esp32p4", "esp32c2"] {
+        elf_cases("esp32c6-appdesc.elf", chip, &[&[], &["--ram-only-header"]]);
+    }
+    for (name, _) in fixture_files("elf") {
+        if name.starts_with("esp8266") {
+            elf_cases(
+                &name,
+                "esp8266",
+                &[
+                    // v3 images follow the ESP32's rules: its name is in the warning.
+                    &["-e", "3", "--flash-mmu-page-size", "32KB"],
+                    &["-e", "1", "--flash-mmu-page-size", "64KB"],
+                    &["-e", "3", "--dont-append-digest", "--pad-to-size", "1MB"],
+                    &["-e", "2", "--elf-sha256-offset", "0x40"],
+                    &["-fs", "256KB", "-ff", "26m"],
+                    &["-ff", "60m"],
+                ],
+            );
+        }
+    }
+}
+
+#[test]
+fn esp8266_v3_images_merge_sections_by_the_esp32_memory_map() {
+    // Adjacent sections on both sides of the end of the ESP8266's IRAM (0x40108000):
+    // different memory on the ESP8266, one region ("IROM") in the ESP32's map, which
+    // esptool uses for v3 images.
+    let sections = [
+        Section {
+            name: ".iram0.text",
+            addr: 0x4010_7F00,
+            kind: elf::PROGBITS,
+            data: elf::bytes(0x100, 1),
+        },
+        Section {
+            name: ".iram0.more",
+            addr: 0x4010_8000,
+            kind: elf::PROGBITS,
+            data: elf::bytes(0x40, 2),
+        },
+        Section {
+            name: ".irom0.text",
+            addr: 0x4021_0000,
+            kind: elf::PROGBITS,
+            data: elf::bytes(0x200, 3),
+        },
+    ];
+    let data = elf::build(elf::XTENSA, 0x4010_7F00, &sections);
+    for version in ["1", "2", "3"] {
+        let run = compare(
+            &format!("v{version}"),
+            &["--chip", "esp8266", "elf2image", "-e", version, "app.elf"],
+            &[("app.elf", &data)],
+        );
+        assert_eq!(
+            run.stdout.contains("Merged 1 ELF section."),
+            version == "3",
+            "v{version}: {}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn image_info_keeps_the_warnings_before_a_failure() {
+    // An ESP8266 image whose one segment is unusual and longer than the file: esptool
+    // warns about the segment, then fails reading it.
+    let mut v1 = vec![0xE9, 1, 0, 0x20, 0, 0, 0x10, 0x40];
+    v1.extend(0x4010_0000u32.to_le_bytes());
+    v1.extend(0x10_0000u32.to_le_bytes());
+    // Not 0 or 1 at offset 23: not taken for an ESP32-family header.
+    v1.extend([0xFF; 32]);
+    // A v2 image with an unexpected segment count and a second header that is not one.
+    let mut v2 = vec![0xEA, 3, 0, 0x20, 0, 0, 0x10, 0x40];
+    v2.extend(0u32.to_le_bytes());
+    v2.extend(4u32.to_le_bytes());
+    v2.extend([1, 2, 3, 4]);
+    v2.extend([0; 24]);
+    for (label, data) in [("v1", &v1), ("v2", &v2)] {
+        for chip in [&[][..], &["--chip", "esp8266"][..]] {
+            let mut args = chip.to_vec();
+            args.extend(["image-info", "x.bin"]);
+            let run = compare(label, &args, &[("x.bin", data)]);
+            assert_eq!(run.code, 2, "{label}");
+            assert!(
+                run.stderr.starts_with("WARNING: "),
+                "{label}: {}",
+                run.stderr
+            );
+        }
+    }
+}
+
+/// The image esptool's elf2image makes of a fixture ELF (checked against espctl's).
+fn built_app(chip: &str, elf: &str) -> Vec<u8> {
+    let data = std::fs::read(espctl_testkit::fixture(&format!("elf/{elf}"))).unwrap();
+    let run = compare(
+        &format!("{chip} app"),
+        &["--chip", chip, "elf2image", "-o", "app.bin", elf],
+        &[(elf, &data)],
+    );
+    run.files["app.bin"].clone()
+}
+
+#[test]
+fn merge_bin_matches_for_esp_idf_flash_layouts() {
+    // What `idf.py merge-bin` passes: bootloader, partition table and app at their
+    // usual offsets, with a real app image.
+    let table = image("partitions_singleapp.bin");
+    for (chip, boot_addr, boot, app) in [
+        (
+            "esp32",
+            "0x1000",
+            image("bootloader_esp32_v5_2.bin"),
+            built_app("esp32", "esp32-app-template.elf"),
+        ),
+        (
+            "esp32c3",
+            "0x0",
+            image("bootloader_esp32c3.bin"),
+            built_app("esp32c3", "esp32c6-appdesc.elf"),
+        ),
+    ] {
+        let inputs: &[(&str, &[u8])] = &[
+            ("bootloader.bin", &boot),
+            ("partition-table.bin", &table),
+            ("app.bin", &app),
+        ];
+        let layout = [
+            boot_addr,
+            "bootloader.bin",
+            "0x8000",
+            "partition-table.bin",
+            "0x10000",
+            "app.bin",
+        ];
+        let mut outputs = Vec::new();
+        for (format, options) in [
+            ("raw", &[][..]),
+            ("raw", &["-fm", "dio", "-fs", "4MB", "-ff", "40m"][..]),
+            ("raw", &["--pad-to-size", "4MB"][..]),
+            ("hex", &["-fm", "dio", "-fs", "4MB", "-ff", "40m"][..]),
+            ("uf2", &["-fm", "dio", "-fs", "4MB", "-ff", "40m"][..]),
+        ] {
+            let output = format!("merged.{format}");
+            let mut args = vec!["--chip", chip, "merge-bin", "-o", &output, "-f", format];
+            args.extend(options);
+            args.extend(layout);
+            let label = format!("{chip} {format} {options:?}");
+            let merged = compare(&label, &args, inputs).files[&output].clone();
+            if format != "uf2" {
+                compare(
+                    &format!("image-info of {label}"),
+                    &["image-info", &output],
+                    &[(&output, &merged)],
+                );
+            }
+            outputs.push(merged);
+        }
+        // The HEX file converts back to the raw one (merge-bin reads HEX inputs).
+        let back = compare(
+            &format!("{chip} hex back to raw"),
+            &[
+                "--chip",
+                chip,
+                "merge-bin",
+                "-o",
+                "back.bin",
+                "0x0",
+                "merged.hex",
+            ],
+            &[("merged.hex", &outputs[3])],
+        );
+        assert!(
+            back.files["back.bin"] == outputs[1],
+            "{chip}: HEX round trip"
+        );
+    }
+}
+
+#[test]
+fn pad_to_size_without_a_digest_pads_after_the_image() {
+    // Deliberately different: esptool 5.6.0 pads from its file position after patching
+    // the segment count (offset 2) when no digest follows, overwriting its own image
+    // with 0xFF. espctl pads after the image, as with a digest.
+    let data = std::fs::read(espctl_testkit::fixture("elf/esp32c6-appdesc.elf")).unwrap();
+    for no_digest in ["--dont-append-digest", "--ram-only-header"] {
+        let args = [
+            "--chip",
+            "esp32c6",
+            "elf2image",
+            "-o",
+            "app.bin",
+            no_digest,
+            "app.elf",
+        ];
+        let unpadded = compare(no_digest, &args, &[("app.elf", &data)]);
+        let unpadded = &unpadded.files["app.bin"];
+        let mut padded_args = args.to_vec();
+        padded_args.extend(["--pad-to-size", "64KB"]);
+        let inputs: &[(&str, &[u8])] = &[("app.elf", &data)];
+        let ours = run_in(&common::espctl(), &padded_args, inputs);
+        let theirs = run_in(&espctl_testkit::esptool(), &padded_args, inputs);
+        assert_eq!((ours.code, theirs.code), (0, 0), "{no_digest}");
+        let ours = &ours.files["app.bin"];
+        assert_eq!(
+            ours.len(),
+            unpadded.len().next_multiple_of(0x1_0000),
+            "{no_digest}"
+        );
+        assert_eq!(ours[..unpadded.len()], unpadded[..], "{no_digest}");
+        assert!(
+            ours[unpadded.len()..].iter().all(|&b| b == 0xFF),
+            "{no_digest}"
+        );
+        assert_eq!(
+            theirs.files["app.bin"][..4],
+            [0xE9, unpadded[1], 0xFF, 0xFF],
+            "{no_digest}: esptool's overwritten header"
+        );
+    }
 }
