@@ -52,13 +52,15 @@ impl HexData {
         regions
     }
 
-    /// Parses Intel HEX text. Blank lines are skipped; reading stops at the end-of-file
-    /// record.
+    /// Parses Intel HEX text as strictly as esptool's reader (the `intelhex` package):
+    /// a file it refuses is taken as binary by esptool, so it must be refused here too.
+    /// Blank lines are skipped; reading stops at the end-of-file record.
     pub fn parse(text: &[u8]) -> Result<HexData, ImageError> {
         let text = std::str::from_utf8(text)
             .map_err(|_| ImageError::Hex("The HEX file is not text.".into()))?;
         let mut out = HexData::new();
         let mut base: u32 = 0;
+        let mut start_address_seen = false;
         for (n, line) in text.lines().enumerate() {
             let line = line.trim_end_matches(['\r', '\n']);
             if line.is_empty() {
@@ -89,18 +91,19 @@ impl HexData {
             }
             let offset = u16::from_be_bytes([bytes[1], bytes[2]]) as u32;
             let payload = &bytes[4..4 + count];
+            // Records other than data carry their value in the payload, at offset 0.
+            let value_record = |len: usize| count == len && offset == 0;
             match bytes[3] {
                 0 => out.insert(base.wrapping_add(offset), payload)?,
-                1 => break,
-                2 if count == 2 => {
+                1 if count == 0 => break,
+                2 if value_record(2) => {
                     base = (u16::from_be_bytes([payload[0], payload[1]]) as u32) << 4
                 }
-                4 if count == 2 => {
+                4 if value_record(2) => {
                     base = (u16::from_be_bytes([payload[0], payload[1]]) as u32) << 16
                 }
-                3 if count == 4 => {}
-                5 if count == 4 => {}
-                _ => return Err(bad("unknown record type")),
+                3 | 5 if value_record(4) && !start_address_seen => start_address_seen = true,
+                _ => return Err(bad("invalid record")),
             }
         }
         Ok(out)
@@ -174,6 +177,24 @@ pub fn regions_if_hex(data: &[u8]) -> Option<Vec<(u32, Vec<u8>)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refuses_what_esptools_reader_refuses() {
+        let data = ":10000000000102030405060708090A0B0C0D0E0F78\n";
+        assert!(HexData::parse(format!("{data}:00000001FF\n").as_bytes()).is_ok());
+        // One start address is fine.
+        let start = format!(":0400000500000001F6\n{data}:00000001FF\n");
+        assert!(HexData::parse(start.as_bytes()).is_ok());
+        for bad in [
+            ":0200050400F005\n", // extended address record at offset 5
+            ":0100000101FD\n",   // end-of-file record with data
+            ":00000006FA\n",     // record type 6
+            ":0400000500000001F6\n:0400000500000002F5\n", // two start addresses
+        ] {
+            let text = format!("{bad}{data}:00000001FF\n");
+            assert!(HexData::parse(text.as_bytes()).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn round_trips_across_64k_and_gaps() {

@@ -5,7 +5,23 @@ use sha2::{Digest, Sha256};
 
 use crate::descriptor::{AppDescriptor, BootloaderDescriptor};
 use crate::firmware::{FirmwareImage, check_magic, detect_chip};
+use crate::ihex::regions_if_hex;
 use crate::{ImageError, Message};
+
+/// Reports on a file as esptool's image-info does: an Intel HEX file region by region
+/// (a single region as a plain image), anything else as one binary image. `chip` is
+/// `None` for `--chip auto`.
+pub fn file_info(
+    data: &[u8],
+    chip: Option<&'static Chip>,
+    out: &mut dyn FnMut(Message),
+) -> Result<(), ImageError> {
+    match regions_if_hex(data) {
+        Some(regions) if regions.len() == 1 => image_info(&regions[0].1, chip, out),
+        Some(regions) => merged_image_info(&regions, chip, out),
+        None => image_info(data, chip, out),
+    }
+}
 
 /// Reports on one image. `chip` is `None` for `--chip auto` (detected from the header).
 /// Lines go to `out` as they are produced, so a failure leaves the lines before it.

@@ -662,3 +662,68 @@ fn pad_to_size_without_a_digest_pads_after_the_image() {
         );
     }
 }
+
+/// One Intel HEX record.
+fn hex_record(offset: u16, kind: u8, data: &[u8]) -> String {
+    let mut bytes = vec![data.len() as u8];
+    bytes.extend(offset.to_be_bytes());
+    bytes.push(kind);
+    bytes.extend(data);
+    let sum = bytes.iter().fold(0u8, |a, b| a.wrapping_add(*b));
+    bytes.push(sum.wrapping_neg());
+    let hex: String = bytes.iter().map(|b| format!("{b:02X}")).collect();
+    format!(":{hex}\n")
+}
+
+#[test]
+fn hex_files_are_read_as_esptool_reads_them() {
+    let boot = image("bootloader_esp32c3.bin");
+    let data: String = (0..boot.len().min(0x400))
+        .step_by(16)
+        .map(|i| hex_record(i as u16, 0, &boot[i..i + 16]))
+        .collect();
+    let eof = ":00000001FF\n";
+    let cases = [
+        // No data at all: a merged file of no regions.
+        ("only an end record", eof.to_string()),
+        // One region: reported as a plain image.
+        (
+            "one region",
+            format!("{}{data}{eof}", hex_record(0, 4, &[0, 0])),
+        ),
+        // Records esptool's reader refuses: the file is taken as binary.
+        (
+            "address record at an offset",
+            format!("{}{data}{eof}", hex_record(5, 4, &[0, 0])),
+        ),
+        (
+            "two start addresses",
+            format!(
+                "{}{}{data}{eof}",
+                hex_record(0, 5, &[0, 0, 0, 1]),
+                hex_record(0, 5, &[0, 0, 0, 2])
+            ),
+        ),
+        (
+            "unknown record type",
+            format!("{}{data}{eof}", hex_record(0, 6, &[])),
+        ),
+    ];
+    for (label, text) in cases {
+        let inputs: &[(&str, &[u8])] = &[("x.hex", text.as_bytes())];
+        compare(label, &["image-info", "x.hex"], inputs);
+        compare(
+            label,
+            &[
+                "--chip",
+                "esp32c3",
+                "merge-bin",
+                "-o",
+                "o.bin",
+                "0x1000",
+                "x.hex",
+            ],
+            inputs,
+        );
+    }
+}
