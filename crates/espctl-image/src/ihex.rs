@@ -6,10 +6,15 @@ use std::collections::BTreeMap;
 
 use crate::ImageError;
 
-/// Bytes by address, as read from or to be written to a HEX file.
+/// Bytes by address, as read from or to be written to a HEX file: contiguous regions,
+/// never overlapping and never touching (touching regions are one).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HexData {
-    bytes: BTreeMap<u32, u8>,
+    regions: BTreeMap<u32, Vec<u8>>,
+}
+
+fn end_of(start: u32, data: &[u8]) -> u64 {
+    start as u64 + data.len() as u64
 }
 
 impl HexData {
@@ -19,37 +24,56 @@ impl HexData {
 
     /// Puts `data` at `addr`. Fails if any byte is already set.
     pub fn insert(&mut self, addr: u32, data: &[u8]) -> Result<(), ImageError> {
-        for (i, &b) in data.iter().enumerate() {
-            let a = addr.checked_add(i as u32).ok_or_else(|| {
-                ImageError::Hex(format!(
-                    "Data at {addr:#x} runs past the 4 GB address space."
-                ))
-            })?;
-            if self.bytes.insert(a, b).is_some() {
-                return Err(ImageError::Hex(format!(
-                    "Data overlapped at address {a:#X}"
-                )));
-            }
+        if data.is_empty() {
+            return Ok(());
+        }
+        let end = end_of(addr, data);
+        if end > 1 << 32 {
+            return Err(ImageError::Hex(format!(
+                "Data at {addr:#x} runs past the 4 GB address space."
+            )));
+        }
+        let overlap = |at: u32| ImageError::Hex(format!("Data overlapped at address {at:#X}"));
+        let before = self.regions.range(..=addr).next_back();
+        if let Some((&start, bytes)) = before
+            && end_of(start, bytes) > addr as u64
+        {
+            return Err(overlap(addr));
+        }
+        let after = self.regions.range(addr..).next().map(|(&start, _)| start);
+        if let Some(next) = after
+            && (next as u64) < end
+        {
+            return Err(overlap(next));
+        }
+        // Joined to the region that ends where `data` starts, and to the one that starts
+        // where it ends.
+        let start = match before {
+            Some((&start, bytes)) if end_of(start, bytes) == addr as u64 => start,
+            _ => addr,
+        };
+        let region = self.regions.entry(start).or_default();
+        region.extend_from_slice(data);
+        if let Some(next) = after.filter(|&next| next as u64 == end) {
+            let tail = self.regions.remove(&next).expect("the next region");
+            self.regions
+                .get_mut(&start)
+                .expect("the region just extended")
+                .extend(tail);
         }
         Ok(())
     }
 
     pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
+        self.regions.is_empty()
     }
 
     /// The contiguous runs of data, in address order.
     pub fn regions(&self) -> Vec<(u32, Vec<u8>)> {
-        let mut regions: Vec<(u32, Vec<u8>)> = Vec::new();
-        for (&a, &b) in &self.bytes {
-            match regions.last_mut() {
-                Some((start, data)) if *start as u64 + data.len() as u64 == a as u64 => {
-                    data.push(b)
-                }
-                _ => regions.push((a, vec![b])),
-            }
-        }
-        regions
+        self.regions
+            .iter()
+            .map(|(&start, bytes)| (start, bytes.clone()))
+            .collect()
     }
 
     /// Parses Intel HEX text as strictly as esptool's reader (the `intelhex` package):
@@ -109,45 +133,45 @@ impl HexData {
         Ok(out)
     }
 
-    /// Writes the data as Intel HEX.
+    /// Writes the data as Intel HEX the way esptool's writer does: records of up to 16
+    /// bytes that stop at gaps and 64 KB boundaries, and an extended linear address
+    /// record before each 64 KB page, only when some data lies above the first page.
     pub fn to_hex(&self) -> String {
         let mut out = String::new();
-        let addrs: Vec<u32> = self.bytes.keys().copied().collect();
-        if let (Some(&min), Some(&max)) = (addrs.first(), addrs.last()) {
-            let offset_records = max > 0xFFFF;
-            let mut i = 0;
-            let mut cur = min;
-            'outer: loop {
-                let high = cur >> 16;
-                if offset_records {
-                    let h = (high as u16).to_be_bytes();
-                    record(&mut out, 0, 4, &h);
+        let top = self
+            .regions
+            .iter()
+            .next_back()
+            .map_or(0, |(&start, bytes)| end_of(start, bytes));
+        let offset_records = top > 0x1_0000;
+        let mut page = None;
+        for (&start, bytes) in &self.regions {
+            let mut addr = start as u64;
+            for_each_record(bytes, start, |record_bytes| {
+                if offset_records && page != Some(addr >> 16) {
+                    page = Some(addr >> 16);
+                    record(&mut out, 0, 4, &((addr >> 16) as u16).to_be_bytes());
                 }
-                loop {
-                    let low = cur & 0xFFFF;
-                    // At most 16 bytes, not across a 64 KB boundary, stopping at a gap.
-                    let limit = 16.min(0x1_0000 - low) as usize;
-                    let mut run = Vec::new();
-                    while run.len() < limit
-                        && i + run.len() < addrs.len()
-                        && addrs[i + run.len()] as u64 == cur as u64 + run.len() as u64
-                    {
-                        run.push(self.bytes[&addrs[i + run.len()]]);
-                    }
-                    record(&mut out, low as u16, 0, &run);
-                    i += run.len();
-                    if i >= addrs.len() {
-                        break 'outer;
-                    }
-                    cur = addrs[i];
-                    if cur >> 16 > high {
-                        break;
-                    }
-                }
-            }
+                record(&mut out, addr as u16, 0, record_bytes);
+                addr += record_bytes.len() as u64;
+            });
         }
         out.push_str(":00000001FF\n");
         out
+    }
+}
+
+/// Cuts the bytes of a region starting at `start` into records: at most 16 bytes, none
+/// crossing a 64 KB boundary.
+fn for_each_record(bytes: &[u8], start: u32, mut f: impl FnMut(&[u8])) {
+    let mut addr = start as u64;
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let room = 0x1_0000 - (addr & 0xFFFF);
+        let n = rest.len().min(16).min(room as usize);
+        f(&rest[..n]);
+        addr += n as u64;
+        rest = &rest[n..];
     }
 }
 
