@@ -85,6 +85,8 @@ pub enum ImageError {
     NoInput,
     #[error("Detected overlap at address: {addr:#x} for file: {name}.")]
     Overlap { addr: u32, name: String },
+    #[error("Chunk size {chunk} does not fit a UF2 block: use 4 to {room} bytes.")]
+    Uf2ChunkSize { chunk: usize, room: usize },
     #[error("{0}")]
     Hex(String),
     #[error("{0}")]

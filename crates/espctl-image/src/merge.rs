@@ -118,7 +118,7 @@ pub fn merge(
                 chunk_size,
                 md5,
             };
-            uf2::check_chunk_size(&options).map_err(ImageError::Hex)?;
+            uf2::check_chunk_size(&options)?;
             let mut file = Vec::new();
             for input in inputs {
                 out(Message::Print(format!(

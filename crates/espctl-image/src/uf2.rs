@@ -3,6 +3,8 @@
 
 use md5::{Digest, Md5};
 
+use crate::ImageError;
+
 pub const BLOCK_SIZE: usize = 512;
 /// Payload room in a block; the MD5 extension takes 24 bytes of it.
 pub const DATA_SIZE: usize = 476;
@@ -33,7 +35,7 @@ impl Uf2Options {
 }
 
 /// Errors: a chunk size that does not fit a block.
-pub fn check_chunk_size(options: &Uf2Options) -> Result<(), String> {
+pub fn check_chunk_size(options: &Uf2Options) -> Result<(), ImageError> {
     let room = if options.md5 {
         DATA_SIZE - MD5_PART_SIZE
     } else {
@@ -41,9 +43,7 @@ pub fn check_chunk_size(options: &Uf2Options) -> Result<(), String> {
     };
     let chunk = options.chunk_size();
     if chunk == 0 || chunk > room {
-        return Err(format!(
-            "Chunk size {chunk} does not fit a UF2 block: use 4 to {room} bytes."
-        ));
+        return Err(ImageError::Uf2ChunkSize { chunk, room });
     }
     Ok(())
 }

@@ -266,3 +266,42 @@ fn bad_requests_are_reported() {
     let run = espctl(&["--chip", "esp32", "image-info", "missing.bin"], &[]);
     assert_clean_failure("missing", &run, "missing.bin");
 }
+
+#[test]
+fn a_failed_write_leaves_no_output_behind() {
+    // ESP8266 v1 writes two files: when the second cannot be written, the first goes too.
+    let elf = std::fs::read(espctl_testkit::fixture(
+        "elf/esp8266-nonossdkv12-example.elf",
+    ))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("app.elf"), &elf).unwrap();
+    // A folder where the RAM image file should go.
+    std::fs::create_dir(dir.path().join("out-0x00000.bin")).unwrap();
+    let run = std::process::Command::new(common::espctl())
+        .args(["--chip", "esp8266", "elf2image", "-o", "out-", "app.elf"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("Cannot write 'out-0x00000.bin'"),
+        "{stderr}"
+    );
+    let mut left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["app.elf", "out-0x00000.bin"]);
+    // Without the obstacle both files are written (so the IROM file above was removed).
+    std::fs::remove_dir(dir.path().join("out-0x00000.bin")).unwrap();
+    let run = std::process::Command::new(common::espctl())
+        .args(["--chip", "esp8266", "elf2image", "-o", "out-", "app.elf"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+}

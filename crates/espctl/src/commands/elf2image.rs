@@ -8,7 +8,7 @@ use espctl_image::elf2image::{
     Elf2ImageOptions, Elf2ImageOutput, Esp8266Version, SecurePad, elf2image,
 };
 
-use super::output::{parse_int, parse_size, print, read_input, required_chip, write_output};
+use super::output::{parse_int, parse_size, print, read_input, required_chip, write_outputs};
 use crate::fatal::Fatal;
 
 #[derive(Debug, clap::Args)]
@@ -111,27 +111,31 @@ pub fn run(chip: &str, args: Args) -> Result<(), Fatal> {
     };
     let output = elf2image(chip, &elf, &options, &mut print).map_err(|e| Fatal(e.to_string()))?;
     let input = args.filename.to_string_lossy().into_owned();
-    match output {
+    let files = match output {
+        // A file for the IROM bytes, named after their flash offset, and one for the rest.
         Elf2ImageOutput::Esp8266V1 { irom, main } => {
             let prefix = args.output.unwrap_or_else(|| format!("{input}-"));
+            let mut files = Vec::new();
             if let Some((offset, data)) = irom {
-                write_output(Path::new(&format!("{prefix}{offset:#07x}.bin")), &data)?;
+                files.push((format!("{prefix}{offset:#07x}.bin").into(), data));
             }
-            write_output(Path::new(&format!("{prefix}{:#07x}.bin", 0)), &main)
+            files.push((format!("{prefix}{:#07x}.bin", 0).into(), main));
+            files
         }
         Elf2ImageOutput::Esp8266V2 { image, irom_offset } => {
             let name = args
                 .output
                 .unwrap_or_else(|| format!("{}-{irom_offset:#07x}.bin", without_extension(&input)));
-            write_output(Path::new(&name), &image)
+            vec![(name.into(), image)]
         }
         Elf2ImageOutput::Single(image) => {
             let name = args
                 .output
                 .unwrap_or_else(|| format!("{}.bin", without_extension(&input)));
-            write_output(Path::new(&name), &image)
+            vec![(name.into(), image)]
         }
-    }
+    };
+    write_outputs(&files)
 }
 
 #[cfg(test)]

@@ -30,8 +30,8 @@ pub struct Args {
     /// Raw: flash offset the output file will be written to
     #[arg(short = 't', long, default_value = "0", value_parser = parse_int)]
     pub target_offset: u32,
-    /// Raw: pad the output with 0xFF up to this flash size
-    #[arg(long, value_parser = ["256KB", "512KB", "1MB", "2MB", "4MB", "8MB", "16MB", "32MB", "64MB", "128MB"])]
+    /// Raw: pad the output with 0xFF up to this flash size (v4: --fill-flash-size)
+    #[arg(long, alias = "fill-flash-size", value_parser = ["256KB", "512KB", "1MB", "2MB", "4MB", "8MB", "16MB", "32MB", "64MB", "128MB"])]
     pub pad_to_size: Option<String>,
     /// Flash mode to set in the bootloader image (or keep)
     #[arg(long, default_value = "keep", env = "ESPTOOL_FM")]

@@ -2,7 +2,7 @@
 //! library messages, writing output files safely.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use espctl_chips::{CHIPS, Chip};
 use espctl_image::Message;
@@ -110,6 +110,20 @@ pub fn write_output(path: &Path, data: &[u8]) -> Result<(), Fatal> {
         let _ = std::fs::remove_file(&tmp);
     }
     result.map_err(fail)
+}
+
+/// Writes several files, each as [`write_output`] does; if one cannot be written, the
+/// ones already written are removed again.
+pub fn write_outputs(files: &[(PathBuf, Vec<u8>)]) -> Result<(), Fatal> {
+    for (i, (path, data)) in files.iter().enumerate() {
+        if let Err(e) = write_output(path, data) {
+            for (written, _) in &files[..i] {
+                let _ = std::fs::remove_file(written);
+            }
+            return Err(e);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
