@@ -1,9 +1,10 @@
 //! ESP32 (the original dual-core part).
 
+use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
 use crate::{
-    Chip, ChipKind, Description, FlashFreq, FlashSize, FlashVoltage, Identity, IdentityError,
-    RegisterValue, Registers, RomFacts, SpiRegisters,
+    Chip, ChipKind, Description, FlashVoltage, Identity, IdentityError, RegisterValue, Registers,
+    RomFacts, SpiRegisters,
 };
 
 pub const EFUSE_RD_BASE: u32 = 0x3FF5_A000;
@@ -56,22 +57,8 @@ pub static ESP32: Chip = Chip {
     xtal_clk_divider: 1,
     uart_date_reg: 0x6000_0078,
     bootloader_offset: 0x1000,
-    flash_sizes: &[
-        (FlashSize::Mb1, 0x00),
-        (FlashSize::Mb2, 0x10),
-        (FlashSize::Mb4, 0x20),
-        (FlashSize::Mb8, 0x30),
-        (FlashSize::Mb16, 0x40),
-        (FlashSize::Mb32, 0x50),
-        (FlashSize::Mb64, 0x60),
-        (FlashSize::Mb128, 0x70),
-    ],
-    flash_freqs: &[
-        (FlashFreq::F80m, 0xF),
-        (FlashFreq::F40m, 0x0),
-        (FlashFreq::F26m, 0x1),
-        (FlashFreq::F20m, 0x2),
-    ],
+    flash_sizes: family::FLASH_SIZES,
+    flash_freqs: family::FLASH_FREQS_80_40_26_20,
     identity: Identity {
         registers: &[
             efuse(0),

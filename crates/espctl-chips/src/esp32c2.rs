@@ -1,15 +1,17 @@
 //! ESP32-C2 (single-core RISC-V, also sold as ESP8684; 26 or 40 MHz crystal).
 
-use crate::family::{self, field, mac_at, mac_registers, vendor};
+use crate::efuse::{
+    Block, EmbeddedMemory, Field, Names, base_mac, features, mac_registers, read_name,
+    with_revision,
+};
+use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
-use crate::{Chip, ChipKind, Description, FlashFreq, Identity, IdentityError, Registers};
+use crate::{Chip, ChipKind, Description, FlashFreq, Identity, Registers};
 
 pub const EFUSE_BASE: u32 = 0x6000_8800;
 /// The C2 keeps the MAC and the chip version in BLOCK2.
 pub const BLOCK2: u32 = EFUSE_BASE + 0x40;
-const fn b2(word: u32) -> u32 {
-    BLOCK2 + 4 * word
-}
+const B2: Block = Block(BLOCK2);
 
 pub static ESP32C2: Chip = Chip {
     kind: ChipKind::Esp32c2,
@@ -33,9 +35,9 @@ pub static ESP32C2: Chip = Chip {
         (FlashFreq::F15m, 0x2),
     ],
     identity: Identity {
-        registers: &[b2(0), b2(1), b2(7)],
+        registers: &[B2.word(0), B2.word(1), B2.word(7)],
         describe,
-        mac,
+        mac: base_mac::<BLOCK2>,
         chip_id: None,
         registers_for_mac,
     },
@@ -66,60 +68,39 @@ pub static ESP32C2: Chip = Chip {
     },
 };
 
+const MINOR: Field = B2.bits(1, 16, 4);
+const MAJOR: Field = B2.bits(1, 20, 2);
+const PACKAGE: Field = B2.bits(1, 22, 3);
+const PACKAGES: Names = &[(0, "ESP32-C2"), (1, "ESP8684H")];
+const FLASH: EmbeddedMemory = EmbeddedMemory {
+    capacity: B2.bits(7, 29, 3),
+    sizes: &[
+        (1, "Embedded Flash 4MB"),
+        (2, "Embedded Flash 2MB"),
+        (3, "Embedded Flash 1MB"),
+    ],
+    unknown: "Unknown Embedded Flash",
+    absent: None,
+    vendor: Some((
+        B2.bits(7, 24, 3),
+        &[(1, "XMC"), (2, "GD"), (3, "FM"), (4, "TT"), (5, "ZBIT")],
+    )),
+    vendor_on_unknown: true,
+};
+
 fn describe(r: &Registers) -> Description {
-    let minor = field(r, b2(1), 16, 4);
-    let major = field(r, b2(1), 20, 2);
-    let name = match field(r, b2(1), 22, 3) {
-        0 => "ESP32-C2",
-        1 => "ESP8684H",
-        _ => "Unknown ESP32-C2",
-    };
-    let mut features: Vec<String> = ["Wi-Fi", "BT 5 (LE)", "Single Core", "120MHz"]
-        .map(String::from)
-        .into();
-    let flash_vendor = match field(r, b2(7), 24, 3) {
-        1 => Some("XMC"),
-        2 => Some("GD"),
-        3 => Some("FM"),
-        4 => Some("TT"),
-        5 => Some("ZBIT"),
-        _ => None,
-    };
-    let flash = match field(r, b2(7), 29, 3) {
-        0 => None,
-        1 => Some("Embedded Flash 4MB"),
-        2 => Some("Embedded Flash 2MB"),
-        3 => Some("Embedded Flash 1MB"),
-        _ => Some("Unknown Embedded Flash"),
-    };
-    if let Some(flash) = flash {
-        features.push(format!("{flash}{}", vendor(flash_vendor)));
-    }
+    let name = read_name(r, PACKAGE, PACKAGES, "Unknown ESP32-C2");
+    let mut features = features(&["Wi-Fi", "BT 5 (LE)", "Single Core", "120MHz"]);
+    features.extend(FLASH.feature(r));
     Description {
-        name: format!("{name} (revision v{major}.{minor})"),
+        name: with_revision(name, MAJOR.read(r), MINOR.read(r)),
         features,
     }
 }
 
-fn mac(r: &Registers) -> Result<[u8; 6], IdentityError> {
-    Ok(mac_at(r, BLOCK2))
-}
-
 /// Register values of an ESP32-C2 revision v1.0 (revision 0 parts cannot run the stub).
+/// The version shares the MAC's second word.
 fn registers_for_mac(m: [u8; 6]) -> Vec<(u32, u32)> {
     let [w0, (w1_addr, w1)] = mac_registers(BLOCK2, m);
-    vec![w0, (w1_addr, w1 | 1 << 20), (b2(7), 0)]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn typical_part_round_trips() {
-        let m = [0x08, 0x3A, 0xF2, 0x01, 0x02, 0x03];
-        let r: Registers = registers_for_mac(m).into_iter().collect();
-        assert_eq!(mac(&r).unwrap(), m);
-        assert_eq!(describe(&r).name, "ESP32-C2 (revision v1.0)");
-    }
+    vec![w0, (w1_addr, w1 | 1 << 20), (B2.word(7), 0)]
 }

@@ -1,14 +1,16 @@
 //! ESP32-C3 (single-core RISC-V, USB-Serial/JTAG; also sold as ESP8685/ESP8686).
 
-use crate::family::{self, field, mac_at, mac_registers, vendor};
+use crate::efuse::{
+    Block, EmbeddedMemory, Field, Names, base_mac, features, part_registers, read_name,
+    with_revision,
+};
+use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
-use crate::{Chip, ChipKind, Description, Identity, IdentityError, Registers};
+use crate::{Chip, ChipKind, Description, Identity, Registers};
 
 pub const EFUSE_BASE: u32 = 0x6000_8800;
 pub const BLOCK1: u32 = EFUSE_BASE + 0x44;
-const fn b1(word: u32) -> u32 {
-    BLOCK1 + 4 * word
-}
+const B1: Block = Block(BLOCK1);
 
 pub static ESP32C3: Chip = Chip {
     kind: ChipKind::Esp32c3,
@@ -26,9 +28,9 @@ pub static ESP32C3: Chip = Chip {
     flash_sizes: family::FLASH_SIZES,
     flash_freqs: family::FLASH_FREQS_80_40_26_20,
     identity: Identity {
-        registers: &[b1(0), b1(1), b1(3), b1(4), b1(5)],
+        registers: &[B1.word(0), B1.word(1), B1.word(3), B1.word(4), B1.word(5)],
         describe,
-        mac,
+        mac: base_mac::<BLOCK1>,
         chip_id: None,
         registers_for_mac,
     },
@@ -62,66 +64,47 @@ pub static ESP32C3: Chip = Chip {
     },
 };
 
+const MAJOR: Field = B1.bits(5, 24, 2);
+const MINOR: Field = Field::joined(B1.bits(5, 23, 1), B1.bits(3, 18, 3));
+const PACKAGE: Field = B1.bits(3, 21, 3);
+const PACKAGES: Names = &[
+    (0, "ESP32-C3 (QFN32)"),
+    (1, "ESP8685 (QFN28)"),
+    (2, "ESP32-C3 AZ (QFN32)"),
+    (3, "ESP8686 (QFN24)"),
+];
+const FLASH: EmbeddedMemory = EmbeddedMemory {
+    capacity: B1.bits(3, 27, 3),
+    sizes: &[
+        (1, "Embedded Flash 4MB"),
+        (2, "Embedded Flash 2MB"),
+        (3, "Embedded Flash 1MB"),
+        (4, "Embedded Flash 8MB"),
+    ],
+    unknown: "Unknown Embedded Flash",
+    absent: None,
+    vendor: Some((
+        B1.bits(4, 0, 3),
+        &[(1, "XMC"), (2, "GD"), (3, "FM"), (4, "TT"), (5, "ZBIT")],
+    )),
+    vendor_on_unknown: true,
+};
+
 fn describe(r: &Registers) -> Description {
-    let major = field(r, b1(5), 24, 2);
-    let minor = field(r, b1(5), 23, 1) << 3 | field(r, b1(3), 18, 3);
-    let name = match field(r, b1(3), 21, 3) {
-        0 => "ESP32-C3 (QFN32)",
-        1 => "ESP8685 (QFN28)",
-        2 => "ESP32-C3 AZ (QFN32)",
-        3 => "ESP8686 (QFN24)",
-        _ => "Unknown ESP32-C3",
-    };
-    let mut features: Vec<String> = ["Wi-Fi", "BT 5 (LE)", "Single Core", "160MHz"]
-        .map(String::from)
-        .into();
-    let flash_vendor = match field(r, b1(4), 0, 3) {
-        1 => Some("XMC"),
-        2 => Some("GD"),
-        3 => Some("FM"),
-        4 => Some("TT"),
-        5 => Some("ZBIT"),
-        _ => None,
-    };
-    let flash = match field(r, b1(3), 27, 3) {
-        0 => None,
-        1 => Some("Embedded Flash 4MB"),
-        2 => Some("Embedded Flash 2MB"),
-        3 => Some("Embedded Flash 1MB"),
-        4 => Some("Embedded Flash 8MB"),
-        _ => Some("Unknown Embedded Flash"),
-    };
-    if let Some(flash) = flash {
-        features.push(format!("{flash}{}", vendor(flash_vendor)));
-    }
+    let name = read_name(r, PACKAGE, PACKAGES, "Unknown ESP32-C3");
+    let mut features = features(&["Wi-Fi", "BT 5 (LE)", "Single Core", "160MHz"]);
+    features.extend(FLASH.feature(r));
     Description {
-        name: format!("{name} (revision v{major}.{minor})"),
+        name: with_revision(name, MAJOR.read(r), MINOR.read(r)),
         features,
     }
 }
 
-fn mac(r: &Registers) -> Result<[u8; 6], IdentityError> {
-    Ok(mac_at(r, BLOCK1))
-}
-
 /// Register values of an ESP32-C3 (QFN32) revision v0.4 without embedded flash.
 fn registers_for_mac(m: [u8; 6]) -> Vec<(u32, u32)> {
-    let mut regs = mac_registers(BLOCK1, m).to_vec();
-    regs.extend([(b1(3), 4 << 18), (b1(4), 0), (b1(5), 0)]);
-    regs
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn typical_part_round_trips() {
-        let m = [0x58, 0xCF, 0x79, 0x01, 0x02, 0x03];
-        let r: Registers = registers_for_mac(m).into_iter().collect();
-        assert_eq!(mac(&r).unwrap(), m);
-        let d = describe(&r);
-        assert_eq!(d.name, "ESP32-C3 (QFN32) (revision v0.4)");
-        assert_eq!(d.features, ["Wi-Fi", "BT 5 (LE)", "Single Core", "160MHz"]);
-    }
+    part_registers(
+        BLOCK1,
+        m,
+        &[(B1.word(3), 4 << 18), (B1.word(4), 0), (B1.word(5), 0)],
+    )
 }

@@ -1,14 +1,15 @@
 //! ESP32-C5 (RISC-V, dual-band Wi-Fi 6; 40 or 48 MHz crystal; bootloader at 0x2000).
 
-use crate::family::{self, field, mac_at, mac_registers, vendor};
+use crate::efuse::{
+    Block, EmbeddedMemory, Field, base_mac, features, part_name, part_registers, with_revision,
+};
+use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
-use crate::{Chip, ChipKind, Description, Identity, IdentityError, Registers};
+use crate::{Chip, ChipKind, Description, Identity, Registers};
 
 pub const EFUSE_BASE: u32 = 0x600B_4800;
 pub const BLOCK1: u32 = EFUSE_BASE + 0x44;
-const fn b1(word: u32) -> u32 {
-    BLOCK1 + 4 * word
-}
+const B1: Block = Block(BLOCK1);
 
 pub static ESP32C5: Chip = Chip {
     kind: ChipKind::Esp32c5,
@@ -26,9 +27,9 @@ pub static ESP32C5: Chip = Chip {
     flash_sizes: family::FLASH_SIZES,
     flash_freqs: family::FLASH_FREQS_80_40_20,
     identity: Identity {
-        registers: &[b1(0), b1(1), b1(2)],
+        registers: &[B1.word(0), B1.word(1), B1.word(2)],
         describe,
-        mac,
+        mac: base_mac::<BLOCK1>,
         chip_id: None,
         registers_for_mac,
     },
@@ -62,83 +63,52 @@ pub static ESP32C5: Chip = Chip {
     },
 };
 
+const MINOR: Field = B1.bits(2, 0, 4);
+const MAJOR: Field = B1.bits(2, 4, 2);
+const PACKAGE: Field = B1.bits(2, 24, 2);
+const FLASH: EmbeddedMemory = EmbeddedMemory {
+    capacity: B1.bits(2, 13, 3),
+    sizes: &[(1, "Embedded Flash 4MB")],
+    unknown: "Unknown Embedded Flash",
+    absent: Some("No Embedded Flash"),
+    vendor: Some((B1.bits(2, 16, 3), &[(1, "XMC")])),
+    vendor_on_unknown: false,
+};
+const PSRAM: EmbeddedMemory = EmbeddedMemory {
+    capacity: B1.bits(2, 19, 3),
+    sizes: &[(1, "Embedded PSRAM 4MB"), (2, "Embedded PSRAM 8MB")],
+    unknown: "Unknown Embedded PSRAM",
+    absent: Some("No Embedded PSRAM"),
+    vendor: Some((B1.bits(2, 22, 2), &[(1, "AP_3v3")])),
+    vendor_on_unknown: false,
+};
+
 fn describe(r: &Registers) -> Description {
-    let w2 = b1(2);
-    let minor = field(r, w2, 0, 4);
-    let major = field(r, w2, 4, 2);
-    let flash_cap = field(r, w2, 13, 3);
-    let psram_cap = field(r, w2, 19, 3);
-    let mut name = String::from("ESP32-C5");
-    name += match field(r, w2, 24, 2) {
-        0 => "N",
-        1 => "H",
-        _ => "?",
-    };
-    name += match flash_cap {
-        0 => "",
-        1 => "F4",
-        _ => "F?",
-    };
-    name += match psram_cap {
-        0 => "",
-        1 => "R4",
-        2 => "R8",
-        _ => "R?",
-    };
-    if name.contains('?') {
-        name = format!("Unknown {name}");
-    }
-    let mut features: Vec<String> = [
+    let name = part_name(
+        r,
+        "ESP32-C5",
+        &[
+            (PACKAGE, &[(0, "N"), (1, "H")], "?"),
+            (FLASH.capacity, &[(0, ""), (1, "F4")], "F?"),
+            (PSRAM.capacity, &[(0, ""), (1, "R4"), (2, "R8")], "R?"),
+        ],
+    );
+    let mut features = features(&[
         "Wi-Fi 6 (dual-band)",
         "BT 5 (LE)",
         "IEEE802.15.4",
         "Single Core + LP Core",
         "240MHz",
-    ]
-    .map(String::from)
-    .into();
-    features.push(match flash_cap {
-        0 => "No Embedded Flash".into(),
-        1 => {
-            let v = (field(r, w2, 16, 3) == 1).then_some("XMC");
-            format!("Embedded Flash 4MB{}", vendor(v))
-        }
-        _ => "Unknown Embedded Flash".into(),
-    });
-    let psram_vendor = (field(r, w2, 22, 2) == 1).then_some("AP_3v3");
-    features.push(match psram_cap {
-        0 => "No Embedded PSRAM".into(),
-        1 => format!("Embedded PSRAM 4MB{}", vendor(psram_vendor)),
-        2 => format!("Embedded PSRAM 8MB{}", vendor(psram_vendor)),
-        _ => "Unknown Embedded PSRAM".into(),
-    });
+    ]);
+    features.extend(FLASH.feature(r));
+    features.extend(PSRAM.feature(r));
     Description {
-        name: format!("{name} (revision v{major}.{minor})"),
+        name: with_revision(&name, MAJOR.read(r), MINOR.read(r)),
         features,
     }
 }
 
-fn mac(r: &Registers) -> Result<[u8; 6], IdentityError> {
-    Ok(mac_at(r, BLOCK1))
-}
-
 /// Register values of an ESP32-C5N revision v1.0 without embedded memory.
 fn registers_for_mac(m: [u8; 6]) -> Vec<(u32, u32)> {
-    let mut regs = mac_registers(BLOCK1, m).to_vec();
-    regs.push((b1(2), 1 << 4));
-    regs
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn typical_part_round_trips() {
-        let m = [0x3C, 0xDC, 0x75, 0x01, 0x02, 0x03];
-        let r: Registers = registers_for_mac(m).into_iter().collect();
-        assert_eq!(mac(&r).unwrap(), m);
-        assert_eq!(describe(&r).name, "ESP32-C5N (revision v1.0)");
-        assert_eq!(describe(&r).features[5], "No Embedded Flash");
-    }
+    part_registers(BLOCK1, m, &[(B1.word(2), 1 << 4)])
 }

@@ -1,14 +1,33 @@
 //! ESP32-C6 (RISC-V with LP core, Wi-Fi 6, IEEE 802.15.4).
 
-use crate::family::{self, field, mac_at, mac_registers};
+use crate::efuse::{
+    Block, EmbeddedMemory, Field, base_mac, features, part_registers, with_revision,
+};
+use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
-use crate::{Chip, ChipKind, Description, FlashFreq, Identity, IdentityError, Registers};
+use crate::{Chip, ChipKind, Description, FlashFreq, Identity, Registers};
 
 pub const EFUSE_BASE: u32 = 0x600B_0800;
 pub const BLOCK1: u32 = EFUSE_BASE + 0x44;
-const fn b1(word: u32) -> u32 {
-    BLOCK1 + 4 * word
-}
+const B1: Block = Block(BLOCK1);
+
+/// The C6's memory map (esptool's ESP32-H2 definition has it too).
+pub const MEMORY_MAP: &[M] = &[
+    M::new(0x0000_0000, 0x0001_0000, "PADDING"),
+    M::new(0x4200_0000, 0x4300_0000, "DROM"),
+    M::new(0x4080_0000, 0x4088_0000, "DRAM"),
+    M::new(0x4080_0000, 0x4088_0000, "BYTE_ACCESSIBLE"),
+    M::new(0x4004_AC00, 0x4005_0000, "DROM_MASK"),
+    M::new(0x4000_0000, 0x4004_AC00, "IROM_MASK"),
+    M::new(0x4200_0000, 0x4300_0000, "IROM"),
+    M::new(0x4080_0000, 0x4088_0000, "IRAM"),
+    M::new(0x5000_0000, 0x5000_4000, "RTC_IRAM"),
+    M::new(0x5000_0000, 0x5000_4000, "RTC_DRAM"),
+    M::new(0x600F_E000, 0x6010_0000, "MEM_INTERNAL2"),
+];
+/// Flash-mapped instruction and data ranges.
+pub const IROM: AddrRange = AddrRange::new(0x4200_0000, 0x4280_0000);
+pub const DROM: AddrRange = AddrRange::new(0x4280_0000, 0x4300_0000);
 
 pub static ESP32C6: Chip = Chip {
     kind: ChipKind::Esp32c6,
@@ -31,9 +50,9 @@ pub static ESP32C6: Chip = Chip {
         (FlashFreq::F20m, 0x2),
     ],
     identity: Identity {
-        registers: &[b1(0), b1(1), b1(3), b1(4)],
+        registers: &[B1.word(0), B1.word(1), B1.word(3), B1.word(4)],
         describe,
-        mac,
+        mac: base_mac::<BLOCK1>,
         chip_id: None,
         registers_for_mac,
     },
@@ -44,21 +63,9 @@ pub static ESP32C6: Chip = Chip {
     flash_voltage: None,
     image: ImageFacts {
         format: ImageFormat::Esp32,
-        memory_map: &[
-            M::new(0x0000_0000, 0x0001_0000, "PADDING"),
-            M::new(0x4200_0000, 0x4300_0000, "DROM"),
-            M::new(0x4080_0000, 0x4088_0000, "DRAM"),
-            M::new(0x4080_0000, 0x4088_0000, "BYTE_ACCESSIBLE"),
-            M::new(0x4004_AC00, 0x4005_0000, "DROM_MASK"),
-            M::new(0x4000_0000, 0x4004_AC00, "IROM_MASK"),
-            M::new(0x4200_0000, 0x4300_0000, "IROM"),
-            M::new(0x4080_0000, 0x4088_0000, "IRAM"),
-            M::new(0x5000_0000, 0x5000_4000, "RTC_IRAM"),
-            M::new(0x5000_0000, 0x5000_4000, "RTC_DRAM"),
-            M::new(0x600F_E000, 0x6010_0000, "MEM_INTERNAL2"),
-        ],
-        irom: AddrRange::new(0x4200_0000, 0x4280_0000),
-        drom: Some(AddrRange::new(0x4280_0000, 0x4300_0000)),
+        memory_map: MEMORY_MAP,
+        irom: IROM,
+        drom: Some(DROM),
         mmu_page_size: 0x1_0000,
         mmu_page_sizes: &[0x2000, 0x4000, 0x8000, 0x1_0000],
         uf2_family_id: 0x540D_DF62,
@@ -67,57 +74,41 @@ pub static ESP32C6: Chip = Chip {
     },
 };
 
+const MINOR: Field = B1.bits(3, 18, 4);
+const MAJOR: Field = B1.bits(3, 22, 2);
+const PACKAGE: Field = B1.bits(3, 24, 3);
+const FLASH: EmbeddedMemory = EmbeddedMemory {
+    capacity: B1.bits(4, 0, 3),
+    sizes: &[(1, "Embedded Flash 4MB"), (2, "Embedded Flash 8MB")],
+    unknown: "Unknown Embedded Flash",
+    absent: Some("Unknown Embedded Flash"),
+    vendor: None,
+    vendor_on_unknown: false,
+};
+
 fn describe(r: &Registers) -> Description {
-    let minor = field(r, b1(3), 18, 4);
-    let major = field(r, b1(3), 22, 2);
-    let flash_cap = field(r, b1(4), 0, 3);
-    let name = match (field(r, b1(3), 24, 3), flash_cap) {
+    // The package name depends on the embedded flash too.
+    let name = match (PACKAGE.read(r), FLASH.capacity.read(r)) {
         (0, _) => "ESP32-C6 (QFN40)",
         (1, 1) => "ESP32-C6FH4 (QFN32)",
         (1, 2) => "ESP32-C6FH8 (QFN32)",
         _ => "Unknown ESP32-C6",
     };
-    let flash = match flash_cap {
-        1 => "Embedded Flash 4MB",
-        2 => "Embedded Flash 8MB",
-        _ => "Unknown Embedded Flash",
-    };
-    let features = [
+    let mut features = features(&[
         "Wi-Fi 6",
         "BT 5 (LE)",
         "IEEE802.15.4",
         "Single Core + LP Core",
         "160MHz",
-        flash,
-    ]
-    .map(String::from)
-    .into();
+    ]);
+    features.extend(FLASH.feature(r));
     Description {
-        name: format!("{name} (revision v{major}.{minor})"),
+        name: with_revision(name, MAJOR.read(r), MINOR.read(r)),
         features,
     }
 }
 
-fn mac(r: &Registers) -> Result<[u8; 6], IdentityError> {
-    Ok(mac_at(r, BLOCK1))
-}
-
 /// Register values of an ESP32-C6 (QFN40) revision v0.1.
 fn registers_for_mac(m: [u8; 6]) -> Vec<(u32, u32)> {
-    let mut regs = mac_registers(BLOCK1, m).to_vec();
-    regs.extend([(b1(3), 1 << 18), (b1(4), 0)]);
-    regs
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn typical_part_round_trips() {
-        let m = [0x40, 0x4C, 0xCA, 0x01, 0x02, 0x03];
-        let r: Registers = registers_for_mac(m).into_iter().collect();
-        assert_eq!(mac(&r).unwrap(), m);
-        assert_eq!(describe(&r).name, "ESP32-C6 (QFN40) (revision v0.1)");
-    }
+    part_registers(BLOCK1, m, &[(B1.word(3), 1 << 18), (B1.word(4), 0)])
 }

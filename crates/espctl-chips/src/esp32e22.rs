@@ -1,12 +1,14 @@
 //! ESP32-E22 (tri-band Wi-Fi 6E connectivity chip). esptool 5.6.0 reads no revision or
 //! package from it: every part is "ESP32-E22 (revision v0.0)".
 
-use crate::family::{self, mac_at, mac_registers};
+use crate::efuse::{Block, base_mac, features, part_registers, with_revision};
+use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
-use crate::{Chip, ChipKind, Description, Identity, IdentityError, Registers};
+use crate::{Chip, ChipKind, Description, Identity, Registers};
 
 pub const EFUSE_BASE: u32 = 0xC400_8000;
 pub const BLOCK1: u32 = EFUSE_BASE + 0x44;
+const B1: Block = Block(BLOCK1);
 
 pub static ESP32E22: Chip = Chip {
     kind: ChipKind::Esp32e22,
@@ -24,9 +26,9 @@ pub static ESP32E22: Chip = Chip {
     flash_sizes: family::FLASH_SIZES,
     flash_freqs: family::FLASH_FREQS_80_40_26_20,
     identity: Identity {
-        registers: &[BLOCK1, BLOCK1 + 4],
+        registers: &[B1.word(0), B1.word(1)],
         describe,
-        mac,
+        mac: base_mac::<BLOCK1>,
         chip_id: None,
         registers_for_mac,
     },
@@ -62,34 +64,16 @@ pub static ESP32E22: Chip = Chip {
 
 fn describe(_: &Registers) -> Description {
     Description {
-        name: "ESP32-E22 (revision v0.0)".into(),
-        features: [
+        name: with_revision("ESP32-E22", 0, 0),
+        features: features(&[
             "Wi-Fi 6E (tri-band, 2x2 MU-MIMO)",
             "BT 5.4 (LE) + Classic",
             "Dual Core",
             "500MHz",
-        ]
-        .map(String::from)
-        .into(),
+        ]),
     }
-}
-
-fn mac(r: &Registers) -> Result<[u8; 6], IdentityError> {
-    Ok(mac_at(r, BLOCK1))
 }
 
 fn registers_for_mac(m: [u8; 6]) -> Vec<(u32, u32)> {
-    mac_registers(BLOCK1, m).to_vec()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mac_round_trips() {
-        let m = [0x60, 0x55, 0xF9, 0x0A, 0x0B, 0x0C];
-        let r: Registers = registers_for_mac(m).into_iter().collect();
-        assert_eq!(mac(&r).unwrap(), m);
-    }
+    part_registers(BLOCK1, m, &[])
 }

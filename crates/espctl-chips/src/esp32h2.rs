@@ -1,14 +1,17 @@
 //! ESP32-H2 (RISC-V, BLE and IEEE 802.15.4, no Wi-Fi; 32 MHz crystal).
 
-use crate::family::{self, field, mac_at, mac_registers, vendor};
-use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
-use crate::{Chip, ChipKind, Description, FlashFreq, Identity, IdentityError, Registers};
+use crate::efuse::{
+    Block, EmbeddedMemory, Field, base_mac, features, part_registers, read_name, unknown_if_marked,
+    with_revision,
+};
+use crate::esp32c6;
+use crate::family;
+use crate::image::{ImageFacts, ImageFormat};
+use crate::{Chip, ChipKind, Description, FlashFreq, Identity, Registers};
 
 pub const EFUSE_BASE: u32 = 0x600B_0800;
 pub const BLOCK1: u32 = EFUSE_BASE + 0x44;
-const fn b1(word: u32) -> u32 {
-    BLOCK1 + 4 * word
-}
+const B1: Block = Block(BLOCK1);
 
 pub static ESP32H2: Chip = Chip {
     kind: ChipKind::Esp32h2,
@@ -32,9 +35,9 @@ pub static ESP32H2: Chip = Chip {
         (FlashFreq::F12m, 0x2),
     ],
     identity: Identity {
-        registers: &[b1(0), b1(1), b1(3), b1(4)],
+        registers: &[B1.word(0), B1.word(1), B1.word(3), B1.word(4)],
         describe,
-        mac,
+        mac: base_mac::<BLOCK1>,
         chip_id: None,
         registers_for_mac,
     },
@@ -45,21 +48,10 @@ pub static ESP32H2: Chip = Chip {
     flash_voltage: None,
     image: ImageFacts {
         format: ImageFormat::Esp32,
-        memory_map: &[
-            M::new(0x0000_0000, 0x0001_0000, "PADDING"),
-            M::new(0x4200_0000, 0x4300_0000, "DROM"),
-            M::new(0x4080_0000, 0x4088_0000, "DRAM"),
-            M::new(0x4080_0000, 0x4088_0000, "BYTE_ACCESSIBLE"),
-            M::new(0x4004_AC00, 0x4005_0000, "DROM_MASK"),
-            M::new(0x4000_0000, 0x4004_AC00, "IROM_MASK"),
-            M::new(0x4200_0000, 0x4300_0000, "IROM"),
-            M::new(0x4080_0000, 0x4088_0000, "IRAM"),
-            M::new(0x5000_0000, 0x5000_4000, "RTC_IRAM"),
-            M::new(0x5000_0000, 0x5000_4000, "RTC_DRAM"),
-            M::new(0x600F_E000, 0x6010_0000, "MEM_INTERNAL2"),
-        ],
-        irom: AddrRange::new(0x4200_0000, 0x4280_0000),
-        drom: Some(AddrRange::new(0x4280_0000, 0x4300_0000)),
+        // esptool gives the H2 no memory map or flash ranges of its own: the C6's.
+        memory_map: esp32c6::MEMORY_MAP,
+        irom: esp32c6::IROM,
+        drom: Some(esp32c6::DROM),
         mmu_page_size: 0x1_0000,
         mmu_page_sizes: &[0x2000, 0x4000, 0x8000, 0x1_0000],
         uf2_family_id: 0x3327_26F6,
@@ -68,86 +60,54 @@ pub static ESP32H2: Chip = Chip {
     },
 };
 
+const MINOR: Field = B1.bits(3, 18, 3);
+const MAJOR: Field = B1.bits(3, 21, 2);
+const FLASH: EmbeddedMemory = EmbeddedMemory {
+    capacity: B1.bits(3, 24, 3),
+    sizes: &[
+        (1, "Embedded Flash 4MB"),
+        (2, "Embedded Flash 2MB"),
+        (3, "Embedded Flash 1MB"),
+    ],
+    unknown: "Unknown Embedded Flash",
+    absent: Some("No Embedded Flash"),
+    vendor: Some((
+        B1.bits(3, 29, 3),
+        &[(1, "XMC"), (2, "GD"), (3, "FM"), (4, "TT")],
+    )),
+    vendor_on_unknown: false,
+};
+/// Flash temperature grade of parts with embedded flash.
+const FLASH_TEMPERATURE: Field = B1.bits(3, 27, 2);
+/// Package version; esptool names none but 0.
+const PACKAGE: Field = B1.bits(4, 0, 3);
+
 fn describe(r: &Registers) -> Description {
-    let minor = field(r, b1(3), 18, 3);
-    let major = field(r, b1(3), 21, 2);
-    let flash_cap = field(r, b1(3), 24, 3);
+    let (major, minor) = (MAJOR.read(r), MINOR.read(r));
+    let flash = FLASH.capacity.read(r);
     let mut name = String::from("ESP32-H2");
-    if flash_cap != 0 {
+    if flash != 0 {
         name += "F";
-        name += match field(r, b1(3), 27, 2) {
-            1 => "H",
-            2 => "N",
-            _ => "?",
-        };
-        name += match flash_cap {
-            1 => "4",
-            2 => "2",
-            3 => "1",
-            _ => "?",
-        };
+        name += read_name(r, FLASH_TEMPERATURE, &[(1, "H"), (2, "N")], "?");
+        name += read_name(r, FLASH.capacity, &[(1, "4"), (2, "2"), (3, "1")], "?");
     }
-    if field(r, b1(4), 0, 3) != 0 {
+    if PACKAGE.read(r) != 0 {
         name += "?";
     }
-    if name.contains('?') {
-        name = format!("Unknown {name}");
-    }
+    let mut name = unknown_if_marked(name);
     // Parts with embedded flash from revision v1.2 carry an S suffix.
-    if flash_cap != 0 && (major, minor) >= (1, 2) {
+    if flash != 0 && (major, minor) >= (1, 2) {
         name += "S";
     }
-    let mut features: Vec<String> = ["BT 5 (LE)", "IEEE802.15.4", "Single Core", "96MHz"]
-        .map(String::from)
-        .into();
-    let flash_vendor = match field(r, b1(3), 29, 3) {
-        1 => Some("XMC"),
-        2 => Some("GD"),
-        3 => Some("FM"),
-        4 => Some("TT"),
-        _ => None,
-    };
-    features.push(match flash_cap {
-        0 => "No Embedded Flash".into(),
-        1 => format!("Embedded Flash 4MB{}", vendor(flash_vendor)),
-        2 => format!("Embedded Flash 2MB{}", vendor(flash_vendor)),
-        3 => format!("Embedded Flash 1MB{}", vendor(flash_vendor)),
-        _ => "Unknown Embedded Flash".into(),
-    });
+    let mut features = features(&["BT 5 (LE)", "IEEE802.15.4", "Single Core", "96MHz"]);
+    features.extend(FLASH.feature(r));
     Description {
-        name: format!("{name} (revision v{major}.{minor})"),
+        name: with_revision(&name, major, minor),
         features,
     }
 }
 
-fn mac(r: &Registers) -> Result<[u8; 6], IdentityError> {
-    Ok(mac_at(r, BLOCK1))
-}
-
 /// Register values of an ESP32-H2 revision v0.1 without embedded flash.
 fn registers_for_mac(m: [u8; 6]) -> Vec<(u32, u32)> {
-    let mut regs = mac_registers(BLOCK1, m).to_vec();
-    regs.extend([(b1(3), 1 << 18), (b1(4), 0)]);
-    regs
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn typical_part_round_trips() {
-        let m = [0x74, 0x4D, 0xBD, 0x01, 0x02, 0x03];
-        let r: Registers = registers_for_mac(m).into_iter().collect();
-        assert_eq!(mac(&r).unwrap(), m);
-        assert_eq!(describe(&r).name, "ESP32-H2 (revision v0.1)");
-    }
-
-    #[test]
-    fn embedded_flash_names() {
-        let r: Registers = [(b1(3), 1 << 21 | 2 << 18 | 1 << 24 | 1 << 27)]
-            .into_iter()
-            .collect();
-        assert_eq!(describe(&r).name, "ESP32-H2FH4S (revision v1.2)");
-    }
+    part_registers(BLOCK1, m, &[(B1.word(3), 1 << 18), (B1.word(4), 0)])
 }

@@ -1,14 +1,15 @@
 //! ESP32-H21 (RISC-V, BLE and IEEE 802.15.4; 32 MHz crystal).
 
-use crate::family::{self, field, mac_at, mac_registers, vendor};
+use crate::efuse::{
+    Block, EmbeddedMemory, Field, base_mac, features, part_name, part_registers, with_revision,
+};
+use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
-use crate::{Chip, ChipKind, Description, FlashFreq, Identity, IdentityError, Registers};
+use crate::{Chip, ChipKind, Description, FlashFreq, Identity, Registers};
 
 pub const EFUSE_BASE: u32 = 0x600B_4000;
 pub const BLOCK1: u32 = EFUSE_BASE + 0x44;
-const fn b1(word: u32) -> u32 {
-    BLOCK1 + 4 * word
-}
+const B1: Block = Block(BLOCK1);
 
 pub static ESP32H21: Chip = Chip {
     kind: ChipKind::Esp32h21,
@@ -26,9 +27,9 @@ pub static ESP32H21: Chip = Chip {
     flash_sizes: family::FLASH_SIZES,
     flash_freqs: &[(FlashFreq::F48m, 0xF), (FlashFreq::F24m, 0x0)],
     identity: Identity {
-        registers: &[b1(0), b1(1), b1(3), b1(5)],
+        registers: &[B1.word(0), B1.word(1), B1.word(3), B1.word(5)],
         describe,
-        mac,
+        mac: base_mac::<BLOCK1>,
         chip_id: None,
         registers_for_mac,
     },
@@ -62,68 +63,36 @@ pub static ESP32H21: Chip = Chip {
     },
 };
 
+const MINOR: Field = B1.bits(5, 4, 4);
+const MAJOR: Field = B1.bits(5, 8, 2);
+const PACKAGE: Field = B1.bits(3, 30, 2);
+const FLASH: EmbeddedMemory = EmbeddedMemory {
+    capacity: B1.bits(3, 24, 3),
+    sizes: &[(1, "Embedded Flash 4MB"), (2, "Embedded Flash 2MB")],
+    unknown: "Unknown Embedded Flash",
+    absent: None,
+    vendor: Some((B1.bits(3, 27, 3), &[(1, "FM"), (2, "XMC")])),
+    vendor_on_unknown: true,
+};
+
 fn describe(r: &Registers) -> Description {
-    let minor = field(r, b1(5), 4, 4);
-    let major = field(r, b1(5), 8, 2);
-    let flash_cap = field(r, b1(3), 24, 3);
-    let mut name = String::from("ESP32-H21");
-    name += match field(r, b1(3), 30, 2) {
-        0 => "N",
-        1 => "H",
-        _ => "?",
-    };
-    name += match flash_cap {
-        0 => "",
-        1 => "F4",
-        2 => "F2",
-        _ => "F?",
-    };
-    if name.contains('?') {
-        name = format!("Unknown {name}");
-    }
-    let mut features: Vec<String> = ["BT 5 (LE)", "IEEE802.15.4", "Single Core", "96MHz"]
-        .map(String::from)
-        .into();
-    let flash_vendor = match field(r, b1(3), 27, 3) {
-        1 => Some("FM"),
-        2 => Some("XMC"),
-        _ => None,
-    };
-    let flash = match flash_cap {
-        0 => None,
-        1 => Some("Embedded Flash 4MB"),
-        2 => Some("Embedded Flash 2MB"),
-        _ => Some("Unknown Embedded Flash"),
-    };
-    if let Some(flash) = flash {
-        features.push(format!("{flash}{}", vendor(flash_vendor)));
-    }
+    let name = part_name(
+        r,
+        "ESP32-H21",
+        &[
+            (PACKAGE, &[(0, "N"), (1, "H")], "?"),
+            (FLASH.capacity, &[(0, ""), (1, "F4"), (2, "F2")], "F?"),
+        ],
+    );
+    let mut features = features(&["BT 5 (LE)", "IEEE802.15.4", "Single Core", "96MHz"]);
+    features.extend(FLASH.feature(r));
     Description {
-        name: format!("{name} (revision v{major}.{minor})"),
+        name: with_revision(&name, MAJOR.read(r), MINOR.read(r)),
         features,
     }
 }
 
-fn mac(r: &Registers) -> Result<[u8; 6], IdentityError> {
-    Ok(mac_at(r, BLOCK1))
-}
-
 /// Register values of an ESP32-H21N revision v0.1 without embedded flash.
 fn registers_for_mac(m: [u8; 6]) -> Vec<(u32, u32)> {
-    let mut regs = mac_registers(BLOCK1, m).to_vec();
-    regs.extend([(b1(3), 0), (b1(5), 1 << 4)]);
-    regs
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn typical_part_round_trips() {
-        let m = [0x60, 0x55, 0xF9, 0x01, 0x02, 0x03];
-        let r: Registers = registers_for_mac(m).into_iter().collect();
-        assert_eq!(mac(&r).unwrap(), m);
-        assert_eq!(describe(&r).name, "ESP32-H21N (revision v0.1)");
-    }
+    part_registers(BLOCK1, m, &[(B1.word(3), 0), (B1.word(5), 1 << 4)])
 }

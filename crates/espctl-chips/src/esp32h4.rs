@@ -1,14 +1,16 @@
 //! ESP32-H4 (dual-core RISC-V, BLE and IEEE 802.15.4; bootloader at 0x2000).
 
-use crate::family::{self, field, mac_at, mac_registers, vendor};
+use crate::efuse::{
+    Block, EmbeddedMemory, Field, base_mac, features, part_registers, read_name, unknown_if_marked,
+    with_revision,
+};
+use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
-use crate::{Chip, ChipKind, Description, FlashFreq, Identity, IdentityError, Registers};
+use crate::{Chip, ChipKind, Description, FlashFreq, Identity, Registers};
 
 pub const EFUSE_BASE: u32 = 0x600B_1800;
 pub const BLOCK1: u32 = EFUSE_BASE + 0x44;
-const fn b1(word: u32) -> u32 {
-    BLOCK1 + 4 * word
-}
+const B1: Block = Block(BLOCK1);
 
 pub static ESP32H4: Chip = Chip {
     kind: ChipKind::Esp32h4,
@@ -26,9 +28,9 @@ pub static ESP32H4: Chip = Chip {
     flash_sizes: family::FLASH_SIZES,
     flash_freqs: &[(FlashFreq::F48m, 0xF), (FlashFreq::F24m, 0x0)],
     identity: Identity {
-        registers: &[b1(0), b1(1), b1(3), b1(4)],
+        registers: &[B1.word(0), B1.word(1), B1.word(3), B1.word(4)],
         describe,
-        mac,
+        mac: base_mac::<BLOCK1>,
         chip_id: None,
         registers_for_mac,
     },
@@ -60,78 +62,51 @@ pub static ESP32H4: Chip = Chip {
     },
 };
 
+const MINOR: Field = B1.bits(3, 18, 4);
+const MAJOR: Field = B1.bits(3, 22, 2);
+const PACKAGE: Field = B1.bits(4, 10, 2);
+/// Flash vendor value of Puya, whose parts are named `FL4` rather than `F4`.
+const PUYA: u32 = 3;
+const FLASH_VENDOR: Field = B1.bits(4, 2, 3);
+const FLASH: EmbeddedMemory = EmbeddedMemory {
+    capacity: Field::joined(B1.bits(4, 0, 2), B1.bits(3, 31, 1)),
+    sizes: &[(1, "Embedded Flash 4MB")],
+    unknown: "Unknown Embedded Flash",
+    absent: Some("No Embedded Flash"),
+    vendor: Some((FLASH_VENDOR, &[(1, "FM"), (2, "XMC"), (PUYA, "PY")])),
+    vendor_on_unknown: false,
+};
+const PSRAM: EmbeddedMemory = EmbeddedMemory {
+    capacity: B1.bits(4, 5, 3),
+    sizes: &[(1, "Embedded PSRAM 8MB"), (2, "Embedded PSRAM 2MB")],
+    unknown: "Unknown Embedded PSRAM",
+    absent: Some("No Embedded PSRAM"),
+    vendor: Some((B1.bits(4, 8, 2), &[(1, "AP")])),
+    vendor_on_unknown: false,
+};
+
 fn describe(r: &Registers) -> Description {
-    let minor = field(r, b1(3), 18, 4);
-    let major = field(r, b1(3), 22, 2);
-    let flash_cap = (field(r, b1(3), 31, 1) | field(r, b1(4), 0, 2) << 1) & 7;
-    let flash_vendor = match field(r, b1(4), 2, 3) {
-        1 => Some("FM"),
-        2 => Some("XMC"),
-        3 => Some("PY"),
-        _ => None,
-    };
-    let psram_cap = field(r, b1(4), 5, 3);
-    let psram_vendor = (field(r, b1(4), 8, 2) == 1).then_some("AP");
-    let mut name = String::from("ESP32-H4");
-    name += match field(r, b1(4), 10, 2) {
-        1 => "H",
-        _ => "?",
-    };
-    name += match (flash_cap, flash_vendor) {
+    let flash = match (FLASH.capacity.read(r), FLASH_VENDOR.read(r)) {
         (0, _) => "",
-        (1, Some("PY")) => "FL4",
+        (1, PUYA) => "FL4",
         (1, _) => "F4",
         _ => "F?",
     };
-    name += match psram_cap {
-        0 => "",
-        1 => "R8",
-        2 => "R2",
-        _ => "R?",
-    };
-    if name.contains('?') {
-        name = format!("Unknown {name}");
-    }
-    let mut features: Vec<String> = ["BT 5 (LE)", "IEEE802.15.4", "Dual Core", "96MHz"]
-        .map(String::from)
-        .into();
-    features.push(match flash_cap {
-        0 => "No Embedded Flash".into(),
-        1 => format!("Embedded Flash 4MB{}", vendor(flash_vendor)),
-        _ => "Unknown Embedded Flash".into(),
-    });
-    features.push(match psram_cap {
-        0 => "No Embedded PSRAM".into(),
-        1 => format!("Embedded PSRAM 8MB{}", vendor(psram_vendor)),
-        2 => format!("Embedded PSRAM 2MB{}", vendor(psram_vendor)),
-        _ => "Unknown Embedded PSRAM".into(),
-    });
+    let name = unknown_if_marked(format!(
+        "ESP32-H4{}{flash}{}",
+        read_name(r, PACKAGE, &[(1, "H")], "?"),
+        read_name(r, PSRAM.capacity, &[(0, ""), (1, "R8"), (2, "R2")], "R?"),
+    ));
+    let mut features = features(&["BT 5 (LE)", "IEEE802.15.4", "Dual Core", "96MHz"]);
+    features.extend(FLASH.feature(r));
+    features.extend(PSRAM.feature(r));
     Description {
-        name: format!("{name} (revision v{major}.{minor})"),
+        name: with_revision(&name, MAJOR.read(r), MINOR.read(r)),
         features,
     }
 }
 
-fn mac(r: &Registers) -> Result<[u8; 6], IdentityError> {
-    Ok(mac_at(r, BLOCK1))
-}
-
 /// Register values of an ESP32-H4H revision v0.1 without embedded memory.
 fn registers_for_mac(m: [u8; 6]) -> Vec<(u32, u32)> {
-    let mut regs = mac_registers(BLOCK1, m).to_vec();
-    regs.extend([(b1(3), 1 << 18), (b1(4), 1 << 10)]);
-    regs
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn typical_part_round_trips() {
-        let m = [0x60, 0x55, 0xF9, 0x0A, 0x0B, 0x0C];
-        let r: Registers = registers_for_mac(m).into_iter().collect();
-        assert_eq!(mac(&r).unwrap(), m);
-        assert_eq!(describe(&r).name, "ESP32-H4H (revision v0.1)");
-    }
+    part_registers(BLOCK1, m, &[(B1.word(3), 1 << 18), (B1.word(4), 1 << 10)])
 }

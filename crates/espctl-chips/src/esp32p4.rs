@@ -1,14 +1,13 @@
 //! ESP32-P4 (dual-core RISC-V application processor, no radio; bootloader at 0x2000).
 
-use crate::family::{self, field, mac_at, mac_registers};
+use crate::efuse::{Block, Field, base_mac, features, part_registers, read_name, with_revision};
+use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
-use crate::{Chip, ChipKind, Description, Identity, IdentityError, Registers};
+use crate::{Chip, ChipKind, Description, Identity, Registers};
 
 pub const EFUSE_BASE: u32 = 0x5012_D000;
 pub const BLOCK1: u32 = EFUSE_BASE + 0x44;
-const fn b1(word: u32) -> u32 {
-    BLOCK1 + 4 * word
-}
+const B1: Block = Block(BLOCK1);
 
 pub static ESP32P4: Chip = Chip {
     kind: ChipKind::Esp32p4,
@@ -28,9 +27,9 @@ pub static ESP32P4: Chip = Chip {
     flash_sizes: family::FLASH_SIZES,
     flash_freqs: family::FLASH_FREQS_80_40_26_20,
     identity: Identity {
-        registers: &[b1(0), b1(1), b1(2)],
+        registers: &[B1.word(0), B1.word(1), B1.word(2)],
         describe,
-        mac,
+        mac: base_mac::<BLOCK1>,
         chip_id: None,
         registers_for_mac,
     },
@@ -67,45 +66,20 @@ pub static ESP32P4: Chip = Chip {
 };
 
 /// Major revision: bit 23 of word 2 is its third bit.
-pub fn revision(r: &Registers) -> (u32, u32) {
-    let major = field(r, b1(2), 23, 1) << 2 | field(r, b1(2), 4, 2);
-    (major, field(r, b1(2), 0, 4))
-}
+const MINOR: Field = B1.bits(2, 0, 4);
+/// The major revision's third bit sits apart from the other two.
+const MAJOR: Field = Field::joined(B1.bits(2, 23, 1), B1.bits(2, 4, 2));
+const PACKAGE: Field = B1.bits(2, 20, 3);
 
 fn describe(r: &Registers) -> Description {
-    let (major, minor) = revision(r);
-    let name = match field(r, b1(2), 20, 3) {
-        0 => "ESP32-P4",
-        _ => "Unknown ESP32-P4",
-    };
+    let name = read_name(r, PACKAGE, &[(0, "ESP32-P4")], "Unknown ESP32-P4");
     Description {
-        name: format!("{name} (revision v{major}.{minor})"),
-        features: ["Dual Core + LP Core", "400MHz"].map(String::from).into(),
+        name: with_revision(name, MAJOR.read(r), MINOR.read(r)),
+        features: features(&["Dual Core + LP Core", "400MHz"]),
     }
-}
-
-fn mac(r: &Registers) -> Result<[u8; 6], IdentityError> {
-    Ok(mac_at(r, BLOCK1))
 }
 
 /// Register values of an ESP32-P4 revision v1.0.
 fn registers_for_mac(m: [u8; 6]) -> Vec<(u32, u32)> {
-    let mut regs = mac_registers(BLOCK1, m).to_vec();
-    regs.push((b1(2), 1 << 4));
-    regs
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn typical_part_round_trips() {
-        let m = [0x30, 0xED, 0xA0, 0x01, 0x02, 0x03];
-        let r: Registers = registers_for_mac(m).into_iter().collect();
-        assert_eq!(mac(&r).unwrap(), m);
-        assert_eq!(describe(&r).name, "ESP32-P4 (revision v1.0)");
-        let v3: Registers = [(b1(2), 1 << 23 | 1 << 4)].into_iter().collect();
-        assert_eq!(revision(&v3), (5, 0));
-    }
+    part_registers(BLOCK1, m, &[(B1.word(2), 1 << 4)])
 }

@@ -1,18 +1,18 @@
 //! ESP32-S2 (single-core Xtensa LX7, USB-OTG).
 
-use crate::family::{self, field, mac_at, mac_registers};
+use crate::efuse::{
+    Block, EmbeddedMemory, Field, Names, base_mac, features, name_of, part_registers, read_name,
+    with_revision,
+};
+use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
-use crate::{Chip, ChipKind, Description, Identity, IdentityError, Registers};
+use crate::{Chip, ChipKind, Description, Identity, Registers};
 
 pub const EFUSE_BASE: u32 = 0x3F41_A000;
 pub const BLOCK1: u32 = EFUSE_BASE + 0x44;
 pub const BLOCK2: u32 = EFUSE_BASE + 0x5C;
-const fn b1(word: u32) -> u32 {
-    BLOCK1 + 4 * word
-}
-const fn b2(word: u32) -> u32 {
-    BLOCK2 + 4 * word
-}
+const B1: Block = Block(BLOCK1);
+const B2: Block = Block(BLOCK2);
 
 pub static ESP32S2: Chip = Chip {
     kind: ChipKind::Esp32s2,
@@ -29,9 +29,9 @@ pub static ESP32S2: Chip = Chip {
     flash_sizes: family::FLASH_SIZES,
     flash_freqs: family::FLASH_FREQS_80_40_26_20,
     identity: Identity {
-        registers: &[b1(0), b1(1), b1(3), b1(4), b2(4)],
+        registers: &[B1.word(0), B1.word(1), B1.word(3), B1.word(4), B2.word(4)],
         describe,
-        mac,
+        mac: base_mac::<BLOCK1>,
         chip_id: None,
         registers_for_mac,
     },
@@ -66,75 +66,64 @@ pub static ESP32S2: Chip = Chip {
     },
 };
 
+const MAJOR: Field = B1.bits(3, 18, 2);
+const MINOR: Field = Field::joined(B1.bits(3, 20, 1), B1.bits(4, 4, 3));
+const FLASH: EmbeddedMemory = EmbeddedMemory {
+    capacity: B1.bits(3, 21, 4),
+    sizes: &[(1, "Embedded Flash 2MB"), (2, "Embedded Flash 4MB")],
+    unknown: "Unknown Embedded Flash",
+    absent: Some("No Embedded Flash"),
+    vendor: None,
+    vendor_on_unknown: false,
+};
+const PSRAM: EmbeddedMemory = EmbeddedMemory {
+    capacity: B1.bits(3, 28, 4),
+    sizes: &[(1, "Embedded PSRAM 2MB"), (2, "Embedded PSRAM 4MB")],
+    unknown: "Unknown Embedded PSRAM",
+    absent: Some("No Embedded PSRAM"),
+    vendor: None,
+    vendor_on_unknown: false,
+};
+/// Part names by flash capacity + 100 * PSRAM capacity.
+const PARTS: Names = &[
+    (0, "ESP32-S2"),
+    (1, "ESP32-S2FH2"),
+    (2, "ESP32-S2FH4"),
+    (100, "ESP32-S2R2"),
+    (102, "ESP32-S2FNR2"),
+];
+const CALIBRATION: Field = B2.bits(4, 4, 3);
+const CALIBRATIONS: Names = &[
+    (0, "No calibration in BLK2 of efuse"),
+    (
+        1,
+        "ADC and temperature sensor calibration in BLK2 of eFuse V1",
+    ),
+    (
+        2,
+        "ADC and temperature sensor calibration in BLK2 of eFuse V2",
+    ),
+];
+
 fn describe(r: &Registers) -> Description {
-    let major = field(r, b1(3), 18, 2);
-    let minor = field(r, b1(3), 20, 1) << 3 | field(r, b1(4), 4, 3);
-    let flash = field(r, b1(3), 21, 4);
-    let psram = field(r, b1(3), 28, 4);
-    let name = match flash + 100 * psram {
-        0 => "ESP32-S2",
-        1 => "ESP32-S2FH2",
-        2 => "ESP32-S2FH4",
-        100 => "ESP32-S2R2",
-        102 => "ESP32-S2FNR2",
-        _ => "Unknown ESP32-S2",
-    };
-    let mut features: Vec<String> = ["Wi-Fi", "Single Core", "240MHz"].map(String::from).into();
-    features.push(
-        match flash {
-            0 => "No Embedded Flash",
-            1 => "Embedded Flash 2MB",
-            2 => "Embedded Flash 4MB",
-            _ => "Unknown Embedded Flash",
-        }
-        .into(),
-    );
-    features.push(
-        match psram {
-            0 => "No Embedded PSRAM",
-            1 => "Embedded PSRAM 2MB",
-            2 => "Embedded PSRAM 4MB",
-            _ => "Unknown Embedded PSRAM",
-        }
-        .into(),
-    );
-    features.push(
-        match field(r, b2(4), 4, 3) {
-            0 => "No calibration in BLK2 of efuse",
-            1 => "ADC and temperature sensor calibration in BLK2 of eFuse V1",
-            2 => "ADC and temperature sensor calibration in BLK2 of eFuse V2",
-            _ => "Unknown calibration in BLK2",
-        }
-        .into(),
-    );
+    let part = FLASH.capacity.read(r) + 100 * PSRAM.capacity.read(r);
+    let name = name_of(PARTS, part).unwrap_or("Unknown ESP32-S2");
+    let mut features = features(&["Wi-Fi", "Single Core", "240MHz"]);
+    features.extend(FLASH.feature(r));
+    features.extend(PSRAM.feature(r));
+    let calibration = read_name(r, CALIBRATION, CALIBRATIONS, "Unknown calibration in BLK2");
+    features.push(calibration.into());
     Description {
-        name: format!("{name} (revision v{major}.{minor})"),
+        name: with_revision(name, MAJOR.read(r), MINOR.read(r)),
         features,
     }
 }
 
-fn mac(r: &Registers) -> Result<[u8; 6], IdentityError> {
-    Ok(mac_at(r, BLOCK1))
-}
-
 /// Register values of an ESP32-S2 revision v0.0 without embedded flash or PSRAM.
 fn registers_for_mac(m: [u8; 6]) -> Vec<(u32, u32)> {
-    let mut regs = mac_registers(BLOCK1, m).to_vec();
-    regs.extend([(b1(3), 0), (b1(4), 0), (b2(4), 1 << 4)]);
-    regs
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn typical_part_round_trips() {
-        let m = [0x7C, 0xDF, 0xA1, 0x00, 0x11, 0x22];
-        let r: Registers = registers_for_mac(m).into_iter().collect();
-        assert_eq!(mac(&r).unwrap(), m);
-        let d = describe(&r);
-        assert_eq!(d.name, "ESP32-S2 (revision v0.0)");
-        assert_eq!(d.features[3], "No Embedded Flash");
-    }
+    part_registers(
+        BLOCK1,
+        m,
+        &[(B1.word(3), 0), (B1.word(4), 0), (B2.word(4), 1 << 4)],
+    )
 }

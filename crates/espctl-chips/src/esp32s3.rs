@@ -1,18 +1,18 @@
 //! ESP32-S3 (dual-core Xtensa LX7, USB-OTG and USB-Serial/JTAG).
 
-use crate::family::{self, field, mac_at, mac_registers, vendor};
+use crate::efuse::{
+    Block, EmbeddedMemory, Field, Names, base_mac, features, part_registers, read_name,
+    with_revision,
+};
+use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
-use crate::{Chip, ChipKind, Description, Identity, IdentityError, Registers};
+use crate::{Chip, ChipKind, Description, Identity, Registers};
 
 pub const EFUSE_BASE: u32 = 0x6000_7000;
 pub const BLOCK1: u32 = EFUSE_BASE + 0x44;
 pub const BLOCK2: u32 = EFUSE_BASE + 0x5C;
-const fn b1(word: u32) -> u32 {
-    BLOCK1 + 4 * word
-}
-const fn b2(word: u32) -> u32 {
-    BLOCK2 + 4 * word
-}
+const B1: Block = Block(BLOCK1);
+const B2: Block = Block(BLOCK2);
 
 pub static ESP32S3: Chip = Chip {
     kind: ChipKind::Esp32s3,
@@ -30,9 +30,16 @@ pub static ESP32S3: Chip = Chip {
     flash_sizes: family::FLASH_SIZES,
     flash_freqs: family::FLASH_FREQS_80_40_26_20,
     identity: Identity {
-        registers: &[b1(0), b1(1), b1(3), b1(4), b1(5), b2(4)],
+        registers: &[
+            B1.word(0),
+            B1.word(1),
+            B1.word(3),
+            B1.word(4),
+            B1.word(5),
+            B2.word(4),
+        ],
         describe,
-        mac,
+        mac: base_mac::<BLOCK1>,
         chip_id: None,
         registers_for_mac,
     },
@@ -67,76 +74,71 @@ pub static ESP32S3: Chip = Chip {
     },
 };
 
+const MAJOR: Field = B1.bits(5, 24, 2);
+const MINOR: Field = Field::joined(B1.bits(5, 23, 1), B1.bits(3, 18, 3));
+/// eFuse block version, major and minor part (for the ECO0 quirk).
+const BLOCK_VERSION_MAJOR: Field = B2.bits(4, 0, 2);
+const BLOCK_VERSION_MINOR: Field = B1.bits(3, 24, 3);
+const PACKAGE: Field = B1.bits(3, 21, 3);
+const PACKAGES: Names = &[(0, "ESP32-S3 (QFN56)"), (1, "ESP32-S3-PICO-1 (LGA56)")];
+const FLASH: EmbeddedMemory = EmbeddedMemory {
+    capacity: B1.bits(3, 27, 3),
+    sizes: &[(1, "Embedded Flash 8MB"), (2, "Embedded Flash 4MB")],
+    unknown: "Unknown Embedded Flash",
+    absent: None,
+    vendor: Some((
+        B1.bits(4, 0, 3),
+        &[(1, "XMC"), (2, "GD"), (3, "FM"), (4, "TT"), (5, "BY")],
+    )),
+    vendor_on_unknown: true,
+};
+const PSRAM: EmbeddedMemory = EmbeddedMemory {
+    capacity: Field::joined(B1.bits(5, 19, 1), B1.bits(4, 3, 2)),
+    sizes: &[
+        (1, "Embedded PSRAM 8MB"),
+        (2, "Embedded PSRAM 2MB"),
+        (3, "Embedded PSRAM 16MB"),
+        (4, "Embedded PSRAM 4MB"),
+    ],
+    unknown: "Unknown Embedded PSRAM",
+    absent: None,
+    vendor: Some((B1.bits(4, 7, 2), &[(1, "AP_3v3"), (2, "AP_1v8")])),
+    vendor_on_unknown: true,
+};
+
 /// Major and minor revision, with the ECO0 quirk: early parts whose eFuse block version
 /// is 1.1 and raw minor is 0 report v0.0.
 fn revision(r: &Registers) -> (u32, u32) {
-    let minor_raw = field(r, b1(5), 23, 1) << 3 | field(r, b1(3), 18, 3);
-    let eco0 = minor_raw & 7 == 0 && field(r, b2(4), 0, 2) == 1 && field(r, b1(3), 24, 3) == 1;
-    if eco0 {
-        (0, 0)
-    } else {
-        (field(r, b1(5), 24, 2), minor_raw)
-    }
+    let minor = MINOR.read(r);
+    let eco0 =
+        minor & 7 == 0 && BLOCK_VERSION_MAJOR.read(r) == 1 && BLOCK_VERSION_MINOR.read(r) == 1;
+    if eco0 { (0, 0) } else { (MAJOR.read(r), minor) }
 }
 
 fn describe(r: &Registers) -> Description {
     let (major, minor) = revision(r);
-    let name = match field(r, b1(3), 21, 3) {
-        0 => "ESP32-S3 (QFN56)",
-        1 => "ESP32-S3-PICO-1 (LGA56)",
-        _ => "Unknown ESP32-S3",
-    };
-    let mut features: Vec<String> = ["Wi-Fi", "BT 5 (LE)", "Dual Core + LP Core", "240MHz"]
-        .map(String::from)
-        .into();
-    let flash_vendor = match field(r, b1(4), 0, 3) {
-        1 => Some("XMC"),
-        2 => Some("GD"),
-        3 => Some("FM"),
-        4 => Some("TT"),
-        5 => Some("BY"),
-        _ => None,
-    };
-    let flash = match field(r, b1(3), 27, 3) {
-        0 => None,
-        1 => Some("Embedded Flash 8MB"),
-        2 => Some("Embedded Flash 4MB"),
-        _ => Some("Unknown Embedded Flash"),
-    };
-    if let Some(flash) = flash {
-        features.push(format!("{flash}{}", vendor(flash_vendor)));
-    }
-    let psram_vendor = match field(r, b1(4), 7, 2) {
-        1 => Some("AP_3v3"),
-        2 => Some("AP_1v8"),
-        _ => None,
-    };
-    let psram = match field(r, b1(5), 19, 1) << 2 | field(r, b1(4), 3, 2) {
-        0 => None,
-        1 => Some("Embedded PSRAM 8MB"),
-        2 => Some("Embedded PSRAM 2MB"),
-        3 => Some("Embedded PSRAM 16MB"),
-        4 => Some("Embedded PSRAM 4MB"),
-        _ => Some("Unknown Embedded PSRAM"),
-    };
-    if let Some(psram) = psram {
-        features.push(format!("{psram}{}", vendor(psram_vendor)));
-    }
+    let name = read_name(r, PACKAGE, PACKAGES, "Unknown ESP32-S3");
+    let mut features = features(&["Wi-Fi", "BT 5 (LE)", "Dual Core + LP Core", "240MHz"]);
+    features.extend(FLASH.feature(r));
+    features.extend(PSRAM.feature(r));
     Description {
-        name: format!("{name} (revision v{major}.{minor})"),
+        name: with_revision(name, major, minor),
         features,
     }
 }
 
-fn mac(r: &Registers) -> Result<[u8; 6], IdentityError> {
-    Ok(mac_at(r, BLOCK1))
-}
-
 /// Register values of an ESP32-S3 (QFN56) revision v0.2 without embedded memory.
 fn registers_for_mac(m: [u8; 6]) -> Vec<(u32, u32)> {
-    let mut regs = mac_registers(BLOCK1, m).to_vec();
-    regs.extend([(b1(3), 2 << 18), (b1(4), 0), (b1(5), 0), (b2(4), 1)]);
-    regs
+    part_registers(
+        BLOCK1,
+        m,
+        &[
+            (B1.word(3), 2 << 18),
+            (B1.word(4), 0),
+            (B1.word(5), 0),
+            (B2.word(4), 1),
+        ],
+    )
 }
 
 #[cfg(test)]
@@ -144,19 +146,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn typical_part_round_trips() {
-        let m = [0xF4, 0x12, 0xFA, 0x01, 0x02, 0x03];
-        let r: Registers = registers_for_mac(m).into_iter().collect();
-        assert_eq!(mac(&r).unwrap(), m);
-        assert_eq!(describe(&r).name, "ESP32-S3 (QFN56) (revision v0.2)");
-        assert_eq!(describe(&r).features.len(), 4);
-    }
-
-    #[test]
     fn eco0_parts_report_v0_0() {
-        let r: Registers = [(b1(3), 1 << 24), (b1(5), 1 << 24), (b2(4), 1)]
-            .into_iter()
-            .collect();
+        let r: Registers = [
+            (B1.word(3), 1 << 24),
+            (B1.word(5), 1 << 24),
+            (B2.word(4), 1),
+        ]
+        .into_iter()
+        .collect();
         assert_eq!(revision(&r), (0, 0));
     }
 }

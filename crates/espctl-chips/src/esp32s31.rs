@@ -1,14 +1,13 @@
 //! ESP32-S31 (dual-core RISC-V, Wi-Fi 6; bootloader at 0x2000).
 
-use crate::family::{self, field, mac_at, mac_registers};
+use crate::efuse::{Block, Field, base_mac, features, part_registers, read_name, with_revision};
+use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
-use crate::{Chip, ChipKind, Description, Identity, IdentityError, Registers, RomFacts};
+use crate::{Chip, ChipKind, Description, Identity, Registers, RomFacts};
 
 pub const EFUSE_BASE: u32 = 0x2071_5000;
 pub const BLOCK1: u32 = EFUSE_BASE + 0x50;
-const fn b1(word: u32) -> u32 {
-    BLOCK1 + 4 * word
-}
+const B1: Block = Block(BLOCK1);
 
 pub static ESP32S31: Chip = Chip {
     kind: ChipKind::Esp32s31,
@@ -30,9 +29,9 @@ pub static ESP32S31: Chip = Chip {
     flash_sizes: family::FLASH_SIZES,
     flash_freqs: family::FLASH_FREQS_80_40_20,
     identity: Identity {
-        registers: &[b1(0), b1(1), b1(3), b1(4)],
+        registers: &[B1.word(0), B1.word(1), B1.word(3), B1.word(4)],
         describe,
-        mac,
+        mac: base_mac::<BLOCK1>,
         chip_id: None,
         registers_for_mac,
     },
@@ -65,47 +64,26 @@ pub static ESP32S31: Chip = Chip {
     },
 };
 
+const MINOR: Field = B1.bits(3, 18, 4);
+const MAJOR: Field = B1.bits(3, 22, 2);
+const PACKAGE: Field = B1.bits(4, 6, 2);
+
 fn describe(r: &Registers) -> Description {
-    let minor = field(r, b1(3), 18, 4);
-    let major = field(r, b1(3), 22, 2);
-    let name = match field(r, b1(4), 6, 2) {
-        0 => "ESP32-S31",
-        _ => "unknown ESP32-S31",
-    };
+    // Lower case "unknown", as esptool 5.6.0 spells it for this chip.
+    let name = read_name(r, PACKAGE, &[(0, "ESP32-S31")], "unknown ESP32-S31");
     Description {
-        name: format!("{name} (revision v{major}.{minor})"),
-        features: [
+        name: with_revision(name, MAJOR.read(r), MINOR.read(r)),
+        features: features(&[
             "Wi-Fi 6",
             "BT 5.4 (LE)",
             "IEEE802.15.4",
             "Dual Core + LP Core",
             "300MHz",
-        ]
-        .map(String::from)
-        .into(),
+        ]),
     }
-}
-
-fn mac(r: &Registers) -> Result<[u8; 6], IdentityError> {
-    Ok(mac_at(r, BLOCK1))
 }
 
 /// Register values of an ESP32-S31 revision v0.0.
 fn registers_for_mac(m: [u8; 6]) -> Vec<(u32, u32)> {
-    let mut regs = mac_registers(BLOCK1, m).to_vec();
-    regs.extend([(b1(3), 0), (b1(4), 0)]);
-    regs
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn typical_part_round_trips() {
-        let m = [0x60, 0x55, 0xF9, 0x0A, 0x0B, 0x0C];
-        let r: Registers = registers_for_mac(m).into_iter().collect();
-        assert_eq!(mac(&r).unwrap(), m);
-        assert_eq!(describe(&r).name, "ESP32-S31 (revision v0.0)");
-    }
+    part_registers(BLOCK1, m, &[(B1.word(3), 0), (B1.word(4), 0)])
 }

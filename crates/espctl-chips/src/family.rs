@@ -1,7 +1,9 @@
-//! Facts shared by the ESP32-family chips after the ESP32: flash encodings, the SPI
-//! register layout, ROM capabilities, and the MAC layout in eFuse.
+//! Facts shared by the ESP32 family: the ESP32's flash encodings, which every later chip
+//! keeps unless its definition says otherwise, and the SPI register layout and ROM
+//! capabilities of the chips after the ESP32. (Their eFuse helpers are in
+//! [`crate::efuse`].)
 
-use crate::{FlashFreq, FlashSize, Registers, RomFacts, SpiRegisters};
+use crate::{FlashFreq, FlashSize, RomFacts, SpiRegisters};
 
 /// Flash size encodings (high nibble of header byte 3), the same on every ESP32-family chip.
 pub const FLASH_SIZES: &[(FlashSize, u8)] = &[
@@ -62,40 +64,4 @@ pub const fn spi(base: u32) -> SpiRegisters {
     }
 }
 
-/// The base MAC as stored by every chip after the ESP32: the word at `reg` holds the
-/// last four bytes (big-endian), the low half of the next word the first two.
-pub fn mac_at(r: &Registers, reg: u32) -> [u8; 6] {
-    let lo = r.get(reg).to_be_bytes();
-    let hi = r.get(reg + 4).to_be_bytes();
-    [hi[2], hi[3], lo[0], lo[1], lo[2], lo[3]]
-}
-
-/// The two register values that store `m` at `reg` (inverse of [`mac_at`]).
-pub fn mac_registers(reg: u32, m: [u8; 6]) -> [(u32, u32); 2] {
-    [
-        (reg, u32::from_be_bytes([m[2], m[3], m[4], m[5]])),
-        (reg + 4, u32::from_be_bytes([0, 0, m[0], m[1]])),
-    ]
-}
-
-/// `bits` bits of `r[reg]` starting at `shift`.
-pub fn field(r: &Registers, reg: u32, shift: u32, bits: u32) -> u32 {
-    (r.get(reg) >> shift) & ((1 << bits) - 1)
-}
-
-/// Embedded flash/PSRAM vendor suffix as esptool prints it: ` (XMC)`, ` ()` when unknown.
-pub fn vendor(name: Option<&str>) -> String {
-    format!(" ({})", name.unwrap_or(""))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mac_round_trips() {
-        let m = [0x60, 0x55, 0xF9, 0x01, 0x02, 0x03];
-        let r: Registers = mac_registers(0x6000_8844, m).into_iter().collect();
-        assert_eq!(mac_at(&r, 0x6000_8844), m);
-    }
-}
+pub use crate::efuse::{mac_at, mac_registers};

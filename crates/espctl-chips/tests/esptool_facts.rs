@@ -137,6 +137,9 @@ impl Rng {
 
 const SETS_PER_CHIP: usize = 300;
 
+/// Register values, by address.
+type RegisterSet = Vec<(u32, u32)>;
+
 /// Every register a client reads to decode `chip`'s identity and the other values.
 fn all_registers(chip: &Chip) -> Vec<u32> {
     let mut regs = chip.identity.registers.to_vec();
@@ -150,7 +153,7 @@ fn all_registers(chip: &Chip) -> Vec<u32> {
 
 /// Register sets for `chip`: its typical part, all zeros, then random values in every
 /// register it is decoded from.
-fn register_sets(chip: &Chip, rng: &mut Rng) -> Vec<Vec<(u32, u32)>> {
+fn register_sets(chip: &Chip, rng: &mut Rng) -> Vec<RegisterSet> {
     let mut sets = vec![
         (chip.identity.registers_for_mac)([0x24, 0x0A, 0xC4, 0x12, 0x34, 0x56]),
         Vec::new(),
@@ -228,7 +231,7 @@ fn our_decode(chip: &Chip, set: &[(u32, u32)]) -> Vec<(&'static str, Value, &'st
 #[test]
 fn every_chip_matches_esptools_target_definition() {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let sets: Vec<(&Chip, Vec<Vec<(u32, u32)>>)> = CHIPS
+    let sets: Vec<(&Chip, Vec<RegisterSet>)> = CHIPS
         .iter()
         .map(|&c| (c, register_sets(c, &mut rng)))
         .collect();
