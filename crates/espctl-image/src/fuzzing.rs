@@ -148,7 +148,9 @@ fn merges(data: &[u8], sink: &mut dyn FnMut(Message)) {
         },
     ] {
         // A huge raw file is a test of memory, not of the code.
-        if matches!(format, Format::Raw { .. }) && inputs.iter().any(|i| i.addr > 0x100_0000) {
+        if matches!(format, Format::Raw { .. })
+            && inputs.as_slice().iter().any(|i| i.addr > 0x100_0000)
+        {
             continue;
         }
         let _ = merge(esp32, &inputs, format, &dio_4mb_40m(), sink);

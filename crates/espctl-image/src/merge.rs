@@ -30,10 +30,20 @@ pub enum Format {
     },
 }
 
-/// Checks that no two inputs touch the same flash sector (esptool's rule: the sectors an
-/// input spans may not overlap those of the input before it in address order).
-/// Returns the inputs sorted by address.
-pub fn sort_and_check_overlap(mut inputs: Vec<Input>) -> Result<Vec<Input>, ImageError> {
+/// Inputs in address order, no two of them in the same flash sector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inputs(Vec<Input>);
+
+impl Inputs {
+    pub fn as_slice(&self) -> &[Input] {
+        &self.0
+    }
+}
+
+/// Sorts the inputs by address and checks that no two touch the same flash sector
+/// (esptool's rule: the sectors an input spans may not overlap those of the input
+/// before it in address order).
+pub fn sort_and_check_overlap(mut inputs: Vec<Input>) -> Result<Inputs, ImageError> {
     inputs.sort_by_key(|i| i.addr);
     let sector = FLASH_SECTOR_SIZE as i64;
     let mut end: i64 = 0;
@@ -48,18 +58,19 @@ pub fn sort_and_check_overlap(mut inputs: Vec<Input>) -> Result<Vec<Input>, Imag
         }
         end = last;
     }
-    Ok(inputs)
+    Ok(Inputs(inputs))
 }
 
-/// Merges `inputs` (sorted, checked) into the bytes of the output file, patching the
-/// flash parameters of the image at the bootloader offset. Lines go to `out`.
+/// Merges `inputs` into the bytes of the output file, patching the flash parameters of
+/// the image at the bootloader offset. Lines go to `out`.
 pub fn merge(
     chip: &Chip,
-    inputs: &[Input],
+    inputs: &Inputs,
     format: Format,
     flash: &FlashParamsRequest,
     out: &mut dyn FnMut(Message),
 ) -> Result<Vec<u8>, ImageError> {
+    let inputs = inputs.as_slice();
     let first = inputs.first().ok_or(ImageError::NoInput)?;
     if let Format::Raw { target_offset, .. } = format
         && first.addr < target_offset
