@@ -81,6 +81,10 @@ pub enum ImageError {
         "Output data target offset is {target:#x}. Input data offset {first:#x} is before this."
     )]
     BeforeTargetOffset { target: u32, first: u32 },
+    #[error(
+        "The merged file would be {size:#x} bytes, more than the largest flash (128MB): check the addresses, or use --format hex."
+    )]
+    RawTooLarge { size: u64 },
     #[error("No input data.")]
     NoInput,
     #[error("Detected overlap at address: {addr:#x} for file: {name}.")]

@@ -7,6 +7,9 @@ use crate::patch::{FlashParamsRequest, patch_flash_params};
 use crate::uf2::{self, Uf2Options};
 use crate::{ImageError, Message};
 
+/// The largest flash any chip takes (128 MB): no raw file may be larger.
+pub const MAX_RAW_SIZE: u64 = 128 << 20;
+
 /// One input: where it goes, a name for messages, its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Input {
@@ -72,13 +75,29 @@ pub fn merge(
 ) -> Result<Vec<u8>, ImageError> {
     let inputs = inputs.as_slice();
     let first = inputs.first().ok_or(ImageError::NoInput)?;
-    if let Format::Raw { target_offset, .. } = format
-        && first.addr < target_offset
+    if let Format::Raw {
+        target_offset,
+        pad_to_size,
+    } = format
     {
-        return Err(ImageError::BeforeTargetOffset {
-            target: target_offset,
-            first: first.addr,
-        });
+        if first.addr < target_offset {
+            return Err(ImageError::BeforeTargetOffset {
+                target: target_offset,
+                first: first.addr,
+            });
+        }
+        // Deliberately stricter than esptool: a raw file larger than the largest flash
+        // can never be flashed, and comes from a mistyped address.
+        let end = inputs
+            .iter()
+            .map(|i| i.addr as u64 + i.data.len() as u64)
+            .chain(pad_to_size.map(u64::from))
+            .max()
+            .unwrap_or(0);
+        let size = end - target_offset as u64;
+        if size > MAX_RAW_SIZE {
+            return Err(ImageError::RawTooLarge { size });
+        }
     }
     let patched = |input: &Input, out: &mut dyn FnMut(Message)| {
         let outcome = patch_flash_params(chip, input.addr, &input.data, flash)?;

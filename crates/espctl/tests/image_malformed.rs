@@ -305,3 +305,35 @@ fn a_failed_write_leaves_no_output_behind() {
     assert_eq!(run.status.code(), Some(0));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
 }
+
+#[test]
+fn a_raw_merge_larger_than_any_flash_is_refused() {
+    // A mistyped address: esptool would write a 256 MB file of 0xFF; espctl says why not.
+    let a = vec![0xAA; 16];
+    let args = |format: &'static str| {
+        vec![
+            "--chip",
+            "esp32",
+            "merge-bin",
+            "-o",
+            "out.bin",
+            "-f",
+            format,
+            "0x0",
+            "a.bin",
+            "0x10000000",
+            "b.bin",
+        ]
+    };
+    let inputs: &[(&str, &[u8])] = &[("a.bin", &a), ("b.bin", &a)];
+    let run = espctl(&args("raw"), inputs);
+    assert_clean_failure(
+        "raw",
+        &run,
+        "The merged file would be 0x10000010 bytes, more than the largest flash (128MB)",
+    );
+    // Intel HEX has no padding: the same layout is fine.
+    let run = espctl(&args("hex"), inputs);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.files.contains_key("out.bin"));
+}
