@@ -55,7 +55,8 @@ fn leaves_other_addresses_and_keep_alone() {
         assert_eq!(outcome.data, boot);
         assert!(outcome.messages().is_empty());
     }
-    // Asking for what the image already has changes nothing but the digest is redone.
+    // Asking for what the image already has changes no byte, but the digest is redone
+    // (and esptool says so).
     let request = FlashParamsRequest {
         mode: Setting::Set(FlashMode::Dio),
         size: Setting::Set(FlashSize::Mb2),
@@ -63,6 +64,11 @@ fn leaves_other_addresses_and_keep_alone() {
     };
     let outcome = patch_flash_params(&ESP32C3, 0x0, &boot, &request).unwrap();
     assert_eq!(outcome.flash_params, None);
+    assert!(outcome.digest_updated);
+    assert_eq!(
+        outcome.messages(),
+        [Message::Print("SHA digest in image updated.".into())]
+    );
     assert_eq!(outcome.data, boot);
 }
 

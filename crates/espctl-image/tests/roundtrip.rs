@@ -104,6 +104,31 @@ proptest! {
     }
 
     #[test]
+    fn intel_hex_regions_hold_exactly_what_was_inserted(blocks in vec((0u32..0x300, vec(any::<u8>(), 1..40)), 1..12)) {
+        // Against a map of every byte: inserts that touch a set byte fail and change
+        // nothing; the regions are the runs of set bytes.
+        let mut hex = HexData::new();
+        let mut model = std::collections::BTreeMap::new();
+        for (addr, data) in blocks {
+            let clash = (0..data.len() as u32).any(|i| model.contains_key(&(addr + i)));
+            prop_assert_eq!(hex.insert(addr, &data).is_err(), clash);
+            if !clash {
+                for (i, b) in data.iter().enumerate() {
+                    model.insert(addr + i as u32, *b);
+                }
+            }
+        }
+        let mut runs: Vec<(u32, Vec<u8>)> = Vec::new();
+        for (a, b) in model {
+            match runs.last_mut() {
+                Some((start, bytes)) if *start + bytes.len() as u32 == a => bytes.push(b),
+                _ => runs.push((a, vec![b])),
+            }
+        }
+        prop_assert_eq!(hex.regions(), runs);
+    }
+
+    #[test]
     fn intel_hex_round_trips(blocks in vec((0u32..0x40_0000, vec(any::<u8>(), 1..100)), 1..8)) {
         let mut hex = HexData::new();
         for (addr, data) in blocks {
