@@ -72,6 +72,12 @@ impl BootLog {
             let rest = &text[i + 10..];
             let end = rest.find(')').map(|e| e + 1)?;
             let mode = rest[..end].to_string();
+            if !mode[1..end - 1]
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == ',')
+            {
+                return None; // not a boot-mode line, just noise that looks like one
+            }
             let download = mode.starts_with("(1");
             return Some(BootLog::Esp8266 { mode, download });
         }
@@ -267,5 +273,6 @@ mod tests {
         let uart = BootLog::parse(b"ets Jan  8 2013,rst cause:2, boot mode:(1,7)\r\n").unwrap();
         assert!(matches!(uart, BootLog::Esp8266 { download: true, .. }));
         assert_eq!(BootLog::parse(b"hello"), None);
+        assert_eq!(BootLog::parse(b"boot mode:(3,\r\n\x01garbage)"), None);
     }
 }

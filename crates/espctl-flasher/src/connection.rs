@@ -19,6 +19,10 @@ pub const MAX_TIMEOUT: Duration = Duration::from_secs(240);
 /// Error byte of the ROM's "invalid message" reply, which also means "unknown command".
 const ROM_INVALID_MESSAGE: u8 = 0x05;
 
+/// Longest frame worth waiting for: loaders send at most 4 KB of READ_FLASH data per
+/// frame, so anything far longer is a stream of noise that happened to contain 0xC0.
+const MAX_FRAME: usize = 64 * 1024;
+
 /// A reply: the value word and the body (data followed by the status bytes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
@@ -192,8 +196,10 @@ impl Connection {
         Ok(n)
     }
 
-    /// Waits for the next frame. `timeout` is the longest silence allowed: it restarts
-    /// whenever bytes arrive, so a long frame on a slow line does not time out.
+    /// Waits for the next frame. `timeout` restarts whenever bytes of a frame arrive, so
+    /// a long frame on a slow line does not time out; bytes outside frames (a chip that
+    /// runs its application and prints) do not restart it, or such a chip would keep
+    /// espctl waiting forever.
     pub fn read_frame(&mut self, timeout: Duration) -> Result<Vec<u8>> {
         let mut deadline = Instant::now() + timeout;
         loop {
@@ -213,7 +219,14 @@ impl Connection {
             if left.is_zero() {
                 return Err(Error::Read(self.silence()));
             }
-            if self.fill(left)? > 0 {
+            let got = self.fill(left)?;
+            if self.decoder.partial_len() > MAX_FRAME {
+                let len = self.decoder.partial_len();
+                self.noise.extend(self.decoder.take_noise());
+                self.decoder.reset();
+                return Err(Error::Read(ReadFailure::FrameTooLong(len)));
+            }
+            if got > 0 && (self.decoder.in_frame() || !self.frames.is_empty()) {
                 deadline = Instant::now() + timeout;
             }
         }

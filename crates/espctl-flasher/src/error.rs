@@ -19,6 +19,10 @@ pub enum ReadFailure {
     PartialFrame(usize),
     #[error("Invalid SLIP escape (0xdb, 0x{0:02x}).")]
     InvalidEscape(u8),
+    #[error(
+        "Received {0} bytes in one packet without its end: Possible serial noise or corruption."
+    )]
+    FrameTooLong(usize),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -146,6 +150,12 @@ pub enum Error {
         actual: String,
         empty: bool,
     },
+
+    /// The ROM's MD5 reply should be 32 hex digits.
+    #[error(
+        "The MD5 of flash at 0x{addr:08x} came back garbled ({reply}): Possible serial noise or corruption. Try again, or a lower --baud."
+    )]
+    BadMd5Reply { addr: u32, reply: String },
 
     #[error("Corrupt data, expected 0x{expected:x} bytes but received 0x{got:x} bytes.")]
     CorruptData { expected: usize, got: usize },

@@ -390,8 +390,15 @@ impl Session {
     /// The chip then runs that code and no longer answers.
     pub fn load_ram(&mut self, segments: &[(u32, Vec<u8>)], entry: u32) -> Result<()> {
         for (addr, data) in segments {
-            let end = addr + data.len() as u32;
-            if let Some((s, e)) = self.stub_ram.iter().find(|(s, e)| *addr < *e && end > *s) {
+            let end = *addr as u64 + data.len() as u64;
+            if end > 1 << 32 {
+                return Err(Error::Invalid(format!(
+                    "A segment of {} bytes at {addr:#010x} runs past the end of the address space: the image is damaged.",
+                    data.len()
+                )));
+            }
+            let overlaps = |(s, e): &&(u32, u32)| (*addr as u64) < *e as u64 && end > *s as u64;
+            if let Some((s, e)) = self.stub_ram.iter().find(overlaps) {
                 return Err(Error::Invalid(format!(
                     "Stub flasher is resident at {s:#010x}-{e:#010x}. Can't load binary at overlapping address range {addr:#010x}-{end:#010x}. Either change binary loading address, or disable the stub flasher (--no-stub)."
                 )));

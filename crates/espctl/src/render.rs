@@ -219,6 +219,10 @@ impl State {
                 self.out(&line)
             }
             Event::Verifying => self.out("Verifying written data..."),
+            Event::VerifyingFile { addr, len, name } => self.out(&format!(
+                "Verifying {len:#x} ({len}) bytes at {addr:#010x} in flash against {}...",
+                name.map_or("input bytes".to_string(), |n| format!("'{n}'"))
+            )),
             Event::Verified => self.out("Hash of data verified."),
             Event::VerifyUnavailable => self.note(
                 "The ESP8266 ROM cannot compute MD5: the written data was not verified (the flasher stub can; see 'espctl stub fetch').",

@@ -17,6 +17,11 @@ const READ_IN_FLIGHT: u32 = 64;
 impl Session {
     /// Reads `size` bytes of flash at `addr`. The stub's MD5 of the data is checked.
     pub fn read_flash(&mut self, addr: u32, size: u32) -> Result<Vec<u8>> {
+        if addr as u64 + size as u64 >= 1 << 32 {
+            return Err(Error::Invalid(format!(
+                "Cannot read {size:#x} bytes from {addr:#010x}: that runs past the end of the 32-bit flash address space."
+            )));
+        }
         let start = Instant::now();
         self.emit(Event::ProgressStart {
             op: Operation::Read,

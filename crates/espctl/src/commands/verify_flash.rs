@@ -41,13 +41,6 @@ pub fn run(g: &Global, args: Args) -> Result<(), Fatal> {
         }
         let mut failed = false;
         for f in files {
-            let len = f.data.len().div_ceil(4) * 4;
-            println!(
-                "Verifying {len:#x} ({len}) bytes at {:#010x} in flash against '{}'...",
-                f.addr,
-                f.name.as_deref().unwrap_or("input bytes")
-            );
-            let data = f.data.clone();
             let check = s
                 .verify_files(vec![f], &header, Some(&ImagePatch))
                 .map_err(to_fatal)?
@@ -61,10 +54,11 @@ pub fn run(g: &Global, args: Args) -> Result<(), Fatal> {
                 println!("Verification failed (digest mismatch).");
                 continue;
             }
-            let mut image = data;
-            image.resize(len, 0xFF);
-            let flash = s.read_flash(check.addr, len as u32).map_err(to_fatal)?;
-            let diffs: Vec<usize> = (0..len).filter(|&i| flash[i] != image[i]).collect();
+            let image = &check.image;
+            let flash = s
+                .read_flash(check.addr, image.len() as u32)
+                .map_err(to_fatal)?;
+            let diffs: Vec<usize> = (0..image.len()).filter(|&i| flash[i] != image[i]).collect();
             if let Some(first) = diffs.first() {
                 println!(
                     "Verification failed: {} differences, first at {:#010x}:",

@@ -63,6 +63,17 @@ pub fn read_pairs(args: &[String]) -> Result<Vec<FlashFile>, Fatal> {
             None => files.push(FlashFile::new(addr, data, Some(name))),
         }
     }
+    if let Some(f) = files
+        .iter()
+        .find(|f| f.addr as u64 + f.data.len() as u64 >= 1 << 32)
+    {
+        return Err(Fatal(format!(
+            "'{}' ({} bytes) at {:#010x} runs past the end of the 32-bit flash address space: check the address.",
+            f.name.as_deref().unwrap_or("input"),
+            f.data.len(),
+            f.addr
+        )));
+    }
     Ok(files)
 }
 
