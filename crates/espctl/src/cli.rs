@@ -1,5 +1,6 @@
 //! Command-line definition, compatible with esptool 5 (and its v4 underscore names).
 
+use crate::console::warning;
 use clap::{Parser, Subcommand};
 use espctl_flasher::{After, Before};
 use std::ffi::OsString;
@@ -53,6 +54,10 @@ pub struct Cli {
     #[arg(short = 'v', long)]
     pub verbose: bool,
 
+    /// Silence all output except for errors
+    #[arg(short = 's', long)]
+    pub silent: bool,
+
     /// Number of attempts to connect, 0 or negative for infinite
     #[arg(
         long,
@@ -86,8 +91,8 @@ fn parse_after(s: &str) -> Result<After, String> {
 /// esptool 5 still accepts the v4 spellings of reset modes, with a warning.
 fn warn_underscore(option: &str, value: &str) {
     if value.contains('_') {
-        eprintln!(
-            "WARNING: Deprecated: Choice '{value}' for option '{option}' is deprecated. Use '{}' instead.",
+        warning!(
+            "Deprecated: Choice '{value}' for option '{option}' is deprecated. Use '{}' instead.",
             value.replace('_', "-")
         );
     }

@@ -74,12 +74,18 @@ pub fn speed(bytes: usize, seconds: f64) -> String {
 
 impl State {
     fn out(&mut self, line: &str) {
+        if crate::console::silent() {
+            return;
+        }
         let mut o = std::io::stdout().lock();
         let _ = writeln!(o, "{line}");
         self.open_line = false;
     }
 
     fn partial(&mut self, text: &str) {
+        if crate::console::silent() {
+            return;
+        }
         let mut o = std::io::stdout().lock();
         let _ = write!(o, "{text}");
         let _ = o.flush();
@@ -92,7 +98,7 @@ impl State {
 
     fn warn(&mut self, text: &str) {
         let _ = std::io::stdout().flush();
-        eprintln!("WARNING: {text}");
+        crate::console::warning!("{text}");
     }
 
     fn handle(&mut self, event: Event) {
@@ -254,7 +260,7 @@ impl State {
 
     fn progress_start(&mut self, op: Operation, addr: u32, total: u64) {
         self.last_step = None;
-        if self.terminal && self.progress {
+        if self.terminal && self.progress && !crate::console::silent() {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stdout());
             bar.set_style(
                 ProgressStyle::with_template(

@@ -385,3 +385,47 @@ fn a_stub_left_running_is_reused() {
         "{out}"
     );
 }
+
+/// esptool's `-s/--silent`: nothing but errors; the work is still done (and verified).
+#[test]
+fn silent_prints_only_errors() {
+    let env = Env::new(true);
+    let dev = Target::start("esp32", Link::InProcess, "4MB");
+    let data = noise(5000, 9);
+    env.write("data.bin", &data);
+    let out = env
+        .espctl(&[
+            "-s",
+            "--port",
+            &dev.port,
+            "write_flash",
+            "0x10000",
+            "data.bin",
+        ])
+        .ok();
+    assert_eq!(
+        (out.stdout.as_str(), out.stderr.as_str()),
+        ("", ""),
+        "{out}"
+    );
+    assert!(dev.flash()[0x10000..0x10000 + data.len()] == data[..]);
+    let out = env.espctl(&[
+        "--silent",
+        "--port",
+        &dev.port,
+        "write_flash",
+        "0x3ff000",
+        "data.bin",
+    ]);
+    assert_eq!(out.stdout, "", "{out}");
+    assert!(
+        out.fatal()
+            .contains("will not fit in 4194304 bytes of flash"),
+        "{out}"
+    );
+    let out = env.espctl(&["-s", "-t", "--port", &dev.port, "read_mac"]);
+    assert_eq!(
+        out.fatal(),
+        "ERROR: A fatal error occurred: Cannot use both --trace and --silent options at the same time."
+    );
+}

@@ -3,6 +3,7 @@
 use super::device::{Global, to_fatal, with_device};
 use super::flash_args::address;
 use super::output::parse_int;
+use crate::console::say;
 use crate::fatal::Fatal;
 
 #[derive(Debug, clap::Args)]
@@ -27,7 +28,7 @@ pub fn run_read(g: &Global, args: ReadArgs) -> Result<(), Fatal> {
     let addr = address(&args.address)?;
     with_device(g, |d| {
         let value = d.session.read_reg(addr).map_err(to_fatal)?;
-        println!("{addr:#010x} = {value:#010x}");
+        say!("{addr:#010x} = {value:#010x}");
         Ok(())
     })
 }
@@ -38,9 +39,10 @@ pub fn run_write(g: &Global, args: WriteArgs) -> Result<(), Fatal> {
         d.session
             .write_reg(addr, args.value, args.mask)
             .map_err(to_fatal)?;
-        println!(
+        say!(
             "Wrote {:#010x} with mask {:#010x} to {addr:#010x}.",
-            args.value, args.mask
+            args.value,
+            args.mask
         );
         Ok(())
     })

@@ -1,6 +1,7 @@
 //! Shared pieces of the host-only image commands: chip choice, numbers, sizes, printing
 //! library messages, writing output files safely.
 
+use crate::console::{say, warning};
 use std::io::Write;
 use std::path::Path;
 
@@ -12,10 +13,10 @@ use crate::fatal::Fatal;
 /// Prints a library line where esptool prints it.
 pub fn print(message: Message) {
     match message {
-        Message::Print(s) => println!("{s}"),
-        Message::Hint(s) => println!("HINT: {s}"),
-        Message::Note(s) => println!("NOTE: {s}"),
-        Message::Warning(s) => eprintln!("WARNING: {s}"),
+        Message::Print(s) => say!("{s}"),
+        Message::Hint(s) => say!("HINT: {s}"),
+        Message::Note(s) => say!("NOTE: {s}"),
+        Message::Warning(s) => warning!("{s}"),
         Message::Error(s) => eprintln!("ERROR: {s}"),
     }
 }

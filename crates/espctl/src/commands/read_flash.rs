@@ -3,6 +3,7 @@
 
 use super::device::{Global, to_fatal, with_device};
 use super::flash_args::{address, size_arg, size_or_all};
+use crate::console::say;
 use crate::fatal::Fatal;
 use crate::render::speed;
 use espctl_flasher::session::Session;
@@ -54,7 +55,7 @@ pub fn resolve_size(session: &mut Session, size: Option<u32>) -> Result<u32, Fat
     match size {
         None => {
             let d = detected.ok_or_else(|| to_fatal(espctl_flasher::Error::FlashSizeUnknown))?;
-            println!("Detected flash size: {d}");
+            say!("Detected flash size: {d}");
             Ok(d.bytes())
         }
         Some(n) => {
@@ -126,7 +127,7 @@ pub fn run(g: &Global, args: Args) -> Result<(), Fatal> {
         let data = s.read_flash(addr, size).map_err(to_fatal)?;
         let seconds = start.elapsed().as_secs_f64();
         write_atomically(&args.output, &data)?;
-        println!(
+        say!(
             "Read {} bytes from {addr:#010x} in {seconds:.1} seconds{} to '{}'.",
             data.len(),
             speed(data.len(), seconds),

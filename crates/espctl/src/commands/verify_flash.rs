@@ -5,6 +5,7 @@ use super::device::{Global, to_fatal, with_device};
 use super::flash_args::{freq_arg, mode_arg, size_arg};
 use super::patcher::ImagePatch;
 use super::write_flash::read_pairs;
+use crate::console::say;
 use crate::fatal::Fatal;
 use espctl_flasher::{FlashSizeArg, PatchRequest};
 
@@ -46,12 +47,12 @@ pub fn run(g: &Global, args: Args) -> Result<(), Fatal> {
                 .map_err(to_fatal)?
                 .remove(0);
             if check.matches {
-                println!("Verification successful (digest matched).");
+                say!("Verification successful (digest matched).");
                 continue;
             }
             failed = true;
             if !args.diff {
-                println!("Verification failed (digest mismatch).");
+                say!("Verification failed (digest mismatch).");
                 continue;
             }
             let image = &check.image;
@@ -60,14 +61,14 @@ pub fn run(g: &Global, args: Args) -> Result<(), Fatal> {
                 .map_err(to_fatal)?;
             let diffs: Vec<usize> = (0..image.len()).filter(|&i| flash[i] != image[i]).collect();
             if let Some(first) = diffs.first() {
-                println!(
+                say!(
                     "Verification failed: {} differences, first at {:#010x}:",
                     diffs.len(),
                     check.addr as usize + first
                 );
             }
             for i in diffs {
-                println!(
+                say!(
                     "   {:#010x} {:02x} {:02x}",
                     check.addr as usize + i,
                     flash[i],
