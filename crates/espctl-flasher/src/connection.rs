@@ -394,7 +394,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "No serial data received. (waiting for the reply to SYNC (0x08))"
+            "No serial data received. (waiting for the reply to SYNC (0x08)) The chip stopped answering: check the cable and power, or try a lower --baud."
         );
 
         let t = ScriptedTransport::replying(vec![vec![0xC0, 0x01, 0x08]]);

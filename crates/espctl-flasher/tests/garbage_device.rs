@@ -116,14 +116,8 @@ impl LyingDevice {
     }
 }
 
-impl Transport for LyingDevice {
-    fn name(&self) -> &str {
-        "lying-device"
-    }
-    fn kind(&self) -> TransportKind {
-        TransportKind::Virtual
-    }
-    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+impl Behaviour for LyingDevice {
+    fn heard(&mut self, data: &[u8]) {
         for frame in self.decoder.feed(data).into_iter().flatten() {
             if frame.len() < 8 || frame[0] != 0 {
                 // READ_FLASH acknowledgement (or nonsense): more data.
@@ -140,9 +134,9 @@ impl Transport for LyingDevice {
                 self.data_frame();
             }
         }
-        Ok(())
     }
-    fn read(&mut self, buf: &mut [u8], _timeout: Duration) -> io::Result<usize> {
+
+    fn said(&mut self, buf: &mut [u8]) -> usize {
         if self.pending.is_empty() {
             // The host waits for more: answer the last request again, or stream on.
             match self.last_op {
@@ -154,10 +148,39 @@ impl Transport for LyingDevice {
         for (slot, b) in buf.iter_mut().zip(self.pending.drain(..n)) {
             *slot = b;
         }
-        Ok(n)
+        n
+    }
+}
+
+/// What a fake device does with the bytes espctl sends, and what espctl reads from it.
+trait Behaviour: Send {
+    fn heard(&mut self, data: &[u8]);
+    /// Fills the start of `buf` with what the device sends next; returns how much.
+    fn said(&mut self, buf: &mut [u8]) -> usize;
+    /// Whether the port has DTR/RTS.
+    fn has_lines(&self) -> bool {
+        true
+    }
+}
+
+/// A port to a fake device. Time does not pass: pauses return at once.
+struct Line<B>(B);
+
+impl<B: Behaviour> Transport for Line<B> {
+    fn name(&self) -> &str {
+        "fake-device"
+    }
+    fn kind(&self) -> TransportKind {
+        TransportKind::Virtual
+    }
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        self.0.heard(data);
+        Ok(())
+    }
+    fn read(&mut self, buf: &mut [u8], _timeout: Duration) -> io::Result<usize> {
+        Ok(self.0.said(buf))
     }
     fn clear_input(&mut self) -> io::Result<()> {
-        self.pending.clear();
         Ok(())
     }
     fn baud(&self) -> u32 {
@@ -167,12 +190,22 @@ impl Transport for LyingDevice {
         Ok(())
     }
     fn set_dtr(&mut self, _asserted: bool) -> Result<(), LineError> {
-        Ok(())
+        self.lines()
     }
     fn set_rts(&mut self, _asserted: bool) -> Result<(), LineError> {
-        Ok(())
+        self.lines()
     }
     fn pause(&mut self, _duration: Duration) {}
+}
+
+impl<B: Behaviour> Line<B> {
+    fn lines(&self) -> Result<(), LineError> {
+        if self.0.has_lines() {
+            Ok(())
+        } else {
+            Err(LineError::Unsupported)
+        }
+    }
 }
 
 /// Runs everything a command line can ask for; each step may fail, none may panic.
@@ -183,8 +216,11 @@ fn exercise(seed: u64, chip: Option<usize>, stub: bool) {
         chip.map(|i| CHIPS[i % CHIPS.len()]),
         false,
     );
-    let Ok(mut s) = Session::connect(Box::new(LyingDevice::new(seed)), &options, ignore_events())
-    else {
+    let Ok(mut s) = Session::connect(
+        Box::new(Line(LyingDevice::new(seed))),
+        &options,
+        ignore_events(),
+    ) else {
         return;
     };
     let _ = s.chip_info();
@@ -237,43 +273,22 @@ proptest! {
 #[test]
 fn a_chattering_chip_fails_to_connect_in_bounded_time() {
     struct Chatter;
-    impl Transport for Chatter {
-        fn name(&self) -> &str {
-            "chatter"
-        }
-        fn kind(&self) -> TransportKind {
-            TransportKind::Virtual
-        }
-        fn write_all(&mut self, _data: &[u8]) -> io::Result<()> {
-            Ok(())
-        }
-        fn read(&mut self, buf: &mut [u8], _timeout: Duration) -> io::Result<usize> {
+    impl Behaviour for Chatter {
+        fn heard(&mut self, _data: &[u8]) {}
+        fn said(&mut self, buf: &mut [u8]) -> usize {
             std::thread::sleep(Duration::from_millis(2));
             let line = b"I (1234) app: sensor value 42\r\n";
             let n = buf.len().min(line.len());
             buf[..n].copy_from_slice(&line[..n]);
-            Ok(n)
+            n
         }
-        fn clear_input(&mut self) -> io::Result<()> {
-            Ok(())
+        fn has_lines(&self) -> bool {
+            false
         }
-        fn baud(&self) -> u32 {
-            115_200
-        }
-        fn set_baud(&mut self, _baud: u32) -> io::Result<()> {
-            Ok(())
-        }
-        fn set_dtr(&mut self, _asserted: bool) -> Result<(), LineError> {
-            Err(LineError::Unsupported)
-        }
-        fn set_rts(&mut self, _asserted: bool) -> Result<(), LineError> {
-            Err(LineError::Unsupported)
-        }
-        fn pause(&mut self, _duration: Duration) {}
     }
     let start = Instant::now();
     let options = ConnectOptions::new(Before::DefaultReset, 2, None, false);
-    let err = match Session::connect(Box::new(Chatter), &options, ignore_events()) {
+    let err = match Session::connect(Box::new(Line(Chatter)), &options, ignore_events()) {
         Ok(_) => panic!("connected to a chip that only prints"),
         Err(e) => e,
     };
@@ -295,49 +310,27 @@ fn a_chattering_chip_fails_to_connect_in_bounded_time() {
 /// takes to receive an impossibly long frame.
 #[test]
 fn an_endless_frame_is_cut_off() {
+    /// Starts a frame after each command and never ends it.
     struct EndlessFrame {
         started: bool,
     }
-    impl Transport for EndlessFrame {
-        fn name(&self) -> &str {
-            "endless"
-        }
-        fn kind(&self) -> TransportKind {
-            TransportKind::Virtual
-        }
-        fn write_all(&mut self, _data: &[u8]) -> io::Result<()> {
+    impl Behaviour for EndlessFrame {
+        fn heard(&mut self, _data: &[u8]) {
             self.started = false;
-            Ok(())
         }
-        fn read(&mut self, buf: &mut [u8], _timeout: Duration) -> io::Result<usize> {
+        fn said(&mut self, buf: &mut [u8]) -> usize {
             buf.fill(0x55);
             if !self.started {
                 self.started = true;
                 buf[0] = slip::END;
             }
-            Ok(buf.len())
+            buf.len()
         }
-        fn clear_input(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-        fn baud(&self) -> u32 {
-            115_200
-        }
-        fn set_baud(&mut self, _baud: u32) -> io::Result<()> {
-            Ok(())
-        }
-        fn set_dtr(&mut self, _asserted: bool) -> Result<(), LineError> {
-            Ok(())
-        }
-        fn set_rts(&mut self, _asserted: bool) -> Result<(), LineError> {
-            Ok(())
-        }
-        fn pause(&mut self, _duration: Duration) {}
     }
     let start = Instant::now();
     let options = ConnectOptions::new(Before::NoReset, 1, None, false);
     let err = match Session::connect(
-        Box::new(EndlessFrame { started: false }),
+        Box::new(Line(EndlessFrame { started: false })),
         &options,
         ignore_events(),
     ) {

@@ -3,11 +3,11 @@
 
 use super::device::{Global, to_fatal, with_device};
 use super::flash_args::{address, size_arg, size_or_all};
+use super::output::write_output;
 use crate::console::say;
 use crate::fatal::Fatal;
 use crate::render::speed;
 use espctl_flasher::session::Session;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
@@ -72,23 +72,6 @@ pub fn resolve_size(session: &mut Session, size: Option<u32>) -> Result<u32, Fat
     }
 }
 
-/// Writes `data` to `path` atomically: a temporary file in the same folder, renamed.
-pub fn write_atomically(path: &Path, data: &[u8]) -> Result<(), Fatal> {
-    let fail = |e: std::io::Error| Fatal(format!("Cannot write '{}': {e}", path.display()));
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".espctl-read-")
-        .tempfile_in(dir)
-        .map_err(fail)?;
-    tmp.write_all(data).map_err(fail)?;
-    tmp.as_file().sync_all().map_err(fail)?;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
-    Ok(())
-}
-
 /// Refuses an output path that cannot be created, before anything is read.
 pub fn check_output(path: &Path) -> Result<(), Fatal> {
     let dir = match path.parent() {
@@ -126,7 +109,7 @@ pub fn run(g: &Global, args: Args) -> Result<(), Fatal> {
         let start = std::time::Instant::now();
         let data = s.read_flash(addr, size).map_err(to_fatal)?;
         let seconds = start.elapsed().as_secs_f64();
-        write_atomically(&args.output, &data)?;
+        write_output(&args.output, &data)?;
         say!(
             "Read {} bytes from {addr:#010x} in {seconds:.1} seconds{} to '{}'.",
             data.len(),
