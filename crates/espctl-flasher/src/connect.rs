@@ -1,7 +1,7 @@
 //! Getting a chip's attention: reset into the bootloader, SYNC, and find out which chip
 //! answers.
 
-use crate::connection::{Connection, DEFAULT_TIMEOUT};
+use crate::connection::{Answer, Connection, DEFAULT_TIMEOUT};
 use crate::error::{Error, ReadFailure, Result};
 use crate::event::{Event, EventSink};
 use crate::reset::{Before, ResetStrategy};
@@ -28,7 +28,7 @@ pub struct Synced {
 
 /// Sends one SYNC and swallows the chip's further identical replies.
 pub fn sync(conn: &mut Connection) -> Result<Synced> {
-    conn.send(&Command::Sync, SYNC_TIMEOUT, true)?;
+    conn.send(&Command::Sync, SYNC_TIMEOUT, Answer::Expected)?;
     let first = conn.wait_reply(Opcode::Sync, SYNC_TIMEOUT)?;
     // ROMs answer with a non-zero value, the stub with 0.
     let mut stub_running = first.value == 0;

@@ -23,6 +23,14 @@ const ROM_INVALID_MESSAGE: u8 = 0x05;
 /// frame, so anything far longer is a stream of noise that happened to contain 0xC0.
 const MAX_FRAME: usize = 64 * 1024;
 
+/// Whether the loader answers a command it is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Expected,
+    /// RUN_USER_CODE: the stub jumps to the application without a word.
+    None,
+}
+
 /// A reply: the value word and the body (data followed by the status bytes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
@@ -130,14 +138,14 @@ impl Connection {
         self.transport.write_all(&framed).map_err(|e| self.io(e))
     }
 
-    /// Sends a command without waiting for its reply.
-    pub fn send(&mut self, cmd: &Command, timeout: Duration, wait_response: bool) -> Result<()> {
+    /// Sends a command without waiting for its reply. `answer` only shows in `--trace`.
+    pub fn send(&mut self, cmd: &Command, timeout: Duration, answer: Answer) -> Result<()> {
         let request = cmd.to_request();
         self.trace(|| Trace::Command {
             op: request.op,
             name: cmd.opcode().name(),
             data: request.data.clone(),
-            wait_response,
+            wait_response: answer == Answer::Expected,
             timeout_secs: timeout.as_secs_f64(),
         });
         self.write_frame(&request.encode())
@@ -273,7 +281,7 @@ impl Connection {
 
     /// Sends `cmd` and waits for its reply.
     pub fn command(&mut self, cmd: &Command, timeout: Duration) -> Result<Reply> {
-        self.send(cmd, timeout, true)?;
+        self.send(cmd, timeout, Answer::Expected)?;
         self.wait_reply(cmd.opcode(), timeout)
     }
 

@@ -2,7 +2,7 @@
 //! operations every command builds on.
 
 use crate::connect::{self, Attempt, DEFAULT_CONNECT_ATTEMPTS};
-use crate::connection::{Connection, DEFAULT_TIMEOUT};
+use crate::connection::{Answer, Connection, DEFAULT_TIMEOUT};
 use crate::error::{Error, Result};
 use crate::event::{Event, EventSink, ResetNote};
 use crate::reset::{self, After, Before};
@@ -37,14 +37,26 @@ impl Default for ConnectOptions {
     }
 }
 
+/// Built from the defaults: `ConnectOptions::default().before(Before::NoReset).attempts(1)`.
 impl ConnectOptions {
-    pub fn new(before: Before, attempts: u32, chip: Option<&'static Chip>, trace: bool) -> Self {
-        ConnectOptions {
-            before,
-            attempts,
-            chip,
-            trace,
-        }
+    pub fn before(mut self, before: Before) -> Self {
+        self.before = before;
+        self
+    }
+
+    pub fn attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts;
+        self
+    }
+
+    pub fn chip(mut self, chip: Option<&'static Chip>) -> Self {
+        self.chip = chip;
+        self
+    }
+
+    pub fn trace(mut self, trace: bool) -> Self {
+        self.trace = trace;
+        self
     }
 }
 
@@ -331,7 +343,7 @@ impl Session {
                 entry: stub.entry,
             },
             DEFAULT_TIMEOUT,
-            true,
+            Answer::Expected,
         )?;
         // The ROM may or may not get its MEM_END reply out before jumping to the stub;
         // the stub then greets with a bare "OHAI" frame.
@@ -553,7 +565,7 @@ impl Session {
                     LoaderKind::Stub if self.chip.kind == ChipKind::Esp8266 => {
                         // The stub starts the application without replying.
                         self.conn
-                            .send(&Command::RunUserCode, DEFAULT_TIMEOUT, false)
+                            .send(&Command::RunUserCode, DEFAULT_TIMEOUT, Answer::None)
                     }
                     LoaderKind::Stub => Err(Error::Invalid(
                         "Soft resetting is currently only supported on ESP8266".into(),

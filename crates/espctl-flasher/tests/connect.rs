@@ -140,7 +140,7 @@ fn recorder() -> (EventSink, Arc<Mutex<Vec<Event>>>) {
 }
 
 fn options(before: Before, attempts: u32) -> ConnectOptions {
-    ConnectOptions::new(before, attempts, None, false)
+    ConnectOptions::default().before(before).attempts(attempts)
 }
 
 fn stub_for(chip: &Chip) -> espctl_flasher::stub::StubImage {
@@ -318,7 +318,10 @@ fn a_wrong_chip_argument_is_refused() {
     let (events, _) = recorder();
     let err = Session::connect(
         Box::new(t),
-        &ConnectOptions::new(Before::NoReset, 1, Some(&ESP32), false),
+        &ConnectOptions::default()
+            .before(Before::NoReset)
+            .attempts(1)
+            .chip(Some(&ESP32)),
         events,
     )
     .err()

@@ -210,12 +210,9 @@ impl<B: Behaviour> Line<B> {
 
 /// Runs everything a command line can ask for; each step may fail, none may panic.
 fn exercise(seed: u64, chip: Option<usize>, stub: bool) {
-    let options = ConnectOptions::new(
-        Before::DefaultReset,
-        1,
-        chip.map(|i| CHIPS[i % CHIPS.len()]),
-        false,
-    );
+    let options = ConnectOptions::default()
+        .attempts(1)
+        .chip(chip.map(|i| CHIPS[i % CHIPS.len()]));
     let Ok(mut s) = Session::connect(
         Box::new(Line(LyingDevice::new(seed))),
         &options,
@@ -287,7 +284,7 @@ fn a_chattering_chip_fails_to_connect_in_bounded_time() {
         }
     }
     let start = Instant::now();
-    let options = ConnectOptions::new(Before::DefaultReset, 2, None, false);
+    let options = ConnectOptions::default().attempts(2);
     let err = match Session::connect(Box::new(Line(Chatter)), &options, ignore_events()) {
         Ok(_) => panic!("connected to a chip that only prints"),
         Err(e) => e,
@@ -328,7 +325,9 @@ fn an_endless_frame_is_cut_off() {
         }
     }
     let start = Instant::now();
-    let options = ConnectOptions::new(Before::NoReset, 1, None, false);
+    let options = ConnectOptions::default()
+        .before(Before::NoReset)
+        .attempts(1);
     let err = match Session::connect(
         Box::new(Line(EndlessFrame { started: false })),
         &options,

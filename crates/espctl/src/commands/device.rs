@@ -94,7 +94,11 @@ pub fn connect(g: &Global) -> Result<Device, Fatal> {
         g.baud.min(ROM_BAUD)
     };
     say!("espctl v{}", env!("CARGO_PKG_VERSION"));
-    let options = ConnectOptions::new(g.before, g.connect_attempts, g.chip, g.trace);
+    let options = ConnectOptions::default()
+        .before(g.before)
+        .attempts(g.connect_attempts)
+        .chip(g.chip)
+        .trace(g.trace);
     let ports = candidate_ports(g)?;
     let mut session = None;
     for port in &ports {
