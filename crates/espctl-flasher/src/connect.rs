@@ -110,17 +110,21 @@ pub struct Attempt<'a> {
     pub lines_warned: &'a mut bool,
 }
 
-/// One connection attempt: reset (unless told not to), then up to 5 SYNCs. On failure
-/// returns the reason as esptool words it.
-pub fn attempt(conn: &mut Connection, a: Attempt<'_>) -> std::result::Result<Synced, String> {
+/// One connection attempt: reset (unless told not to), then up to 5 SYNCs. `Ok(Err)`
+/// is a failed attempt, with the reason as esptool words it; `Err` is a port that
+/// fails (unplugged, gone), where trying again is pointless.
+pub fn attempt(
+    conn: &mut Connection,
+    a: Attempt<'_>,
+) -> Result<std::result::Result<Synced, String>> {
     if a.before == Before::NoResetNoSync {
-        return Ok(Synced {
+        return Ok(Ok(Synced {
             stub_running: false,
-        });
+        }));
     }
     conn.take_noise();
     if a.before != Before::NoReset {
-        conn.flush_input().map_err(|e| e.to_string())?;
+        conn.flush_input()?;
         match a.strategy.run(conn.transport()) {
             Ok(()) => {}
             Err(LineError::Unsupported) => {
@@ -131,23 +135,22 @@ pub fn attempt(conn: &mut Connection, a: Attempt<'_>) -> std::result::Result<Syn
                     });
                 }
             }
-            Err(LineError::Io(e)) => {
-                return Err(format!(
-                    "Could not reset the chip through {}: {e}",
-                    conn.port_name()
-                ));
+            Err(LineError::Io(source)) => {
+                return Err(Error::Io {
+                    port: conn.port_name().to_string(),
+                    source,
+                });
             }
         }
         // Whatever the chip printed while booting is already in the buffer.
-        conn.collect_for(Duration::from_millis(1))
-            .map_err(|e| e.to_string())?;
+        conn.collect_for(Duration::from_millis(1))?;
     }
     let mut last = String::new();
     for _ in 0..SYNCS_PER_ATTEMPT {
         let result = conn.flush_input().and_then(|()| sync(conn));
         match result {
-            Ok(s) => return Ok(s),
-            Err(e @ Error::Io { .. }) => return Err(e.to_string()),
+            Ok(s) => return Ok(Ok(s)),
+            Err(e @ Error::Io { .. }) => return Err(e),
             Err(e) => {
                 (a.events)(Event::SyncFailed);
                 conn.transport().pause(SYNC_RETRY_PAUSE);
@@ -160,16 +163,16 @@ pub fn attempt(conn: &mut Connection, a: Attempt<'_>) -> std::result::Result<Syn
     }
     let noise = conn.take_noise();
     if let Some(log) = BootLog::parse(&noise) {
-        return Err(log.explain());
+        return Ok(Err(log.explain()));
     }
     if !noise.is_empty() && last == ReadFailure::NoData.to_string() {
-        return Err(format!(
+        return Ok(Err(format!(
             "Invalid head of packet (0x{:02x}): Possible serial noise or corruption. Received {} bytes that are not bootloader replies (wrong baud rate, or the chip is running its application).",
             noise[0],
             noise.len()
-        ));
+        )));
     }
-    Err(last)
+    Ok(Err(last))
 }
 
 /// Identifies the chip: GET_SECURITY_INFO (newer chips report an ID), else the magic

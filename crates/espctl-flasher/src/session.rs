@@ -130,7 +130,7 @@ impl Session {
         let mut n = 0u32;
         while options.attempts == 0 || n < options.attempts {
             let strategy = strategies[n as usize % strategies.len()];
-            outcome = connect::attempt(
+            let attempt = connect::attempt(
                 &mut conn,
                 Attempt {
                     before,
@@ -139,6 +139,13 @@ impl Session {
                     lines_warned: &mut lines_warned,
                 },
             );
+            outcome = match attempt {
+                Ok(outcome) => outcome,
+                Err(port_failed) => {
+                    events(Event::ConnectDone);
+                    return Err(port_failed);
+                }
+            };
             if outcome.is_ok() {
                 break;
             }

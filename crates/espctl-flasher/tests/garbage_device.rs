@@ -136,7 +136,7 @@ impl Behaviour for LyingDevice {
         }
     }
 
-    fn said(&mut self, buf: &mut [u8]) -> usize {
+    fn said(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.pending.is_empty() {
             // The host waits for more: answer the last request again, or stream on.
             match self.last_op {
@@ -148,7 +148,7 @@ impl Behaviour for LyingDevice {
         for (slot, b) in buf.iter_mut().zip(self.pending.drain(..n)) {
             *slot = b;
         }
-        n
+        Ok(n)
     }
 }
 
@@ -156,7 +156,7 @@ impl Behaviour for LyingDevice {
 trait Behaviour: Send {
     fn heard(&mut self, data: &[u8]);
     /// Fills the start of `buf` with what the device sends next; returns how much.
-    fn said(&mut self, buf: &mut [u8]) -> usize;
+    fn said(&mut self, buf: &mut [u8]) -> io::Result<usize>;
     /// Whether the port has DTR/RTS.
     fn has_lines(&self) -> bool {
         true
@@ -178,7 +178,7 @@ impl<B: Behaviour> Transport for Line<B> {
         Ok(())
     }
     fn read(&mut self, buf: &mut [u8], _timeout: Duration) -> io::Result<usize> {
-        Ok(self.0.said(buf))
+        self.0.said(buf)
     }
     fn clear_input(&mut self) -> io::Result<()> {
         Ok(())
@@ -272,12 +272,12 @@ fn a_chattering_chip_fails_to_connect_in_bounded_time() {
     struct Chatter;
     impl Behaviour for Chatter {
         fn heard(&mut self, _data: &[u8]) {}
-        fn said(&mut self, buf: &mut [u8]) -> usize {
+        fn said(&mut self, buf: &mut [u8]) -> io::Result<usize> {
             std::thread::sleep(Duration::from_millis(2));
             let line = b"I (1234) app: sensor value 42\r\n";
             let n = buf.len().min(line.len());
             buf[..n].copy_from_slice(&line[..n]);
-            n
+            Ok(n)
         }
         fn has_lines(&self) -> bool {
             false
@@ -315,13 +315,13 @@ fn an_endless_frame_is_cut_off() {
         fn heard(&mut self, _data: &[u8]) {
             self.started = false;
         }
-        fn said(&mut self, buf: &mut [u8]) -> usize {
+        fn said(&mut self, buf: &mut [u8]) -> io::Result<usize> {
             buf.fill(0x55);
             if !self.started {
                 self.started = true;
                 buf[0] = slip::END;
             }
-            buf.len()
+            Ok(buf.len())
         }
     }
     let start = Instant::now();
@@ -345,4 +345,27 @@ fn an_endless_frame_is_cut_off() {
         err.to_string().contains("in one packet without its end"),
         "{err}"
     );
+}
+
+/// A port that fails (the adapter was unplugged) ends connecting at once, even when told
+/// to try forever (`--connect-attempts 0`), instead of spinning on the dead port.
+#[test]
+fn an_unplugged_port_ends_endless_connection_attempts() {
+    struct Unplugged;
+    impl Behaviour for Unplugged {
+        fn heard(&mut self, _data: &[u8]) {}
+        fn said(&mut self, _buf: &mut [u8]) -> io::Result<usize> {
+            Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "device disconnected",
+            ))
+        }
+    }
+    let options = ConnectOptions::default().attempts(0);
+    let err = match Session::connect(Box::new(Line(Unplugged)), &options, ignore_events()) {
+        Ok(_) => panic!("connected through an unplugged port"),
+        Err(e) => e,
+    };
+    assert!(matches!(err, Error::Io { .. }), "{err}");
+    assert!(err.to_string().contains("device disconnected"), "{err}");
 }
