@@ -122,6 +122,8 @@ fn compare(chip: &str, stub: bool) {
     if chip == "esp32" {
         commands.push(vec!["--baud", "460800", "read_mac"]);
     }
+    // Last: the chip then runs its application and no longer talks to the loader.
+    commands.push(vec!["run"]);
     let theirs = Target::start(chip, Link::Socket, "4MB");
     let ours = Target::start(chip, Link::Socket, "4MB");
     for args in commands {
