@@ -30,7 +30,20 @@ impl Session {
         });
         let data = match self.loader {
             LoaderKind::Stub => self.read_streamed(addr, size)?,
-            LoaderKind::Rom if self.chip.rom.read_flash_slow => self.read_slow(addr, size)?,
+            LoaderKind::Rom if self.chip.rom.read_flash_slow => {
+                let data = self.read_slow(addr, size)?;
+                // Nothing on the wire protects the 64-byte replies: compare with the MD5
+                // the ROM computes over the same range.
+                let flash = self.flash_md5(addr, size)?;
+                let read = md5_hex(&data);
+                if flash != read {
+                    return Err(Error::DigestMismatch {
+                        expected: flash.to_uppercase(),
+                        actual: read.to_uppercase(),
+                    });
+                }
+                data
+            }
             LoaderKind::Rom => return Err(self.rom_lacks("reading flash")),
         };
         self.emit(Event::ProgressEnd {
