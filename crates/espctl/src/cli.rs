@@ -122,6 +122,8 @@ pub enum Command {
     ReadMem(crate::commands::mem::ReadArgs),
     /// Modify or write to arbitrary memory location
     WriteMem(crate::commands::mem::WriteArgs),
+    /// Dump arbitrary memory to a file
+    DumpMem(crate::commands::mem::DumpArgs),
     /// Download an image to RAM and execute it
     LoadRam(crate::commands::load_ram::Args),
     /// Install, fetch or list the flasher stubs espctl uploads to the chip

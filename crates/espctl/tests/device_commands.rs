@@ -151,6 +151,22 @@ fn memory_chip_id_and_mac_commands() {
     env.espctl(&["--port", &dev.port, "read_mem", "0x3ff5a004"])
         .ok()
         .has("0x3ff5a004 = 0xc4654321");
+    // dump-mem: the same words as little-endian bytes; a partial last word is not read.
+    env.espctl(&["--port", &dev.port, "dump_mem", "0x3ff5a004", "6", "w.bin"])
+        .ok()
+        .has("Dumping 6 bytes from 0x3ff5a004 to file 'w.bin'...");
+    assert_eq!(env.read("w.bin"), 0xc4654321u32.to_le_bytes());
+    let line = env
+        .espctl(&[
+            "--port",
+            &dev.port,
+            "dump_mem",
+            "0x3ffb0000",
+            "1k",
+            "no/dir/m.bin",
+        ])
+        .fatal();
+    assert!(line.contains("folder 'no/dir' does not exist"), "{line}");
     let out = env.espctl(&["--port", &dev.port, "chip_id"]).ok();
     out.has("MAC:                24:0a:c4:65:43:21");
     assert!(

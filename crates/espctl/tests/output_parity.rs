@@ -44,6 +44,9 @@ const KEY_LINES: &[&str] = &[
     "Hard resetting via RTS pin...",
     "Staying in bootloader.",
     "Soft resetting...",
+    "Dumped ",
+    // read-mem: `0x3ff5a000 = 0x00000000`
+    "0x",
 ];
 
 /// `in 0.1 seconds (1234.5 kbit/s)` and `Took 0.02s` vary from run to run.
@@ -122,6 +125,14 @@ fn compare(chip: &str, stub: bool) {
     if chip == "esp32" {
         commands.push(vec!["--baud", "460800", "read_mac"]);
     }
+    let efuse = if chip == "esp8266" {
+        "0x3ff00050"
+    } else {
+        "0x3ff5a000"
+    };
+    commands.push(vec!["read_mem", efuse]);
+    commands.push(vec!["dump_mem", efuse, "16", "mem.bin"]);
+    commands.push(vec!["write_mem", "0x3ffe8000", "0xabad1dea", "0xffff"]);
     // Last: the chip then runs its application and no longer talks to the loader.
     commands.push(vec!["run"]);
     let theirs = Target::start(chip, Link::Socket, "4MB");

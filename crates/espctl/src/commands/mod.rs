@@ -54,6 +54,7 @@ pub fn run(cli: Cli) -> Result<(), Fatal> {
         Command::Run => chip::run(&global?),
         Command::ReadMem(args) => mem::run_read(&global?, args),
         Command::WriteMem(args) => mem::run_write(&global?, args),
+        Command::DumpMem(args) => mem::run_dump(&global?, args),
         Command::LoadRam(args) => load_ram::run(&global?, args),
         Command::Virtual(mut args) => {
             args.chip = cli.chip.clone();
