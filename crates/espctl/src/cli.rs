@@ -179,6 +179,8 @@ pub struct VirtualArgs {
 /// Rewrites esptool v4 spellings into the v5 ones clap knows: `write_flash` becomes
 /// `write-flash` (only the command word and `--long_options`, never file names).
 pub fn normalise_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    // Only the first command word is one; a later `read_mac` is a file name.
+    let mut command_seen = false;
     split_port_filters(args.into_iter().collect())
         .into_iter()
         .map(|arg| match arg.to_str() {
@@ -202,7 +204,10 @@ pub fn normalise_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString>
                 }
                 OsString::from(out)
             }
-            Some(s) if is_underscore_command(s) => OsString::from(s.replace('_', "-")),
+            Some(s) if !command_seen && is_command(s) => {
+                command_seen = true;
+                OsString::from(s.replace('_', "-"))
+            }
             _ => arg,
         })
         .collect()
@@ -284,8 +289,11 @@ const UNDERSCORE_COMMANDS: &[&str] = &[
     "write_mem",
 ];
 
-fn is_underscore_command(s: &str) -> bool {
-    UNDERSCORE_COMMANDS.contains(&s)
+/// A command word in either spelling (`write_flash`, `write-flash`).
+fn is_command(s: &str) -> bool {
+    UNDERSCORE_COMMANDS
+        .iter()
+        .any(|c| *c == s || c.replace('_', "-") == s)
 }
 
 #[cfg(test)]
@@ -318,6 +326,15 @@ mod tests {
             ]
         );
         assert_eq!(norm(&["espctl", "read_mac"]), ["espctl", "read-mac"]);
+        // After the command word, command names are file names.
+        assert_eq!(
+            norm(&["espctl", "-p", "p", "write_flash", "0x0", "read_mac"]),
+            ["espctl", "-p", "p", "write-flash", "0x0", "read_mac"]
+        );
+        assert_eq!(
+            norm(&["espctl", "write-flash", "0x0", "dump_mem"]),
+            ["espctl", "write-flash", "0x0", "dump_mem"]
+        );
         assert_eq!(
             norm(&[
                 "espctl",
