@@ -2,12 +2,12 @@
 //! bytes with `--diff`).
 
 use super::device::{Global, to_fatal, with_device};
-use super::flash_args::{freq_arg, mode_arg, size_arg};
+use super::flash_args::FlashParams;
 use super::patcher::ImagePatch;
 use super::write_flash::read_pairs;
 use crate::console::say;
 use crate::fatal::Fatal;
-use espctl_flasher::{FlashSizeArg, PatchRequest};
+use espctl_flasher::FlashSizeArg;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -17,22 +17,13 @@ pub struct Args {
     /// Show the differing bytes
     #[arg(short = 'd', long)]
     pub diff: bool,
-    #[arg(long, default_value = "keep", env = "ESPTOOL_FM")]
-    pub flash_mode: String,
-    #[arg(long, default_value = "keep", env = "ESPTOOL_FF")]
-    pub flash_freq: String,
-    #[arg(long, default_value = "keep", env = "ESPTOOL_FS")]
-    pub flash_size: String,
+    #[command(flatten)]
+    pub flash: FlashParams,
 }
 
 pub fn run(g: &Global, args: Args) -> Result<(), Fatal> {
     let files = read_pairs(&args.addr_filename)?;
-    let mut header = PatchRequest {
-        mode: mode_arg(&args.flash_mode)?,
-        freq: freq_arg(&args.flash_freq)?,
-        size: None,
-    };
-    let size = size_arg(&args.flash_size)?;
+    let (mut header, size) = args.flash.parse()?;
     with_device(g, |d| {
         let s = &mut d.session;
         s.attach_flash().map_err(to_fatal)?;
