@@ -116,6 +116,38 @@ fn refuses_bad_write_flash_arguments_without_writing() {
         &["write_flash", "-fs", "3MB", "0x0", "fw.bin"],
         "Invalid flash size '3MB'",
     );
+    fails_cleanly(
+        &env,
+        &dev,
+        &before,
+        &["write_flash", "0xfffff800", "init.bin"],
+        "'init.bin' (4096 bytes) at 0xfffff800 runs past the end of the 32-bit flash address space",
+    );
+}
+
+/// A flash chip whose size cannot be read (no fit check possible): an address near the
+/// end of the 32-bit space is still refused before anything is sent, with a message that
+/// names the problem (not a device error, nor addresses wrapping around).
+#[test]
+fn refuses_addresses_past_4gb_when_the_flash_size_is_unknown() {
+    let env = Env::new(true);
+    let dev = Target::start("esp32", Link::InProcess, "4MB");
+    let port = format!("{}&jedec=0xffffff", dev.port);
+    env.write("init.bin", &noise(4096, 4));
+    let line = env
+        .espctl(&["--port", &port, "write_flash", "0xfffff800", "init.bin"])
+        .fatal();
+    assert!(
+        line.contains("runs past the end of the 32-bit flash address space"),
+        "{line}"
+    );
+    let line = env
+        .espctl(&["--port", &port, "verify_flash", "0xfffff800", "init.bin"])
+        .fatal();
+    assert!(
+        line.contains("runs past the end of the 32-bit flash address space"),
+        "{line}"
+    );
 }
 
 #[test]
