@@ -353,23 +353,39 @@ impl Session {
             Answer::Expected,
         )?;
         // The ROM may or may not get its MEM_END reply out before jumping to the stub;
-        // the stub then greets with a bare "OHAI" frame.
-        loop {
-            let frame = self
-                .conn
-                .read_frame(DEFAULT_TIMEOUT)
-                .map_err(|_| Error::StubStart("There was no response.".to_string()))?;
+        // the stub then greets with a bare "OHAI" frame. A few repeated replies are
+        // tolerated, an endless stream of them is not.
+        let mut greeted = false;
+        for _ in 0..8 {
+            let frame = match self.conn.read_frame(DEFAULT_TIMEOUT) {
+                Ok(frame) => frame,
+                Err(e @ Error::Io { .. }) => return Err(e),
+                Err(_) => {
+                    return Err(Error::StubStart(
+                        "There was no response. Try again, or use --no-stub to work with the ROM loader."
+                            .to_string(),
+                    ));
+                }
+            };
             if frame.as_slice() == STUB_HELLO {
+                greeted = true;
                 break;
             }
             let is_mem_end_reply =
                 frame.len() >= 8 && frame[0] == 1 && frame[1] == Opcode::MemEnd as u8;
             if !is_mem_end_reply {
+                let shown = &frame[..frame.len().min(32)];
                 return Err(Error::StubStart(format!(
                     "Unexpected response: {}",
-                    String::from_utf8_lossy(&frame).escape_debug()
+                    String::from_utf8_lossy(shown).escape_debug()
                 )));
             }
+        }
+        if !greeted {
+            return Err(Error::StubStart(
+                "It kept answering MEM_END instead of saying hello. Try again, or use --no-stub."
+                    .to_string(),
+            ));
         }
         self.loader = LoaderKind::Stub;
         self.spi_saved = None;

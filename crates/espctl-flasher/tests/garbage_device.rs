@@ -369,3 +369,66 @@ fn an_unplugged_port_ends_endless_connection_attempts() {
     assert!(matches!(err, Error::Io { .. }), "{err}");
     assert!(err.to_string().contains("device disconnected"), "{err}");
 }
+
+/// A ROM that acknowledges everything and, after MEM_END, keeps repeating that reply
+/// instead of starting the stub: the upload fails after a few replies, it does not wait
+/// forever.
+#[test]
+fn a_stub_that_never_says_hello_is_reported() {
+    struct Parrot {
+        decoder: slip::Decoder,
+        last_op: u8,
+        pending: VecDeque<u8>,
+    }
+    impl Parrot {
+        fn reply(&mut self) {
+            let mut frame = vec![1, self.last_op, 4, 0];
+            frame.extend(0x2012_0707u32.to_le_bytes());
+            frame.extend([0, 0, 0, 0]);
+            self.pending.extend(slip::encode(&frame));
+        }
+    }
+    impl Behaviour for Parrot {
+        fn heard(&mut self, data: &[u8]) {
+            for frame in self.decoder.feed(data).into_iter().flatten() {
+                if frame.len() >= 8 && frame[0] == 0 {
+                    self.last_op = frame[1];
+                    let replies = if self.last_op == 0x08 { 8 } else { 1 };
+                    for _ in 0..replies {
+                        self.reply();
+                    }
+                }
+            }
+        }
+        fn said(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.pending.is_empty() {
+                self.reply();
+            }
+            let n = buf.len().min(self.pending.len());
+            for (slot, b) in buf.iter_mut().zip(self.pending.drain(..n)) {
+                *slot = b;
+            }
+            Ok(n)
+        }
+    }
+    let device = Parrot {
+        decoder: slip::Decoder::new(),
+        last_op: 0,
+        pending: VecDeque::new(),
+    };
+    let options = ConnectOptions::default()
+        .before(Before::NoReset)
+        .attempts(1)
+        .chip(Some(&espctl_chips::esp32::ESP32));
+    let mut s = Session::connect(Box::new(Line(device)), &options, ignore_events()).unwrap();
+    let stub = StubImage {
+        entry: 0x4009_0000,
+        text: vec![0x55; 100],
+        text_start: 0x4009_0000,
+        data: Vec::new(),
+        data_start: 0,
+        bss_start: None,
+    };
+    let err = s.run_stub(Some(&stub)).unwrap_err();
+    assert!(matches!(err, Error::StubStart(_)), "{err}");
+}
