@@ -371,4 +371,60 @@ mod tests {
             ]
         );
     }
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(normalise_args(args.iter().map(OsString::from)))
+    }
+
+    /// esptool's command lines, with its short options that mean one thing before the
+    /// command and another after it (`-p` port / no-progress).
+    #[test]
+    fn parses_esptool_command_lines() {
+        let cli = parse(&[
+            "espctl",
+            "-p",
+            "/dev/ttyUSB0",
+            "-b",
+            "921600",
+            "write_flash",
+            "-p",
+            "-z",
+            "--flash_size=4MB",
+            "-fm",
+            "dio",
+            "--flash_freq",
+            "40m",
+            "0x0",
+            "fw.bin",
+        ])
+        .unwrap();
+        assert_eq!(cli.port.as_deref(), Some("/dev/ttyUSB0"));
+        assert_eq!(cli.baud, 921_600);
+        let Command::WriteFlash(w) = cli.command else {
+            panic!("not write-flash")
+        };
+        assert!(w.no_progress && w.compress && !w.no_compress);
+        assert_eq!(
+            (
+                w.flash.flash_size.as_str(),
+                w.flash.flash_mode.as_str(),
+                w.flash.flash_freq.as_str()
+            ),
+            ("4MB", "dio", "40m")
+        );
+        assert_eq!(w.addr_filename, ["0x0", "fw.bin"]);
+
+        let cli = parse(&["espctl", "-s", "--before", "no_reset", "read_mac"]).unwrap();
+        assert!(cli.silent);
+        assert_eq!(cli.before, Before::NoReset);
+        assert!(matches!(cli.command, Command::ReadMac));
+
+        let cli = parse(&["espctl", "read_flash", "0", "1M", "out.bin"]).unwrap();
+        assert!(matches!(cli.command, Command::ReadFlash(_)));
+
+        // -z and -u together, and global options after the command, are refused (as
+        // by esptool).
+        assert!(parse(&["espctl", "write_flash", "-z", "-u", "0", "f.bin"]).is_err());
+        assert!(parse(&["espctl", "write_flash", "-b", "921600", "0", "f.bin"]).is_err());
+    }
 }
