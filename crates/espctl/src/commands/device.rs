@@ -116,7 +116,7 @@ pub fn connect(g: &Global) -> Result<Device, Fatal> {
     }
     let mut session = session.ok_or_else(|| {
         Fatal(format!(
-            "Could not connect to an Espressif device on any of the {} available serial ports.",
+            "Could not connect to an Espressif device on any of the {} available serial ports. Check the cable and the USB-serial driver, or name the port with --port.",
             ports.len()
         ))
     })?;
