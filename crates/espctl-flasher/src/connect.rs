@@ -1,7 +1,7 @@
 //! Getting a chip's attention: reset into the bootloader, SYNC, and find out which chip
 //! answers.
 
-use crate::connection::{Connection, DEFAULT_TIMEOUT};
+use crate::connection::{Answer, Connection, DEFAULT_TIMEOUT};
 use crate::error::{Error, ReadFailure, Result};
 use crate::event::{Event, EventSink};
 use crate::reset::{Before, ResetStrategy};
@@ -28,7 +28,7 @@ pub struct Synced {
 
 /// Sends one SYNC and swallows the chip's further identical replies.
 pub fn sync(conn: &mut Connection) -> Result<Synced> {
-    conn.send(&Command::Sync, SYNC_TIMEOUT, true)?;
+    conn.send(&Command::Sync, SYNC_TIMEOUT, Answer::Expected)?;
     let first = conn.wait_reply(Opcode::Sync, SYNC_TIMEOUT)?;
     // ROMs answer with a non-zero value, the stub with 0.
     let mut stub_running = first.value == 0;
@@ -72,6 +72,12 @@ impl BootLog {
             let rest = &text[i + 10..];
             let end = rest.find(')').map(|e| e + 1)?;
             let mode = rest[..end].to_string();
+            if !mode[1..end - 1]
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == ',')
+            {
+                return None; // not a boot-mode line, just noise that looks like one
+            }
             let download = mode.starts_with("(1");
             return Some(BootLog::Esp8266 { mode, download });
         }
@@ -104,17 +110,21 @@ pub struct Attempt<'a> {
     pub lines_warned: &'a mut bool,
 }
 
-/// One connection attempt: reset (unless told not to), then up to 5 SYNCs. On failure
-/// returns the reason as esptool words it.
-pub fn attempt(conn: &mut Connection, a: Attempt<'_>) -> std::result::Result<Synced, String> {
+/// One connection attempt: reset (unless told not to), then up to 5 SYNCs. `Ok(Err)`
+/// is a failed attempt, with the reason as esptool words it; `Err` is a port that
+/// fails (unplugged, gone), where trying again is pointless.
+pub fn attempt(
+    conn: &mut Connection,
+    a: Attempt<'_>,
+) -> Result<std::result::Result<Synced, String>> {
     if a.before == Before::NoResetNoSync {
-        return Ok(Synced {
+        return Ok(Ok(Synced {
             stub_running: false,
-        });
+        }));
     }
     conn.take_noise();
     if a.before != Before::NoReset {
-        conn.flush_input().map_err(|e| e.to_string())?;
+        conn.flush_input()?;
         match a.strategy.run(conn.transport()) {
             Ok(()) => {}
             Err(LineError::Unsupported) => {
@@ -125,23 +135,22 @@ pub fn attempt(conn: &mut Connection, a: Attempt<'_>) -> std::result::Result<Syn
                     });
                 }
             }
-            Err(LineError::Io(e)) => {
-                return Err(format!(
-                    "Could not reset the chip through {}: {e}",
-                    conn.port_name()
-                ));
+            Err(LineError::Io(source)) => {
+                return Err(Error::Io {
+                    port: conn.port_name().to_string(),
+                    source,
+                });
             }
         }
         // Whatever the chip printed while booting is already in the buffer.
-        conn.collect_for(Duration::from_millis(1))
-            .map_err(|e| e.to_string())?;
+        conn.collect_for(Duration::from_millis(1))?;
     }
     let mut last = String::new();
     for _ in 0..SYNCS_PER_ATTEMPT {
         let result = conn.flush_input().and_then(|()| sync(conn));
         match result {
-            Ok(s) => return Ok(s),
-            Err(e @ Error::Io { .. }) => return Err(e.to_string()),
+            Ok(s) => return Ok(Ok(s)),
+            Err(e @ Error::Io { .. }) => return Err(e),
             Err(e) => {
                 (a.events)(Event::SyncFailed);
                 conn.transport().pause(SYNC_RETRY_PAUSE);
@@ -154,16 +163,16 @@ pub fn attempt(conn: &mut Connection, a: Attempt<'_>) -> std::result::Result<Syn
     }
     let noise = conn.take_noise();
     if let Some(log) = BootLog::parse(&noise) {
-        return Err(log.explain());
+        return Ok(Err(log.explain()));
     }
     if !noise.is_empty() && last == ReadFailure::NoData.to_string() {
-        return Err(format!(
+        return Ok(Err(format!(
             "Invalid head of packet (0x{:02x}): Possible serial noise or corruption. Received {} bytes that are not bootloader replies (wrong baud rate, or the chip is running its application).",
             noise[0],
             noise.len()
-        ));
+        )));
     }
-    Err(last)
+    Ok(Err(last))
 }
 
 /// Identifies the chip: GET_SECURITY_INFO (newer chips report an ID), else the magic
@@ -267,5 +276,6 @@ mod tests {
         let uart = BootLog::parse(b"ets Jan  8 2013,rst cause:2, boot mode:(1,7)\r\n").unwrap();
         assert!(matches!(uart, BootLog::Esp8266 { download: true, .. }));
         assert_eq!(BootLog::parse(b"hello"), None);
+        assert_eq!(BootLog::parse(b"boot mode:(3,\r\n\x01garbage)"), None);
     }
 }

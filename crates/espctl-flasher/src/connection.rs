@@ -19,6 +19,18 @@ pub const MAX_TIMEOUT: Duration = Duration::from_secs(240);
 /// Error byte of the ROM's "invalid message" reply, which also means "unknown command".
 const ROM_INVALID_MESSAGE: u8 = 0x05;
 
+/// Longest frame worth waiting for: loaders send at most 4 KB of READ_FLASH data per
+/// frame, so anything far longer is a stream of noise that happened to contain 0xC0.
+const MAX_FRAME: usize = 64 * 1024;
+
+/// Whether the loader answers a command it is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Expected,
+    /// RUN_USER_CODE: the stub jumps to the application without a word.
+    None,
+}
+
 /// A reply: the value word and the body (data followed by the status bytes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
@@ -126,14 +138,14 @@ impl Connection {
         self.transport.write_all(&framed).map_err(|e| self.io(e))
     }
 
-    /// Sends a command without waiting for its reply.
-    pub fn send(&mut self, cmd: &Command, timeout: Duration, wait_response: bool) -> Result<()> {
+    /// Sends a command without waiting for its reply. `answer` only shows in `--trace`.
+    pub fn send(&mut self, cmd: &Command, timeout: Duration, answer: Answer) -> Result<()> {
         let request = cmd.to_request();
         self.trace(|| Trace::Command {
             op: request.op,
             name: cmd.opcode().name(),
             data: request.data.clone(),
-            wait_response,
+            wait_response: answer == Answer::Expected,
             timeout_secs: timeout.as_secs_f64(),
         });
         self.write_frame(&request.encode())
@@ -192,8 +204,10 @@ impl Connection {
         Ok(n)
     }
 
-    /// Waits for the next frame. `timeout` is the longest silence allowed: it restarts
-    /// whenever bytes arrive, so a long frame on a slow line does not time out.
+    /// Waits for the next frame. `timeout` restarts whenever bytes of a frame arrive, so
+    /// a long frame on a slow line does not time out; bytes outside frames (a chip that
+    /// runs its application and prints) do not restart it, or such a chip would keep
+    /// espctl waiting forever.
     pub fn read_frame(&mut self, timeout: Duration) -> Result<Vec<u8>> {
         let mut deadline = Instant::now() + timeout;
         loop {
@@ -213,7 +227,14 @@ impl Connection {
             if left.is_zero() {
                 return Err(Error::Read(self.silence()));
             }
-            if self.fill(left)? > 0 {
+            let got = self.fill(left)?;
+            if self.decoder.partial_len() > MAX_FRAME {
+                let len = self.decoder.partial_len();
+                self.noise.extend(self.decoder.take_noise());
+                self.decoder.reset();
+                return Err(Error::Read(ReadFailure::FrameTooLong(len)));
+            }
+            if got > 0 && (self.decoder.in_frame() || !self.frames.is_empty()) {
                 deadline = Instant::now() + timeout;
             }
         }
@@ -260,7 +281,7 @@ impl Connection {
 
     /// Sends `cmd` and waits for its reply.
     pub fn command(&mut self, cmd: &Command, timeout: Duration) -> Result<Reply> {
-        self.send(cmd, timeout, true)?;
+        self.send(cmd, timeout, Answer::Expected)?;
         self.wait_reply(cmd.opcode(), timeout)
     }
 
@@ -381,7 +402,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "No serial data received. (waiting for the reply to SYNC (0x08))"
+            "No serial data received. (waiting for the reply to SYNC (0x08)) The chip stopped answering: check the cable and power, or try a lower --baud."
         );
 
         let t = ScriptedTransport::replying(vec![vec![0xC0, 0x01, 0x08]]);

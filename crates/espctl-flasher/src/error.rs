@@ -5,6 +5,9 @@ use crate::transport::OpenError;
 use espctl_protocol::Opcode;
 use std::io;
 
+/// What to do when data arrived damaged.
+const SERIAL_HINT: &str = "The data was damaged on the way: read again, or with a lower --baud.";
+
 pub const TROUBLESHOOTING_URL: &str =
     "https://docs.espressif.com/projects/esptool/en/latest/troubleshooting.html";
 
@@ -19,6 +22,10 @@ pub enum ReadFailure {
     PartialFrame(usize),
     #[error("Invalid SLIP escape (0xdb, 0x{0:02x}).")]
     InvalidEscape(u8),
+    #[error(
+        "Received {0} bytes in one packet without its end: Possible serial noise or corruption."
+    )]
+    FrameTooLong(usize),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -27,7 +34,9 @@ pub enum Error {
     #[error(transparent)]
     Open(#[from] OpenError),
 
-    #[error("Serial port {port} failed: {source}")]
+    #[error(
+        "Serial port {port} failed: {source}. Check the cable, the power and that no other program uses the port, then run the command again."
+    )]
     Io {
         port: String,
         #[source]
@@ -35,14 +44,18 @@ pub enum Error {
     },
 
     /// No (complete) reply arrived in time.
-    #[error("{failure} (waiting for the reply to {op})")]
+    #[error(
+        "{failure} (waiting for the reply to {op}) The chip stopped answering: check the cable and power, or try a lower --baud."
+    )]
     NoReply { op: Opcode, failure: ReadFailure },
 
     /// A frame arrived but not in time or not at all where one was expected.
     #[error("{0}")]
     Read(ReadFailure),
 
-    #[error("Response doesn't match request ({op}).")]
+    #[error(
+        "Response doesn't match request ({op}). Possible serial noise: try again, or with a lower --baud."
+    )]
     ResponseMismatch { op: Opcode },
 
     /// The loader answered with an error status.
@@ -139,7 +152,7 @@ pub enum Error {
     FlashSizeUnknown,
 
     /// The data read back after a write differs from what was sent.
-    #[error("{} (at 0x{addr:08x}: input MD5 {expected}, flash MD5 {actual})", if *.empty { "Write failed, the written flash region is empty." } else { "MD5 of file does not match data in flash!" })]
+    #[error("{} (at 0x{addr:08x}: input MD5 {expected}, flash MD5 {actual}) Write again; if it keeps failing, try a lower --baud and check the board's power supply.", if *.empty { "Write failed, the written flash region is empty." } else { "MD5 of file does not match data in flash!" })]
     Md5Mismatch {
         addr: u32,
         expected: String,
@@ -147,19 +160,27 @@ pub enum Error {
         empty: bool,
     },
 
-    #[error("Corrupt data, expected 0x{expected:x} bytes but received 0x{got:x} bytes.")]
+    /// The ROM's MD5 reply should be 32 hex digits.
+    #[error(
+        "The MD5 of flash at 0x{addr:08x} came back garbled ({reply}): Possible serial noise or corruption. Try again, or a lower --baud."
+    )]
+    BadMd5Reply { addr: u32, reply: String },
+
+    #[error(
+        "Corrupt data, expected 0x{expected:x} bytes but received 0x{got:x} bytes. {SERIAL_HINT}"
+    )]
     CorruptData { expected: usize, got: usize },
 
-    #[error("Read more than expected.")]
+    #[error("Read more than expected. {SERIAL_HINT}")]
     ReadTooMuch,
 
-    #[error("Expected digest, got: {0}")]
+    #[error("Expected digest, got: {0}. {SERIAL_HINT}")]
     ExpectedDigest(String),
 
-    #[error("Digest mismatch: expected {expected}, got {actual}")]
+    #[error("Digest mismatch: expected {expected}, got {actual}. {SERIAL_HINT}")]
     DigestMismatch { expected: String, actual: String },
 
-    #[error("Expected {expected} byte block, got {got} bytes. Serial errors?")]
+    #[error("Expected {expected} byte block, got {got} bytes. {SERIAL_HINT}")]
     ShortBlock { expected: usize, got: usize },
 
     /// A caller asked for something that cannot be done (bad address, size...).

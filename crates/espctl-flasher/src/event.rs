@@ -157,6 +157,13 @@ pub enum Event {
     Verified,
     /// The loader cannot compute MD5 (ESP8266 ROM): nothing was checked.
     VerifyUnavailable,
+    /// `verify-flash` compares a file (after header patching) with flash.
+    VerifyingFile {
+        addr: u32,
+        len: usize,
+        /// `None` for data that came without a file.
+        name: Option<String>,
+    },
     Read {
         addr: u32,
         bytes: usize,

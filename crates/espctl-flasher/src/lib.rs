@@ -18,6 +18,7 @@ pub mod connection;
 pub mod error;
 pub mod event;
 pub mod flash;
+pub mod memory;
 pub mod ports;
 pub mod reset;
 pub mod session;

@@ -2,7 +2,7 @@
 //! operations every command builds on.
 
 use crate::connect::{self, Attempt, DEFAULT_CONNECT_ATTEMPTS};
-use crate::connection::{Connection, DEFAULT_TIMEOUT};
+use crate::connection::{Answer, Connection, DEFAULT_TIMEOUT};
 use crate::error::{Error, Result};
 use crate::event::{Event, EventSink, ResetNote};
 use crate::reset::{self, After, Before};
@@ -37,14 +37,26 @@ impl Default for ConnectOptions {
     }
 }
 
+/// Built from the defaults: `ConnectOptions::default().before(Before::NoReset).attempts(1)`.
 impl ConnectOptions {
-    pub fn new(before: Before, attempts: u32, chip: Option<&'static Chip>, trace: bool) -> Self {
-        ConnectOptions {
-            before,
-            attempts,
-            chip,
-            trace,
-        }
+    pub fn before(mut self, before: Before) -> Self {
+        self.before = before;
+        self
+    }
+
+    pub fn attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts;
+        self
+    }
+
+    pub fn chip(mut self, chip: Option<&'static Chip>) -> Self {
+        self.chip = chip;
+        self
+    }
+
+    pub fn trace(mut self, trace: bool) -> Self {
+        self.trace = trace;
+        self
     }
 }
 
@@ -118,7 +130,7 @@ impl Session {
         let mut n = 0u32;
         while options.attempts == 0 || n < options.attempts {
             let strategy = strategies[n as usize % strategies.len()];
-            outcome = connect::attempt(
+            let attempt = connect::attempt(
                 &mut conn,
                 Attempt {
                     before,
@@ -127,6 +139,13 @@ impl Session {
                     lines_warned: &mut lines_warned,
                 },
             );
+            outcome = match attempt {
+                Ok(outcome) => outcome,
+                Err(port_failed) => {
+                    events(Event::ConnectDone);
+                    return Err(port_failed);
+                }
+            };
             if outcome.is_ok() {
                 break;
             }
@@ -331,26 +350,42 @@ impl Session {
                 entry: stub.entry,
             },
             DEFAULT_TIMEOUT,
-            true,
+            Answer::Expected,
         )?;
         // The ROM may or may not get its MEM_END reply out before jumping to the stub;
-        // the stub then greets with a bare "OHAI" frame.
-        loop {
-            let frame = self
-                .conn
-                .read_frame(DEFAULT_TIMEOUT)
-                .map_err(|_| Error::StubStart("There was no response.".to_string()))?;
+        // the stub then greets with a bare "OHAI" frame. A few repeated replies are
+        // tolerated, an endless stream of them is not.
+        let mut greeted = false;
+        for _ in 0..8 {
+            let frame = match self.conn.read_frame(DEFAULT_TIMEOUT) {
+                Ok(frame) => frame,
+                Err(e @ Error::Io { .. }) => return Err(e),
+                Err(_) => {
+                    return Err(Error::StubStart(
+                        "There was no response. Try again, or use --no-stub to work with the ROM loader."
+                            .to_string(),
+                    ));
+                }
+            };
             if frame.as_slice() == STUB_HELLO {
+                greeted = true;
                 break;
             }
             let is_mem_end_reply =
                 frame.len() >= 8 && frame[0] == 1 && frame[1] == Opcode::MemEnd as u8;
             if !is_mem_end_reply {
+                let shown = &frame[..frame.len().min(32)];
                 return Err(Error::StubStart(format!(
                     "Unexpected response: {}",
-                    String::from_utf8_lossy(&frame).escape_debug()
+                    String::from_utf8_lossy(shown).escape_debug()
                 )));
             }
+        }
+        if !greeted {
+            return Err(Error::StubStart(
+                "It kept answering MEM_END instead of saying hello. Try again, or use --no-stub."
+                    .to_string(),
+            ));
         }
         self.loader = LoaderKind::Stub;
         self.spi_saved = None;
@@ -390,8 +425,15 @@ impl Session {
     /// The chip then runs that code and no longer answers.
     pub fn load_ram(&mut self, segments: &[(u32, Vec<u8>)], entry: u32) -> Result<()> {
         for (addr, data) in segments {
-            let end = addr + data.len() as u32;
-            if let Some((s, e)) = self.stub_ram.iter().find(|(s, e)| *addr < *e && end > *s) {
+            let end = *addr as u64 + data.len() as u64;
+            if end > 1 << 32 {
+                return Err(Error::Invalid(format!(
+                    "A segment of {} bytes at {addr:#010x} runs past the end of the address space: the image is damaged.",
+                    data.len()
+                )));
+            }
+            let overlaps = |(s, e): &&(u32, u32)| (*addr as u64) < *e as u64 && end > *s as u64;
+            if let Some((s, e)) = self.stub_ram.iter().find(overlaps) {
                 return Err(Error::Invalid(format!(
                     "Stub flasher is resident at {s:#010x}-{e:#010x}. Can't load binary at overlapping address range {addr:#010x}-{end:#010x}. Either change binary loading address, or disable the stub flasher (--no-stub)."
                 )));
@@ -546,7 +588,7 @@ impl Session {
                     LoaderKind::Stub if self.chip.kind == ChipKind::Esp8266 => {
                         // The stub starts the application without replying.
                         self.conn
-                            .send(&Command::RunUserCode, DEFAULT_TIMEOUT, false)
+                            .send(&Command::RunUserCode, DEFAULT_TIMEOUT, Answer::None)
                     }
                     LoaderKind::Stub => Err(Error::Invalid(
                         "Soft resetting is currently only supported on ESP8266".into(),

@@ -26,6 +26,9 @@ enum Board {
     Io0Floating,
     /// The host's TX line is broken: the chip prints, but never hears the host.
     HostTxDead,
+    /// A noisy line that damages one data byte of the third READ_FLASH_SLOW reply (the
+    /// frame stays well formed: SLIP has no checksum to notice).
+    CorruptsThirdSlowRead,
 }
 
 struct DeviceTransport {
@@ -34,6 +37,31 @@ struct DeviceTransport {
     board: Board,
     baud: u32,
     lines: (bool, bool),
+    /// What the device said, re-framed after [`Board::CorruptsThirdSlowRead`] had its way.
+    line: Line,
+}
+
+/// The chip's replies as they cross a line that may damage them.
+#[derive(Default)]
+struct Line {
+    decoder: espctl_protocol::slip::Decoder,
+    pending: std::collections::VecDeque<u8>,
+    slow_reads: usize,
+}
+
+impl Line {
+    fn pass(&mut self, bytes: &[u8]) {
+        for frame in self.decoder.feed(bytes).into_iter().flatten() {
+            let mut frame = frame;
+            if frame.len() > 20 && frame[0] == 1 && frame[1] == 0x0E {
+                self.slow_reads += 1;
+                if self.slow_reads == 3 {
+                    frame[8 + 10] ^= 0x01;
+                }
+            }
+            self.pending.extend(espctl_protocol::slip::encode(&frame));
+        }
+    }
 }
 
 impl DeviceTransport {
@@ -50,6 +78,7 @@ impl DeviceTransport {
             board,
             baud: 115_200,
             lines: (false, false),
+            line: Line::default(),
         }
     }
 
@@ -61,6 +90,7 @@ impl DeviceTransport {
             board: self.board,
             baud: self.baud,
             lines: self.lines,
+            line: Line::default(),
         }
     }
 
@@ -93,6 +123,16 @@ impl Transport for DeviceTransport {
         Ok(())
     }
     fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
+        if self.board == Board::CorruptsThirdSlowRead {
+            let mut chunk = vec![0; 64 * 1024];
+            let n = self.device.lock().unwrap().read(&mut chunk);
+            self.line.pass(&chunk[..n]);
+            let n = buf.len().min(self.line.pending.len());
+            for (slot, b) in buf.iter_mut().zip(self.line.pending.drain(..n)) {
+                *slot = b;
+            }
+            return Ok(n);
+        }
         let n = self.device.lock().unwrap().read(buf);
         if n > 0 {
             return Ok(n);
@@ -140,7 +180,7 @@ fn recorder() -> (EventSink, Arc<Mutex<Vec<Event>>>) {
 }
 
 fn options(before: Before, attempts: u32) -> ConnectOptions {
-    ConnectOptions::new(before, attempts, None, false)
+    ConnectOptions::default().before(before).attempts(attempts)
 }
 
 fn stub_for(chip: &Chip) -> espctl_flasher::stub::StubImage {
@@ -318,7 +358,10 @@ fn a_wrong_chip_argument_is_refused() {
     let (events, _) = recorder();
     let err = Session::connect(
         Box::new(t),
-        &ConnectOptions::new(Before::NoReset, 1, Some(&ESP32), false),
+        &ConnectOptions::default()
+            .before(Before::NoReset)
+            .attempts(1)
+            .chip(Some(&ESP32)),
         events,
     )
     .err()
@@ -330,4 +373,34 @@ fn a_wrong_chip_argument_is_refused() {
             expected: "ESP32"
         }
     ));
+}
+
+/// Reads through the ROM (64 bytes per command, nothing on the wire to catch damage) are
+/// checked against the flash MD5 the ROM computes: damage is an error, never a wrong
+/// backup.
+#[test]
+fn rom_reads_are_checked_against_the_flash_md5() {
+    let data: Vec<u8> = (0..4096u32).map(|i| (i * 13 % 256) as u8).collect();
+    for (board, damaged) in [
+        (Board::AutoReset, false),
+        (Board::CorruptsThirdSlowRead, true),
+    ] {
+        let t = DeviceTransport::new(&ESP32, StartMode::Download, board);
+        let (events, _) = recorder();
+        let mut s = Session::connect(Box::new(t), &options(Before::NoReset, 1), events).unwrap();
+        s.attach_flash().unwrap();
+        s.write_flash(
+            vec![FlashFile::new(0x8000, data.clone(), None)],
+            &WriteOptions::default(),
+            None,
+        )
+        .unwrap();
+        let read = s.read_flash(0x8000, data.len() as u32);
+        if damaged {
+            let err = read.unwrap_err();
+            assert!(matches!(err, Error::DigestMismatch { .. }), "{err}");
+        } else {
+            assert!(read.unwrap() == data);
+        }
+    }
 }

@@ -78,3 +78,96 @@ pub fn stub_data_dir() -> PathBuf {
     );
     path
 }
+
+/// Asserts that `flash[addr..]` starts with `expected`; the panic names `what` and the
+/// first differing address.
+#[track_caller]
+pub fn assert_flash_holds(flash: &[u8], addr: usize, expected: &[u8], what: &str) {
+    let Some(got) = flash.get(addr..addr + expected.len()) else {
+        panic!(
+            "{what}: flash of {:#x} bytes cannot hold {:#x} bytes at {addr:#x}",
+            flash.len(),
+            expected.len()
+        );
+    };
+    if let Some(i) = got.iter().zip(expected).position(|(a, b)| a != b) {
+        panic!(
+            "{what}: flash at 0x{:x} holds 0x{:02x}, expected 0x{:02x}",
+            addr + i,
+            got[i],
+            expected[i]
+        );
+    }
+}
+
+/// Asserts that every byte of `flash[range]` is erased (0xFF).
+#[track_caller]
+pub fn assert_erased(flash: &[u8], range: std::ops::Range<usize>, what: &str) {
+    if let Some(i) = flash[range.clone()].iter().position(|&b| b != 0xFF) {
+        panic!(
+            "{what}: flash at 0x{:x} is 0x{:02x}, not erased",
+            range.start + i,
+            flash[range.start + i]
+        );
+    }
+}
+
+/// A running `espctl virtual` server: the child, the address it printed first (a pty
+/// path or `socket://...`), and its stderr lines as they come.
+pub struct VirtualServer {
+    pub child: std::process::Child,
+    pub address: String,
+    pub stderr: std::sync::mpsc::Receiver<String>,
+}
+
+impl VirtualServer {
+    /// Starts `espctl ARGS` (`virtual --chip ... --listen ...|--pty`) and waits for the
+    /// address it prints.
+    pub fn start(espctl: &Path, args: &[std::ffi::OsString]) -> VirtualServer {
+        use std::io::{BufRead, BufReader};
+        use std::process::{Command, Stdio};
+        use std::sync::mpsc::channel;
+        let mut child = Command::new(espctl)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start espctl virtual");
+        let (line_tx, line_rx) = channel();
+        let stdout = child.stdout.take().expect("piped stdout");
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            if let Some(Ok(first)) = lines.next() {
+                let _ = line_tx.send(first);
+            }
+            for _ in lines {}
+        });
+        let (err_tx, err_rx) = channel();
+        let stderr = child.stderr.take().expect("piped stderr");
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = err_tx.send(line);
+            }
+        });
+        match line_rx.recv_timeout(std::time::Duration::from_secs(20)) {
+            Ok(address) => VirtualServer {
+                child,
+                address: address.trim().to_string(),
+                stderr: err_rx,
+            },
+            Err(_) => {
+                let _ = child.kill();
+                let errors: Vec<String> = err_rx.try_iter().collect();
+                panic!("espctl virtual printed no address; stderr: {errors:?}")
+            }
+        }
+    }
+}
+
+impl Drop for VirtualServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

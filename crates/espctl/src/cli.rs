@@ -1,5 +1,6 @@
 //! Command-line definition, compatible with esptool 5 (and its v4 underscore names).
 
+use crate::console::warning;
 use clap::{Parser, Subcommand};
 use espctl_flasher::{After, Before};
 use std::ffi::OsString;
@@ -53,6 +54,10 @@ pub struct Cli {
     #[arg(short = 'v', long)]
     pub verbose: bool,
 
+    /// Silence all output except for errors
+    #[arg(short = 's', long)]
+    pub silent: bool,
+
     /// Number of attempts to connect, 0 or negative for infinite
     #[arg(
         long,
@@ -86,8 +91,8 @@ fn parse_after(s: &str) -> Result<After, String> {
 /// esptool 5 still accepts the v4 spellings of reset modes, with a warning.
 fn warn_underscore(option: &str, value: &str) {
     if value.contains('_') {
-        eprintln!(
-            "WARNING: Deprecated: Choice '{value}' for option '{option}' is deprecated. Use '{}' instead.",
+        warning!(
+            "Deprecated: Choice '{value}' for option '{option}' is deprecated. Use '{}' instead.",
             value.replace('_', "-")
         );
     }
@@ -117,6 +122,8 @@ pub enum Command {
     ReadMem(crate::commands::mem::ReadArgs),
     /// Modify or write to arbitrary memory location
     WriteMem(crate::commands::mem::WriteArgs),
+    /// Dump arbitrary memory to a file
+    DumpMem(crate::commands::mem::DumpArgs),
     /// Download an image to RAM and execute it
     LoadRam(crate::commands::load_ram::Args),
     /// Install, fetch or list the flasher stubs espctl uploads to the chip
@@ -172,6 +179,8 @@ pub struct VirtualArgs {
 /// Rewrites esptool v4 spellings into the v5 ones clap knows: `write_flash` becomes
 /// `write-flash` (only the command word and `--long_options`, never file names).
 pub fn normalise_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    // Only the first command word is one; a later `read_mac` is a file name.
+    let mut command_seen = false;
     split_port_filters(args.into_iter().collect())
         .into_iter()
         .map(|arg| match arg.to_str() {
@@ -195,7 +204,10 @@ pub fn normalise_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString>
                 }
                 OsString::from(out)
             }
-            Some(s) if is_underscore_command(s) => OsString::from(s.replace('_', "-")),
+            Some(s) if !command_seen && is_command(s) => {
+                command_seen = true;
+                OsString::from(s.replace('_', "-"))
+            }
             _ => arg,
         })
         .collect()
@@ -277,8 +289,11 @@ const UNDERSCORE_COMMANDS: &[&str] = &[
     "write_mem",
 ];
 
-fn is_underscore_command(s: &str) -> bool {
-    UNDERSCORE_COMMANDS.contains(&s)
+/// A command word in either spelling (`write_flash`, `write-flash`).
+fn is_command(s: &str) -> bool {
+    UNDERSCORE_COMMANDS
+        .iter()
+        .any(|c| *c == s || c.replace('_', "-") == s)
 }
 
 #[cfg(test)]
@@ -311,6 +326,15 @@ mod tests {
             ]
         );
         assert_eq!(norm(&["espctl", "read_mac"]), ["espctl", "read-mac"]);
+        // After the command word, command names are file names.
+        assert_eq!(
+            norm(&["espctl", "-p", "p", "write_flash", "0x0", "read_mac"]),
+            ["espctl", "-p", "p", "write-flash", "0x0", "read_mac"]
+        );
+        assert_eq!(
+            norm(&["espctl", "write-flash", "0x0", "dump_mem"]),
+            ["espctl", "write-flash", "0x0", "dump_mem"]
+        );
         assert_eq!(
             norm(&[
                 "espctl",
@@ -346,5 +370,61 @@ mod tests {
                 "--use-segments"
             ]
         );
+    }
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(normalise_args(args.iter().map(OsString::from)))
+    }
+
+    /// esptool's command lines, with its short options that mean one thing before the
+    /// command and another after it (`-p` port / no-progress).
+    #[test]
+    fn parses_esptool_command_lines() {
+        let cli = parse(&[
+            "espctl",
+            "-p",
+            "/dev/ttyUSB0",
+            "-b",
+            "921600",
+            "write_flash",
+            "-p",
+            "-z",
+            "--flash_size=4MB",
+            "-fm",
+            "dio",
+            "--flash_freq",
+            "40m",
+            "0x0",
+            "fw.bin",
+        ])
+        .unwrap();
+        assert_eq!(cli.port.as_deref(), Some("/dev/ttyUSB0"));
+        assert_eq!(cli.baud, 921_600);
+        let Command::WriteFlash(w) = cli.command else {
+            panic!("not write-flash")
+        };
+        assert!(w.no_progress && w.compress && !w.no_compress);
+        assert_eq!(
+            (
+                w.flash.flash_size.as_str(),
+                w.flash.flash_mode.as_str(),
+                w.flash.flash_freq.as_str()
+            ),
+            ("4MB", "dio", "40m")
+        );
+        assert_eq!(w.addr_filename, ["0x0", "fw.bin"]);
+
+        let cli = parse(&["espctl", "-s", "--before", "no_reset", "read_mac"]).unwrap();
+        assert!(cli.silent);
+        assert_eq!(cli.before, Before::NoReset);
+        assert!(matches!(cli.command, Command::ReadMac));
+
+        let cli = parse(&["espctl", "read_flash", "0", "1M", "out.bin"]).unwrap();
+        assert!(matches!(cli.command, Command::ReadFlash(_)));
+
+        // -z and -u together, and global options after the command, are refused (as
+        // by esptool).
+        assert!(parse(&["espctl", "write_flash", "-z", "-u", "0", "f.bin"]).is_err());
+        assert!(parse(&["espctl", "write_flash", "-b", "921600", "0", "f.bin"]).is_err());
     }
 }

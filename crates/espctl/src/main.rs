@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod console;
 mod fatal;
 mod render;
 mod virtual_port;

@@ -74,12 +74,18 @@ pub fn speed(bytes: usize, seconds: f64) -> String {
 
 impl State {
     fn out(&mut self, line: &str) {
+        if crate::console::silent() {
+            return;
+        }
         let mut o = std::io::stdout().lock();
         let _ = writeln!(o, "{line}");
         self.open_line = false;
     }
 
     fn partial(&mut self, text: &str) {
+        if crate::console::silent() {
+            return;
+        }
         let mut o = std::io::stdout().lock();
         let _ = write!(o, "{text}");
         let _ = o.flush();
@@ -92,7 +98,7 @@ impl State {
 
     fn warn(&mut self, text: &str) {
         let _ = std::io::stdout().flush();
-        eprintln!("WARNING: {text}");
+        crate::console::warning!("{text}");
     }
 
     fn handle(&mut self, event: Event) {
@@ -219,6 +225,10 @@ impl State {
                 self.out(&line)
             }
             Event::Verifying => self.out("Verifying written data..."),
+            Event::VerifyingFile { addr, len, name } => self.out(&format!(
+                "Verifying {len:#x} ({len}) bytes at {addr:#010x} in flash against {}...",
+                name.map_or("input bytes".to_string(), |n| format!("'{n}'"))
+            )),
             Event::Verified => self.out("Hash of data verified."),
             Event::VerifyUnavailable => self.note(
                 "The ESP8266 ROM cannot compute MD5: the written data was not verified (the flasher stub can; see 'espctl stub fetch').",
@@ -250,7 +260,7 @@ impl State {
 
     fn progress_start(&mut self, op: Operation, addr: u32, total: u64) {
         self.last_step = None;
-        if self.terminal && self.progress {
+        if self.terminal && self.progress && !crate::console::silent() {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stdout());
             bar.set_style(
                 ProgressStyle::with_template(

@@ -116,6 +116,38 @@ fn refuses_bad_write_flash_arguments_without_writing() {
         &["write_flash", "-fs", "3MB", "0x0", "fw.bin"],
         "Invalid flash size '3MB'",
     );
+    fails_cleanly(
+        &env,
+        &dev,
+        &before,
+        &["write_flash", "0xfffff800", "init.bin"],
+        "'init.bin' (4096 bytes) at 0xfffff800 runs past the end of the 32-bit flash address space",
+    );
+}
+
+/// A flash chip whose size cannot be read (no fit check possible): an address near the
+/// end of the 32-bit space is still refused before anything is sent, with a message that
+/// names the problem (not a device error, nor addresses wrapping around).
+#[test]
+fn refuses_addresses_past_4gb_when_the_flash_size_is_unknown() {
+    let env = Env::new(true);
+    let dev = Target::start("esp32", Link::InProcess, "4MB");
+    let port = format!("{}&jedec=0xffffff", dev.port);
+    env.write("init.bin", &noise(4096, 4));
+    let line = env
+        .espctl(&["--port", &port, "write_flash", "0xfffff800", "init.bin"])
+        .fatal();
+    assert!(
+        line.contains("runs past the end of the 32-bit flash address space"),
+        "{line}"
+    );
+    let line = env
+        .espctl(&["--port", &port, "verify_flash", "0xfffff800", "init.bin"])
+        .fatal();
+    assert!(
+        line.contains("runs past the end of the 32-bit flash address space"),
+        "{line}"
+    );
 }
 
 #[test]
@@ -265,4 +297,88 @@ fn a_pty_without_reset_lines_is_warned_about_once() {
     let dots = format!("Connecting...{}\n", ".".repeat(10));
     assert!(out.stdout.contains(&dots), "{out}");
     assert!(out.elapsed < Duration::from_secs(4), "{out}");
+}
+
+/// A TCP proxy to `target` that passes everything both ways until the device has sent
+/// `cut_after` bytes, then drops the connection (a cable pulled mid-transfer).
+fn cutting_proxy(target: &str, cut_after: usize) -> String {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("socket://{}", listener.local_addr().unwrap());
+    let target = target.trim_start_matches("socket://").to_string();
+    std::thread::spawn(move || {
+        let (mut host, _) = listener.accept().unwrap();
+        let mut device = TcpStream::connect(&target).unwrap();
+        let (mut host_in, mut device_out) =
+            (host.try_clone().unwrap(), device.try_clone().unwrap());
+        std::thread::spawn(move || std::io::copy(&mut host_in, &mut device_out));
+        let mut sent = 0;
+        let mut buf = [0u8; 4096];
+        while sent < cut_after {
+            let n = match device.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n.min(cut_after - sent),
+            };
+            if host.write_all(&buf[..n]).is_err() {
+                break;
+            }
+            sent += n;
+        }
+        let _ = host.shutdown(std::net::Shutdown::Both);
+        let _ = device.shutdown(std::net::Shutdown::Both);
+    });
+    url
+}
+
+/// The link breaks in the middle of read-flash: one error line, exit code 2, and no
+/// output file (not even a partial or temporary one).
+#[test]
+fn a_read_cut_short_leaves_no_output_file() {
+    let env = Env::new(true);
+    let dev = Target::start("esp32", Link::Socket, "4MB");
+    let url = cutting_proxy(&dev.port, 64 * 1024);
+    let out = env.espctl(&[
+        "--port",
+        &url,
+        "read_flash",
+        "0x0",
+        "0x100000",
+        "backup.bin",
+    ]);
+    let line = out.fatal();
+    assert!(
+        line.contains("socket://"),
+        "the error names the port: {line}"
+    );
+    let left: Vec<_> = std::fs::read_dir(env.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n != "empty-data")
+        .collect();
+    assert!(left.is_empty(), "files left behind: {left:?}");
+}
+
+/// A chip that runs its application and prints non-stop (not in download mode, reset
+/// lines not wired) does not hold espctl: the usual attempts, then an explanation.
+#[test]
+fn a_chattering_device_fails_in_bounded_time() {
+    use std::io::Write;
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("socket://{}", l.local_addr().unwrap());
+    std::thread::spawn(move || {
+        if let Ok((mut c, _)) = l.accept() {
+            while c.write_all(b"I (4242) app: temperature 21.5 C\r\n").is_ok() {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+    });
+    let out = Env::new(false).espctl(&["--port", &url, "--connect-attempts", "2", "read_mac"]);
+    let line = out.fatal();
+    assert!(
+        line.contains("Invalid head of packet (0x49): Possible serial noise or corruption.")
+            && line.contains("the chip is running its application"),
+        "{line}"
+    );
+    assert!(out.elapsed < Duration::from_secs(5), "{out}");
 }

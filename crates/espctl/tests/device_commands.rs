@@ -40,6 +40,84 @@ fn verify_flash_compares_by_digest_and_lists_differences() {
     ));
 }
 
+/// verify-flash patches the bootloader header as write-flash did, and its diff compares
+/// flash with those patched bytes: only the byte that really differs is listed.
+#[test]
+fn verify_flash_diffs_against_the_patched_bootloader() {
+    let env = Env::new(true);
+    let dev = Target::start("esp32", Link::InProcess, "4MB");
+    let boot = std::fs::read(espctl_testkit::fixture("images/bootloader_esp32.bin")).unwrap();
+    assert_eq!(boot[2], 0x02, "the fixture is a DIO image");
+    env.write("boot.bin", &boot);
+    let port = dev.port.as_str();
+    env.espctl(&[
+        "--port",
+        port,
+        "write_flash",
+        "-fm",
+        "dout",
+        "0x1000",
+        "boot.bin",
+    ])
+    .ok()
+    .has("Flash parameters set to 0x0310.");
+    env.espctl(&[
+        "--port",
+        port,
+        "verify_flash",
+        "-fm",
+        "dout",
+        "0x1000",
+        "boot.bin",
+    ])
+    .ok()
+    .has("Flash parameters set to 0x0310.")
+    .has("Verifying 0x1ed0 (7888) bytes at 0x00001000 in flash against 'boot.bin'...")
+    .has("Verification successful (digest matched).");
+    // Without -fm the file's own header differs from flash: a mismatch, not a crash.
+    let out = env.espctl(&[
+        "--port",
+        port,
+        "verify_flash",
+        "--diff",
+        "0x1000",
+        "boot.bin",
+    ]);
+    assert_eq!(
+        out.fatal(),
+        "ERROR: A fatal error occurred: Verification failed."
+    );
+    out.has("Verification failed: 1 differences, first at 0x00001002:")
+        .has("   0x00001002 03 02");
+
+    let mut changed = boot.clone();
+    changed[0x64] ^= 0xFF;
+    env.write("changed.bin", &changed);
+    let out = env.espctl(&[
+        "--port",
+        port,
+        "verify_flash",
+        "-fm",
+        "dout",
+        "--diff",
+        "0x1000",
+        "changed.bin",
+    ]);
+    assert_eq!(
+        out.fatal(),
+        "ERROR: A fatal error occurred: Verification failed."
+    );
+    out.has("Verification failed: 1 differences, first at 0x00001064:")
+        .has(&format!(
+            "   0x00001064 {:02x} {:02x}",
+            boot[0x64], changed[0x64]
+        ));
+    // The "Flash parameters" line comes before the file's "Verifying" line, as in esptool.
+    let params = out.stdout.find("Flash parameters set to 0x0310.").unwrap();
+    let verifying = out.stdout.find("Verifying 0x1ed0").unwrap();
+    assert!(params < verifying, "{out}");
+}
+
 #[test]
 fn verify_flash_needs_md5_which_the_esp8266_rom_lacks() {
     let env = Env::new(false);
@@ -73,6 +151,22 @@ fn memory_chip_id_and_mac_commands() {
     env.espctl(&["--port", &dev.port, "read_mem", "0x3ff5a004"])
         .ok()
         .has("0x3ff5a004 = 0xc4654321");
+    // dump-mem: the same words as little-endian bytes; a partial last word is not read.
+    env.espctl(&["--port", &dev.port, "dump_mem", "0x3ff5a004", "6", "w.bin"])
+        .ok()
+        .has("Dumping 6 bytes from 0x3ff5a004 to file 'w.bin'...");
+    assert_eq!(env.read("w.bin"), 0xc4654321u32.to_le_bytes());
+    let line = env
+        .espctl(&[
+            "--port",
+            &dev.port,
+            "dump_mem",
+            "0x3ffb0000",
+            "1k",
+            "no/dir/m.bin",
+        ])
+        .fatal();
+    assert!(line.contains("folder 'no/dir' does not exist"), "{line}");
     let out = env.espctl(&["--port", &dev.port, "chip_id"]).ok();
     out.has("MAC:                24:0a:c4:65:43:21");
     assert!(
@@ -305,5 +399,49 @@ fn a_stub_left_running_is_reused() {
         out.stderr
             .contains("WARNING: Deprecated: Choice 'no_reset' for option '--before' is deprecated. Use 'no-reset' instead."),
         "{out}"
+    );
+}
+
+/// esptool's `-s/--silent`: nothing but errors; the work is still done (and verified).
+#[test]
+fn silent_prints_only_errors() {
+    let env = Env::new(true);
+    let dev = Target::start("esp32", Link::InProcess, "4MB");
+    let data = noise(5000, 9);
+    env.write("data.bin", &data);
+    let out = env
+        .espctl(&[
+            "-s",
+            "--port",
+            &dev.port,
+            "write_flash",
+            "0x10000",
+            "data.bin",
+        ])
+        .ok();
+    assert_eq!(
+        (out.stdout.as_str(), out.stderr.as_str()),
+        ("", ""),
+        "{out}"
+    );
+    assert!(dev.flash()[0x10000..0x10000 + data.len()] == data[..]);
+    let out = env.espctl(&[
+        "--silent",
+        "--port",
+        &dev.port,
+        "write_flash",
+        "0x3ff000",
+        "data.bin",
+    ]);
+    assert_eq!(out.stdout, "", "{out}");
+    assert!(
+        out.fatal()
+            .contains("will not fit in 4194304 bytes of flash"),
+        "{out}"
+    );
+    let out = env.espctl(&["-s", "-t", "--port", &dev.port, "read_mac"]);
+    assert_eq!(
+        out.fatal(),
+        "ERROR: A fatal error occurred: Cannot use both --trace and --silent options at the same time."
     );
 }

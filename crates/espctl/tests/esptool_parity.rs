@@ -220,6 +220,7 @@ fn compare(chip: &str, stub: bool) {
             assert_eq!(o.code, 0, "{chip} {what}: espctl failed\n{o}");
         }
         let (a, b) = (theirs.flash(), ours.flash());
+        assert_eq!(a.len(), b.len(), "{chip} {what}: flash sizes differ");
         if let Some(i) = a.iter().zip(&b).position(|(x, y)| x != y) {
             panic!(
                 "{chip} {}: {what}: flash differs at {i:#x}: esptool left {:#04x}, espctl {:#04x}",

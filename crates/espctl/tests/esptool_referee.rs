@@ -7,9 +7,8 @@
 mod virtual_harness;
 
 use espctl_chips::{Chip, Registers, format_mac};
-use virtual_harness::{
-    Transport, Virtual, assert_erased, assert_flash_holds, fixture_str, read_fixture,
-};
+use espctl_testkit::{assert_erased, assert_flash_holds};
+use virtual_harness::{Transport, Virtual, fixture_str, read_fixture};
 
 const MAC: &str = "5c:cf:7f:12:34:56";
 const MAC_BYTES: [u8; 6] = [0x5C, 0xCF, 0x7F, 0x12, 0x34, 0x56];

@@ -19,23 +19,12 @@ const SIZE_4MB: u8 = 0x40;
 
 #[track_caller]
 fn assert_at(flash: &[u8], addr: usize, expected: &[u8]) {
-    let got = &flash[addr..addr + expected.len()];
-    if got != expected {
-        let first = got.iter().zip(expected).position(|(a, b)| a != b).unwrap();
-        panic!(
-            "flash differs at {:#x}: {:#04x} instead of {:#04x}",
-            addr + first,
-            got[first],
-            expected[first]
-        );
-    }
+    espctl_testkit::assert_flash_holds(flash, addr, expected, "seed workflow");
 }
 
 #[track_caller]
 fn assert_erased(flash: &[u8], range: std::ops::Range<usize>) {
-    if let Some(i) = flash[range.clone()].iter().position(|&b| b != 0xFF) {
-        panic!("flash at {:#x} is not erased", range.start + i);
-    }
+    espctl_testkit::assert_erased(flash, range, "seed workflow");
 }
 
 fn seed_workflows(chip: &str, link: Link, stubs: bool) {

@@ -17,6 +17,11 @@ const READ_IN_FLIGHT: u32 = 64;
 impl Session {
     /// Reads `size` bytes of flash at `addr`. The stub's MD5 of the data is checked.
     pub fn read_flash(&mut self, addr: u32, size: u32) -> Result<Vec<u8>> {
+        if addr as u64 + size as u64 >= 1 << 32 {
+            return Err(Error::Invalid(format!(
+                "Cannot read {size:#x} bytes from {addr:#010x}: that runs past the end of the 32-bit flash address space."
+            )));
+        }
         let start = Instant::now();
         self.emit(Event::ProgressStart {
             op: Operation::Read,
@@ -25,7 +30,20 @@ impl Session {
         });
         let data = match self.loader {
             LoaderKind::Stub => self.read_streamed(addr, size)?,
-            LoaderKind::Rom if self.chip.rom.read_flash_slow => self.read_slow(addr, size)?,
+            LoaderKind::Rom if self.chip.rom.read_flash_slow => {
+                let data = self.read_slow(addr, size)?;
+                // Nothing on the wire protects the 64-byte replies: compare with the MD5
+                // the ROM computes over the same range.
+                let flash = self.flash_md5(addr, size)?;
+                let read = md5_hex(&data);
+                if flash != read {
+                    return Err(Error::DigestMismatch {
+                        expected: flash.to_uppercase(),
+                        actual: read.to_uppercase(),
+                    });
+                }
+                data
+            }
             LoaderKind::Rom => return Err(self.rom_lacks("reading flash")),
         };
         self.emit(Event::ProgressEnd {

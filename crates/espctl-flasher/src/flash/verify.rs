@@ -13,8 +13,9 @@ const MD5_SECONDS_PER_MB: f64 = 8.0;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileCheck {
     pub addr: u32,
-    /// Length compared (the file padded to 4 bytes).
-    pub len: usize,
+    /// The bytes compared: the file padded to 4 bytes, its header patched as a write
+    /// would patch it. A byte-wise diff must use these, not the file.
+    pub image: Vec<u8>,
     pub name: Option<String>,
     pub matches: bool,
 }
@@ -42,10 +43,16 @@ impl Session {
             len,
             timeout_per_mb(MD5_SECONDS_PER_MB, size as u64),
         )?;
-        Ok(match self.loader {
-            LoaderKind::Stub => hex(&data),
-            LoaderKind::Rom => String::from_utf8_lossy(&data).to_lowercase(),
-        })
+        match self.loader {
+            LoaderKind::Stub => Ok(hex(&data)),
+            LoaderKind::Rom if data.iter().all(u8::is_ascii_hexdigit) => {
+                Ok(String::from_utf8_lossy(&data).to_lowercase())
+            }
+            LoaderKind::Rom => Err(Error::BadMd5Reply {
+                addr,
+                reply: hex(&data),
+            }),
+        }
     }
 
     /// `verify-flash`: compares each file (header patched as a write would) with flash.
@@ -76,12 +83,17 @@ impl Session {
                     Err(message) => return Err(Error::Invalid(message)),
                 }
             }
+            self.emit(crate::Event::VerifyingFile {
+                addr: f.addr,
+                len: image.len(),
+                name: f.name.clone(),
+            });
             let flash = self.flash_md5(f.addr, image.len() as u32)?;
             out.push(FileCheck {
                 addr: f.addr,
-                len: image.len(),
-                name: f.name,
                 matches: flash == md5_hex(&image),
+                image,
+                name: f.name,
             });
         }
         Ok(out)

@@ -108,6 +108,24 @@ fn archive_error(path: &Path, e: impl ToString) -> StubStoreError {
     }
 }
 
+/// Offers one archive entry when its name is a pinned file's (others are not even read).
+fn offer_entry(
+    archive: &Path,
+    entry_path: &str,
+    entry: &mut dyn Read,
+    offer: &mut Offer<'_>,
+) -> Result<(), StubStoreError> {
+    let name = base_name(entry_path);
+    if pinned_hash(name).is_none() {
+        return Ok(());
+    }
+    let mut bytes = Vec::new();
+    entry
+        .read_to_end(&mut bytes)
+        .map_err(|e| archive_error(archive, e))?;
+    offer(name, bytes)
+}
+
 fn read_tar_gz(path: &Path, offer: &mut Offer<'_>) -> Result<(), StubStoreError> {
     let file = std::fs::File::open(path).map_err(|e| archive_error(path, e))?;
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
@@ -121,15 +139,7 @@ fn read_tar_gz(path: &Path, offer: &mut Offer<'_>) -> Result<(), StubStoreError>
             .map_err(|e| archive_error(path, e))?
             .to_string_lossy()
             .into_owned();
-        let name = base_name(&entry_path).to_string();
-        if pinned_hash(&name).is_none() {
-            continue;
-        }
-        let mut bytes = Vec::new();
-        entry
-            .read_to_end(&mut bytes)
-            .map_err(|e| archive_error(path, e))?;
-        offer(&name, bytes)?;
+        offer_entry(path, &entry_path, &mut entry, offer)?;
     }
     Ok(())
 }
@@ -142,19 +152,11 @@ fn read_zip(path: &Path, offer: &mut Offer<'_>) -> Result<(), StubStoreError> {
         if !entry.is_file() || entry.size() > MAX_FILE {
             continue;
         }
-        let entry_name = entry
+        let entry_path = entry
             .name()
             .map_err(|e| archive_error(path, e))?
             .into_owned();
-        let name = base_name(&entry_name).to_string();
-        if pinned_hash(&name).is_none() {
-            continue;
-        }
-        let mut bytes = Vec::new();
-        entry
-            .read_to_end(&mut bytes)
-            .map_err(|e| archive_error(path, e))?;
-        offer(&name, bytes)?;
+        offer_entry(path, &entry_path, &mut entry, offer)?;
     }
     Ok(())
 }

@@ -7,10 +7,11 @@ use std::time::Duration;
 /// How long one write may block before the port counts as stuck (esptool: 10 s).
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
+// The concrete port types: `SerialPort` is implemented for them, not for a boxed port.
 #[cfg(unix)]
 type Port = serialport::TTYPort;
-#[cfg(not(unix))]
-type Port = Box<dyn serialport::SerialPort>;
+#[cfg(windows)]
+type Port = serialport::COMPort;
 
 pub struct SerialTransport {
     name: String,
@@ -19,23 +20,36 @@ pub struct SerialTransport {
 }
 
 impl SerialTransport {
-    /// Opens `path` exclusively at `baud`, 8N1, no flow control.
+    /// Opens `path` exclusively at `baud`, 8N1, no flow control, with DTR and RTS both
+    /// released.
+    ///
+    /// The lines must change together: on the auto-reset circuit RTS asserted with DTR
+    /// released holds EN low. A POSIX open raises both (harmless: both asserted cancel
+    /// out), so clearing DTR alone would keep the chip in reset and `--before no-reset`
+    /// could never sync. They are released together instead, in one TIOCMSET. Windows
+    /// opens with RTS released (no flow control), so DTR is released at open there.
     pub fn open(path: &str, baud: u32) -> Result<SerialTransport, OpenError> {
         let builder = serialport::new(path, baud)
             .timeout(WRITE_TIMEOUT)
-            .flow_control(serialport::FlowControl::None)
-            // Leave the reset lines alone until a reset strategy drives them.
-            .dtr_on_open(false);
+            .flow_control(serialport::FlowControl::None);
         #[cfg(unix)]
         let port = serialport::TTYPort::open(&builder);
-        #[cfg(not(unix))]
-        let port = builder.open();
+        #[cfg(windows)]
+        let port = serialport::COMPort::open(&builder.dtr_on_open(false));
         let port = port.map_err(|e| OpenError::new(path, describe(&e)))?;
-        Ok(SerialTransport {
+        let transport = SerialTransport {
             name: path.to_string(),
             port,
             baud,
-        })
+        };
+        #[cfg(unix)]
+        let transport = {
+            let mut t = transport;
+            // A pty has no modem lines; the reset strategies report that once, later.
+            let _ = t.set_lines(Some(false), Some(false));
+            t
+        };
+        Ok(transport)
     }
 
     fn set_timeout(&mut self, timeout: Duration) -> io::Result<()> {
@@ -139,9 +153,10 @@ fn line_error(e: io::Error) -> LineError {
     }
 }
 
-#[cfg(not(unix))]
+#[cfg(windows)]
 impl SerialTransport {
     fn set_lines(&mut self, dtr: Option<bool>, rts: Option<bool>) -> Result<(), LineError> {
+        use serialport::SerialPort;
         let to_io = |e: serialport::Error| LineError::Io(io::Error::from(e));
         if let Some(level) = dtr {
             self.port.write_data_terminal_ready(level).map_err(to_io)?;

@@ -1,6 +1,7 @@
 //! The small identification commands: `read-mac`, `chip-id`, `flash-id`, and `run`.
 
 use super::device::{Global, to_fatal, with_device};
+use crate::console::{say, warning};
 use crate::fatal::Fatal;
 use espctl_chips::format_mac;
 
@@ -11,7 +12,7 @@ pub fn read_mac(g: &Global) -> Result<(), Fatal> {
             .mac()
             .map_err(to_fatal)?
             .map_err(|e| Fatal(e.to_string()))?;
-        println!("{:<20}{}", "MAC:", format_mac(&mac));
+        say!("{:<20}{}", "MAC:", format_mac(&mac));
         Ok(())
     })
 }
@@ -20,14 +21,14 @@ pub fn chip_id(g: &Global) -> Result<(), Fatal> {
     with_device(g, |d| {
         let info = d.session.chip_info().map_err(to_fatal)?;
         match info.chip_id {
-            Some(id) => println!("Chip ID: {id:#010x}"),
+            Some(id) => say!("Chip ID: {id:#010x}"),
             None => {
-                eprintln!(
-                    "WARNING: {} has no chip ID. Reading MAC address instead.",
+                warning!(
+                    "{} has no chip ID. Reading MAC address instead.",
                     d.session.chip().name
                 );
                 let mac = info.mac.map_err(|e| Fatal(e.to_string()))?;
-                println!("{:<20}{}", "MAC:", format_mac(&mac));
+                say!("{:<20}{}", "MAC:", format_mac(&mac));
             }
         }
         Ok(())
@@ -40,16 +41,16 @@ pub fn flash_id(g: &Global) -> Result<(), Fatal> {
         s.attach_flash().map_err(to_fatal)?;
         let id = s.flash_id().map_err(to_fatal)?;
         let title = "Flash Memory Information:";
-        println!("{title}");
-        println!("{}", "=".repeat(title.len()));
-        println!("Manufacturer: {:02x}", id.manufacturer());
-        println!("Device: {:04x}", id.device());
+        say!("{title}");
+        say!("{}", "=".repeat(title.len()));
+        say!("Manufacturer: {:02x}", id.manufacturer());
+        say!("Device: {:04x}", id.device());
         match id.size() {
-            Some(size) => println!("Detected flash size: {size}"),
-            None => println!("Detected flash size: Unknown"),
+            Some(size) => say!("Detected flash size: {size}"),
+            None => say!("Detected flash size: Unknown"),
         }
         if let Some(v) = s.flash_voltage().map_err(to_fatal)? {
-            println!("Flash voltage set by {}: {}", v.source, v.voltage);
+            say!("Flash voltage set by {}: {}", v.source, v.voltage);
         }
         Ok(())
     })

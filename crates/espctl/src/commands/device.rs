@@ -3,6 +3,7 @@
 //! chip as `--after` says.
 
 use crate::cli::Cli;
+use crate::console::{say, warning};
 use crate::fatal::Fatal;
 use crate::render::Renderer;
 use espctl_chips::Chip;
@@ -79,7 +80,7 @@ fn candidate_ports(g: &Global) -> Result<Vec<String>, Fatal> {
         .map(|s| s.trim().to_string())
         .collect();
     let list = ports::candidates(ports::system_ports(), &extra, &filter);
-    println!("Found {} serial ports...", list.len());
+    say!("Found {} serial ports...", list.len());
     Ok(list)
 }
 
@@ -92,12 +93,16 @@ pub fn connect(g: &Global) -> Result<Device, Fatal> {
     } else {
         g.baud.min(ROM_BAUD)
     };
-    println!("espctl v{}", env!("CARGO_PKG_VERSION"));
-    let options = ConnectOptions::new(g.before, g.connect_attempts, g.chip, g.trace);
+    say!("espctl v{}", env!("CARGO_PKG_VERSION"));
+    let options = ConnectOptions::default()
+        .before(g.before)
+        .attempts(g.connect_attempts)
+        .chip(g.chip)
+        .trace(g.trace);
     let ports = candidate_ports(g)?;
     let mut session = None;
     for port in &ports {
-        println!("Serial port {port}:");
+        say!("Serial port {port}:");
         let attempt = open_port(port, initial_baud)
             .and_then(|t| Session::connect(t, &options, events.clone()).map_err(fatal));
         match attempt {
@@ -111,7 +116,7 @@ pub fn connect(g: &Global) -> Result<Device, Fatal> {
     }
     let mut session = session.ok_or_else(|| {
         Fatal(format!(
-            "Could not connect to an Espressif device on any of the {} available serial ports.",
+            "Could not connect to an Espressif device on any of the {} available serial ports. Check the cable and the USB-serial driver, or name the port with --port.",
             ports.len()
         ))
     })?;
@@ -123,7 +128,7 @@ pub fn connect(g: &Global) -> Result<Device, Fatal> {
     if g.baud > initial_baud {
         session.change_baud(g.baud).map_err(fatal)?;
     }
-    println!();
+    say!();
     Ok(Device {
         session,
         after: g.after,
@@ -133,22 +138,22 @@ pub fn connect(g: &Global) -> Result<Device, Fatal> {
 
 fn print_chip(session: &mut Session) -> Result<(), Fatal> {
     let chip = session.chip();
-    println!("Connected to {} on {}:", chip.name, session.port_name());
+    say!("Connected to {} on {}:", chip.name, session.port_name());
     let info = session.chip_info().map_err(fatal)?;
-    println!("{:<20}{}", "Chip type:", info.description);
-    println!("{:<20}{}", "Features:", info.features.join(", "));
+    say!("{:<20}{}", "Chip type:", info.description);
+    say!("{:<20}{}", "Features:", info.features.join(", "));
     if let Some(est) = info.crystal_odd_estimate {
-        eprintln!(
-            "WARNING: Detected crystal freq {est:.2} MHz is quite different to normalized freq {} MHz. Unsupported crystal in use?",
+        warning!(
+            "Detected crystal freq {est:.2} MHz is quite different to normalized freq {} MHz. Unsupported crystal in use?",
             info.crystal_mhz
         );
     }
-    println!("{:<20}{}MHz", "Crystal frequency:", info.crystal_mhz);
+    say!("{:<20}{}MHz", "Crystal frequency:", info.crystal_mhz);
     match info.mac {
-        Ok(mac) => println!("{:<20}{}", "MAC:", espctl_chips::format_mac(&mac)),
+        Ok(mac) => say!("{:<20}{}", "MAC:", espctl_chips::format_mac(&mac)),
         Err(e) => return Err(Fatal(e.to_string())),
     }
-    println!();
+    say!();
     Ok(())
 }
 
@@ -161,7 +166,7 @@ fn start_stub(session: &mut Session, events: &EventSink, no_stub: bool) -> Resul
         match StubStore::open_default().and_then(|s| s.load(chip)) {
             Ok(stub) => stub,
             Err(e) => {
-                eprintln!("WARNING: {e}");
+                warning!("{e}");
                 None
             }
         }
@@ -207,7 +212,7 @@ impl Device {
     /// Resets the chip as `--after` says (esptool does this even when the command
     /// failed) and passes the command's result on.
     pub fn finish(mut self, result: Result<(), Fatal>) -> Result<(), Fatal> {
-        println!();
+        say!();
         let reset = self.session.finish(self.after).map_err(fatal);
         result.and(reset)
     }

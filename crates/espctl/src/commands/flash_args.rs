@@ -3,7 +3,35 @@
 use super::output::parse_int;
 use crate::fatal::Fatal;
 use espctl_chips::{FlashFreq, FlashMode, FlashSize};
-use espctl_flasher::FlashSizeArg;
+use espctl_flasher::{FlashSizeArg, PatchRequest};
+
+/// `-fm`, `-ff`, `-fs`: the flash parameters write-flash and verify-flash put into the
+/// bootloader header (and tell the loader).
+#[derive(Debug, clap::Args)]
+pub struct FlashParams {
+    /// SPI flash mode for the bootloader header: keep, qio, qout, dio, dout
+    #[arg(long, default_value = "keep", env = "ESPTOOL_FM")]
+    pub flash_mode: String,
+    /// SPI flash frequency for the bootloader header (keep, 80m, 40m, 26m, 20m, ...)
+    #[arg(long, default_value = "keep", env = "ESPTOOL_FF")]
+    pub flash_freq: String,
+    /// SPI flash size: keep, detect, 1MB, 4MB, ... (also the old 4m, 32m names)
+    #[arg(long, default_value = "keep", env = "ESPTOOL_FS")]
+    pub flash_size: String,
+}
+
+impl FlashParams {
+    /// The header values asked for and the flash size argument; the size goes into the
+    /// header once it is known (after `detect`).
+    pub fn parse(&self) -> Result<(PatchRequest, FlashSizeArg), Fatal> {
+        let header = PatchRequest {
+            mode: mode_arg(&self.flash_mode)?,
+            freq: freq_arg(&self.flash_freq)?,
+            size: None,
+        };
+        Ok((header, size_arg(&self.flash_size)?))
+    }
+}
 
 /// `--flash-size`: `keep`, `detect`, a size (`4MB`) or an old megabit name (`32m`).
 pub fn size_arg(s: &str) -> Result<FlashSizeArg, Fatal> {

@@ -2,6 +2,7 @@
 
 use super::device::{Global, connect, to_fatal};
 use super::output::read_input;
+use crate::console::say;
 use crate::fatal::Fatal;
 use espctl_image::FirmwareImage;
 use std::path::PathBuf;
@@ -31,17 +32,17 @@ pub fn run(g: &Global, args: Args) -> Result<(), Fatal> {
         .collect();
     let entry = image.header().entry;
     let name = args.filename.display();
-    println!("Loading '{name}' to RAM...");
+    say!("Loading '{name}' to RAM...");
     device
         .session
         .load_ram(&segments, entry)
         .map_err(to_fatal)?;
-    println!(
+    say!(
         "Loaded {} segments from '{name}' to RAM, executing at {entry:#010x}.",
         segments.len()
     );
     // The chip runs the loaded code now: no reset.
-    println!();
-    println!("Exiting immediately.");
+    say!();
+    say!("Exiting immediately.");
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! `merge-bin -o OUT ADDR FILE...`: one raw, Intel HEX or UF2 file from several inputs.
 
+use crate::console::say;
 use std::path::Path;
 
 use espctl_chips::{FlashFreq, FlashMode, FlashSize};
@@ -116,7 +117,7 @@ pub fn run(chip: &str, args: Args) -> Result<(), Fatal> {
         Format::Uf2 { .. } => "ready to be flashed with any ESP USB Bridge".to_string(),
         _ => format!("ready to flash to offset {target_offset:#x}"),
     };
-    println!(
+    say!(
         "Wrote {:#x} bytes to file '{}', {ready}.",
         file.len(),
         args.output

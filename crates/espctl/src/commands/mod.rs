@@ -1,5 +1,6 @@
 //! One file per command; `run` dispatches.
 
+use crate::console::say;
 pub mod chip;
 pub mod device;
 pub mod elf2image;
@@ -22,10 +23,20 @@ use crate::fatal::Fatal;
 use device::Global;
 
 pub fn run(cli: Cli) -> Result<(), Fatal> {
+    if cli.silent {
+        for (given, name) in [(cli.verbose, "--verbose"), (cli.trace, "--trace")] {
+            if given {
+                return Err(Fatal(format!(
+                    "Cannot use both {name} and --silent options at the same time."
+                )));
+            }
+        }
+        crate::console::set_silent(true);
+    }
     let global = Global::from_cli(&cli);
     match cli.command {
         Command::Version => {
-            println!("{}", env!("CARGO_PKG_VERSION"));
+            say!("{}", env!("CARGO_PKG_VERSION"));
             Ok(())
         }
         Command::ImageInfo(args) => image_info::run(&cli.chip, args),
@@ -43,6 +54,7 @@ pub fn run(cli: Cli) -> Result<(), Fatal> {
         Command::Run => chip::run(&global?),
         Command::ReadMem(args) => mem::run_read(&global?, args),
         Command::WriteMem(args) => mem::run_write(&global?, args),
+        Command::DumpMem(args) => mem::run_dump(&global?, args),
         Command::LoadRam(args) => load_ram::run(&global?, args),
         Command::Virtual(mut args) => {
             args.chip = cli.chip.clone();

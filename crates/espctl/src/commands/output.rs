@@ -1,6 +1,7 @@
 //! Shared pieces of the host-only image commands: chip choice, numbers, sizes, printing
 //! library messages, writing output files safely.
 
+use crate::console::{say, warning};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -12,10 +13,10 @@ use crate::fatal::Fatal;
 /// Prints a library line where esptool prints it.
 pub fn print(message: Message) {
     match message {
-        Message::Print(s) => println!("{s}"),
-        Message::Hint(s) => println!("HINT: {s}"),
-        Message::Note(s) => println!("NOTE: {s}"),
-        Message::Warning(s) => eprintln!("WARNING: {s}"),
+        Message::Print(s) => say!("{s}"),
+        Message::Hint(s) => say!("HINT: {s}"),
+        Message::Note(s) => say!("NOTE: {s}"),
+        Message::Warning(s) => warning!("{s}"),
         Message::Error(s) => eprintln!("ERROR: {s}"),
     }
 }
@@ -87,29 +88,23 @@ pub fn read_input(path: &Path) -> Result<Vec<u8>, Fatal> {
     std::fs::read(path).map_err(|e| Fatal(format!("Cannot read '{}': {e}", path.display())))
 }
 
-/// Writes `data` to `path` through a temporary file next to it, so that a failure never
-/// leaves a half-written output.
+/// Writes `data` to `path` through a temporary file in the same folder, renamed into
+/// place once complete, so a failure (or a full disk) never leaves a half-written
+/// output; the temporary file is removed on failure.
 pub fn write_output(path: &Path, data: &[u8]) -> Result<(), Fatal> {
     let fail = |e: std::io::Error| Fatal(format!("Cannot write '{}': {e}", path.display()));
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.espctl-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(data)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(fail)
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".espctl-")
+        .tempfile_in(dir)
+        .map_err(fail)?;
+    tmp.write_all(data).map_err(fail)?;
+    tmp.as_file().sync_all().map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
 }
 
 /// Writes several files, each as [`write_output`] does; if one cannot be written, the

@@ -3,10 +3,11 @@
 
 use super::device::{Global, to_fatal, with_device};
 use super::flash_args::{address, size_arg, size_or_all};
+use super::output::write_output;
+use crate::console::say;
 use crate::fatal::Fatal;
 use crate::render::speed;
 use espctl_flasher::session::Session;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
@@ -54,7 +55,7 @@ pub fn resolve_size(session: &mut Session, size: Option<u32>) -> Result<u32, Fat
     match size {
         None => {
             let d = detected.ok_or_else(|| to_fatal(espctl_flasher::Error::FlashSizeUnknown))?;
-            println!("Detected flash size: {d}");
+            say!("Detected flash size: {d}");
             Ok(d.bytes())
         }
         Some(n) => {
@@ -69,23 +70,6 @@ pub fn resolve_size(session: &mut Session, size: Option<u32>) -> Result<u32, Fat
             Ok(n)
         }
     }
-}
-
-/// Writes `data` to `path` atomically: a temporary file in the same folder, renamed.
-pub fn write_atomically(path: &Path, data: &[u8]) -> Result<(), Fatal> {
-    let fail = |e: std::io::Error| Fatal(format!("Cannot write '{}': {e}", path.display()));
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".espctl-read-")
-        .tempfile_in(dir)
-        .map_err(fail)?;
-    tmp.write_all(data).map_err(fail)?;
-    tmp.as_file().sync_all().map_err(fail)?;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
-    Ok(())
 }
 
 /// Refuses an output path that cannot be created, before anything is read.
@@ -125,8 +109,8 @@ pub fn run(g: &Global, args: Args) -> Result<(), Fatal> {
         let start = std::time::Instant::now();
         let data = s.read_flash(addr, size).map_err(to_fatal)?;
         let seconds = start.elapsed().as_secs_f64();
-        write_atomically(&args.output, &data)?;
-        println!(
+        write_output(&args.output, &data)?;
+        say!(
             "Read {} bytes from {addr:#010x} in {seconds:.1} seconds{} to '{}'.",
             data.len(),
             speed(data.len(), seconds),

@@ -1,5 +1,6 @@
 //! `espctl stub import PATH | fetch | list`: the flasher stubs espctl uploads.
 
+use crate::console::say;
 use crate::fatal::Fatal;
 use espctl_flasher::stub::pinned::STUB_RELEASE;
 use espctl_flasher::stub::{StubStore, fetch, import};
@@ -28,31 +29,31 @@ pub fn run(cmd: StubCommand) -> Result<(), Fatal> {
         StubCommand::Import { path } => {
             let report = import::import(&store, &path).map_err(|e| Fatal(e.to_string()))?;
             for name in &report.installed {
-                println!("Installed {name} (esp-flasher-stub {STUB_RELEASE}, SHA-256 checked)");
+                say!("Installed {name} (esp-flasher-stub {STUB_RELEASE}, SHA-256 checked)");
             }
             if report.ignored > 0 {
-                println!(
+                say!(
                     "Ignored {} stub files that are not esp-flasher-stub {STUB_RELEASE} (e.g. esptool's GPL legacy stubs).",
                     report.ignored
                 );
             }
-            println!("Stubs are in {}", store.dir().display());
+            say!("Stubs are in {}", store.dir().display());
         }
         StubCommand::Fetch => {
             let url = fetch::release_url();
-            println!("Downloading esp-flasher-stub {STUB_RELEASE} from {url}");
+            say!("Downloading esp-flasher-stub {STUB_RELEASE} from {url}");
             let names = fetch::fetch(&store, &url, &fetch::wanted_files())
                 .map_err(|e| Fatal(e.to_string()))?;
             for name in &names {
-                println!("Installed {name} (SHA-256 checked)");
+                say!("Installed {name} (SHA-256 checked)");
             }
-            println!("Stubs are in {}", store.dir().display());
+            say!("Stubs are in {}", store.dir().display());
         }
         StubCommand::List => {
             let list = store.list();
-            println!("Flasher stubs in {}:", store.dir().display());
+            say!("Flasher stubs in {}:", store.dir().display());
             if list.is_empty() {
-                println!(
+                say!(
                     "  none installed: run 'espctl stub fetch' or 'espctl stub import <esptool-5.6.0.tar.gz>'"
                 );
             }
@@ -65,9 +66,10 @@ pub fn run(cmd: StubCommand) -> Result<(), Fatal> {
                 } else {
                     "CHANGED: install again"
                 };
-                println!(
+                say!(
                     "  {:<18} {:<22} esp-flasher-stub {STUB_RELEASE}  {state}",
-                    s.file, chip
+                    s.file,
+                    chip
                 );
             }
         }

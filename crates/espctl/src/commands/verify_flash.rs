@@ -2,11 +2,12 @@
 //! bytes with `--diff`).
 
 use super::device::{Global, to_fatal, with_device};
-use super::flash_args::{freq_arg, mode_arg, size_arg};
+use super::flash_args::FlashParams;
 use super::patcher::ImagePatch;
 use super::write_flash::read_pairs;
+use crate::console::say;
 use crate::fatal::Fatal;
-use espctl_flasher::{FlashSizeArg, PatchRequest};
+use espctl_flasher::FlashSizeArg;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -16,22 +17,13 @@ pub struct Args {
     /// Show the differing bytes
     #[arg(short = 'd', long)]
     pub diff: bool,
-    #[arg(long, default_value = "keep", env = "ESPTOOL_FM")]
-    pub flash_mode: String,
-    #[arg(long, default_value = "keep", env = "ESPTOOL_FF")]
-    pub flash_freq: String,
-    #[arg(long, default_value = "keep", env = "ESPTOOL_FS")]
-    pub flash_size: String,
+    #[command(flatten)]
+    pub flash: FlashParams,
 }
 
 pub fn run(g: &Global, args: Args) -> Result<(), Fatal> {
     let files = read_pairs(&args.addr_filename)?;
-    let mut header = PatchRequest {
-        mode: mode_arg(&args.flash_mode)?,
-        freq: freq_arg(&args.flash_freq)?,
-        size: None,
-    };
-    let size = size_arg(&args.flash_size)?;
+    let (mut header, size) = args.flash.parse()?;
     with_device(g, |d| {
         let s = &mut d.session;
         s.attach_flash().map_err(to_fatal)?;
@@ -41,39 +33,33 @@ pub fn run(g: &Global, args: Args) -> Result<(), Fatal> {
         }
         let mut failed = false;
         for f in files {
-            let len = f.data.len().div_ceil(4) * 4;
-            println!(
-                "Verifying {len:#x} ({len}) bytes at {:#010x} in flash against '{}'...",
-                f.addr,
-                f.name.as_deref().unwrap_or("input bytes")
-            );
-            let data = f.data.clone();
             let check = s
                 .verify_files(vec![f], &header, Some(&ImagePatch))
                 .map_err(to_fatal)?
                 .remove(0);
             if check.matches {
-                println!("Verification successful (digest matched).");
+                say!("Verification successful (digest matched).");
                 continue;
             }
             failed = true;
             if !args.diff {
-                println!("Verification failed (digest mismatch).");
+                say!("Verification failed (digest mismatch).");
                 continue;
             }
-            let mut image = data;
-            image.resize(len, 0xFF);
-            let flash = s.read_flash(check.addr, len as u32).map_err(to_fatal)?;
-            let diffs: Vec<usize> = (0..len).filter(|&i| flash[i] != image[i]).collect();
+            let image = &check.image;
+            let flash = s
+                .read_flash(check.addr, image.len() as u32)
+                .map_err(to_fatal)?;
+            let diffs: Vec<usize> = (0..image.len()).filter(|&i| flash[i] != image[i]).collect();
             if let Some(first) = diffs.first() {
-                println!(
+                say!(
                     "Verification failed: {} differences, first at {:#010x}:",
                     diffs.len(),
                     check.addr as usize + first
                 );
             }
             for i in diffs {
-                println!(
+                say!(
                     "   {:#010x} {:02x} {:02x}",
                     check.addr as usize + i,
                     flash[i],

@@ -3,12 +3,12 @@
 //! checked against the chip before anything is written.
 
 use super::device::{Global, to_fatal, with_device};
-use super::flash_args::{address, freq_arg, mode_arg, size_arg};
+use super::flash_args::{FlashParams, address};
 use super::output::read_input;
 use super::patcher::ImagePatch;
 use crate::fatal::Fatal;
 use espctl_flasher::flash::plan::check_overlaps;
-use espctl_flasher::{FlashFile, PatchRequest, WriteOptions};
+use espctl_flasher::{FlashFile, WriteOptions};
 use std::path::Path;
 
 #[derive(Debug, clap::Args)]
@@ -28,15 +28,8 @@ pub struct Args {
     /// Disable data compression during transfer
     #[arg(short = 'u', long)]
     pub no_compress: bool,
-    /// SPI flash mode for the bootloader header: keep, qio, qout, dio, dout
-    #[arg(long, default_value = "keep", env = "ESPTOOL_FM")]
-    pub flash_mode: String,
-    /// SPI flash frequency for the bootloader header (keep, 80m, 40m, 26m, 20m, ...)
-    #[arg(long, default_value = "keep", env = "ESPTOOL_FF")]
-    pub flash_freq: String,
-    /// SPI flash size: keep, detect, 1MB, 4MB, ... (also the old 4m, 32m names)
-    #[arg(long, default_value = "keep", env = "ESPTOOL_FS")]
-    pub flash_size: String,
+    #[command(flatten)]
+    pub flash: FlashParams,
     /// Accepted for esptool compatibility (espctl runs no security checks to skip)
     #[arg(long)]
     pub force: bool,
@@ -62,6 +55,17 @@ pub fn read_pairs(args: &[String]) -> Result<Vec<FlashFile>, Fatal> {
             }
             None => files.push(FlashFile::new(addr, data, Some(name))),
         }
+    }
+    if let Some(f) = files
+        .iter()
+        .find(|f| f.addr as u64 + f.data.len() as u64 >= 1 << 32)
+    {
+        return Err(Fatal(format!(
+            "'{}' ({} bytes) at {:#010x} runs past the end of the 32-bit flash address space: check the address.",
+            f.name.as_deref().unwrap_or("input"),
+            f.data.len(),
+            f.addr
+        )));
     }
     Ok(files)
 }
@@ -93,11 +97,7 @@ pub fn check_layout(files: &[FlashFile]) -> Result<(), Fatal> {
 pub fn run(g: &Global, args: Args) -> Result<(), Fatal> {
     let files = read_pairs(&args.addr_filename)?;
     check_layout(&files)?;
-    let header = PatchRequest {
-        mode: mode_arg(&args.flash_mode)?,
-        freq: freq_arg(&args.flash_freq)?,
-        size: None,
-    };
+    let (header, flash_size) = args.flash.parse()?;
     let compress = if args.compress {
         Some(true)
     } else if args.no_compress {
@@ -105,12 +105,7 @@ pub fn run(g: &Global, args: Args) -> Result<(), Fatal> {
     } else {
         None
     };
-    let opts = WriteOptions::new(
-        size_arg(&args.flash_size)?,
-        header,
-        args.erase_all,
-        compress,
-    );
+    let opts = WriteOptions::new(flash_size, header, args.erase_all, compress);
     with_device(g, |d| {
         d.renderer.show_progress(!args.no_progress);
         d.session.attach_flash().map_err(to_fatal)?;

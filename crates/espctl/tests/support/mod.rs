@@ -3,9 +3,10 @@
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
+use espctl_testkit::VirtualServer;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 pub fn espctl_bin() -> PathBuf {
@@ -170,7 +171,7 @@ pub struct Target {
     pub port: String,
     pub flash_file: PathBuf,
     pub mac: [u8; 6],
-    server: Option<Child>,
+    server: Option<VirtualServer>,
     _dir: tempfile::TempDir,
 }
 
@@ -206,32 +207,22 @@ impl Target {
                 _dir: dir,
             };
         }
-        let mut cmd = Command::new(espctl_bin());
-        cmd.args(["virtual", "--chip", chip, "--flash-size", flash_size])
-            .arg("--flash-file")
-            .arg(&flash_file)
-            .args(["--mac", &mac_text]);
+        let mut args: Vec<OsString> = ["virtual", "--chip", chip, "--flash-size", flash_size]
+            .map(OsString::from)
+            .to_vec();
+        args.extend(["--flash-file".into(), flash_file.clone().into()]);
+        args.extend(["--mac", &mac_text].map(OsString::from));
         match link {
-            Link::Pty => cmd.arg("--pty"),
-            _ => cmd.args(["--listen", "127.0.0.1:0"]),
+            Link::Pty => args.push("--pty".into()),
+            _ => args.extend(["--listen", "127.0.0.1:0"].map(OsString::from)),
         };
-        cmd.args(extra);
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("espctl virtual starts");
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        let port = first.trim().to_string();
-        assert!(!port.is_empty(), "espctl virtual printed no address");
+        args.extend(extra.iter().map(OsString::from));
+        let server = VirtualServer::start(&espctl_bin(), &args);
         Target {
-            port,
+            port: server.address.clone(),
             flash_file,
             mac,
-            server: Some(child),
+            server: Some(server),
             _dir: dir,
         }
     }
@@ -242,15 +233,6 @@ impl Target {
 
     pub fn mac_text(&self) -> String {
         espctl_chips::format_mac(&self.mac)
-    }
-}
-
-impl Drop for Target {
-    fn drop(&mut self) {
-        if let Some(child) = &mut self.server {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
     }
 }
 

@@ -1,10 +1,11 @@
 //! Runs `espctl virtual` as a child process and the referee esptool against it.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
+use espctl_testkit::VirtualServer;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{Receiver, channel};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::mpsc::channel;
 use std::time::Duration;
 
 /// How long one esptool run may take before the test gives up on it.
@@ -18,13 +19,12 @@ pub enum Transport {
 
 /// A running `espctl virtual`, killed on drop.
 pub struct Virtual {
-    child: Child,
+    server: VirtualServer,
     pub chip: &'static str,
     pub transport: Transport,
     /// What esptool's `--port` gets.
     pub address: String,
     pub flash_file: PathBuf,
-    stderr: Receiver<String>,
     pub dir: tempfile::TempDir,
 }
 
@@ -94,50 +94,22 @@ impl Virtual {
     pub fn start(chip: &'static str, transport: Transport, extra: &[&str]) -> Virtual {
         let dir = tempfile::tempdir().unwrap();
         let flash_file = dir.path().join("flash.bin");
-        let mut cmd = Command::new(espctl());
-        cmd.args(["virtual", "--chip", chip, "--flash-file"])
-            .arg(&flash_file)
-            .args(extra);
+        let mut args: Vec<OsString> = ["virtual", "--chip", chip, "--flash-file"]
+            .map(OsString::from)
+            .to_vec();
+        args.push(flash_file.clone().into());
+        args.extend(extra.iter().map(OsString::from));
         match transport {
-            Transport::Tcp => cmd.args(["--listen", "127.0.0.1:0"]),
-            Transport::Pty => cmd.arg("--pty"),
+            Transport::Tcp => args.extend(["--listen", "127.0.0.1:0"].map(OsString::from)),
+            Transport::Pty => args.push("--pty".into()),
         };
-        let mut child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start espctl virtual");
-        let (line_tx, line_rx) = channel();
-        let stdout = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            if let Some(Ok(first)) = lines.next() {
-                let _ = line_tx.send(first);
-            }
-            for _ in lines {}
-        });
-        let (err_tx, err_rx) = channel();
-        let stderr = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = err_tx.send(line);
-            }
-        });
-        let address = line_rx
-            .recv_timeout(Duration::from_secs(20))
-            .unwrap_or_else(|_| {
-                let _ = child.kill();
-                let errors: Vec<String> = err_rx.try_iter().collect();
-                panic!("espctl virtual printed no address; stderr: {errors:?}")
-            });
+        let server = VirtualServer::start(Path::new(espctl()), &args);
         Virtual {
-            child,
             chip,
             transport,
-            address,
+            address: server.address.clone(),
+            server,
             flash_file,
-            stderr: err_rx,
             dir,
         }
     }
@@ -151,18 +123,19 @@ impl Virtual {
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.server.child.id()
     }
 
     /// Presses BOOT and EN (SIGUSR1) and waits until the device confirms the reset.
     pub fn reset_into_download(&mut self) {
-        while self.stderr.try_recv().is_ok() {}
+        while self.server.stderr.try_recv().is_ok() {}
         let status = Command::new("kill")
             .args(["-USR1", &self.pid().to_string()])
             .status()
             .unwrap();
         assert!(status.success());
         let line = self
+            .server
             .stderr
             .recv_timeout(Duration::from_secs(20))
             .expect("espctl virtual confirms the reset");
@@ -182,13 +155,6 @@ impl Virtual {
         }
         all.extend(args.iter().map(|s| s.to_string()));
         run_esptool(&all, self.dir.path())
-    }
-}
-
-impl Drop for Virtual {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -235,27 +201,4 @@ pub fn fixture_str(name: &str) -> String {
 
 pub fn read_fixture(name: &str) -> Vec<u8> {
     std::fs::read(fixture(name)).unwrap()
-}
-
-/// Asserts that `flash[addr..]` starts with `expected`, naming the first difference.
-pub fn assert_flash_holds(flash: &[u8], addr: usize, expected: &[u8], what: &str) {
-    let got = &flash[addr..addr + expected.len()];
-    if let Some(i) = got.iter().zip(expected).position(|(a, b)| a != b) {
-        panic!(
-            "{what}: flash at 0x{:x} holds 0x{:02x}, expected 0x{:02x}",
-            addr + i,
-            got[i],
-            expected[i]
-        );
-    }
-}
-
-pub fn assert_erased(flash: &[u8], range: std::ops::Range<usize>, what: &str) {
-    if let Some(i) = flash[range.clone()].iter().position(|&b| b != 0xFF) {
-        panic!(
-            "{what}: flash at 0x{:x} is 0x{:02x}, not erased",
-            range.start + i,
-            flash[range.start + i]
-        );
-    }
 }

@@ -1,0 +1,200 @@
+//! The lines scripts read (`MAC:`, `Chip ID:`, `Manufacturer:`, `Detected flash size:`,
+//! `Wrote ...`, `Hash of data verified.`, `Read ...`, the chip block, the reset line...)
+//! read the same from espctl as from esptool 5.6.0, for the same command lines against
+//! the same kind of virtual device. Timings and port names are masked; progress bars,
+//! notes and warnings are not compared.
+
+mod support;
+
+use support::{Env, Link, Target};
+
+/// Line starts whose lines must match esptool's exactly (after masking).
+const KEY_LINES: &[&str] = &[
+    "Detecting chip type...",
+    "Connected to ",
+    "Chip type:",
+    "Features:",
+    "Crystal frequency:",
+    "MAC:",
+    "Chip ID:",
+    "Stub flasher running.",
+    "Stub flasher is already running.",
+    "Changing baud rate to",
+    "Changed.",
+    "Enabling default SPI flash mode...",
+    "Configuring flash size...",
+    "Auto-detected flash size:",
+    "Detected flash size:",
+    "Manufacturer:",
+    "Device:",
+    "Flash voltage",
+    "Flash parameters set to",
+    "SHA digest in image updated.",
+    "Writing '",
+    "Flash will be erased from",
+    "Compressed ",
+    "Erasing flash...",
+    "Wrote ",
+    "Verifying",
+    "Hash of data verified.",
+    "Verification ",
+    "Read ",
+    "Erasing flash memory",
+    "Flash memory region erased",
+    "Hard resetting via RTS pin...",
+    "Staying in bootloader.",
+    "Soft resetting...",
+    "Dumped ",
+    // read-mem: `0x3ff5a000 = 0x00000000`
+    "0x",
+];
+
+/// `in 0.1 seconds (1234.5 kbit/s)` and `Took 0.02s` vary from run to run.
+fn mask(line: &str, port: &str) -> String {
+    let mut out = line.replace(port, "PORT");
+    if let Some(start) = out.find(" in ")
+        && let Some(secs) = out[start..].find(" seconds")
+    {
+        let mut end = start + secs + " seconds".len();
+        if out[end..].starts_with(" (")
+            && let Some(close) = out[end..].find(')')
+        {
+            end += close + 1;
+        }
+        out.replace_range(start..end, " in T");
+    }
+    out
+}
+
+fn key_lines(text: &str, port: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| KEY_LINES.iter().any(|k| l.starts_with(k)))
+        .map(|l| mask(l, port))
+        .collect()
+}
+
+fn inputs(env: &Env) {
+    for name in [
+        "bootloader_esp32.bin",
+        "bootloader_esp8266.bin",
+        "fifty_kb.bin",
+    ] {
+        let data = std::fs::read(espctl_testkit::fixture(&format!("images/{name}"))).unwrap();
+        env.write(name, &data);
+    }
+}
+
+fn compare(chip: &str, stub: bool) {
+    let env = Env::new(stub);
+    inputs(&env);
+    let esptool = espctl_testkit::esptool();
+    let (boot_addr, boot) = if chip == "esp8266" {
+        ("0x0", "bootloader_esp8266.bin")
+    } else {
+        ("0x1000", "bootloader_esp32.bin")
+    };
+    let can_read = stub || chip != "esp8266";
+    let mut commands: Vec<Vec<&str>> = vec![
+        vec!["read_mac"],
+        vec!["chip_id"],
+        vec!["flash_id"],
+        vec![
+            "write_flash",
+            "-fm",
+            "dio",
+            "-fs",
+            "detect",
+            boot_addr,
+            boot,
+            "0x10000",
+            "fifty_kb.bin",
+        ],
+        vec![
+            "--after",
+            "no_reset",
+            "write_flash",
+            "0x30000",
+            "fifty_kb.bin",
+        ],
+    ];
+    if can_read {
+        commands.push(vec!["verify_flash", "0x10000", "fifty_kb.bin"]);
+        commands.push(vec!["read_flash", "0x10000", "0x1000", "out.bin"]);
+        commands.push(vec!["erase_region", "0x20000", "0x2000"]);
+    }
+    if chip == "esp32" {
+        commands.push(vec!["--baud", "460800", "read_mac"]);
+    }
+    let efuse = if chip == "esp8266" {
+        "0x3ff00050"
+    } else {
+        "0x3ff5a000"
+    };
+    commands.push(vec!["read_mem", efuse]);
+    commands.push(vec!["dump_mem", efuse, "16", "mem.bin"]);
+    commands.push(vec!["write_mem", "0x3ffe8000", "0xabad1dea", "0xffff"]);
+    // Last: the chip then runs its application and no longer talks to the loader.
+    commands.push(vec!["run"]);
+    let theirs = Target::start(chip, Link::Socket, "4MB");
+    let ours = Target::start(chip, Link::Socket, "4MB");
+    for args in commands {
+        let run = |program: &std::path::Path, target: &Target| {
+            let mut all = vec!["--port", target.port.as_str()];
+            if !stub {
+                all.push("--no-stub");
+            }
+            all.extend(&args);
+            let out = env.run(program, &all);
+            assert_eq!(out.code, 0, "{chip} {args:?}:\n{out}");
+            key_lines(&out.stdout, &target.port)
+        };
+        let (t, o) = (run(&esptool, &theirs), run(&support::espctl_bin(), &ours));
+        assert_eq!(
+            o, t,
+            "{chip} stub={stub} {args:?}: espctl's key lines (left) differ from esptool's (right)"
+        );
+        assert!(!t.is_empty());
+    }
+}
+
+#[test]
+fn esp8266_stub_lines_match_esptool() {
+    compare("esp8266", true);
+}
+
+#[test]
+fn esp8266_rom_lines_match_esptool() {
+    compare("esp8266", false);
+}
+
+#[test]
+fn esp32_stub_lines_match_esptool() {
+    compare("esp32", true);
+}
+
+#[test]
+fn esp32_rom_lines_match_esptool() {
+    compare("esp32", false);
+}
+
+#[test]
+fn masking_keeps_what_scripts_read() {
+    assert_eq!(
+        mask(
+            "Wrote 7888 bytes (4535 compressed) at 0x00001000 in 0.0 seconds (6079.4 kbit/s).",
+            "socket://p"
+        ),
+        "Wrote 7888 bytes (4535 compressed) at 0x00001000 in T."
+    );
+    assert_eq!(
+        mask(
+            "Read 4096 bytes from 0x00010000 in 0.1 seconds (300.2 kbit/s) to 'out.bin'.",
+            "socket://p"
+        ),
+        "Read 4096 bytes from 0x00010000 in T to 'out.bin'."
+    );
+    assert_eq!(
+        mask("Connected to ESP32 on socket://h:1:", "socket://h:1"),
+        "Connected to ESP32 on PORT:"
+    );
+}
