@@ -223,7 +223,8 @@ impl Device {
 
     /// Drops everything queued for the host (what a chip printed while nobody listened).
     pub fn clear_output(&mut self) {
-        self.soc.uart.clear();
+        let (bytes, wire) = self.soc.uart.clear();
+        self.schedule.forget_output(bytes, wire, self.clock.now());
     }
 
     /// The device's time.
