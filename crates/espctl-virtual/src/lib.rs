@@ -39,6 +39,7 @@
 //! # Ok::<(), espctl_virtual::DeviceError>(())
 //! ```
 
+mod answers;
 pub mod clock;
 pub mod config;
 pub mod device;
@@ -56,6 +57,7 @@ mod soc;
 mod spi;
 mod stub;
 pub mod timing;
+mod uart;
 
 pub use config::{DeviceConfig, DeviceError, StartMode, parse_flash_size, parse_mac};
 pub use device::{Device, DeviceState, Work};
