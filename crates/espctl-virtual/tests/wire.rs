@@ -9,6 +9,8 @@ use espctl_protocol::{Command, slip};
 use espctl_virtual::{Device, DeviceConfig, DeviceState, StartMode};
 use std::time::Duration;
 
+/// The ROM's SLIP decoder is modelled tolerant (an empty frame and noise between
+/// frames are harmless); the stub's is not (see tests/stub.rs).
 #[test]
 fn frames_split_anywhere_and_noise_between_them_are_fine() {
     let mut h = Host::esp8266();
@@ -61,6 +63,8 @@ fn an_invalid_escape_drops_the_frame_and_the_next_one_works() {
     assert_eq!(h.read_reg(0x4000_1000), 0xFFF0_C101);
 }
 
+/// A modelling choice: what the ROM does with answers and runts is not documented; it
+/// ignores them here.
 #[test]
 fn answers_of_other_devices_are_ignored_by_the_rom() {
     let mut h = Host::esp8266();
