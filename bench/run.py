@@ -207,25 +207,43 @@ def bench(args, espctl, esptool, env, work):
         for name in args.scenarios:
             times = {"esptool": [], "espctl": []}
             bounds = {"esptool": [], "espctl": []}
+            stats_of = {"esptool": [], "espctl": []}
             for i in range(args.runs):
                 for tool, exe in (("esptool", esptool), ("espctl", espctl)):
                     elapsed, stats = run_once(tool, exe, espctl, chip, name, image, work, env)
                     times[tool].append(elapsed)
                     bounds[tool].append(stats["lower_bound_seconds"])
+                    stats_of[tool].append(dict(stats, wall=elapsed))
                     log(f"{chip} {name} run {i + 1} {tool:7} {elapsed:7.2f} s  "
                         f"(bound {stats['lower_bound_seconds']:.2f} s, "
                         f"{stats['bytes_received']} B in, {stats['bytes_sent']} B out, "
                         f"flash busy {stats['flash_busy_seconds']:.2f} s)")
             rows.append((chip, name, median(times["esptool"]), median(times["espctl"]),
-                         median(bounds["espctl"]), median(bounds["esptool"])))
+                         median(bounds["espctl"]), median(bounds["esptool"]), stats_of))
     return rows
+
+
+def breakdown(rows):
+    """Where the time goes, per tool (medians over the runs): wire time each way, time
+    the chip kept the host waiting, and the rest (turnarounds, host CPU, start-up)."""
+    print()
+    print(f"{'chip':8} {'scen.':5} {'tool':8} {'wall':>8} {'link in':>8} {'link out':>8} "
+          f"{'chip wait':>9} {'other':>8} {'flash busy':>10} {'bytes in':>9} {'bytes out':>9}")
+    for chip, name, *_, stats_of in rows:
+        for tool in ("esptool", "espctl"):
+            runs = stats_of[tool]
+            m = lambda key: median([r[key] for r in runs])
+            other = median([r["wall"] - r["lower_bound_seconds"] for r in runs])
+            print(f"{chip:8} {name:5} {tool:8} {m('wall'):7.2f}s {m('receive_seconds'):7.2f}s "
+                  f"{m('send_seconds'):7.2f}s {m('chip_wait_seconds'):8.2f}s {other:7.2f}s "
+                  f"{m('flash_busy_seconds'):9.2f}s {int(m('bytes_received')):9} {int(m('bytes_sent')):9}")
 
 
 def report(rows):
     print()
     print(f"{'chip':8} {'scenario':44} {'esptool':>9} {'espctl':>9} {'bound':>8} "
           f"{'espctl/esptool':>15} {'espctl/bound':>13}  target")
-    for chip, name, t_esptool, t_espctl, bound, _ in rows:
+    for chip, name, t_esptool, t_espctl, bound, _, _ in rows:
         goal, vs_tool, vs_bound = TARGETS[name]
         r_tool = t_espctl / t_esptool
         r_bound = t_espctl / bound if bound > 0 else float("nan")
@@ -275,7 +293,9 @@ def main():
     try:
         espctl, esptool, env = setup(work)
         if not args.memory_only:
-            report(bench(args, espctl, esptool, env, work))
+            rows = bench(args, espctl, esptool, env, work)
+            report(rows)
+            breakdown(rows)
         if args.memory or args.memory_only:
             peak_memory(espctl, env, work)
     finally:

@@ -278,7 +278,9 @@ impl Device {
 
     /// Drops everything queued for the host (what a chip printed while nobody listened).
     pub fn clear_output(&mut self) {
-        self.soc.uart.clear();
+        let (bytes, wire) = self.soc.uart.clear();
+        let now = self.host_now();
+        self.schedule.forget_output(bytes, wire, now);
     }
 
     /// The device's time.

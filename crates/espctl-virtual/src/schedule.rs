@@ -200,6 +200,13 @@ impl Schedule {
         at
     }
 
+    /// Output nobody received was dropped: it no longer occupies the line or counts.
+    pub fn forget_output(&mut self, bytes: u64, wire: Duration, now: Duration) {
+        self.stats.bytes_sent -= bytes.min(self.stats.bytes_sent);
+        self.stats.send_time = self.stats.send_time.saturating_sub(wire);
+        self.tx_free = self.tx_free.saturating_sub(wire).max(now);
+    }
+
     /// Dates output that no frame caused (a boot log after a reset) at `now`.
     pub fn spontaneous(&mut self, now: Duration, meter: &WorkMeter, uart: &mut Uart) {
         let at = now.max(self.cpu_free);

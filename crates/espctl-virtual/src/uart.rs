@@ -251,9 +251,16 @@ impl Uart {
         }
     }
 
-    /// Drops everything queued (what the chip printed while nobody listened).
-    pub fn clear(&mut self) {
-        self.tx.clear();
+    /// Drops everything queued (what the chip printed while nobody listened); returns
+    /// the dropped bytes' count and wire time.
+    pub fn clear(&mut self) -> (u64, Duration) {
+        self.tx
+            .drain(..)
+            .map(|s| {
+                let left = s.bytes.len() - s.taken;
+                (left as u64, byte_time(s.baud) * left as u32)
+            })
+            .fold((0, Duration::ZERO), |(n, t), (a, b)| (n + a, t + b))
     }
 
     pub fn pending(&self) -> usize {
