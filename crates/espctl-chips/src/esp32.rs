@@ -351,7 +351,10 @@ mod tests {
                 .contains(&"Vref calibration in eFuse".to_string())
         );
         let estimate = rom_calculated_crystal_hz(&r);
-        assert!(estimate > 40e6 * 1.02 && estimate < 40e6 * 1.05, "{estimate}");
+        assert!(
+            estimate > 40e6 * 1.02 && estimate < 40e6 * 1.05,
+            "{estimate}"
+        );
         assert_eq!(spi_pads(&r), [0; 5]);
         assert_eq!(
             flash_voltage(&r),

@@ -44,7 +44,8 @@ pub struct Work {
     pub boots: u64,
     /// The serial line's traffic and the lower bound it implies.
     pub link: LinkStats,
-    /// Time the chip spent working (flash, MD5, inflating).
+    /// Time the chip's CPU spent working (MD5, inflating, delays) or waiting for the
+    /// flash.
     pub busy: Duration,
     /// The part of `busy` the flash chip was erasing, programming or reading.
     pub flash_busy: Duration,

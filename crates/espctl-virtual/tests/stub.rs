@@ -48,7 +48,7 @@ fn compress(data: &[u8]) -> Vec<u8> {
 /// Data that compresses to about a third.
 fn pattern(len: usize) -> Vec<u8> {
     (0..len as u32)
-        .map(|i| (i / 7 ^ i.wrapping_mul(2_654_435_761) >> 29) as u8)
+        .map(|i| ((i / 7) ^ (i.wrapping_mul(2_654_435_761) >> 29)) as u8)
         .collect()
 }
 

@@ -113,8 +113,14 @@ impl StubLoader {
     pub fn start(soc: &mut Soc) -> Duration {
         let rom_baud = soc.uart.device_baud();
         let (rate, settle) = match soc.part.stub_uart {
-            // The stub keeps the divider the ROM set up.
-            StubUartClock::ScaleCurrentDivider => (soc.uart_rate_now(), TRANSPORT_SETTLE),
+            // The stub keeps the divider the ROM set up, and the rate it gives.
+            StubUartClock::ScaleCurrentDivider => {
+                let div = u64::from(soc.uart_rate_now().clkdiv & 0xF_FFFF);
+                (
+                    Rate::from_divider(soc.uart_bus_hz(), div << 4),
+                    TRANSPORT_SETTLE,
+                )
+            }
             // The stub moves the bus to the PLL and reprograms the divider for the rate
             // the ROM talked at (`main.c`), with the baud-change pauses.
             StubUartClock::Pll { clock_hz } => (
