@@ -253,3 +253,43 @@ fn the_flash_file_holds_every_acknowledged_write() {
     assert!(again.flash()[0x8000..0xC000].iter().all(|&b| b == 0x42));
     assert_eq!(again.flash().len(), 1 << 20);
 }
+
+#[test]
+fn an_erase_through_the_spi_registers_keeps_the_flash_busy_for_its_time() {
+    // A client that drives the flash itself must poll WIP: a command sent while the
+    // chip erases is ignored, as on real parts.
+    let mut h = Host::esp8266();
+    for offset in [0x1000, 0x2000] {
+        h.command(&Command::FlashBegin(FlashBegin {
+            size: 0x1000,
+            blocks: 1,
+            block_size: 0x400,
+            offset,
+            encrypted: None,
+        }));
+        h.command(&Command::FlashData {
+            seq: 0,
+            data: vec![0; 0x400],
+        });
+    }
+    const WREN: u8 = 0x06;
+    const RDSR: u8 = 0x05;
+    const SECTOR_ERASE: u8 = 0x20;
+    spi_command(&mut h, true, WREN, 0, None);
+    spi_command(&mut h, true, SECTOR_ERASE, 0, Some(0x1000));
+    assert_eq!(spi_command(&mut h, true, RDSR, 8, None) & 0x03, 0x03, "WIP and WEL");
+    // Too early: this erase is lost.
+    spi_command(&mut h, true, WREN, 0, None);
+    spi_command(&mut h, true, SECTOR_ERASE, 0, Some(0x2000));
+    let mut polls = 0;
+    while spi_command(&mut h, true, RDSR, 8, None) & 0x01 != 0 {
+        polls += 1;
+        assert!(polls < 100, "WIP never clears");
+    }
+    assert_eq!(h.dev.flash()[0x1000], 0xFF);
+    assert_eq!(h.dev.flash()[0x2000], 0x00, "ignored while busy");
+    // Once idle, the flash takes commands again.
+    spi_command(&mut h, true, WREN, 0, None);
+    spi_command(&mut h, true, SECTOR_ERASE, 0, Some(0x2000));
+    assert_eq!(h.dev.flash()[0x2000], 0xFF);
+}
