@@ -277,7 +277,11 @@ fn an_erase_through_the_spi_registers_keeps_the_flash_busy_for_its_time() {
     const SECTOR_ERASE: u8 = 0x20;
     spi_command(&mut h, true, WREN, 0, None);
     spi_command(&mut h, true, SECTOR_ERASE, 0, Some(0x1000));
-    assert_eq!(spi_command(&mut h, true, RDSR, 8, None) & 0x03, 0x03, "WIP and WEL");
+    assert_eq!(
+        spi_command(&mut h, true, RDSR, 8, None) & 0x03,
+        0x03,
+        "WIP and WEL"
+    );
     // Too early: this erase is lost.
     spi_command(&mut h, true, WREN, 0, None);
     spi_command(&mut h, true, SECTOR_ERASE, 0, Some(0x2000));
