@@ -33,7 +33,7 @@ pub use flash::{FlashFreq, FlashMode, FlashSize};
 pub use image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion};
 pub use registers::Registers;
 
-pub use part::{BootLog, BootMode, ResetCause, StrapRegister, TypicalPart};
+pub use part::{BootLog, BootMode, ResetCause, StrapRegister, StubUartClock, TypicalPart};
 
 /// Address of the register whose value identifies the older chips.
 pub const CHIP_DETECT_MAGIC_REG: u32 = 0x4000_1000;

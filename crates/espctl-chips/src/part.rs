@@ -46,6 +46,20 @@ pub struct StrapRegister {
     pub download_boot: u32,
 }
 
+/// How the flasher stub (esp-flasher-stub v1.1.0 with esp-stub-lib) clocks UART0 and
+/// computes the divider for CHANGE_BAUDRATE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StubUartClock {
+    /// The stub keeps the ROM's clock and scales the divider it finds: `div * 115200 /
+    /// baud`, as if the line ran at 115200 (esp-stub-lib `target/esp8266/src/uart.c`). A
+    /// line at another rate, or a second change, ends up at the wrong rate.
+    ScaleCurrentDivider,
+    /// The stub switches the bus to the PLL at start and programs the divider from that
+    /// clock, with 4 fractional bits: `(clock << 4) / baud` (ESP32: 80 MHz APB, stub
+    /// `main.c` clock boost and esp-stub-lib `target/esp32/src/uart.c`).
+    Pll { clock_hz: u32 },
+}
+
 /// A typical part of one chip.
 #[derive(Debug, Clone, Copy)]
 pub struct TypicalPart {
@@ -56,6 +70,8 @@ pub struct TypicalPart {
     pub example_mac: [u8; 6],
     pub strap: Option<StrapRegister>,
     pub boot_log: BootLog,
+    /// How the flasher stub drives the UART.
+    pub stub_uart: StubUartClock,
 }
 
 /// Typical parts of the chips the virtual device can be.
@@ -77,6 +93,7 @@ pub static ESP8266_PART: TypicalPart = TypicalPart {
         baud: 74_880,
         render: esp8266_boot_log,
     },
+    stub_uart: StubUartClock::ScaleCurrentDivider,
 };
 
 /// ESP8266: `ets Jan  8 2013,rst cause:2, boot mode:(3,6)`. The first boot-mode number is
@@ -107,6 +124,9 @@ pub static ESP32_PART: TypicalPart = TypicalPart {
     boot_log: BootLog {
         baud: 115_200,
         render: esp32_boot_log,
+    },
+    stub_uart: StubUartClock::Pll {
+        clock_hz: 80_000_000,
     },
 };
 

@@ -492,9 +492,11 @@ impl Session {
                 port: self.port_name().to_string(),
                 source,
             })?;
-        if kind == TransportKind::Serial {
-            // The chip may send a few garbage bytes while it switches.
-            std::thread::sleep(Duration::from_millis(50));
+        if kind != TransportKind::Socket {
+            // The chip switches a while after its reply (the stub: 5 ms, TX idle, switch,
+            // 5 ms) and may send garbage meanwhile; what the host sends before it hears
+            // garbage. A virtual port lets the time pass without sleeping.
+            self.conn.transport().pause(Duration::from_millis(50));
         }
         self.conn.flush_input()
     }

@@ -142,10 +142,11 @@ pub enum CommandError {
         declared: usize,
         actual: usize,
     },
-    #[error("{op} block checksum 0x{expected:02x} does not match the data (0x{actual:02x})")]
+    #[error("{op} block checksum 0x{expected:08x} does not match the data (0x{actual:02x})")]
     Checksum {
         op: Opcode,
-        expected: u8,
+        /// The request's whole 32-bit checksum field.
+        expected: u32,
         actual: u8,
     },
 }
@@ -258,13 +259,15 @@ impl Command {
         }
     }
 
-    /// Parses a request as a device does: length, data-block length and checksum are checked.
+    /// Parses a request as a device does: every payload has its exact length (the
+    /// flasher stub checks `packet_size != X_SIZE`, esp-flasher-stub `command_handler.c`),
+    /// data blocks their declared length and their checksum in the whole 32-bit field.
     pub fn from_request(req: &Request) -> Result<Command, CommandError> {
         let op = Opcode::from_u8(req.op).ok_or(CommandError::UnknownOpcode(req.op))?;
         let d = &req.data;
         let bad = || CommandError::BadLength { op, len: d.len() };
         let w = |i: usize| -> u32 { u32::from_le_bytes(d[i * 4..i * 4 + 4].try_into().unwrap()) };
-        let need = |n: usize| if d.len() >= n * 4 { Ok(()) } else { Err(bad()) };
+        let need = |n: usize| if d.len() == n * 4 { Ok(()) } else { Err(bad()) };
 
         let begin = || -> Result<FlashBegin, CommandError> {
             match d.len() {
@@ -279,7 +282,9 @@ impl Command {
             }
         };
         let block = || -> Result<(u32, Vec<u8>), CommandError> {
-            need(4)?;
+            if d.len() < DATA_HEADER_LEN {
+                return Err(bad());
+            }
             let declared = w(0) as usize;
             let payload = &d[DATA_HEADER_LEN..];
             if declared != payload.len() {
@@ -290,9 +295,10 @@ impl Command {
                 });
             }
             let actual = checksum(payload);
-            // Only the low byte of the 32-bit field carries the XOR checksum.
-            let expected = (req.checksum & 0xFF) as u8;
-            if actual != expected {
+            // The XOR checksum fits a byte, but the stub compares the whole 32-bit field
+            // (`s_validate_checksum`): non-zero upper bytes fail.
+            let expected = req.checksum;
+            if u32::from(actual) != expected {
                 return Err(CommandError::Checksum {
                     op,
                     expected,
@@ -399,15 +405,25 @@ impl Command {
                 }
             }
             Opcode::SpiFlashMd5 => {
-                need(2)?;
+                // addr, size and two reserved words.
+                need(4)?;
                 Command::SpiFlashMd5 {
                     addr: w(0),
                     size: w(1),
                 }
             }
-            Opcode::GetSecurityInfo => Command::GetSecurityInfo,
-            Opcode::EraseFlash => Command::EraseFlash,
-            Opcode::RunUserCode => Command::RunUserCode,
+            Opcode::GetSecurityInfo => {
+                need(0)?;
+                Command::GetSecurityInfo
+            }
+            Opcode::EraseFlash => {
+                need(0)?;
+                Command::EraseFlash
+            }
+            Opcode::RunUserCode => {
+                need(0)?;
+                Command::RunUserCode
+            }
             Opcode::EraseRegion => {
                 need(2)?;
                 Command::EraseRegion {
@@ -580,6 +596,27 @@ mod tests {
         assert!(matches!(
             Command::from_request(&short),
             Err(CommandError::BadLength { .. })
+        ));
+        // Trailing bytes are as wrong as missing ones.
+        let long = Request {
+            op: Opcode::ReadReg as u8,
+            checksum: 0,
+            data: vec![0; 8],
+        };
+        assert!(matches!(
+            Command::from_request(&long),
+            Err(CommandError::BadLength { len: 8, .. })
+        ));
+        // The checksum is compared in all 32 bits.
+        let mut req = Command::FlashData {
+            seq: 0,
+            data: vec![1, 2, 3],
+        }
+        .to_request();
+        req.checksum |= 0x100;
+        assert!(matches!(
+            Command::from_request(&req),
+            Err(CommandError::Checksum { .. })
         ));
         let unknown = Request {
             op: 0x77,

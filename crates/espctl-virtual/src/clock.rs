@@ -1,10 +1,9 @@
 //! The device's sense of time.
 //!
-//! The device never reads the wall clock itself: it asks a [`Clock`]. Today only the
-//! auto-reset circuit needs time (the EN pin rises slowly through its RC network, so the
-//! chip samples GPIO0 a little after EN is released). The later real-time model (bytes
-//! at the baud rate, erase and program times) will use the same clock, so tests can run
-//! it on a [`ManualClock`] without sleeping.
+//! The device never reads the wall clock itself: it asks a [`Clock`]. The auto-reset
+//! circuit needs it (the EN pin rises slowly through its RC network, so the chip samples
+//! GPIO0 a little after EN is released), and so does the timing model (bytes at the baud
+//! rate, erase and program times). Tests run both on a [`ManualClock`] without sleeping.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -7,11 +7,13 @@ use crate::loader::Transition;
 use crate::nor::{FlashWork, NorFlash};
 use crate::reset::{ResetCircuit, ResetEvent};
 use crate::rom::RomLoader;
-use crate::schedule::{LinkStats, RxBuffers, Schedule};
+use crate::schedule::{LinkStats, Schedule};
 use crate::soc::Soc;
 use crate::spi::SpiWork;
 use crate::stub::StubLoader;
-use crate::timing::WorkMeter;
+use crate::stub::rx::{RxEvent, StubRx};
+use crate::timing::{WorkMeter, byte_time};
+use crate::uart::garble;
 use espctl_chips::{BootMode, Chip, ResetCause};
 use espctl_protocol::{STUB_HELLO, slip};
 use std::sync::Arc;
@@ -42,7 +44,8 @@ pub struct Work {
     pub boots: u64,
     /// The serial line's traffic and the lower bound it implies.
     pub link: LinkStats,
-    /// Time the chip spent working (flash, MD5, inflating).
+    /// Time the chip's CPU spent working (MD5, inflating, delays) or waiting for the
+    /// flash.
     pub busy: Duration,
     /// The part of `busy` the flash chip was erasing, programming or reading.
     pub flash_busy: Duration,
@@ -56,6 +59,16 @@ enum State {
     Running(DeviceState),
 }
 
+/// How the running loader turns bytes into frames.
+#[derive(Debug)]
+enum Receiver {
+    /// The ROM: a tolerant SLIP decoder (`C0 C0 payload C0` is one frame; the ROM's own
+    /// decoder is not documented).
+    Rom(slip::Decoder),
+    /// The stub's receive interrupt and frame buffers.
+    Stub(StubRx),
+}
+
 /// A virtual ESP8266 or ESP32. Everything happens inside the calls: [`Device::write`]
 /// processes the bytes at once and queues the answers for [`Device::read`].
 #[derive(Debug)]
@@ -64,9 +77,12 @@ pub struct Device {
     clock: Arc<dyn Clock>,
     soc: Soc,
     state: State,
-    decoder: slip::Decoder,
+    rx: Receiver,
     reset: ResetCircuit,
     schedule: Schedule,
+    /// How far the host's time runs ahead of the clock: with instant timing a host reads
+    /// answers before the clock reaches their time, and from then on lives at that time.
+    host_lead: Duration,
     /// Set while a frame is being handled: output is dated when it is done.
     handling_frame: bool,
     bytes_received: u64,
@@ -101,9 +117,10 @@ impl Device {
             clock,
             soc,
             state: State::HeldInReset,
-            decoder: slip::Decoder::new(),
+            rx: Receiver::Rom(slip::Decoder::new()),
             reset: ResetCircuit::new(),
             schedule,
+            host_lead: Duration::ZERO,
             handling_frame: false,
             bytes_received: 0,
             bytes_sent: 0,
@@ -123,18 +140,8 @@ impl Device {
     pub fn write(&mut self, bytes: &[u8]) {
         self.tick();
         self.bytes_received += bytes.len() as u64;
-        // A UART listening at another rate than the host sends sees only garbage.
-        if self
-            .soc
-            .uart
-            .baud
-            .is_some_and(|b| self.soc.uart.mismatched(b))
-        {
-            return;
-        }
-        // The host cannot send before it has read what it answers: with instant timing
-        // it reads ahead of the chip's time.
-        let sent_at = self.clock.now().max(self.soc.uart.delivered_until());
+        // The host cannot send before it has read what it answers.
+        let sent_at = self.host_now().max(self.soc.uart.delivered_until());
         self.schedule.host_writes_at(sent_at);
         for &byte in bytes {
             if !matches!(self.state, State::Rom(_) | State::Stub(_)) {
@@ -142,34 +149,56 @@ impl Device {
                 // the UART.
                 return;
             }
-            let starts_frame = !self.decoder.in_frame() && byte == slip::END;
-            self.schedule
-                .receive_byte(self.soc.uart.device_baud(), starts_frame);
-            let Some(frame) = self.decoder.push(byte) else {
-                continue;
+            let line = self.soc.uart.line_baud();
+            let arrived = self.schedule.receive_byte(line);
+            self.soc.uart.advance_to(arrived);
+            // A UART listening at another rate than the host sends hears garbage.
+            let byte = if self.soc.uart.hears_garbage() {
+                garble(byte)
+            } else {
+                byte
             };
-            // Bytes between frames mean nothing to the loaders.
-            let _ = self.decoder.take_noise();
-            let Ok(frame) = frame else {
-                continue;
-            };
-            self.handle_frame(&frame);
+            match &mut self.rx {
+                Receiver::Rom(decoder) => {
+                    if !decoder.in_frame() && byte == slip::END {
+                        self.schedule.frame_started(line);
+                    }
+                    let Some(frame) = decoder.push(byte) else {
+                        continue;
+                    };
+                    // Bytes between frames mean nothing to the ROM.
+                    let _ = decoder.take_noise();
+                    let fifo = self.soc.meter.timings().uart_rx_fifo;
+                    match frame {
+                        Ok(frame) if self.schedule.frame_fits(line, fifo) => {
+                            self.handle_frame(&frame)
+                        }
+                        _ => {}
+                    }
+                }
+                Receiver::Stub(rx) => {
+                    let threshold = self.soc.meter.timings().stub_rx_threshold;
+                    let schedule = &self.schedule;
+                    let first_bit = arrived - byte_time(line);
+                    match rx.push(byte, || schedule.stub_rx_armed(first_bit, line, threshold)) {
+                        RxEvent::None => {}
+                        RxEvent::Lost => self.schedule.frame_lost(),
+                        RxEvent::Frame(frame) => self.handle_frame(&frame),
+                    }
+                }
+            }
         }
     }
 
+    /// The host's present on the device's timeline.
+    fn host_now(&self) -> Duration {
+        self.clock.now() + self.host_lead
+    }
+
     fn handle_frame(&mut self, frame: &[u8]) {
-        let buffers = match self.state {
-            State::Stub(_) => RxBuffers::Two,
-            _ => RxBuffers::One,
-        };
-        let fifo = self.soc.meter.timings().uart_rx_fifo;
-        if !self
-            .schedule
-            .frame_fits(buffers, self.soc.uart.device_baud(), fifo)
-        {
-            return;
-        }
         let start = self.schedule.begin_frame(&self.soc.meter);
+        // A rate change the chip scheduled is done by the time it handles this frame.
+        self.soc.uart.advance_to(start.began());
         self.handling_frame = true;
         let next = match &mut self.state {
             State::Rom(rom) => rom.handle_frame(&mut self.soc, frame),
@@ -180,25 +209,52 @@ impl Device {
         self.handling_frame = false;
         self.schedule
             .end_frame(&start, &self.soc.meter, &mut self.soc.uart);
+        match next {
+            Transition::ChangeBaud(switch) => {
+                let at = self
+                    .schedule
+                    .settle_after_answer(switch.before, switch.after);
+                self.soc.uart.switch_at(at, switch.rate);
+            }
+            Transition::StartStub => {
+                // The loader jumps once its answer is out (MEM_END flushes TX); the stub
+                // sets up its UART, waits, and greets; then it listens.
+                let settle = StubLoader::start(&mut self.soc);
+                self.schedule.settle_after_answer(Duration::ZERO, settle);
+                self.soc.uart.send_frame(STUB_HELLO);
+                self.schedule
+                    .spontaneous(Duration::ZERO, &self.soc.meter, &mut self.soc.uart);
+                self.schedule.arm_rx_from(self.schedule.cpu_free());
+            }
+            _ => {}
+        }
     }
 
     /// Bytes for the host; 0 when nothing is pending.
     pub fn read(&mut self, buf: &mut [u8]) -> usize {
         self.tick();
-        let n = self
-            .soc
-            .uart
-            .read(buf, self.clock.now(), self.schedule.mode());
+        let now = self.clock.now();
+        let n = self.soc.uart.read(buf, now, self.schedule.mode());
         self.bytes_sent += n as u64;
+        // A host that has read a byte lives at least at the time it arrived.
+        let delivered = self.soc.uart.delivered_until();
+        if delivered > now + self.host_lead {
+            self.host_lead = delivered - now;
+        }
         n
     }
 
     /// The host's UART rate. Once known, the device notices a mismatch: after a baud rate
-    /// change one side missed, or the ESP8266 boot log at 74880 baud, the host receives
-    /// garbage and the device ignores what it hears.
+    /// change one side missed (or made too early), or the ESP8266 boot log at 74880
+    /// baud, the host receives garbage and the chip hears garbage.
     pub fn set_baud(&mut self, baud: u32) {
         self.tick();
         self.soc.uart.host_baud = Some(baud);
+    }
+
+    /// The host's UART rate, if known.
+    pub fn host_baud(&self) -> Option<u32> {
+        self.soc.uart.host_baud
     }
 
     /// DTR and RTS as the host sets them (`true` = asserted), through the auto-reset
@@ -224,7 +280,8 @@ impl Device {
     /// Drops everything queued for the host (what a chip printed while nobody listened).
     pub fn clear_output(&mut self) {
         let (bytes, wire) = self.soc.uart.clear();
-        self.schedule.forget_output(bytes, wire, self.clock.now());
+        let now = self.host_now();
+        self.schedule.forget_output(bytes, wire, now);
     }
 
     /// The device's time.
@@ -289,26 +346,24 @@ impl Device {
         match event {
             ResetEvent::Held => {
                 self.state = State::HeldInReset;
-                self.decoder.reset();
+                self.rx = Receiver::Rom(slip::Decoder::new());
             }
             ResetEvent::Boot(mode) => self.boot(ResetCause::ResetPin, mode),
         }
     }
 
+    /// What follows a command, before its output is dated.
     fn apply(&mut self, next: Transition) {
         match next {
-            Transition::Stay => {}
+            Transition::Stay | Transition::ChangeBaud(_) => {}
             Transition::StartStub => {
-                // The stub keeps the rate the ROM was talking at.
-                if self.soc.uart.baud.is_none() {
-                    self.soc.uart.baud = self.soc.uart.host_baud;
-                }
-                self.soc.uart.send_frame(STUB_HELLO);
+                // It greets once the answer is dated (see `handle_frame`).
                 self.state = State::Stub(StubLoader::new(&self.soc));
+                self.rx = Receiver::Stub(StubRx::new());
             }
             Transition::RunRam => self.state = State::Running(DeviceState::RunningRam),
             Transition::RunFlash => {
-                self.print_boot_log(ResetCause::Software, BootMode::Flash);
+                // "Run user code" jumps into the flash boot without a reset: no banner.
                 self.state = State::Running(DeviceState::RunningFlash);
             }
             Transition::SoftwareReset => {
@@ -323,9 +378,9 @@ impl Device {
         if cause != ResetCause::Software {
             self.soc.strap = mode;
         }
-        self.decoder.reset();
+        self.rx = Receiver::Rom(slip::Decoder::new());
         // Back to the ROM's auto-detected rate.
-        self.soc.uart.baud = None;
+        self.soc.uart.follow_host();
         self.print_boot_log(cause, mode);
         self.state = match mode {
             BootMode::Download => State::Rom(RomLoader::new(&self.soc)),
@@ -340,8 +395,9 @@ impl Device {
         if !self.handling_frame {
             // A reset from outside: the log goes out now. A frame's handling dates its
             // own output (a reboot's log follows the answer).
+            let now = self.host_now();
             self.schedule
-                .spontaneous(self.clock.now(), &self.soc.meter, &mut self.soc.uart);
+                .spontaneous(now, &self.soc.meter, &mut self.soc.uart);
         }
     }
 }

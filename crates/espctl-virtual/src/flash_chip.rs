@@ -4,13 +4,20 @@
 //! The ROM and the stub program and erase the array directly through [`FlashChip::array`];
 //! commands clocked through the SPI controller's user-command registers (what esptool does
 //! for `flash-id`, `read-flash-status` and friends) arrive at [`FlashChip::transact`].
+//!
+//! A page program or an erase started that way runs for its datasheet time on the
+//! device's timeline: meanwhile status register 1 reads WIP (and WEL), and the chip
+//! ignores every command but the status reads, as real parts do. A client that forgets to
+//! poll WIP loses its next commands. (Writing the status registers completes at once
+//! here; real parts take up to 15 ms for a non-volatile write, which esptool does not
+//! wait for either.)
 
-use crate::nor::{BLOCK_SIZE, NorFlash};
-use espctl_chips::FLASH_SECTOR_SIZE;
+use crate::nor::NorFlash;
 
 /// Status register bits that a WRSR can change (WIP and WEL are read-only, SUS too).
 const SR_WRITABLE: [u8; 3] = [0xFC, 0x43, 0x64];
 /// Status register 1 bits: write in progress, write enable latch.
+const SR1_WIP: u8 = 1 << 0;
 const SR1_WEL: u8 = 1 << 1;
 /// Power-on status: drive strength bits of register 3 at their usual default.
 const SR_DEFAULT: [u8; 3] = [0x00, 0x00, 0x60];
@@ -97,6 +104,11 @@ impl FlashChip {
         }
         let addr = addr.unwrap_or(0);
         let repeat = |bytes: &[u8]| bytes.iter().copied().cycle().take(miso_len).collect();
+        let busy = self.array.meter().flash_busy();
+        if busy && !matches!(cmd, RDSR | RDSR2 | RDSR3) {
+            // Busy programming or erasing: the chip ignores the command, MISO floats.
+            return vec![0xFF; miso_len];
+        }
         match cmd {
             RDID => {
                 let mut out: Vec<u8> = self.jedec.to_vec();
@@ -104,7 +116,14 @@ impl FlashChip {
                 out.truncate(miso_len);
                 out
             }
-            RDSR => repeat(&[self.status_register(0)]),
+            RDSR => {
+                let mut sr1 = self.status_register(0);
+                if busy {
+                    // WEL stays set until the operation it enabled is over.
+                    sr1 |= SR1_WIP | SR1_WEL;
+                }
+                repeat(&[sr1])
+            }
             RDSR2 => repeat(&[self.status[1]]),
             RDSR3 => repeat(&[self.status[2]]),
             RDSFDP => (0..miso_len)
@@ -113,12 +132,7 @@ impl FlashChip {
                     self.sfdp.get(at).copied().unwrap_or(0xFF)
                 })
                 .collect(),
-            READ => {
-                let size = self.array.size();
-                (0..miso_len as u32)
-                    .map(|i| self.array.contents()[((addr + i) % size) as usize])
-                    .collect()
-            }
+            READ => self.array.read(addr, miso_len as u32),
             WREN => {
                 self.write_enabled = true;
                 Vec::new()
@@ -152,21 +166,18 @@ impl FlashChip {
             }
             SECTOR_ERASE | BLOCK_ERASE_32K | BLOCK_ERASE => {
                 if std::mem::take(&mut self.write_enabled) {
-                    let unit = match cmd {
-                        SECTOR_ERASE => FLASH_SECTOR_SIZE,
-                        BLOCK_ERASE_32K => BLOCK_SIZE / 2,
-                        _ => BLOCK_SIZE,
+                    // The erase runs on (WIP); addresses beyond the chip wrap around.
+                    let _ = match cmd {
+                        SECTOR_ERASE => self.array.start_sector_erase(addr),
+                        BLOCK_ERASE_32K => self.array.start_block32_erase(addr),
+                        _ => self.array.start_block_erase(addr),
                     };
-                    let start = addr / unit * unit;
-                    // Outside the array the command does nothing (the address wraps on
-                    // real parts; refusing is the safer model).
-                    let _ = self.array.erase_range(start, unit);
                 }
                 Vec::new()
             }
             CHIP_ERASE | CHIP_ERASE_60 => {
                 if std::mem::take(&mut self.write_enabled) {
-                    let _ = self.array.erase_chip();
+                    let _ = self.array.start_chip_erase();
                 }
                 Vec::new()
             }
@@ -238,8 +249,10 @@ impl FlashChip {
         for (i, &b) in data.iter().enumerate() {
             // Bytes past the end of the page wrap to its start, as on real parts.
             let at = page + (addr - page + i as u32) % PAGE_SIZE;
-            let _ = self.array.program(at, &[b]);
+            let _ = self.array.program_unmetered(at, &[b]);
         }
+        // The page program runs on (WIP) while the host goes on.
+        self.array.meter().start_page_program();
     }
 }
 
@@ -343,6 +356,7 @@ mod tests {
         c.transact(PAGE_PROGRAM, Some(0x10FE), &[1, 2, 3], 0);
         assert_eq!(&c.array.contents()[0x10FE..0x1100], &[1, 2]);
         assert_eq!(c.array.contents()[0x1000], 3, "wraps inside the page");
+        c.array.meter().cpu(std::time::Duration::from_millis(1));
         assert_eq!(c.transact(READ, Some(0x10FE), &[], 2), vec![1, 2]);
         c.transact(WREN, None, &[], 0);
         c.transact(SECTOR_ERASE, Some(0x1234), &[], 0);
@@ -351,6 +365,31 @@ mod tests {
                 .iter()
                 .all(|&b| b == 0xFF)
         );
+    }
+
+    #[test]
+    fn an_erase_keeps_wip_set_and_the_chip_deaf_for_its_time() {
+        let mut c = chip();
+        c.transact(WREN, None, &[], 0);
+        c.transact(PAGE_PROGRAM, Some(0x2000), &[0; 4], 0);
+        c.transact(WREN, None, &[], 0);
+        assert_eq!(c.transact(RDSR, None, &[], 1), vec![SR1_WIP | SR1_WEL]);
+        c.transact(SECTOR_ERASE, Some(0x2000), &[], 0);
+        assert_eq!(c.array.contents()[0x2000], 0, "ignored while programming");
+        let meter = c.array.meter().clone();
+        meter.cpu(std::time::Duration::from_millis(1));
+        assert_eq!(c.transact(RDSR, None, &[], 1), vec![0]);
+        c.transact(WREN, None, &[], 0);
+        c.transact(SECTOR_ERASE, Some(0x2000), &[], 0);
+        assert_eq!(c.transact(RDSR, None, &[], 1), vec![SR1_WIP | SR1_WEL]);
+        // A program before WIP clears is lost; a read sees nothing.
+        c.transact(WREN, None, &[], 0);
+        c.transact(PAGE_PROGRAM, Some(0x3000), &[0; 4], 0);
+        assert_eq!(c.transact(READ, Some(0x1000), &[], 2), vec![0xFF, 0xFF]);
+        meter.cpu(std::time::Duration::from_millis(45));
+        assert_eq!(c.transact(RDSR, None, &[], 1), vec![0]);
+        assert_eq!(c.array.contents()[0x3000], 0xFF);
+        assert_eq!(c.array.contents()[0x2000], 0xFF);
     }
 
     #[test]

@@ -1,73 +1,167 @@
-//! One zlib stream fed block by block (FLASH_DEFL_DATA): the host compresses the whole
-//! file once and cuts the stream into blocks, so the decoder state carries across them.
+//! The chips' inflate: miniz's `tinfl` decompressing into a 32 KB wrapping dictionary,
+//! fed one FLASH_DEFL_DATA block at a time.
+//!
+//! The ROM and the flasher stub both carry miniz's tinfl; `miniz_oxide` is a faithful
+//! port of it, so the flags the firmware passes behave here as on the chip: the zlib
+//! header is parsed (and the Adler-32 computed and checked) only in calls that pass
+//! `TINFL_FLAG_PARSE_ZLIB_HEADER`, and a call without `TINFL_FLAG_HAS_MORE_INPUT` that
+//! runs out of input fails.
 
-use flate2::{Decompress, FlushDecompress, Status};
+use miniz_oxide::inflate::TINFLStatus;
+use miniz_oxide::inflate::core::{DecompressorOxide, decompress, inflate_flags};
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum InflateError {
-    #[error("compressed data is corrupt: {0}")]
-    Corrupt(String),
+pub use inflate_flags::{
+    TINFL_FLAG_HAS_MORE_INPUT as HAS_MORE_INPUT, TINFL_FLAG_PARSE_ZLIB_HEADER as PARSE_ZLIB_HEADER,
+};
+
+/// tinfl's dictionary: the output buffer the firmware decompresses into, wrapping.
+pub const DICT_SIZE: usize = 32 * 1024;
+
+/// A decompressor with its dictionary.
+pub struct Tinfl {
+    decompressor: Box<DecompressorOxide>,
+    dict: Box<[u8]>,
+    /// Where the next output byte goes (the stub's `decompressed_data_ptr`).
+    pos: usize,
+    /// Output before this has been handed out by [`Tinfl::take_new`].
+    taken: usize,
 }
 
-pub struct Inflater {
-    stream: Decompress,
-    finished: bool,
-}
-
-impl std::fmt::Debug for Inflater {
+impl std::fmt::Debug for Tinfl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Inflater")
-            .field("total_in", &self.stream.total_in())
-            .field("total_out", &self.stream.total_out())
-            .field("finished", &self.finished)
-            .finish()
+        f.debug_struct("Tinfl").field("pos", &self.pos).finish()
     }
 }
 
-impl Default for Inflater {
+impl Default for Tinfl {
     fn default() -> Self {
-        Inflater::new()
+        Tinfl {
+            decompressor: Box::default(),
+            dict: vec![0; DICT_SIZE].into_boxed_slice(),
+            pos: 0,
+            taken: 0,
+        }
     }
 }
 
-impl Inflater {
-    pub fn new() -> Inflater {
-        Inflater {
-            stream: Decompress::new(true),
-            finished: false,
+/// What one call of the decompressor did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    pub status: TINFLStatus,
+    pub consumed: usize,
+    pub produced: usize,
+}
+
+impl Step {
+    /// tinfl's "more to do" statuses (needs input, has output) are positive.
+    pub fn going_on(&self) -> bool {
+        (self.status as i32) > (TINFLStatus::Done as i32)
+    }
+
+    pub fn failed(&self) -> bool {
+        (self.status as i32) < (TINFLStatus::Done as i32)
+    }
+}
+
+impl Tinfl {
+    /// `tinfl_init`: a new stream starts; the dictionary stays as it is.
+    pub fn init(&mut self) {
+        self.decompressor.init();
+    }
+
+    /// The decompressor's whole state cleared (the stub's `memset` at FLASH_END).
+    pub fn clear_state(&mut self) {
+        *self.decompressor = DecompressorOxide::default();
+    }
+
+    /// Output goes to the start of the dictionary again.
+    pub fn rewind(&mut self) {
+        self.pos = 0;
+        self.taken = 0;
+    }
+
+    /// One call of `tinfl_decompress` on `input`, writing from the current position up
+    /// to the end of the dictionary.
+    pub fn step(&mut self, input: &[u8], flags: u32) -> Step {
+        let (status, consumed, produced) = decompress(
+            &mut self.decompressor,
+            input,
+            &mut self.dict,
+            self.pos,
+            flags,
+        );
+        self.pos += produced;
+        Step {
+            status,
+            consumed,
+            produced,
         }
     }
 
-    /// Whether the end of the zlib stream (with a good Adler-32) has been seen.
-    #[cfg(test)]
-    pub fn finished(&self) -> bool {
-        self.finished
+    /// Whether the dictionary is full up to its end.
+    pub fn full(&self) -> bool {
+        self.pos >= DICT_SIZE
     }
 
-    /// Decompresses the next piece of the stream; returns what it produced. Bytes after
-    /// the end of the stream are ignored (as tinfl does).
-    pub fn feed(&mut self, mut input: &[u8]) -> Result<Vec<u8>, InflateError> {
-        let mut out = Vec::with_capacity(input.len() * 4);
-        while !input.is_empty() && !self.finished {
-            if out.capacity() - out.len() < 32 * 1024 {
-                out.reserve(64 * 1024);
+    /// The output since the last flush; the next output goes to the start again.
+    pub fn flush(&mut self) -> Vec<u8> {
+        let out = self.dict[..self.pos].to_vec();
+        self.rewind();
+        out
+    }
+
+    /// The output not handed out yet; the dictionary wraps to its start only when full
+    /// (back-references reach into what was written before).
+    pub fn take_new(&mut self) -> Vec<u8> {
+        let out = self.dict[self.taken..self.pos].to_vec();
+        if self.full() {
+            self.rewind();
+        } else {
+            self.taken = self.pos;
+        }
+        out
+    }
+}
+
+/// Why the ROM's inflate failed: the ROM tells a bad Adler-32 from other failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RomInflateError {
+    Adler32,
+    Corrupt,
+}
+
+/// The ROM's FLASH_DEFL_DATA decompression: one zlib stream across the blocks, its
+/// Adler-32 checked at the end.
+#[derive(Debug, Default)]
+pub struct RomInflater {
+    tinfl: Tinfl,
+    finished: bool,
+}
+
+impl RomInflater {
+    pub fn new() -> RomInflater {
+        RomInflater::default()
+    }
+
+    /// Decompresses the next block; returns what it produced. Bytes after the end of
+    /// the stream are ignored.
+    pub fn feed(&mut self, mut input: &[u8]) -> Result<Vec<u8>, RomInflateError> {
+        let mut out = Vec::new();
+        while !self.finished {
+            let step = self.tinfl.step(input, PARSE_ZLIB_HEADER | HAS_MORE_INPUT);
+            input = &input[step.consumed..];
+            if step.failed() {
+                return Err(match step.status {
+                    TINFLStatus::Adler32Mismatch => RomInflateError::Adler32,
+                    _ => RomInflateError::Corrupt,
+                });
             }
-            let (in_before, out_before) = (self.stream.total_in(), self.stream.total_out());
-            let status = self
-                .stream
-                .decompress_vec(input, &mut out, FlushDecompress::None)
-                .map_err(|e| InflateError::Corrupt(e.to_string()))?;
-            let used = (self.stream.total_in() - in_before) as usize;
-            let produced = self.stream.total_out() - out_before;
-            input = &input[used..];
-            match status {
-                Status::StreamEnd => self.finished = true,
-                Status::Ok | Status::BufError => {
-                    if used == 0 && produced == 0 && out.len() < out.capacity() {
-                        // No progress with room to write: the decoder needs more input.
-                        break;
-                    }
-                }
+            if step.status == TINFLStatus::Done {
+                self.finished = true;
+            }
+            out.extend(self.tinfl.take_new());
+            if step.status == TINFLStatus::NeedsMoreInput {
+                break;
             }
         }
         Ok(out)
@@ -80,7 +174,7 @@ mod tests {
     use flate2::{Compression, write::ZlibEncoder};
     use std::io::Write;
 
-    fn compress(data: &[u8]) -> Vec<u8> {
+    pub fn compress(data: &[u8]) -> Vec<u8> {
         let mut e = ZlibEncoder::new(Vec::new(), Compression::best());
         e.write_all(data).unwrap();
         e.finish().unwrap()
@@ -91,31 +185,29 @@ mod tests {
         let data: Vec<u8> = (0..200_000u32).map(|i| (i * 7 / 13) as u8).collect();
         let z = compress(&data);
         for block in [1, 7, 0x400, 0x4000] {
-            let mut inflater = Inflater::new();
+            let mut inflater = RomInflater::new();
             let mut out = Vec::new();
             for (i, chunk) in z.chunks(block).enumerate() {
                 out.extend(
                     inflater
                         .feed(chunk)
-                        .unwrap_or_else(|e| panic!("block size {block}, block {i}: {e}")),
+                        .unwrap_or_else(|e| panic!("block size {block}, block {i}: {e:?}")),
                 );
             }
-            assert!(inflater.finished());
+            assert!(inflater.finished);
             assert_eq!(out, data, "block size {block}");
         }
     }
 
     #[test]
-    fn corrupt_data_is_an_error() {
+    fn a_bad_adler_is_told_from_corrupt_data() {
         let mut z = compress(&[0x55; 5000]);
         let n = z.len();
-        z[n - 1] ^= 0xFF; // Adler-32
-        let mut inflater = Inflater::new();
-        assert!(inflater.feed(&z).is_err());
-        assert!(
-            Inflater::new()
-                .feed(&[0x78, 0xDA, 0xFF, 0xFF, 0xFF])
-                .is_err()
+        z[n - 1] ^= 0xFF;
+        assert_eq!(RomInflater::new().feed(&z), Err(RomInflateError::Adler32));
+        assert_eq!(
+            RomInflater::new().feed(&[0x78, 0xDA, 0xFF, 0xFF, 0xFF]),
+            Err(RomInflateError::Corrupt)
         );
     }
 
@@ -123,8 +215,31 @@ mod tests {
     fn bytes_after_the_end_are_ignored() {
         let mut z = compress(b"hello");
         z.extend_from_slice(&[0xFF; 10]);
-        let mut inflater = Inflater::new();
+        let mut inflater = RomInflater::new();
         assert_eq!(inflater.feed(&z).unwrap(), b"hello");
-        assert!(inflater.finished());
+        assert!(inflater.finished);
+    }
+
+    #[test]
+    fn without_more_input_announced_a_cut_stream_fails() {
+        let data: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
+        let z = compress(&data);
+        let mut t = Tinfl::default();
+        let half = &z[..z.len() / 2];
+        let step = t.step(half, PARSE_ZLIB_HEADER | HAS_MORE_INPUT);
+        assert!(step.going_on());
+        let mut t = Tinfl::default();
+        let mut input = half;
+        let step = loop {
+            let step = t.step(input, PARSE_ZLIB_HEADER);
+            input = &input[step.consumed..];
+            if t.full() {
+                t.flush();
+            }
+            if !step.going_on() {
+                break step;
+            }
+        };
+        assert_eq!(step.status, TINFLStatus::FailedCannotMakeProgress);
     }
 }

@@ -1,5 +1,6 @@
 //! A virtual ESP8266 / ESP32 that behaves like the real ROM bootloader and Espressif's
-//! flasher stub, byte for byte, over a NOR flash model.
+//! flasher stub over a NOR flash model: a test oracle that passes what real hardware
+//! passes and fails what real hardware fails.
 //!
 //! [`Device`] is the whole chip behind a serial line: [`Device::write`] takes the bytes a
 //! host sends, [`Device::read`] returns what the chip answers, [`Device::set_modem_lines`]
@@ -8,21 +9,34 @@
 //!
 //! What is modelled:
 //! * the ROM download mode of each chip with the commands its ROM has (`Chip::rom`), its
-//!   status length and error replies (`rom.rs`);
-//! * the flasher stub after MEM_END jumps into an uploaded stub, with its deferred errors
-//!   and READ_FLASH streaming (`stub.rs`). The device cannot run Xtensa code, so it
-//!   recognises the stub: a MEM_END jump to an entry point inside RAM uploaded in this
-//!   loader session, where the uploaded RAM holds the stub's greeting `OHAI` (every
-//!   esp-flasher-stub and legacy stub carries it as a constant), starts the stub; any
-//!   other jump runs "an application in RAM" and the device goes quiet (`ram.rs`);
-//! * the SPI controller's user commands (flash-id, status registers, SFDP) over a NOR
-//!   array that is erased to 0xFF and programmed by ANDing, optionally mirrored to an
-//!   image file (`spi.rs`, `flash_chip.rs`, `nor.rs`);
+//!   status length, limits and error replies (`rom.rs`). The ROMs' source is not
+//!   public: undocumented error codes are modelling choices, marked "(inferred)";
+//! * the flasher stub after MEM_END jumps into an uploaded stub: esp-flasher-stub
+//!   v1.1.0 (the newest source we can read; esptool 5.6.0 ships v1.4.1) with its frame
+//!   receiver, deferred errors, just-in-time erase, inflate and READ_FLASH streaming
+//!   (`stub/`). The device cannot run Xtensa code, so it recognises the stub: a MEM_END
+//!   jump to an entry point inside RAM uploaded in this loader session, where the
+//!   uploaded RAM holds the stub's greeting `OHAI` (every esp-flasher-stub and legacy
+//!   stub carries it as a constant), starts the stub; any other jump runs "an
+//!   application in RAM" and the device goes quiet (`ram.rs`);
+//! * UART0 at the rate its divider gives, on both ends of the line: rate changes happen
+//!   when the firmware makes them, and ends at different rates hear garbage (`uart.rs`);
+//! * the SPI controller's user commands (flash-id, status registers, SFDP, program and
+//!   erase with their busy time) over a NOR array that is erased to 0xFF, programmed by
+//!   ANDing and addressed modulo its size, optionally mirrored to an image file
+//!   (`spi.rs`, `flash_chip.rs`, `nor.rs`);
 //! * resets: the boot log, download versus flash boot, the DTR/RTS auto-reset circuit
-//!   ([`reset`]).
+//!   ([`reset`]);
+//! * time: the line's bytes, the flash's datasheet times and the CPU's work on one
+//!   timeline ([`timing`], `schedule.rs`); whether answers wait for it is a choice
+//!   ([`TimingMode`]), the rules are the same either way and for every client.
 //!
-//! Time: the device logic never reads the wall clock; it asks a [`clock::Clock`]. Work is
-//! counted ([`Work`]) so a later timing model can turn it into durations.
+//! What is not: the real stub's exact code paths beyond its command handler (the device
+//! answers as v1.1.0 does, it does not run it), flash encryption (encrypted writes are
+//! refused), what the ROM prints after the first boot line when it boots the flash, and
+//! the ROM's own SLIP decoder (modelled tolerant).
+//!
+//! The device never reads the wall clock itself; it asks a [`clock::Clock`].
 //!
 //! In process, as a client's transport:
 //!
@@ -39,6 +53,7 @@
 //! # Ok::<(), espctl_virtual::DeviceError>(())
 //! ```
 
+mod answers;
 pub mod clock;
 pub mod config;
 pub mod device;
@@ -56,6 +71,7 @@ mod soc;
 mod spi;
 mod stub;
 pub mod timing;
+mod uart;
 
 pub use config::{DeviceConfig, DeviceError, StartMode, parse_flash_size, parse_mac};
 pub use device::{Device, DeviceState, Work};

@@ -1,8 +1,8 @@
-//! What the ROM and stub personalities share: how a command ends for the chip, and the
-//! small computations both answer with.
+//! How a command ends for the chip, as both loaders (ROM and stub) report it to the
+//! device.
 
-use crate::soc::Soc;
-use md5::{Digest, Md5};
+use crate::uart::Rate;
+use std::time::Duration;
 
 /// What the chip does after a command has been answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,35 +12,26 @@ pub enum Transition {
     StartStub,
     /// MEM_END jumped to other uploaded code: the chip runs it and leaves the loader.
     RunRam,
-    /// "Run user code" (ROM FLASH_END with flag 1, stub RUN_USER_CODE): the program in
-    /// flash starts without a reset of the straps.
+    /// The ROM's "run user code" (FLASH_END with flag 1): the program in flash starts
+    /// without a reset.
     RunFlash,
-    /// "Reboot" (FLASH_END / FLASH_DEFL_END with flag 0): a software reset. The straps
-    /// stay latched, so a chip reset into download mode comes back to the ROM loader.
+    /// The ROM's "reboot" (FLASH_END with flag 0): a software reset. The straps stay
+    /// latched, so a chip reset into download mode comes back to the ROM loader.
     SoftwareReset,
+    /// CHANGE_BAUDRATE: the UART switches once the reply is out.
+    ChangeBaud(BaudSwitch),
 }
 
-/// MD5 of a flash range, or `None` when the range is outside the flash. Takes the
-/// chip's MD5 time (reading included).
-pub fn flash_md5(soc: &mut Soc, addr: u32, size: u32) -> Option<[u8; 16]> {
-    let data = soc
-        .flash
-        .array
-        .contents()
-        .get(addr as usize..addr as usize + size as usize)?;
-    soc.meter.md5(size);
-    Some(Md5::digest(data).into())
+/// A rate change after a reply: the loader waits `before` (and until its transmitter is
+/// idle), switches, and waits `after` before it handles the next frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BaudSwitch {
+    pub rate: Rate,
+    pub before: Duration,
+    pub after: Duration,
 }
 
-/// GET_SECURITY_INFO's 20-byte answer for a chip with nothing enabled: flags, flash
-/// crypt count, seven key purposes, chip ID, API version.
-pub fn security_info(soc: &Soc) -> Vec<u8> {
-    let mut out = Vec::with_capacity(20);
-    out.extend_from_slice(&0u32.to_le_bytes());
-    out.push(0);
-    out.extend_from_slice(&[0; 7]);
-    let chip_id = soc.chip.image_chip_id.map_or(0, u32::from);
-    out.extend_from_slice(&chip_id.to_le_bytes());
-    out.extend_from_slice(&0u32.to_le_bytes());
-    out
+/// Whether `[addr, addr + len)` lies inside a flash of `size` bytes.
+pub fn in_flash(addr: u32, len: u32, size: u32) -> bool {
+    u64::from(addr) + u64::from(len) <= u64::from(size)
 }

@@ -1,5 +1,10 @@
 //! The NOR flash array: erase sets bytes to 0xFF, programming can only clear bits.
 //!
+//! Addresses wrap around at the chip's size, as on real parts (the chip ignores address
+//! bits above its capacity): a write at 4 MB + x on a 4 MB chip lands on x. Loaders check
+//! ranges against the flash size they believe in; what gets past them wraps here and is
+//! counted in [`FlashWork::wrapped_accesses`], so a test can see it.
+//!
 //! Optionally backed by an image file that mirrors the array byte for byte. Every change
 //! is written through to the file (only the changed range) before the operation returns,
 //! so a device that is killed loses nothing it has acknowledged.
@@ -14,6 +19,16 @@ use std::path::{Path, PathBuf};
 /// Size of the large erase unit (block erase, command 0xD8).
 pub const BLOCK_SIZE: u32 = 0x1_0000;
 
+/// The next erase step at `at` with `remaining` bytes to go: a 64 KB block when one
+/// starts here and fits, else a 4 KB sector (esp-stub-lib `stub_lib_flash_start_next_erase`).
+pub fn erase_step(at: u64, remaining: u64) -> u32 {
+    if at.is_multiple_of(u64::from(BLOCK_SIZE)) && remaining >= u64::from(BLOCK_SIZE) {
+        BLOCK_SIZE
+    } else {
+        FLASH_SECTOR_SIZE
+    }
+}
+
 /// Work the flash array has done; a timing model turns these into durations.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FlashWork {
@@ -22,14 +37,12 @@ pub struct FlashWork {
     pub chip_erases: u64,
     pub bytes_programmed: u64,
     pub bytes_read: u64,
+    /// Accesses that reached past the end of the chip and wrapped around to its start.
+    pub wrapped_accesses: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum FlashError {
-    #[error("flash access at 0x{addr:08x} (+{len} bytes) is outside the {size}-byte flash")]
-    OutOfRange { addr: u32, len: u32, size: u32 },
-    #[error("erase at 0x{addr:08x} is not aligned to a 0x{unit:x}-byte unit")]
-    Unaligned { addr: u32, unit: u32 },
     #[error("cannot update flash file {path}: {source}")]
     File {
         path: PathBuf,
@@ -113,75 +126,133 @@ impl NorFlash {
         self.meter = meter;
     }
 
-    fn check(&self, addr: u32, len: u32) -> Result<std::ops::Range<usize>, FlashError> {
-        let end = u64::from(addr) + u64::from(len);
-        if end > self.data.len() as u64 {
-            return Err(FlashError::OutOfRange {
-                addr,
-                len,
-                size: self.size(),
-            });
+    /// The chip's address for `addr`, counting accesses of `len` bytes that wrap.
+    fn wrap(&mut self, addr: u32, len: u32) -> u32 {
+        let size = self.size();
+        if u64::from(addr) + u64::from(len) > u64::from(size) {
+            self.work.wrapped_accesses += 1;
         }
-        Ok(addr as usize..end as usize)
+        addr % size
     }
 
-    pub fn read(&mut self, addr: u32, len: u32) -> Result<&[u8], FlashError> {
-        let range = self.check(addr, len)?;
+    /// Reads `len` bytes from `addr` (waiting for the flash to be idle).
+    pub fn read(&mut self, addr: u32, len: u32) -> Vec<u8> {
+        let at = self.wrap(addr, len) as usize;
         self.work.bytes_read += u64::from(len);
         self.meter.flash_read(len);
-        Ok(&self.data[range])
+        self.wrapped_copy(at, len as usize)
+    }
+
+    /// Reads like [`NorFlash::read`] but leaves the time to the caller (MD5's rate
+    /// includes its reading).
+    pub fn read_untimed(&mut self, addr: u32, len: u32) -> Vec<u8> {
+        let at = self.wrap(addr, len) as usize;
+        self.work.bytes_read += u64::from(len);
+        self.wrapped_copy(at, len as usize)
+    }
+
+    fn wrapped_copy(&self, at: usize, len: usize) -> Vec<u8> {
+        let size = self.data.len();
+        if at + len <= size {
+            return self.data[at..at + len].to_vec();
+        }
+        let mut out = Vec::with_capacity(len);
+        let mut pos = at;
+        while out.len() < len {
+            let n = (size - pos).min(len - out.len());
+            out.extend_from_slice(&self.data[pos..pos + n]);
+            pos = (pos + n) % size;
+        }
+        out
     }
 
     /// Whether every byte of the range reads 0xFF (takes the time of reading it, not
     /// counted as bytes read).
-    pub fn is_blank(&self, addr: u32, len: u32) -> Result<bool, FlashError> {
-        let range = self.check(addr, len)?;
+    pub fn is_blank(&mut self, addr: u32, len: u32) -> bool {
+        let at = self.wrap(addr, len) as usize;
         self.meter.flash_read(len);
-        Ok(self.data[range].iter().all(|&b| b == 0xFF))
+        self.wrapped_copy(at, len as usize)
+            .iter()
+            .all(|&b| b == 0xFF)
     }
 
-    /// Programs `bytes` at `addr`: each bit can only go from 1 to 0 (new = old AND data).
+    /// Programs `bytes` at `addr` and waits for it: each bit can only go from 1 to 0
+    /// (new = old AND data).
     pub fn program(&mut self, addr: u32, bytes: &[u8]) -> Result<(), FlashError> {
-        let range = self.check(addr, bytes.len() as u32)?;
-        for (cell, b) in self.data[range.clone()].iter_mut().zip(bytes) {
-            *cell &= b;
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        self.program_unmetered(addr, bytes)?;
+        self.meter.programmed(addr, bytes.len() as u32);
+        Ok(())
+    }
+
+    /// Programs without taking time (the caller accounts for it).
+    pub fn program_unmetered(&mut self, addr: u32, bytes: &[u8]) -> Result<(), FlashError> {
+        let at = self.wrap(addr, bytes.len() as u32) as usize;
+        let size = self.data.len();
+        for (i, b) in bytes.iter().enumerate() {
+            self.data[(at + i) % size] &= b;
         }
         self.work.bytes_programmed += bytes.len() as u64;
-        self.meter.programmed(addr, bytes.len() as u32);
-        self.persist(range)
+        self.persist_wrapped(at, bytes.len())
     }
 
-    /// Erases the 4 KB sector at `addr` (which must be sector aligned).
-    pub fn erase_sector(&mut self, addr: u32) -> Result<(), FlashError> {
+    /// Starts erasing the 4 KB sector holding `addr`; the flash works on while the
+    /// caller goes on (see [`WorkMeter`]).
+    pub fn start_sector_erase(&mut self, addr: u32) -> Result<(), FlashError> {
         self.erase_unit(addr, FLASH_SECTOR_SIZE)?;
         self.work.sectors_erased += 1;
-        self.meter.sectors_erased(1);
+        self.meter.start_sector_erase();
         Ok(())
     }
 
-    /// Erases the 64 KB block at `addr` (which must be block aligned).
-    pub fn erase_block(&mut self, addr: u32) -> Result<(), FlashError> {
+    /// Starts erasing the 32 KB block holding `addr` (SPI command 0x52 only).
+    pub fn start_block32_erase(&mut self, addr: u32) -> Result<(), FlashError> {
+        self.erase_unit(addr, BLOCK_SIZE / 2)?;
+        self.work.sectors_erased += u64::from(BLOCK_SIZE / 2 / FLASH_SECTOR_SIZE);
+        self.meter.start_block32_erase();
+        Ok(())
+    }
+
+    /// Starts a chip erase and goes on (SPI command 0xC7 / 0x60).
+    pub fn start_chip_erase(&mut self) -> Result<(), FlashError> {
+        self.data.fill(0xFF);
+        self.work.chip_erases += 1;
+        self.meter.start_chip_erase();
+        self.persist(0..self.data.len())
+    }
+
+    /// The timeline the flash's work is counted on.
+    pub fn meter(&self) -> &WorkMeter {
+        &self.meter
+    }
+
+    /// Starts erasing the 64 KB block holding `addr`.
+    pub fn start_block_erase(&mut self, addr: u32) -> Result<(), FlashError> {
         self.erase_unit(addr, BLOCK_SIZE)?;
         self.work.blocks_erased += 1;
-        self.meter.blocks_erased(1);
+        self.meter.start_block_erase();
         Ok(())
     }
 
-    /// Erases whole sectors covering `[addr, addr + len)`, using 64 KB blocks where they
-    /// fit as the ROM and the stub do. `addr` must be sector aligned.
+    /// Erases whole sectors covering `[addr, addr + len)` and waits: a 64 KB block
+    /// where one starts aligned and at least 64 KB remain, else a sector (the step rule
+    /// of the stub's and the ESP32 ROM's erase routines). `addr` is rounded down to its
+    /// sector.
     pub fn erase_range(&mut self, addr: u32, len: u32) -> Result<(), FlashError> {
-        let len = len.div_ceil(FLASH_SECTOR_SIZE) * FLASH_SECTOR_SIZE;
-        self.check(addr, len)?;
-        let (mut at, end) = (addr, addr + len);
+        let mut at = u64::from(addr / FLASH_SECTOR_SIZE * FLASH_SECTOR_SIZE);
+        let end = u64::from(addr) + u64::from(len);
         while at < end {
-            if at.is_multiple_of(BLOCK_SIZE) && end - at >= BLOCK_SIZE {
-                self.erase_block(at)?;
-                at += BLOCK_SIZE;
+            let step = erase_step(at, end - at);
+            if step == BLOCK_SIZE {
+                self.start_block_erase(at as u32)?;
             } else {
-                self.erase_sector(at)?;
-                at += FLASH_SECTOR_SIZE;
+                self.start_sector_erase(at as u32)?;
             }
+            at += u64::from(step);
         }
+        self.meter.wait_flash();
         Ok(())
     }
 
@@ -193,12 +264,22 @@ impl NorFlash {
     }
 
     fn erase_unit(&mut self, addr: u32, unit: u32) -> Result<(), FlashError> {
-        if !addr.is_multiple_of(unit) {
-            return Err(FlashError::Unaligned { addr, unit });
-        }
-        let range = self.check(addr, unit)?;
+        let at = self.wrap(addr / unit * unit, unit) as usize;
+        let range = at..at + unit as usize;
         self.data[range.clone()].fill(0xFF);
         self.persist(range)
+    }
+
+    fn persist_wrapped(&mut self, at: usize, len: usize) -> Result<(), FlashError> {
+        let size = self.data.len();
+        if at + len <= size {
+            return self.persist(at..at + len);
+        }
+        if len >= size {
+            return self.persist(0..size);
+        }
+        self.persist(at..size)?;
+        self.persist(0..at + len - size)
     }
 
     fn persist(&mut self, range: std::ops::Range<usize>) -> Result<(), FlashError> {
@@ -232,16 +313,13 @@ mod tests {
 
     #[test]
     fn erase_sets_whole_sectors_to_ff() {
-        let mut f = NorFlash::blank(0x3000);
-        f.program(0, &[0u8; 0x3000]).unwrap();
-        f.erase_sector(0x1000).unwrap();
+        let mut f = NorFlash::blank(0x4000);
+        f.program(0, &[0u8; 0x4000]).unwrap();
+        // An address inside the sector erases the whole sector.
+        f.start_sector_erase(0x1800).unwrap();
         assert!(f.contents()[..0x1000].iter().all(|&b| b == 0));
         assert!(f.contents()[0x1000..0x2000].iter().all(|&b| b == 0xFF));
         assert!(f.contents()[0x2000..].iter().all(|&b| b == 0));
-        assert!(matches!(
-            f.erase_sector(0x800),
-            Err(FlashError::Unaligned { addr: 0x800, .. })
-        ));
     }
 
     #[test]
@@ -256,18 +334,21 @@ mod tests {
         assert_eq!(f.contents()[0x2_1000], 0);
         assert_eq!(f.work().blocks_erased, 1);
         assert_eq!(f.work().sectors_erased, 2);
+        assert_eq!(f.work().wrapped_accesses, 0);
     }
 
     #[test]
-    fn access_beyond_the_end_fails() {
-        let mut f = NorFlash::blank(0x1000);
-        assert!(matches!(
-            f.program(0xFFF, &[0, 0]),
-            Err(FlashError::OutOfRange { .. })
-        ));
-        assert!(f.read(0x1000, 1).is_err());
-        assert!(f.erase_range(0, 0x1001).is_err());
-        assert!(f.contents().iter().all(|&b| b == 0xFF));
+    fn access_beyond_the_end_wraps_around_and_is_counted() {
+        let mut f = NorFlash::blank(0x4_0000);
+        f.program(0x4_0000 - 2, &[1, 2, 3, 4]).unwrap();
+        assert_eq!(&f.contents()[0x3_FFFE..], &[1, 2]);
+        assert_eq!(&f.contents()[..2], &[3, 4]);
+        assert_eq!(f.read(0x4_0000, 2), vec![3, 4]);
+        assert_eq!(f.read(0x3_FFFF, 3), vec![2, 3, 4]);
+        f.start_sector_erase(0x4_0000).unwrap();
+        assert!(f.contents()[..0x1000].iter().all(|&b| b == 0xFF));
+        assert_eq!(f.contents()[0x3_FFFF], 2);
+        assert_eq!(f.work().wrapped_accesses, 4);
     }
 
     #[test]
@@ -275,26 +356,28 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("flash.bin");
         {
-            let mut f = NorFlash::with_file(0x2000, &path).unwrap();
-            assert_eq!(std::fs::read(&path).unwrap(), vec![0xFF; 0x2000]);
+            let mut f = NorFlash::with_file(0x4_0000, &path).unwrap();
+            assert_eq!(std::fs::read(&path).unwrap(), vec![0xFF; 0x4_0000]);
             f.program(0x1234, b"hello").unwrap();
             // Written through at once, no flush or drop needed.
             assert_eq!(&std::fs::read(&path).unwrap()[0x1234..0x1239], b"hello");
-            f.erase_sector(0x1000).unwrap();
-            f.program(0x1FFE, &[1, 2]).unwrap();
+            f.start_sector_erase(0x1000).unwrap();
+            // A write that wraps reaches the file at both ends.
+            f.program(0x3_FFFE, &[1, 2, 3]).unwrap();
         }
-        let f = NorFlash::with_file(0x2000, &path).unwrap();
-        assert!(f.contents()[0x1000..0x1FFE].iter().all(|&b| b == 0xFF));
-        assert_eq!(&f.contents()[0x1FFE..], &[1, 2]);
+        let f = NorFlash::with_file(0x4_0000, &path).unwrap();
+        assert!(f.contents()[0x1000..0x2000].iter().all(|&b| b == 0xFF));
+        assert_eq!(&f.contents()[0x3_FFFE..], &[1, 2]);
+        assert_eq!(f.contents()[0], 3);
         assert!(matches!(
-            NorFlash::with_file(0x4000, &path),
+            NorFlash::with_file(0x8_0000, &path),
             Err(DeviceError::FlashFileSize {
-                file_len: 0x2000,
+                file_len: 0x4_0000,
                 ..
             })
         ));
         assert!(matches!(
-            NorFlash::with_file(0x4000, dir.path()),
+            NorFlash::with_file(0x4_0000, dir.path()),
             Err(DeviceError::FlashFile { .. })
         ));
     }

@@ -8,6 +8,10 @@
 //! > `OHAI`. Every esp-flasher-stub build (and the legacy stub) carries the greeting it
 //! > sends as a constant in its text or data segment. Any other jump runs "an
 //! > application in RAM": the device leaves the loader and stays silent.
+//!
+//! Where a block lands differs: the ROM places MEM_DATA blocks by `seq * block_size`
+//! ([`RamUpload::data`]); the stub copies each block after the previous one, ignoring
+//! `seq` (esp-flasher-stub `s_mem_data`, [`RamUpload::append`]).
 
 use crate::soc::Soc;
 use espctl_protocol::STUB_HELLO;
@@ -28,6 +32,19 @@ struct Segment {
     block_size: u32,
 }
 
+impl Segment {
+    /// Stores `bytes` at `at` bytes into the segment, and in the chip's memory.
+    fn store(&mut self, soc: &mut Soc, at: usize, bytes: &[u8]) {
+        let end = at + bytes.len();
+        if self.data.len() < end {
+            self.data.resize(end, 0);
+        }
+        self.data[at..end].copy_from_slice(bytes);
+        soc.memory
+            .write_bytes(self.addr.wrapping_add(at as u32), bytes);
+    }
+}
+
 /// What a MEM_END jump starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Jump {
@@ -42,7 +59,12 @@ pub struct RamUpload {
 }
 
 impl RamUpload {
-    pub fn begin(&mut self, addr: u32, size: u32, block_size: u32) {
+    pub fn begin(&mut self, addr: u32, size: u32) {
+        self.begin_blocks(addr, size, 0);
+    }
+
+    /// MEM_BEGIN with the block size the ROM places blocks by.
+    pub fn begin_blocks(&mut self, addr: u32, size: u32, block_size: u32) {
         self.segments.push(Segment {
             addr,
             data: Vec::with_capacity(size.min(1 << 20) as usize),
@@ -52,7 +74,7 @@ impl RamUpload {
         self.open = true;
     }
 
-    /// Stores the next block of the open segment; `seq` places it.
+    /// The ROM's MEM_DATA: the block goes to `seq * block_size` in the open segment.
     pub fn data(&mut self, soc: &mut Soc, seq: u32, bytes: &[u8]) -> Result<(), RamError> {
         if !self.open {
             return Err(RamError::NotStarted);
@@ -63,13 +85,17 @@ impl RamUpload {
         if bytes.len() as u32 > seg.block_size.max(1) || end > u64::from(seg.announced) {
             return Err(RamError::TooMuchData);
         }
-        let (at, end) = (at as usize, end as usize);
-        if seg.data.len() < end {
-            seg.data.resize(end, 0);
-        }
-        seg.data[at..end].copy_from_slice(bytes);
-        soc.memory.write_bytes(seg.addr + at as u32, bytes);
+        seg.store(soc, at as usize, bytes);
         Ok(())
+    }
+
+    /// The stub's MEM_DATA: the block goes right after the previous one (the caller
+    /// checked it fits what MEM_BEGIN announced).
+    pub fn append(&mut self, soc: &mut Soc, bytes: &[u8]) {
+        if let Some(seg) = self.segments.last_mut() {
+            let at = seg.data.len();
+            seg.store(soc, at, bytes);
+        }
     }
 
     pub fn end(&mut self) {
@@ -118,7 +144,7 @@ mod tests {
         let mut ram = RamUpload::default();
         let mut text = vec![0x11u8; 0x2000];
         text[0x1800..0x1804].copy_from_slice(b"OHAI");
-        ram.begin(0x4010_C500, text.len() as u32, 0x1800);
+        ram.begin_blocks(0x4010_C500, text.len() as u32, 0x1800);
         for (seq, block) in text.chunks(0x1800).enumerate() {
             ram.data(&mut soc, seq as u32, block).unwrap();
         }
@@ -136,7 +162,7 @@ mod tests {
     fn code_without_greeting_is_an_application() {
         let mut soc = soc();
         let mut ram = RamUpload::default();
-        ram.begin(0x4010_0000, 8, 0x1800);
+        ram.begin_blocks(0x4010_0000, 8, 0x1800);
         ram.data(&mut soc, 0, &[1; 8]).unwrap();
         assert_eq!(ram.jump_kind(0x4010_0004), Jump::Application);
     }
@@ -146,8 +172,19 @@ mod tests {
         let mut soc = soc();
         let mut ram = RamUpload::default();
         assert_eq!(ram.data(&mut soc, 0, &[1]), Err(RamError::NotStarted));
-        ram.begin(0x3FFE_8000, 4, 0x1800);
+        ram.begin_blocks(0x3FFE_8000, 4, 0x1800);
         assert_eq!(ram.data(&mut soc, 0, &[1; 5]), Err(RamError::TooMuchData));
         assert_eq!(ram.data(&mut soc, 1, &[1]), Err(RamError::TooMuchData));
+    }
+
+    #[test]
+    fn appended_blocks_follow_each_other_whatever_their_seq() {
+        let mut soc = soc();
+        let mut ram = RamUpload::default();
+        ram.begin(0x3FFE_8000, 8);
+        ram.append(&mut soc, &[1, 2, 3]);
+        ram.append(&mut soc, &[4, 5]);
+        assert_eq!(soc.memory.read(0x3FFE_8000), 0x0403_0201);
+        assert_eq!(soc.memory.read(0x3FFE_8004), 0x0000_0005);
     }
 }

@@ -1,21 +1,31 @@
 //! The ROM bootloader's serial download mode.
 //!
-//! Behaviour per esptool-protocol §1-2, §11. Where the real ROM's error byte for a
-//! failure is not documented, the closest code from esptool's table is used (the choice
-//! is noted at each place). Every failure is answered with the request's opcode and
-//! status `01 <error>` (plus two reserved zero bytes on the ESP32), once.
+//! Behaviour per esptool-protocol §1-2, §11 and what esptool relies on. The ROMs' source
+//! is not public: where a failure's error byte is not documented, the closest code from
+//! esptool's table is used and marked "(inferred)". Every failure is answered with the
+//! request's opcode and status `01 <error>` (plus two reserved zero bytes on the ESP32).
+//!
+//! The ROM is strict where esptool's limits say the chip is: payloads have their exact
+//! lengths, checksums are compared in all 32 bits, FLASH_DATA blocks come in order and
+//! at the announced block size, block sizes stay within the ROM's buffers
+//! (`RomFacts::flash_write_size`, `RomFacts::ram_block_size`), and the ESP8266 and ESP32
+//! ROMs take only the 16-byte FLASH_BEGIN ("ESP32 and ESP8266 ROMs do not support
+//! extended parameter format", esptool `loader.py`).
 
-use crate::inflate::Inflater;
-use crate::loader::{self, Transition};
+use crate::answers;
+use crate::inflate::{RomInflateError, RomInflater};
+use crate::loader::{BaudSwitch, Transition, in_flash};
 use crate::ram::{Jump, RamError, RamUpload};
 use crate::soc::Soc;
+use crate::uart::Rate;
 use espctl_chips::FLASH_SECTOR_SIZE;
 use espctl_protocol::command::FlashBegin;
 use espctl_protocol::status::{RomError, Status};
 use espctl_protocol::{
     Command, CommandError, Opcode, PacketError, READ_FLASH_SLOW_CHUNK, ROM_SYNC_VALUE, Request,
-    SYNC_REPLY_COUNT, StatusLength,
+    StatusLength,
 };
+use std::time::Duration;
 
 /// Sectors in one 64 KB block: the unit the ESP8266 ROM's erase routine thinks in.
 const SECTORS_PER_BLOCK: u32 = 16;
@@ -25,14 +35,15 @@ struct FlashWrite {
     offset: u32,
     blocks: u32,
     block_size: u32,
+    /// The block expected next.
+    next_seq: u32,
     /// FLASH_DEFL_*: the stream and where its output goes next.
     deflate: Option<Deflate>,
 }
 
 #[derive(Debug)]
 struct Deflate {
-    inflater: Inflater,
-    next_seq: u32,
+    inflater: RomInflater,
     written: u32,
     /// Bytes FLASH_DEFL_BEGIN erased (and so the most the stream may produce).
     size: u32,
@@ -48,11 +59,10 @@ pub struct RomLoader {
     attached: bool,
     write: Option<FlashWrite>,
     ram: RamUpload,
-    /// CHANGE_BAUDRATE: the rate to switch to once the reply is out.
-    baud_after_reply: Option<u32>,
 }
 
 type Failure = RomError;
+type Reply = (u32, Vec<u8>, Transition);
 
 impl RomLoader {
     pub fn new(soc: &Soc) -> RomLoader {
@@ -66,7 +76,6 @@ impl RomLoader {
             attached: false,
             write: None,
             ram: RamUpload::default(),
-            baud_after_reply: None,
         }
     }
 
@@ -100,7 +109,7 @@ impl RomLoader {
     }
 
     /// Handles one received SLIP frame. Frames too short to be a request, and answers
-    /// (direction 1), are not for the ROM and are dropped.
+    /// (direction 1), are not for the ROM and are dropped (a modelling choice).
     pub fn handle_frame(&mut self, soc: &mut Soc, frame: &[u8]) -> Transition {
         match Request::decode(frame) {
             Ok(req) => self.handle(soc, &req),
@@ -123,14 +132,14 @@ impl RomLoader {
             Err(CommandError::Checksum { .. }) => return self.fail(soc, op, RomError::Checksum),
             // Unknown or unsupported opcodes and malformed payloads: "the format of the
             // received message is invalid" (esptool turns 01 05 into "not supported").
+            // The ROM answers once here; esptool's comment says ROMs repeat this reply
+            // eight times, but with the echoed opcode that would break esptool's next
+            // command, and which opcode the repeats carry is not documented.
             Err(_) => return self.fail(soc, op, RomError::InvalidMessage),
         };
         match self.execute(soc, op, command) {
             Ok((value, data, next)) => {
                 soc.uart.reply_ok(op, value, data, self.status_len);
-                if let Some(baud) = self.baud_after_reply.take() {
-                    soc.uart.baud = Some(baud);
-                }
                 next
             }
             Err(e) => self.fail(soc, op, e),
@@ -144,27 +153,16 @@ impl RomLoader {
     }
 
     /// Runs a command; on success returns the reply's value word, data and what follows.
-    fn execute(
-        &mut self,
-        soc: &mut Soc,
-        op: u8,
-        command: Command,
-    ) -> Result<(u32, Vec<u8>, Transition), Failure> {
+    fn execute(&mut self, soc: &mut Soc, op: u8, command: Command) -> Result<Reply, Failure> {
         let done = |next| Ok((0, Vec::new(), next));
         match command {
             Command::Sync => {
-                // Eight identical replies; the last one is sent by the caller.
-                for _ in 1..SYNC_REPLY_COUNT {
-                    soc.uart
-                        .reply_ok(op, ROM_SYNC_VALUE, Vec::new(), self.status_len);
-                }
+                answers::sync_replies(soc, op, ROM_SYNC_VALUE, self.status_len);
                 Ok((ROM_SYNC_VALUE, Vec::new(), Transition::Stay))
             }
             Command::ReadReg { addr } => Ok((soc.read_reg(addr), Vec::new(), Transition::Stay)),
             Command::WriteReg(writes) => {
-                for w in writes {
-                    soc.write_reg(w.addr, w.value, w.mask);
-                }
+                answers::write_registers(soc, &writes);
                 done(Transition::Stay)
             }
             Command::MemBegin {
@@ -173,7 +171,11 @@ impl RomLoader {
                 addr,
                 ..
             } => {
-                self.ram.begin(addr, size, block_size);
+                // A block must fit the ROM's receive buffer (inferred code).
+                if block_size > soc.chip.rom.ram_block_size {
+                    return Err(RomError::InvalidParameter);
+                }
+                self.ram.begin_blocks(addr, size, block_size);
                 done(Transition::Stay)
             }
             Command::MemData { seq, data } => {
@@ -235,36 +237,51 @@ impl RomLoader {
                 if len as usize > READ_FLASH_SLOW_CHUNK {
                     return Err(RomError::FlashReadLength);
                 }
-                self.check_range(offset, len, RomError::FlashRead)?;
-                let mut data = soc
-                    .flash
-                    .array
-                    .read(offset, len)
-                    .map_err(|_| RomError::FlashRead)?
-                    .to_vec();
+                if !in_flash(offset, len, self.flash_size) {
+                    return Err(RomError::FlashRead);
+                }
+                let mut data = soc.flash.array.read(offset, len);
                 // The reply always carries 64 bytes.
                 data.resize(READ_FLASH_SLOW_CHUNK, 0);
                 Ok((0, data, Transition::Stay))
             }
             Command::ChangeBaudrate { new_baud, .. } => {
-                // The reply goes out at the old rate, then the UART switches. esptool
-                // scales the value by the ROM's crystal estimate, which is exact here.
-                self.baud_after_reply = Some(new_baud);
-                done(Transition::Stay)
+                if new_baud == 0 {
+                    return Err(RomError::InvalidParameter);
+                }
+                done(Transition::ChangeBaud(self.baud_switch(soc, new_baud)))
             }
             Command::SpiFlashMd5 { addr, size } => {
                 self.require_attached()?;
-                self.check_range(addr, size, RomError::FlashRead)?;
-                let digest = loader::flash_md5(soc, addr, size).ok_or(RomError::FlashRead)?;
+                if !in_flash(addr, size, self.flash_size) {
+                    return Err(RomError::FlashRead);
+                }
+                let digest = answers::flash_md5(soc, addr, size);
                 // The ROM answers with 32 lower-case hex characters.
                 let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
                 Ok((0, hex.into_bytes(), Transition::Stay))
             }
-            Command::GetSecurityInfo => Ok((0, loader::security_info(soc), Transition::Stay)),
+            Command::GetSecurityInfo => Ok((0, answers::security_info(soc), Transition::Stay)),
             Command::EraseFlash
             | Command::EraseRegion { .. }
             | Command::ReadFlash { .. }
             | Command::RunUserCode => Err(RomError::InvalidMessage),
+        }
+    }
+
+    /// CHANGE_BAUDRATE: the ROM computes the divider from its own estimate of the
+    /// crystal (ESP32: measured against the drifting 8 MHz RC clock, esptool
+    /// `get_rom_cal_crystal_freq`), while the UART really runs from the crystal. A host
+    /// has to scale the value it sends by estimate / crystal, as esptool does. The
+    /// switch happens once the reply is out (inferred: no documented delay).
+    fn baud_switch(&self, soc: &Soc, value: u32) -> BaudSwitch {
+        let clock = soc.uart_bus_hz();
+        let believed = soc.rom_crystal_estimate_hz().unwrap_or(clock);
+        let div16 = (believed << 4) / u64::from(value);
+        BaudSwitch {
+            rate: Rate::from_divider(clock, div16),
+            before: Duration::ZERO,
+            after: Duration::ZERO,
         }
     }
 
@@ -278,14 +295,6 @@ impl RomLoader {
         }
     }
 
-    fn check_range(&self, addr: u32, len: u32, error: RomError) -> Result<(), Failure> {
-        if u64::from(addr) + u64::from(len) > u64::from(self.flash_size) {
-            Err(error)
-        } else {
-            Ok(())
-        }
-    }
-
     /// FLASH_BEGIN / FLASH_DEFL_BEGIN: the ROM erases the whole region before answering.
     fn flash_begin(
         &mut self,
@@ -293,37 +302,40 @@ impl RomLoader {
         begin: &FlashBegin,
         compressed: bool,
     ) -> Result<(), Failure> {
+        if begin.encrypted.is_some() && !soc.chip.rom.flash_begin_encrypted_word {
+            return Err(RomError::InvalidMessage);
+        }
         if !soc.chip.rom.spi_attach {
             // ESP8266: FLASH_BEGIN attaches the flash (esptool sends FLASH_BEGIN(0, 0) for it).
             self.attached = true;
         }
         self.require_attached()?;
+        // A block must fit the ROM's receive buffer (inferred code).
+        if begin.block_size > soc.chip.rom.flash_write_size {
+            return Err(RomError::InvalidParameter);
+        }
         self.write = None;
-        let sector = FLASH_SECTOR_SIZE;
-        let start = begin.offset / sector * sector;
         if begin.size > 0 {
-            // Erase failures (outside the flash the ROM knows): inferred code 0x06.
-            self.check_range(begin.offset, begin.size, RomError::WrongResult)?;
-            let requested = begin.size.div_ceil(sector);
-            let sectors = if soc.chip.rom.erase_size_bug {
-                esp8266_rom_erased_sectors(start / sector, requested)
+            if soc.chip.rom.erase_size_bug {
+                self.esp8266_erase(soc, begin.offset, begin.size)?;
             } else {
-                requested
-            };
-            // The bug can run past the end of the chip; the array stops there.
-            let len = (sectors * sector).min(soc.flash.array.size().saturating_sub(start));
-            soc.flash
-                .array
-                .erase_range(start, len)
-                .map_err(|_| RomError::WrongResult)?;
+                // Erase failures (outside the flash the ROM knows): inferred code 0x06.
+                if !in_flash(begin.offset, begin.size, self.flash_size) {
+                    return Err(RomError::WrongResult);
+                }
+                soc.flash
+                    .array
+                    .erase_range(begin.offset, begin.size)
+                    .map_err(|_| RomError::WrongResult)?;
+            }
         }
         self.write = Some(FlashWrite {
             offset: begin.offset,
             blocks: begin.blocks,
             block_size: begin.block_size,
+            next_seq: 0,
             deflate: compressed.then(|| Deflate {
-                inflater: Inflater::new(),
-                next_seq: 0,
+                inflater: RomInflater::new(),
                 written: 0,
                 size: begin.size,
             }),
@@ -331,69 +343,133 @@ impl RomLoader {
         Ok(())
     }
 
-    /// FLASH_DATA: the block goes to `offset + seq * block_size`. The ROM reads the data
-    /// back and reports a flash write error when it does not match (unerased flash).
-    fn flash_data(&mut self, soc: &mut Soc, seq: u32, data: &[u8]) -> Result<(), Failure> {
-        let Some(w) = &self.write else {
-            return Err(RomError::InvalidParameter);
-        };
-        if w.deflate.is_some() || seq >= w.blocks || data.len() as u32 > w.block_size {
-            return Err(RomError::InvalidParameter);
+    /// The ESP8266 ROM's erase, unit by unit as [`esp8266_rom_erase_plan`] orders it. A
+    /// unit past the end of the flash the ROM knows fails the command, after everything
+    /// before it was erased (inferred code 0x06).
+    fn esp8266_erase(&self, soc: &mut Soc, offset: u32, size: u32) -> Result<(), Failure> {
+        let sector = FLASH_SECTOR_SIZE;
+        let plan = esp8266_rom_erase_plan(offset / sector, size.div_ceil(sector));
+        let array = &mut soc.flash.array;
+        for unit in plan {
+            let (addr, len) = (unit.sector * sector, unit.sectors * sector);
+            if !in_flash(addr, len, self.flash_size) {
+                array.meter().wait_flash();
+                return Err(RomError::WrongResult);
+            }
+            let started = if unit.sectors == SECTORS_PER_BLOCK {
+                array.start_block_erase(addr)
+            } else {
+                array.start_sector_erase(addr)
+            };
+            started.map_err(|_| RomError::WrongResult)?;
         }
-        let addr = w.offset + seq * w.block_size;
-        self.program_verified(soc, addr, data)
+        array.meter().wait_flash();
+        Ok(())
     }
 
+    /// FLASH_DATA: block `seq` goes to `offset + seq * block_size`. Blocks must come in
+    /// order with exactly the announced block size (esptool pads the last one); the last
+    /// block again (a host that lost its answer) is written again. The ROM reads the data
+    /// back and reports a flash write error when it does not match (unerased flash).
+    fn flash_data(&mut self, soc: &mut Soc, seq: u32, data: &[u8]) -> Result<(), Failure> {
+        let flash_size = self.flash_size;
+        let Some(w) = &mut self.write else {
+            return Err(RomError::InvalidParameter);
+        };
+        // Out of order, too many, or not the block size (inferred code).
+        let in_order = seq == w.next_seq || seq.wrapping_add(1) == w.next_seq;
+        if w.deflate.is_some() || !in_order || seq >= w.blocks || data.len() as u32 != w.block_size
+        {
+            return Err(RomError::InvalidParameter);
+        }
+        let addr = w.offset.wrapping_add(seq.wrapping_mul(w.block_size));
+        if seq == w.next_seq {
+            w.next_seq += 1;
+        }
+        program_verified(soc, flash_size, addr, data)
+    }
+
+    /// FLASH_DEFL_DATA: the next block of the stream, inflated and written before the
+    /// answer. The last block again (a lost answer) is acknowledged without effect.
     fn flash_defl_data(&mut self, soc: &mut Soc, seq: u32, data: &[u8]) -> Result<(), Failure> {
         let flash_size = self.flash_size;
         let Some(w) = &mut self.write else {
             return Err(RomError::InvalidParameter);
         };
         let offset = w.offset;
+        let (next_seq, blocks, block_size) = (w.next_seq, w.blocks, w.block_size);
         let Some(d) = &mut w.deflate else {
             return Err(RomError::InvalidParameter);
         };
-        if seq + 1 == d.next_seq {
-            // The host repeats a block whose answer it lost: already consumed.
+        if seq.wrapping_add(1) == next_seq {
             return Ok(());
         }
-        if seq != d.next_seq || seq >= w.blocks {
+        if seq != next_seq || seq >= blocks || data.len() as u32 > block_size {
             return Err(RomError::InvalidParameter);
         }
-        let out = d.inflater.feed(data).map_err(|_| RomError::Deflate)?;
+        let out = d.inflater.feed(data).map_err(|e| match e {
+            RomInflateError::Adler32 => RomError::DeflateAdler32,
+            RomInflateError::Corrupt => RomError::Deflate,
+        })?;
         soc.meter.inflated(out.len());
-        d.next_seq += 1;
+        w.next_seq += 1;
         let addr = offset + d.written;
         d.written += out.len() as u32;
-        if d.written > d.size || u64::from(addr) + out.len() as u64 > u64::from(flash_size) {
+        if d.written > d.size {
             return Err(RomError::FlashWrite);
         }
-        self.program_verified(soc, addr, &out)
-    }
-
-    fn program_verified(&self, soc: &mut Soc, addr: u32, data: &[u8]) -> Result<(), Failure> {
-        self.check_range(addr, data.len() as u32, RomError::FlashWrite)?;
-        let array = &mut soc.flash.array;
-        array
-            .program(addr, data)
-            .map_err(|_| RomError::FlashWrite)?;
-        let back = array
-            .read(addr, data.len() as u32)
-            .map_err(|_| RomError::FlashWrite)?;
-        if back != data {
-            return Err(RomError::FlashWrite);
-        }
-        Ok(())
+        program_verified(soc, flash_size, addr, &out)
     }
 }
 
-/// How many sectors the ESP8266 ROM really erases when asked for `sectors` from
-/// `start_sector`: it erases the sectors up to the next 64 KB boundary ("head") and then
-/// the full requested count again after them. esptool's `get_erase_size` shrinks the
+fn program_verified(soc: &mut Soc, flash_size: u32, addr: u32, data: &[u8]) -> Result<(), Failure> {
+    if !in_flash(addr, data.len() as u32, flash_size) {
+        return Err(RomError::FlashWrite);
+    }
+    let array = &mut soc.flash.array;
+    array
+        .program(addr, data)
+        .map_err(|_| RomError::FlashWrite)?;
+    if array.read(addr, data.len() as u32) != data {
+        return Err(RomError::FlashWrite);
+    }
+    Ok(())
+}
+
+/// One erase command of the ESP8266 ROM: `sectors` (1, or 16 for a block) from `sector`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EraseUnit {
+    pub sector: u32,
+    pub sectors: u32,
+}
+
+/// What the ESP8266 ROM erases when asked for `sectors` sectors from `start_sector`, in
+/// order: the sectors up to the next 64 KB boundary ("head") one by one, then — its bug
+/// — the full requested count again after them, as 64 KB blocks while more than 16
+/// sectors remain and single sectors after that. esptool's `get_erase_size` shrinks the
 /// request so that this comes out right (at most one sector more).
-pub fn esp8266_rom_erased_sectors(start_sector: u32, sectors: u32) -> u32 {
+pub fn esp8266_rom_erase_plan(start_sector: u32, sectors: u32) -> Vec<EraseUnit> {
     let head = (SECTORS_PER_BLOCK - start_sector % SECTORS_PER_BLOCK).min(sectors);
-    head + sectors
+    let mut plan: Vec<EraseUnit> = (0..head)
+        .map(|i| EraseUnit {
+            sector: start_sector + i,
+            sectors: 1,
+        })
+        .collect();
+    let (mut at, mut remaining) = (start_sector + head, sectors);
+    while remaining > SECTORS_PER_BLOCK {
+        plan.push(EraseUnit {
+            sector: at,
+            sectors: SECTORS_PER_BLOCK,
+        });
+        at += SECTORS_PER_BLOCK;
+        remaining -= SECTORS_PER_BLOCK;
+    }
+    plan.extend((0..remaining).map(|i| EraseUnit {
+        sector: at + i,
+        sectors: 1,
+    }));
+    plan
 }
 
 #[cfg(test)]
@@ -420,12 +496,39 @@ mod tests {
             ] {
                 let wanted = u32::div_ceil(size, 4096);
                 let sent = esptool_erase_size(offset, size);
-                let erased = esp8266_rom_erased_sectors(offset / 4096, sent.div_ceil(4096));
+                let plan = esp8266_rom_erase_plan(offset / 4096, sent.div_ceil(4096));
+                let erased: u32 = plan.iter().map(|u| u.sectors).sum();
                 assert!(
                     erased == wanted || erased == wanted + 1,
                     "offset {offset:#x} size {size:#x}: wanted {wanted}, erased {erased}"
                 );
+                // Contiguous from the start, blocks only on 64 KB boundaries.
+                let mut next = offset / 4096;
+                for u in &plan {
+                    assert_eq!(u.sector, next);
+                    assert!(u.sectors == 1 || u.sector % 16 == 0);
+                    next += u.sectors;
+                }
             }
         }
+    }
+
+    #[test]
+    fn blocks_only_while_more_than_sixteen_sectors_remain() {
+        // From a block boundary the "head" is a whole block, sector by sector; then 32
+        // sectors: one block while more than 16 remain, then 16 single sectors.
+        let plan = esp8266_rom_erase_plan(16, 32);
+        assert_eq!(plan.len(), 16 + 1 + 16);
+        assert!(plan[..16].iter().all(|u| u.sectors == 1));
+        assert_eq!(
+            plan[16],
+            EraseUnit {
+                sector: 32,
+                sectors: 16
+            }
+        );
+        assert!(plan[17..].iter().all(|u| u.sectors == 1));
+        // Exactly 16: sector by sector.
+        assert_eq!(esp8266_rom_erase_plan(0, 16).len(), 32);
     }
 }

@@ -6,16 +6,20 @@
 //! is done and the transmit line is free, at the rate in force when it was queued.
 //!
 //! The flasher stub answers a data block at once and writes it while the next one
-//! arrives, into a second receive buffer; a frame that starts arriving while both
-//! buffers are taken (and the UART FIFO is full) is lost, as on the chip. The ROM has
-//! one buffer. These rules are the same for every client.
+//! arrives, into a second receive buffer. A frame can start only once the stub's main
+//! loop has taken the previous one (then a buffer is armed); one that starts earlier is
+//! lost, as on the chip (see `stub/rx.rs` for what the stub's receiver makes of it). The
+//! ROM has one buffer: it reads the UART only between commands, and a frame that does
+//! not fit the FIFO meanwhile is lost. The flash works on between frames: an erase the
+//! stub started keeps the flash busy into the next frames. These rules are the same for
+//! every client.
 //!
 //! From the same timeline the device knows a lower bound for a session: the time its
 //! bytes need on the wire (both directions) plus the time the chip made the host wait
 //! after a request had fully arrived (erasing, writing the last block, MD5).
 
-use crate::soc::Uart;
 use crate::timing::{TimingMode, WorkMeter, byte_time};
+use crate::uart::Uart;
 use std::time::Duration;
 
 /// What crossed the line and how long it had to take.
@@ -29,7 +33,8 @@ pub struct LinkStats {
     pub send_time: Duration,
     /// Time between a request's last byte and its answer that the chip spent working.
     pub chip_wait: Duration,
-    /// Frames dropped because they arrived while every receive buffer was in use.
+    /// Frames the chip never handled: they arrived while no receive buffer was free,
+    /// were too long or badly escaped, or the stub's receiver was out of step.
     pub frames_lost: u64,
 }
 
@@ -41,15 +46,6 @@ impl LinkStats {
     }
 }
 
-/// How many complete frames the chip can hold while it works.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RxBuffers {
-    /// The ROM reads one frame and handles it before reading more.
-    One,
-    /// The flasher stub receives into a second buffer while it handles the first.
-    Two,
-}
-
 #[derive(Debug)]
 pub struct Schedule {
     mode: TimingMode,
@@ -59,10 +55,15 @@ pub struct Schedule {
     tx_free: Duration,
     /// When the chip finishes the work it has started.
     cpu_free: Duration,
-    /// When the work of the last two frames ended (the buffers they held are free).
-    recent_work_end: [Duration; 2],
     /// Arrival of the first byte of the frame being received.
     frame_start: Option<Duration>,
+    /// When the flash finishes what it was told to do.
+    flash_free: Duration,
+    /// From when the stub has a receive buffer armed: once its main loop has taken the
+    /// last complete frame.
+    rx_armed_from: Duration,
+    /// When the first answer of the last frame was ready to go.
+    last_answer_ready: Option<Duration>,
     stats: LinkStats,
 }
 
@@ -76,6 +77,13 @@ pub struct FrameStart {
     busy: Duration,
 }
 
+impl FrameStart {
+    /// When the chip began to handle the frame.
+    pub fn began(&self) -> Duration {
+        self.began
+    }
+}
+
 impl Schedule {
     pub fn new(mode: TimingMode) -> Schedule {
         Schedule {
@@ -83,8 +91,10 @@ impl Schedule {
             rx_free: Duration::ZERO,
             tx_free: Duration::ZERO,
             cpu_free: Duration::ZERO,
-            recent_work_end: [Duration::ZERO; 2],
             frame_start: None,
+            flash_free: Duration::ZERO,
+            rx_armed_from: Duration::ZERO,
+            last_answer_ready: None,
             stats: LinkStats::default(),
         }
     }
@@ -103,46 +113,66 @@ impl Schedule {
     }
 
     /// One byte arrives at `baud`; returns when its last bit is in.
-    pub fn receive_byte(&mut self, baud: u32, starts_frame: bool) -> Duration {
+    pub fn receive_byte(&mut self, baud: u32) -> Duration {
         let t = byte_time(baud);
-        if starts_frame {
-            self.frame_start = Some(self.rx_free);
-        }
         self.rx_free += t;
         self.stats.bytes_received += 1;
         self.stats.receive_time += t;
         self.rx_free
     }
 
-    /// A frame is complete: whether the chip had a buffer for it. A lost frame is
-    /// counted and must be dropped.
-    pub fn frame_fits(&mut self, buffers: RxBuffers, baud: u32, fifo: usize) -> bool {
+    /// The byte that just arrived at `baud` opened a frame (the ROM's receiver).
+    pub fn frame_started(&mut self, baud: u32) {
+        self.frame_start = Some(self.rx_free - byte_time(baud));
+    }
+
+    /// A frame the chip will never handle.
+    pub fn frame_lost(&mut self) {
+        self.stats.frames_lost += 1;
+    }
+
+    /// Whether the stub has a buffer armed for a frame whose first byte arrived at
+    /// `at`: its receive interrupt takes bytes once `threshold` are in the FIFO.
+    pub fn stub_rx_armed(&self, at: Duration, baud: u32, threshold: usize) -> bool {
+        at + byte_time(baud) * (threshold.saturating_sub(1) as u32) >= self.rx_armed_from
+    }
+
+    /// The stub starts receiving from `at` (its UART transport is set up).
+    pub fn arm_rx_from(&mut self, at: Duration) {
+        self.rx_armed_from = at;
+    }
+
+    /// When the chip has finished its work (the CPU is free).
+    pub fn cpu_free(&self) -> Duration {
+        self.cpu_free
+    }
+
+    /// A frame is complete: whether the ROM could take it. The ROM reads the UART only
+    /// between commands; the FIFO holds the first bytes of a frame that arrives while it
+    /// works, the rest is lost. A lost frame is counted and must be dropped.
+    pub fn frame_fits(&mut self, baud: u32, fifo: usize) -> bool {
         let Some(first_byte) = self.frame_start.take() else {
             return true;
         };
         // The FIFO holds the first bytes until a buffer frees up.
         let deadline = first_byte + byte_time(baud) * fifo as u32;
-        let busy = self
-            .recent_work_end
-            .iter()
-            .filter(|end| **end > deadline)
-            .count();
-        let capacity = match buffers {
-            RxBuffers::One => 1,
-            RxBuffers::Two => 2,
-        };
-        let fits = busy < capacity;
+        let fits = self.cpu_free <= deadline;
         if !fits {
             self.stats.frames_lost += 1;
         }
         fits
     }
 
-    /// The chip begins to handle a frame whose last byte arrived now.
-    pub fn begin_frame(&self, meter: &WorkMeter) -> FrameStart {
+    /// The chip begins to handle a frame whose last byte arrived now. The flash may
+    /// still be busy with what an earlier frame started.
+    pub fn begin_frame(&mut self, meter: &WorkMeter) -> FrameStart {
+        let began = self.rx_free.max(self.cpu_free);
+        meter.set_flash_busy_for(self.flash_free.saturating_sub(began));
+        // The main loop takes the frame: the stub arms the other buffer.
+        self.rx_armed_from = began;
         FrameStart {
             arrived: self.rx_free,
-            began: self.rx_free.max(self.cpu_free),
+            began,
             busy: meter.total(),
         }
     }
@@ -155,8 +185,19 @@ impl Schedule {
         if let Some(at) = first_answer {
             self.stats.chip_wait += at.saturating_sub(start.arrived);
         }
+        self.last_answer_ready = first_answer;
         self.cpu_free = start.began + meter.total().saturating_sub(start.busy);
-        self.recent_work_end = [self.recent_work_end[1], self.cpu_free];
+        self.flash_free = self.cpu_free + meter.flash_busy_for();
+    }
+
+    /// After the last frame's answer the chip waits `before` and until its transmitter
+    /// is idle, does something (switches its UART), then waits `after` before it goes
+    /// on. Returns the moment it does it.
+    pub fn settle_after_answer(&mut self, before: Duration, after: Duration) -> Duration {
+        let ready = self.last_answer_ready.unwrap_or(self.cpu_free);
+        let at = (ready + before).max(self.tx_free);
+        self.cpu_free = self.cpu_free.max(at + after);
+        at
     }
 
     /// Output nobody received was dropped: it no longer occupies the line or counts.
@@ -199,7 +240,10 @@ mod tests {
     fn receive(s: &mut Schedule, n: usize, baud: u32) -> Duration {
         let mut t = Duration::ZERO;
         for i in 0..n {
-            t = s.receive_byte(baud, i == 0);
+            t = s.receive_byte(baud);
+            if i == 0 {
+                s.frame_started(baud);
+            }
         }
         t
     }
@@ -213,7 +257,7 @@ mod tests {
         assert_eq!(s.stats().bytes_received, 100);
         // A later write starts when the line is free again, not before.
         s.host_writes_at(Duration::from_millis(6));
-        assert_eq!(s.receive_byte(115_200, false), end + byte_time(115_200));
+        assert_eq!(s.receive_byte(115_200), end + byte_time(115_200));
     }
 
     #[test]
@@ -225,7 +269,8 @@ mod tests {
         let start = s.begin_frame(&meter);
         meter.md5(1_000_000); // one second of work, then the answer
         uart.send_at(115_200, &[0u8; 20]);
-        meter.sectors_erased(1); // work after the answer (the stub writing a block)
+        // Work after the answer (the stub writing a block).
+        meter.cpu(Duration::from_millis(45));
         s.end_frame(&start, &meter, &mut uart);
         assert_eq!(s.stats().chip_wait, Duration::from_secs(1));
         assert_eq!(s.stats().bytes_sent, 20);
@@ -245,33 +290,76 @@ mod tests {
     }
 
     #[test]
-    fn a_third_frame_is_lost_while_two_buffers_are_busy() {
+    fn a_third_frame_finds_no_buffer_while_two_are_busy() {
         let meter = WorkMeter::default();
         let mut uart = Uart::new(meter.clone());
         let mut s = Schedule::new(TimingMode::Realistic);
         let baud = 921_600;
         for i in 0..3 {
+            // The stub's rule: a frame can start once the main loop took the last one.
+            assert_eq!(
+                s.stub_rx_armed(s.rx_free, baud, 32),
+                i < 2,
+                "frame {i} finds a buffer armed"
+            );
             receive(&mut s, 300, baud);
-            let fits = s.frame_fits(RxBuffers::Two, baud, 128);
             if i < 2 {
-                assert!(fits, "frame {i}");
                 let start = s.begin_frame(&meter);
                 uart.send_at(baud, &[0; 10]);
-                meter.sectors_erased(10); // 450 ms of work after each answer
+                meter.cpu(Duration::from_millis(450)); // work after each answer
                 s.end_frame(&start, &meter, &mut uart);
-            } else {
-                assert!(!fits, "the third frame finds no buffer");
             }
         }
-        assert_eq!(s.stats().frames_lost, 1);
-        // The ROM has one buffer: a second frame during its work is lost too.
+        // The ROM reads one frame and handles it: a second one during its work is lost
+        // once it overflows the FIFO.
         let mut rom = Schedule::new(TimingMode::Realistic);
         receive(&mut rom, 20, baud);
-        assert!(rom.frame_fits(RxBuffers::One, baud, 128));
+        assert!(rom.frame_fits(baud, 128));
         let start = rom.begin_frame(&meter);
-        meter.sectors_erased(1);
+        meter.cpu(Duration::from_millis(45));
         rom.end_frame(&start, &meter, &mut uart);
         receive(&mut rom, 300, baud);
-        assert!(!rom.frame_fits(RxBuffers::One, baud, 128));
+        assert!(!rom.frame_fits(baud, 128));
+        assert_eq!(rom.stats().frames_lost, 1);
+    }
+
+    #[test]
+    fn an_erase_started_by_one_frame_keeps_the_flash_busy_in_the_next() {
+        let meter = WorkMeter::default();
+        let mut uart = Uart::new(meter.clone());
+        let mut s = Schedule::new(TimingMode::Realistic);
+        receive(&mut s, 10, 115_200);
+        let start = s.begin_frame(&meter);
+        meter.start_block_erase(); // 150 ms in the flash, the CPU goes on
+        uart.send_at(115_200, &[0; 10]);
+        s.end_frame(&start, &meter, &mut uart);
+        // The next frame comes 50 ms later: 100 ms of erase are left.
+        s.host_writes_at(s.rx_free + Duration::from_millis(50));
+        receive(&mut s, 10, 115_200);
+        let _ = s.begin_frame(&meter);
+        let left = meter.flash_busy_for();
+        assert!(
+            left < Duration::from_millis(100) && left > Duration::from_millis(98),
+            "{left:?}"
+        );
+    }
+
+    #[test]
+    fn settling_after_an_answer_waits_for_the_line() {
+        let meter = WorkMeter::default();
+        let mut uart = Uart::new(meter.clone());
+        let mut s = Schedule::new(TimingMode::Realistic);
+        let arrived = receive(&mut s, 10, 9600);
+        let start = s.begin_frame(&meter);
+        uart.send_at(9600, &[0; 12]); // 12.5 ms on the wire at 9600
+        s.end_frame(&start, &meter, &mut uart);
+        let ms = Duration::from_millis;
+        let at = s.settle_after_answer(ms(5), ms(5));
+        assert_eq!(
+            at,
+            arrived + byte_time(9600) * 12,
+            "transmitter idle after 5 ms"
+        );
+        assert_eq!(s.cpu_free(), at + ms(5));
     }
 }

@@ -93,3 +93,76 @@ fn keep_state_leaves_the_chip_as_the_last_client_left_it() {
     assert!(String::from_utf8_lossy(&log[..n]).contains("boot mode:(1,7)"));
     assert_ne!(sync_value(&mut second), 0);
 }
+
+/// The pty server reads the rate its client set on the line: a client at the wrong rate
+/// for what the chip sends receives garbage, as on a serial line.
+#[cfg(target_os = "linux")]
+mod pty_rate {
+    use espctl_chips::{BootMode, esp8266::ESP8266};
+    use espctl_protocol::{Command, slip};
+    use espctl_virtual::server::PtyServer;
+    use espctl_virtual::{Device, DeviceConfig};
+    use nix::sys::termios::{SetArg, SpecialCharacterIndices, cfmakeraw, tcgetattr, tcsetattr};
+    use std::fs::{File, OpenOptions};
+    use std::io::{Read, Write};
+    use std::os::fd::AsRawFd;
+    use std::sync::Arc;
+
+    /// Sets any rate with TCSETS2 (as pyserial and serialport do for custom rates).
+    fn set_rate(port: &File, baud: u32) {
+        let mut t: libc::termios2 = unsafe { std::mem::zeroed() };
+        // SAFETY: plain ioctls on an open descriptor with a termios2 to fill and read.
+        unsafe {
+            assert_eq!(libc::ioctl(port.as_raw_fd(), libc::TCGETS2, &mut t), 0);
+            t.c_cflag &= !libc::CBAUD;
+            t.c_cflag |= libc::BOTHER;
+            t.c_ispeed = baud;
+            t.c_ospeed = baud;
+            assert_eq!(libc::ioctl(port.as_raw_fd(), libc::TCSETS2, &t), 0);
+        }
+    }
+
+    /// Everything that arrives within a short while.
+    fn drain(port: &mut File) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            match port.read(&mut buf) {
+                Ok(0) | Err(_) => return out,
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+            }
+        }
+    }
+
+    #[test]
+    fn the_esp8266_boot_log_reads_only_at_74880() {
+        let device = Device::new(DeviceConfig::new(&ESP8266, 1 << 20)).unwrap();
+        let server = Arc::new(PtyServer::open(device).unwrap());
+        let s = server.clone();
+        std::thread::spawn(move || s.serve());
+        let mut port = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(server.path())
+            .unwrap();
+        let mut t = tcgetattr(&port).unwrap();
+        cfmakeraw(&mut t);
+        // Reads return after 0.3 s without data.
+        t.control_chars[SpecialCharacterIndices::VMIN as usize] = 0;
+        t.control_chars[SpecialCharacterIndices::VTIME as usize] = 3;
+        tcsetattr(&port, SetArg::TCSANOW, &t).unwrap();
+        let sync = slip::encode(&Command::Sync.to_request().encode());
+        for (baud, readable) in [(115_200, false), (74_880, true)] {
+            set_rate(&port, baud);
+            // The ROM follows whatever rate the host talks at.
+            port.write_all(&sync).unwrap();
+            let answers = drain(&mut port);
+            assert_eq!(answers.iter().filter(|&&b| b == 0xC0).count(), 16, "{baud}");
+            server.reset_handle().reset(BootMode::Download);
+            let log = drain(&mut port);
+            assert!(!log.is_empty());
+            let text = String::from_utf8_lossy(&log);
+            assert_eq!(text.contains("ets Jan  8 2013"), readable, "{baud}: {text}");
+        }
+    }
+}

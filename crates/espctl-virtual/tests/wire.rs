@@ -9,6 +9,8 @@ use espctl_protocol::{Command, slip};
 use espctl_virtual::{Device, DeviceConfig, DeviceState, StartMode};
 use std::time::Duration;
 
+/// The ROM's SLIP decoder is modelled tolerant (an empty frame and noise between
+/// frames are harmless); the stub's is not (see tests/stub.rs).
 #[test]
 fn frames_split_anywhere_and_noise_between_them_are_fine() {
     let mut h = Host::esp8266();
@@ -61,6 +63,8 @@ fn an_invalid_escape_drops_the_frame_and_the_next_one_works() {
     assert_eq!(h.read_reg(0x4000_1000), 0xFFF0_C101);
 }
 
+/// A modelling choice: what the ROM does with answers and runts is not documented; it
+/// ignores them here.
 #[test]
 fn answers_of_other_devices_are_ignored_by_the_rom() {
     let mut h = Host::esp8266();
@@ -248,4 +252,48 @@ fn the_flash_file_holds_every_acknowledged_write() {
     let again = Device::new(c).unwrap();
     assert!(again.flash()[0x8000..0xC000].iter().all(|&b| b == 0x42));
     assert_eq!(again.flash().len(), 1 << 20);
+}
+
+#[test]
+fn an_erase_through_the_spi_registers_keeps_the_flash_busy_for_its_time() {
+    // A client that drives the flash itself must poll WIP: a command sent while the
+    // chip erases is ignored, as on real parts.
+    let mut h = Host::esp8266();
+    for offset in [0x1000, 0x2000] {
+        h.command(&Command::FlashBegin(FlashBegin {
+            size: 0x1000,
+            blocks: 1,
+            block_size: 0x400,
+            offset,
+            encrypted: None,
+        }));
+        h.command(&Command::FlashData {
+            seq: 0,
+            data: vec![0; 0x400],
+        });
+    }
+    const WREN: u8 = 0x06;
+    const RDSR: u8 = 0x05;
+    const SECTOR_ERASE: u8 = 0x20;
+    spi_command(&mut h, true, WREN, 0, None);
+    spi_command(&mut h, true, SECTOR_ERASE, 0, Some(0x1000));
+    assert_eq!(
+        spi_command(&mut h, true, RDSR, 8, None) & 0x03,
+        0x03,
+        "WIP and WEL"
+    );
+    // Too early: this erase is lost.
+    spi_command(&mut h, true, WREN, 0, None);
+    spi_command(&mut h, true, SECTOR_ERASE, 0, Some(0x2000));
+    let mut polls = 0;
+    while spi_command(&mut h, true, RDSR, 8, None) & 0x01 != 0 {
+        polls += 1;
+        assert!(polls < 100, "WIP never clears");
+    }
+    assert_eq!(h.dev.flash()[0x1000], 0xFF);
+    assert_eq!(h.dev.flash()[0x2000], 0x00, "ignored while busy");
+    // Once idle, the flash takes commands again.
+    spi_command(&mut h, true, WREN, 0, None);
+    spi_command(&mut h, true, SECTOR_ERASE, 0, Some(0x2000));
+    assert_eq!(h.dev.flash()[0x2000], 0xFF);
 }

@@ -519,9 +519,11 @@ fn esp32_pty_rom() {
 }
 
 /// Multi-step flows that keep the chip's state between esptool runs: the stub left
-/// running is found again, and `--after no-reset` returns from the stub to the ROM.
+/// running is found again, also after `--after no-reset`, whose FLASH_END with the
+/// reboot flag esp-flasher-stub v1.1.0 answers and ignores (command_handler.c:
+/// "// TODO: Implement reboot").
 #[test]
-fn stub_left_running_is_reused_and_no_reset_returns_to_the_rom() {
+fn stub_left_running_is_reused_even_after_no_reset() {
     for (chip, transport) in [("esp8266", Transport::Pty), ("esp32", Transport::Tcp)] {
         let extra: &[&str] = if transport == Transport::Tcp {
             &["--keep-state"]
@@ -554,9 +556,9 @@ fn stub_left_running_is_reused_and_no_reset_returns_to_the_rom() {
         .says("Stub flasher is already running. No upload is necessary.")
         .says("Staying in bootloader.");
         assert_eq!(std::fs::read(&out).unwrap(), read_fixture("one_kb.bin"));
-        // Back in the ROM: the stub has to be uploaded again.
+        // Still the stub: no upload.
         v.esptool(true, &["--before", "no-reset", "chip-id"])
             .ok()
-            .says("Uploading stub flasher...");
+            .says("Stub flasher is already running. No upload is necessary.");
     }
 }

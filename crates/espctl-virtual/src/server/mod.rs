@@ -68,6 +68,15 @@ impl Port {
         self.0.wake.notify_one();
     }
 
+    /// The rate the client's end of the line runs at.
+    #[cfg(unix)]
+    fn set_host_baud(&self, baud: u32) {
+        let mut device = self.device();
+        if device.host_baud() != Some(baud) {
+            device.set_baud(baud);
+        }
+    }
+
     fn set_link(&self, link: Option<Box<dyn Write + Send>>) {
         *self.link() = link;
     }

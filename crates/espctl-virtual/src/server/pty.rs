@@ -5,6 +5,11 @@
 //! again. The device's state carries over from one client to the next, as on a real
 //! board whose USB bridge cannot reset it (a pty has no DTR/RTS): reset it between
 //! clients with a [`ResetHandle`] (SIGUSR1 through `block_server_signals`).
+//!
+//! A pty carries the rate its client set (`tcsetattr`, or `TCSETS2` for custom rates as
+//! pyserial and serialport use): the server reads it before handing the client's bytes to
+//! the device, so a client and a chip at different rates hear garbage, as on a serial
+//! line.
 
 use super::{Port, ResetHandle};
 use crate::Device;
@@ -58,10 +63,33 @@ impl PtyServer {
             match master.read(&mut buf) {
                 // Nothing to read (no writer yet): wait a little rather than spin.
                 Ok(0) => std::thread::sleep(std::time::Duration::from_millis(10)),
-                Ok(n) => self.port.feed(&buf[..n]),
+                Ok(n) => {
+                    if let Some(baud) = line_rate(&self._slave) {
+                        self.port.set_host_baud(baud);
+                    }
+                    self.port.feed(&buf[..n])
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             }
         }
     }
+}
+
+/// The output rate the pty's termios holds (the rate its client set).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn line_rate(fd: &OwnedFd) -> Option<u32> {
+    use std::os::fd::AsRawFd;
+    // TCGETS2 reports the rate in bauds whether it was set as a `Bxxx` constant or as a
+    // custom rate (`BOTHER`).
+    let mut t: libc::termios2 = unsafe { std::mem::zeroed() };
+    // SAFETY: TCGETS2 fills a `termios2` the pointer refers to; the descriptor is open.
+    let r = unsafe { libc::ioctl(fd.as_raw_fd(), libc::TCGETS2, &mut t) };
+    (r == 0 && t.c_ospeed > 0).then_some(t.c_ospeed)
+}
+
+/// Elsewhere the rate is not read: no mismatch is modelled, as over a socket.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn line_rate(_fd: &OwnedFd) -> Option<u32> {
+    None
 }

@@ -61,6 +61,19 @@ impl Host {
         self.dev.write(&slip::encode(&req.encode()));
     }
 
+    /// Lets `ms` milliseconds pass on the host's side (a pause between commands).
+    pub fn wait_ms(&mut self, ms: u64) {
+        self.clock.advance(std::time::Duration::from_millis(ms));
+    }
+
+    /// Sends a request and returns its single answer's status bytes.
+    pub fn status_of(&mut self, req: &Request, status_len: usize) -> Vec<u8> {
+        self.send_request(req);
+        let a = self.answers();
+        assert_eq!(a.len(), 1, "one answer to op 0x{:02x}: {a:02x?}", req.op);
+        a[0].status(status_len).to_vec()
+    }
+
     /// Every byte the device has queued.
     pub fn raw(&mut self) -> Vec<u8> {
         let mut out = Vec::new();

@@ -1,0 +1,45 @@
+//! What the ROM and the stub compute the same way: SYNC's eight replies, register
+//! writes, MD5 of flash, security info.
+
+use crate::soc::Soc;
+use espctl_protocol::command::RegWrite;
+use espctl_protocol::{SYNC_REPLY_COUNT, StatusLength};
+use md5::{Digest, Md5};
+use std::time::Duration;
+
+/// SYNC is answered eight times; this sends the first seven, the caller's usual reply
+/// is the eighth.
+pub fn sync_replies(soc: &mut Soc, op: u8, value: u32, status_len: StatusLength) {
+    for _ in 1..SYNC_REPLY_COUNT {
+        soc.uart.reply_ok(op, value, Vec::new(), status_len);
+    }
+}
+
+/// WRITE_REG: each write waits its `delay_us` first (the stub's `stub_lib_delay_us`).
+pub fn write_registers(soc: &mut Soc, writes: &[RegWrite]) {
+    for w in writes {
+        soc.meter.cpu(Duration::from_micros(u64::from(w.delay_us)));
+        soc.write_reg(w.addr, w.value, w.mask);
+    }
+}
+
+/// MD5 of a flash range (the caller checked it against the flash size it knows; the
+/// chip wraps beyond its end). Takes the chip's MD5 time, reading included.
+pub fn flash_md5(soc: &mut Soc, addr: u32, size: u32) -> [u8; 16] {
+    let data = soc.flash.array.read_untimed(addr, size);
+    soc.meter.md5(size);
+    Md5::digest(&data).into()
+}
+
+/// GET_SECURITY_INFO's 20-byte answer for a chip with nothing enabled: flags, flash
+/// crypt count, seven key purposes, chip ID, API version.
+pub fn security_info(soc: &Soc) -> Vec<u8> {
+    let mut out = Vec::with_capacity(20);
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.push(0);
+    out.extend_from_slice(&[0; 7]);
+    let chip_id = soc.chip.image_chip_id.map_or(0, u32::from);
+    out.extend_from_slice(&chip_id.to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out
+}
