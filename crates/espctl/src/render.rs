@@ -170,6 +170,18 @@ impl State {
             } => self.out(&format!(
                 "Flash will be erased from {start:#010x} to {end_inclusive:#010x}..."
             )),
+            Event::ComparingFlash { .. } => {
+                self.out("Comparing flash contents against new data...")
+            }
+            Event::FlashUnchanged { source, addr } => {
+                self.out("No changed sectors found, the flash already holds this data.");
+                self.out(&format!("{source} at {addr:#010x} verified."))
+            }
+            Event::ChangedSectorsFound => self.out("Changed data sectors found, fast reflashing..."),
+            Event::Reflashing { addr, sectors } => self.out(&format!(
+                "Reflashing {sectors} changed sector{} at {addr:#010x}...",
+                if sectors == 1 { "" } else { "s" }
+            )),
             Event::Incompressible {
                 name,
                 compressed,
