@@ -71,6 +71,11 @@ pub enum Event {
     BaudUnchanged {
         baud: u32,
     },
+    /// Nothing answered at `tried`; the chip still talks at `baud`, which is used.
+    BaudFellBack {
+        tried: u32,
+        baud: u32,
+    },
     /// ROM attach: `pads` is `Some((clk, q, d, hd, cs))` when eFuses select other pins.
     AttachingFlash {
         pads: Option<[u8; 5]>,

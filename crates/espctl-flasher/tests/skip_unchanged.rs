@@ -17,12 +17,15 @@ use std::io;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// Every command the host sent: opcode and payload.
+type Sent = Arc<Mutex<Vec<(u8, Vec<u8>)>>>;
+
 /// An in-process device that records every command the host sends.
 struct Recorder {
     device: Arc<Mutex<Device>>,
     clock: ManualClock,
     decoder: slip::Decoder,
-    sent: Arc<Mutex<Vec<(u8, Vec<u8>)>>>,
+    sent: Sent,
     baud: u32,
 }
 
@@ -77,7 +80,7 @@ impl Transport for Recorder {
 }
 
 /// A virtual chip that keeps its flash across sessions.
-struct Chip_ {
+struct VirtualChip {
     chip: &'static Chip,
     device: Arc<Mutex<Device>>,
     clock: ManualClock,
@@ -117,14 +120,14 @@ fn word(d: &[u8], i: usize) -> u32 {
     u32::from_le_bytes(d[4 * i..4 * i + 4].try_into().unwrap())
 }
 
-impl Chip_ {
-    fn new(chip: &'static Chip) -> Chip_ {
+impl VirtualChip {
+    fn new(chip: &'static Chip) -> VirtualChip {
         let clock = ManualClock::new();
         let mut config = DeviceConfig::new(chip, 4 << 20);
         config.clock = Some(Arc::new(clock.clone()));
         let mut device = Device::new(config).unwrap();
         device.set_baud(115_200);
-        Chip_ {
+        VirtualChip {
             chip,
             device: Arc::new(Mutex::new(device)),
             clock,
@@ -202,7 +205,7 @@ const CASES: [(&Chip, bool); 3] = [(&ESP8266, true), (&ESP32, true), (&ESP32, fa
 #[test]
 fn an_unchanged_file_is_verified_not_written() {
     for (chip, stub) in CASES {
-        let c = Chip_::new(chip);
+        let c = VirtualChip::new(chip);
         let app = data(200_000, 3);
         let first = c.write(stub, file(0x10000, &app), &WriteOptions::default());
         assert!(first.data_blocks() > 0);
@@ -223,8 +226,8 @@ fn an_unchanged_file_is_verified_not_written() {
 #[test]
 fn one_changed_sector_is_all_that_is_rewritten() {
     for (chip, stub) in CASES {
-        let c = Chip_::new(chip);
-        let reference = Chip_::new(chip);
+        let c = VirtualChip::new(chip);
+        let reference = VirtualChip::new(chip);
         let old = data(300_000, 5);
         let mut new = old.clone();
         new[0x23456] ^= 0xA5; // in the sector at 0x10000 + 0x23000
@@ -261,8 +264,8 @@ fn one_changed_sector_is_all_that_is_rewritten() {
 #[test]
 fn unaligned_files_over_old_data_end_as_a_full_write_leaves_them() {
     for (chip, stub) in CASES {
-        let c = Chip_::new(chip);
-        let reference = Chip_::new(chip);
+        let c = VirtualChip::new(chip);
+        let reference = VirtualChip::new(chip);
         // Old data under and around the file, then a file that starts and ends inside
         // sectors: the rest of those sectors must end up erased, as a full write does.
         let old = data(0x40000, 9);
@@ -297,7 +300,7 @@ fn unaligned_files_over_old_data_end_as_a_full_write_leaves_them() {
 
 #[test]
 fn no_skip_writes_everything_and_the_esp8266_rom_never_compares() {
-    let c = Chip_::new(&ESP32);
+    let c = VirtualChip::new(&ESP32);
     let app = data(100_000, 7);
     let first = c.write(true, file(0x10000, &app), &WriteOptions::default());
     let full = c.write(
@@ -310,7 +313,7 @@ fn no_skip_writes_everything_and_the_esp8266_rom_never_compares() {
     assert!(!full.has(|e| matches!(e, Event::ComparingFlash { .. })));
 
     // The ESP8266 ROM cannot hash flash: a plain full write, as esptool does.
-    let c = Chip_::new(&ESP8266);
+    let c = VirtualChip::new(&ESP8266);
     c.write(false, file(0x10000, &app), &WriteOptions::default());
     let again = c.write(false, file(0x10000, &app), &WriteOptions::default());
     assert_eq!(again.count(Opcode::SpiFlashMd5), 0);
@@ -320,7 +323,7 @@ fn no_skip_writes_everything_and_the_esp8266_rom_never_compares() {
 #[test]
 fn a_blank_flash_is_written_whole_after_one_md5() {
     for (chip, stub) in CASES {
-        let c = Chip_::new(chip);
+        let c = VirtualChip::new(chip);
         let app = data(1 << 20, 11);
         let run = c.write(stub, file(0x10000, &app), &WriteOptions::default());
         // One chunk is hashed; it is blank, so the rest is written without asking,
@@ -340,7 +343,7 @@ fn a_blank_flash_is_written_whole_after_one_md5() {
 
 #[test]
 fn large_files_go_in_bounded_compressed_sessions() {
-    let c = Chip_::new(&ESP32);
+    let c = VirtualChip::new(&ESP32);
     let app = data(2_500_000, 13);
     let run = c.write(true, file(0x1000, &app), &WriteOptions::default());
     let begins = run.begins();

@@ -124,6 +124,9 @@ impl State {
             Event::StubUnavailable { reason, .. } => self.note(&reason),
             Event::BaudChanging { baud } => self.out(&format!("Changing baud rate to {baud}...")),
             Event::BaudChanged { .. } => self.out("Changed."),
+            Event::BaudFellBack { tried, baud } => self.warn(&format!(
+                "No reply at {tried} baud (the serial adapter may not manage it); carrying on at {baud} baud."
+            )),
             Event::BaudUnchanged { baud } => self.warn(&format!(
                 "ROM doesn't support changing baud rate. Keeping initial baud rate {baud}."
             )),
