@@ -1,6 +1,7 @@
 //! How a virtual device is built: chip, flash chip, identity, backing file.
 
 use crate::clock::Clock;
+use crate::timing::TimingMode;
 use espctl_chips::{Chip, esp8266::ESP8266};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -41,6 +42,8 @@ pub struct DeviceConfig {
     pub start: StartMode,
     /// The device's time source; `None` is real time.
     pub clock: Option<Arc<dyn Clock>>,
+    /// Whether answers wait for the time the chip and the line would take.
+    pub timing: TimingMode,
 }
 
 impl Default for DeviceConfig {
@@ -60,6 +63,7 @@ impl DeviceConfig {
             flash_file: None,
             start: StartMode::default(),
             clock: None,
+            timing: TimingMode::default(),
         }
     }
 

@@ -7,12 +7,15 @@ use crate::loader::Transition;
 use crate::nor::{FlashWork, NorFlash};
 use crate::reset::{ResetCircuit, ResetEvent};
 use crate::rom::RomLoader;
+use crate::schedule::{LinkStats, RxBuffers, Schedule};
 use crate::soc::Soc;
 use crate::spi::SpiWork;
 use crate::stub::StubLoader;
+use crate::timing::WorkMeter;
 use espctl_chips::{BootMode, Chip, ResetCause};
 use espctl_protocol::{STUB_HELLO, slip};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// What the chip is doing, as far as a host can tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +32,7 @@ pub enum DeviceState {
     RunningRam,
 }
 
-/// Counters of the work done, for tests and the later timing model.
+/// Counters of the work done and the time it took.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Work {
     pub flash: FlashWork,
@@ -37,6 +40,12 @@ pub struct Work {
     pub bytes_received: u64,
     pub bytes_sent: u64,
     pub boots: u64,
+    /// The serial line's traffic and the lower bound it implies.
+    pub link: LinkStats,
+    /// Time the chip spent working (flash, MD5, inflating).
+    pub busy: Duration,
+    /// The part of `busy` the flash chip was erasing, programming or reading.
+    pub flash_busy: Duration,
 }
 
 #[derive(Debug)]
@@ -57,6 +66,9 @@ pub struct Device {
     state: State,
     decoder: slip::Decoder,
     reset: ResetCircuit,
+    schedule: Schedule,
+    /// Set while a frame is being handled: output is dated when it is done.
+    handling_frame: bool,
     bytes_received: u64,
     bytes_sent: u64,
     boots: u64,
@@ -71,16 +83,19 @@ impl Device {
         let part = chip
             .typical_part()
             .ok_or(DeviceError::UnsupportedChip(chip.name))?;
-        let array = match &config.flash_file {
+        let mut array = match &config.flash_file {
             Some(path) => NorFlash::with_file(config.flash_size, path)?,
             None => NorFlash::blank(config.flash_size),
         };
+        let meter = WorkMeter::default();
+        array.set_meter(meter.clone());
         let flash = FlashChip::new(array, config.jedec_id);
-        let soc = Soc::new(chip, part, flash, config.effective_mac());
+        let soc = Soc::new(chip, part, flash, config.effective_mac(), meter);
         let clock = config
             .clock
             .clone()
             .unwrap_or_else(|| Arc::new(SystemClock::new()));
+        let schedule = Schedule::new(config.timing);
         let mut device = Device {
             config,
             clock,
@@ -88,6 +103,8 @@ impl Device {
             state: State::HeldInReset,
             decoder: slip::Decoder::new(),
             reset: ResetCircuit::new(),
+            schedule,
+            handling_frame: false,
             bytes_received: 0,
             bytes_sent: 0,
             boots: 0,
@@ -101,7 +118,8 @@ impl Device {
         Ok(device)
     }
 
-    /// Bytes from the host. They are processed at once; answers queue up for `read`.
+    /// Bytes from the host. They are processed at once; answers queue up for `read`,
+    /// dated by when the chip would send them (see [`crate::timing`]).
     pub fn write(&mut self, bytes: &[u8]) {
         self.tick();
         self.bytes_received += bytes.len() as u64;
@@ -114,12 +132,19 @@ impl Device {
         {
             return;
         }
+        // The host cannot send before it has read what it answers: with instant timing
+        // it reads ahead of the chip's time.
+        let sent_at = self.clock.now().max(self.soc.uart.delivered_until());
+        self.schedule.host_writes_at(sent_at);
         for &byte in bytes {
             if !matches!(self.state, State::Rom(_) | State::Stub(_)) {
                 // Held in reset or running code the device cannot execute: nobody reads
                 // the UART.
                 return;
             }
+            let starts_frame = !self.decoder.in_frame() && byte == slip::END;
+            self.schedule
+                .receive_byte(self.soc.uart.device_baud(), starts_frame);
             let Some(frame) = self.decoder.push(byte) else {
                 continue;
             };
@@ -128,19 +153,42 @@ impl Device {
             let Ok(frame) = frame else {
                 continue;
             };
-            let next = match &mut self.state {
-                State::Rom(rom) => rom.handle_frame(&mut self.soc, &frame),
-                State::Stub(stub) => stub.handle_frame(&mut self.soc, &frame),
-                _ => Transition::Stay,
-            };
-            self.apply(next);
+            self.handle_frame(&frame);
         }
+    }
+
+    fn handle_frame(&mut self, frame: &[u8]) {
+        let buffers = match self.state {
+            State::Stub(_) => RxBuffers::Two,
+            _ => RxBuffers::One,
+        };
+        let fifo = self.soc.meter.timings().uart_rx_fifo;
+        if !self
+            .schedule
+            .frame_fits(buffers, self.soc.uart.device_baud(), fifo)
+        {
+            return;
+        }
+        let start = self.schedule.begin_frame(&self.soc.meter);
+        self.handling_frame = true;
+        let next = match &mut self.state {
+            State::Rom(rom) => rom.handle_frame(&mut self.soc, frame),
+            State::Stub(stub) => stub.handle_frame(&mut self.soc, frame),
+            _ => Transition::Stay,
+        };
+        self.apply(next);
+        self.handling_frame = false;
+        self.schedule
+            .end_frame(&start, &self.soc.meter, &mut self.soc.uart);
     }
 
     /// Bytes for the host; 0 when nothing is pending.
     pub fn read(&mut self, buf: &mut [u8]) -> usize {
         self.tick();
-        let n = self.soc.uart.read(buf);
+        let n = self
+            .soc
+            .uart
+            .read(buf, self.clock.now(), self.schedule.mode());
         self.bytes_sent += n as u64;
         n
     }
@@ -175,8 +223,18 @@ impl Device {
 
     /// Drops everything queued for the host (what a chip printed while nobody listened).
     pub fn clear_output(&mut self) {
-        let mut sink = [0u8; 4096];
-        while self.soc.uart.read(&mut sink) > 0 {}
+        self.soc.uart.clear();
+    }
+
+    /// The device's time.
+    pub fn now(&self) -> Duration {
+        self.clock.now()
+    }
+
+    /// When the next queued byte reaches the host (on the device's clock), or `None`
+    /// when nothing is queued. With instant timing, queued bytes are due at once.
+    pub fn next_output_at(&self) -> Option<Duration> {
+        self.soc.uart.next_release(self.schedule.mode())
     }
 
     /// Bytes queued for the host.
@@ -213,6 +271,9 @@ impl Device {
             bytes_received: self.bytes_received,
             bytes_sent: self.bytes_sent,
             boots: self.boots,
+            link: self.schedule.stats(),
+            busy: self.soc.meter.total(),
+            flash_busy: self.soc.meter.flash_total(),
         }
     }
 
@@ -275,6 +336,12 @@ impl Device {
         let log = self.soc.part.boot_log;
         let text = (log.render)(cause, mode);
         self.soc.uart.send_at(log.baud, text.as_bytes());
+        if !self.handling_frame {
+            // A reset from outside: the log goes out now. A frame's handling dates its
+            // own output (a reboot's log follows the answer).
+            self.schedule
+                .spontaneous(self.clock.now(), &self.soc.meter, &mut self.soc.uart);
+        }
     }
 }
 

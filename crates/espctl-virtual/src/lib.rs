@@ -50,13 +50,17 @@ mod nor;
 mod ram;
 pub mod reset;
 mod rom;
+mod schedule;
 pub mod server;
 mod soc;
 mod spi;
 mod stub;
+pub mod timing;
 
 pub use config::{DeviceConfig, DeviceError, StartMode, parse_flash_size, parse_mac};
 pub use device::{Device, DeviceState, Work};
 pub use espctl_chips::BootMode;
 pub use nor::FlashWork;
+pub use schedule::LinkStats;
 pub use spi::SpiWork;
+pub use timing::{TimingMode, Timings};

@@ -20,9 +20,15 @@ pub enum Transition {
     SoftwareReset,
 }
 
-/// MD5 of a flash range, or `None` when the range is outside the flash.
+/// MD5 of a flash range, or `None` when the range is outside the flash. Takes the
+/// chip's MD5 time (reading included).
 pub fn flash_md5(soc: &mut Soc, addr: u32, size: u32) -> Option<[u8; 16]> {
-    let data = soc.flash.array.read(addr, size).ok()?;
+    let data = soc
+        .flash
+        .array
+        .contents()
+        .get(addr as usize..addr as usize + size as usize)?;
+    soc.meter.md5(size);
     Some(Md5::digest(data).into())
 }
 

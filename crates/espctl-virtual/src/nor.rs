@@ -5,6 +5,7 @@
 //! so a device that is killed loses nothing it has acknowledged.
 
 use crate::config::DeviceError;
+use crate::timing::WorkMeter;
 use espctl_chips::FLASH_SECTOR_SIZE;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -47,6 +48,7 @@ pub struct NorFlash {
     data: Vec<u8>,
     backing: Option<Backing>,
     work: FlashWork,
+    meter: WorkMeter,
 }
 
 impl NorFlash {
@@ -56,6 +58,7 @@ impl NorFlash {
             data: vec![0xFF; size as usize],
             backing: None,
             work: FlashWork::default(),
+            meter: WorkMeter::default(),
         }
     }
 
@@ -105,6 +108,11 @@ impl NorFlash {
         self.work
     }
 
+    /// Times every later operation on `meter` (the chip's busy total).
+    pub fn set_meter(&mut self, meter: WorkMeter) {
+        self.meter = meter;
+    }
+
     fn check(&self, addr: u32, len: u32) -> Result<std::ops::Range<usize>, FlashError> {
         let end = u64::from(addr) + u64::from(len);
         if end > self.data.len() as u64 {
@@ -120,12 +128,15 @@ impl NorFlash {
     pub fn read(&mut self, addr: u32, len: u32) -> Result<&[u8], FlashError> {
         let range = self.check(addr, len)?;
         self.work.bytes_read += u64::from(len);
+        self.meter.flash_read(len);
         Ok(&self.data[range])
     }
 
-    /// Whether every byte of the range reads 0xFF (does not count as work).
+    /// Whether every byte of the range reads 0xFF (takes the time of reading it, not
+    /// counted as bytes read).
     pub fn is_blank(&self, addr: u32, len: u32) -> Result<bool, FlashError> {
         let range = self.check(addr, len)?;
+        self.meter.flash_read(len);
         Ok(self.data[range].iter().all(|&b| b == 0xFF))
     }
 
@@ -136,6 +147,7 @@ impl NorFlash {
             *cell &= b;
         }
         self.work.bytes_programmed += bytes.len() as u64;
+        self.meter.programmed(addr, bytes.len() as u32);
         self.persist(range)
     }
 
@@ -143,6 +155,7 @@ impl NorFlash {
     pub fn erase_sector(&mut self, addr: u32) -> Result<(), FlashError> {
         self.erase_unit(addr, FLASH_SECTOR_SIZE)?;
         self.work.sectors_erased += 1;
+        self.meter.sectors_erased(1);
         Ok(())
     }
 
@@ -150,6 +163,7 @@ impl NorFlash {
     pub fn erase_block(&mut self, addr: u32) -> Result<(), FlashError> {
         self.erase_unit(addr, BLOCK_SIZE)?;
         self.work.blocks_erased += 1;
+        self.meter.blocks_erased(1);
         Ok(())
     }
 
@@ -174,6 +188,7 @@ impl NorFlash {
     pub fn erase_chip(&mut self) -> Result<(), FlashError> {
         self.data.fill(0xFF);
         self.work.chip_erases += 1;
+        self.meter.chip_erased();
         self.persist(0..self.data.len())
     }
 

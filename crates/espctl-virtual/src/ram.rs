@@ -108,6 +108,7 @@ mod tests {
             part,
             FlashChip::new(NorFlash::blank(1 << 20), 0x14405E),
             part.example_mac,
+            crate::timing::WorkMeter::default(),
         )
     }
 

@@ -361,6 +361,7 @@ impl RomLoader {
             return Err(RomError::InvalidParameter);
         }
         let out = d.inflater.feed(data).map_err(|_| RomError::Deflate)?;
+        soc.meter.inflated(out.len());
         d.next_seq += 1;
         let addr = offset + d.written;
         d.written += out.len() as u32;

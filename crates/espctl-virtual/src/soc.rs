@@ -4,19 +4,49 @@
 use crate::flash_chip::FlashChip;
 use crate::memory::Memory;
 use crate::spi::SpiController;
+use crate::timing::{TimingMode, WorkMeter, byte_time};
 use espctl_chips::{BootMode, CHIP_DETECT_MAGIC_REG, Chip, TypicalPart};
 use espctl_protocol::packet::Response;
 use espctl_protocol::status::Status;
 use espctl_protocol::{StatusLength, slip};
 use std::collections::VecDeque;
+use std::time::Duration;
 
 /// The rate a ROM assumes before anyone tells it otherwise.
 pub const DEFAULT_BAUD: u32 = 115_200;
 
+/// Bytes queued together at one rate, dated once the work before them is known.
+#[derive(Debug)]
+pub struct Segment {
+    bytes: Vec<u8>,
+    /// Bytes already handed to the host.
+    taken: usize,
+    pub baud: u32,
+    /// The chip's busy total when it queued them (what had to be done first).
+    pub busy_stamp: Duration,
+    /// When the first byte starts on the wire; `None` until the schedule dates it.
+    pub start: Option<Duration>,
+}
+
+impl Segment {
+    #[allow(clippy::len_without_is_empty)] // never queued empty
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// When byte `i` has fully arrived at the host.
+    fn release(&self, i: usize) -> Option<Duration> {
+        Some(self.start? + byte_time(self.baud) * (i as u32 + 1))
+    }
+}
+
 /// UART0 as the host sees it.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Uart {
-    tx: VecDeque<u8>,
+    tx: VecDeque<Segment>,
+    meter: WorkMeter,
+    /// When the last byte handed to the host reached it (the host cannot answer before).
+    delivered_until: Duration,
     /// The chip's UART rate. `None` while the ROM is auto-detecting (it follows the host);
     /// set by CHANGE_BAUDRATE and when the stub takes over the UART.
     pub baud: Option<u32>,
@@ -26,6 +56,16 @@ pub struct Uart {
 }
 
 impl Uart {
+    pub fn new(meter: WorkMeter) -> Uart {
+        Uart {
+            tx: VecDeque::new(),
+            meter,
+            delivered_until: Duration::ZERO,
+            baud: None,
+            host_baud: None,
+        }
+    }
+
     /// The rate the chip transmits at now.
     pub fn device_baud(&self) -> u32 {
         self.baud.or(self.host_baud).unwrap_or(DEFAULT_BAUD)
@@ -39,11 +79,21 @@ impl Uart {
     /// Queues bytes sent at `rate`. A host listening at another rate receives garbage:
     /// modelled as bytes with the top bit set that are never SLIP delimiters.
     pub fn send_at(&mut self, rate: u32, bytes: &[u8]) {
-        if self.mismatched(rate) {
-            self.tx.extend(bytes.iter().map(|b| 0x80 | (b & 0x3F)));
-        } else {
-            self.tx.extend(bytes);
+        if bytes.is_empty() {
+            return;
         }
+        let bytes = if self.mismatched(rate) {
+            bytes.iter().map(|b| 0x80 | (b & 0x3F)).collect()
+        } else {
+            bytes.to_vec()
+        };
+        self.tx.push_back(Segment {
+            bytes,
+            taken: 0,
+            baud: rate,
+            busy_stamp: self.meter.total(),
+            start: None,
+        });
     }
 
     /// Sends one SLIP frame at the current rate.
@@ -64,16 +114,66 @@ impl Uart {
         self.reply(&Response::failed(op, status), status_len);
     }
 
-    pub fn read(&mut self, buf: &mut [u8]) -> usize {
-        let n = buf.len().min(self.tx.len());
-        for (slot, b) in buf.iter_mut().zip(self.tx.drain(..n)) {
-            *slot = b;
+    /// Segments not dated yet (queued while handling the current frame).
+    pub fn undated(&mut self) -> impl Iterator<Item = &mut Segment> {
+        self.tx.iter_mut().filter(|s| s.start.is_none())
+    }
+
+    /// Hands over the bytes that have reached the host by `now` (every queued byte
+    /// with [`TimingMode::Instant`]).
+    pub fn read(&mut self, buf: &mut [u8], now: Duration, mode: TimingMode) -> usize {
+        let mut n = 0;
+        while n < buf.len() {
+            let Some(seg) = self.tx.front_mut() else {
+                break;
+            };
+            let mut end = seg.bytes.len();
+            if mode == TimingMode::Realistic {
+                let Some(start) = seg.start else { break };
+                // Bytes fully on the wire by now.
+                let on_wire =
+                    (now.saturating_sub(start)).as_nanos() / byte_time(seg.baud).as_nanos().max(1);
+                end = end.min(on_wire as usize);
+            }
+            let take = end.saturating_sub(seg.taken).min(buf.len() - n);
+            buf[n..n + take].copy_from_slice(&seg.bytes[seg.taken..seg.taken + take]);
+            seg.taken += take;
+            if take > 0
+                && let Some(at) = seg.release(seg.taken - 1)
+            {
+                self.delivered_until = self.delivered_until.max(at);
+            }
+            n += take;
+            if seg.taken == seg.bytes.len() {
+                self.tx.pop_front();
+            } else {
+                break;
+            }
         }
         n
     }
 
+    /// When the last byte the host has read reached it.
+    pub fn delivered_until(&self) -> Duration {
+        self.delivered_until
+    }
+
+    /// When the next byte reaches the host; `None` with nothing queued.
+    pub fn next_release(&self, mode: TimingMode) -> Option<Duration> {
+        let seg = self.tx.front()?;
+        match mode {
+            TimingMode::Instant => Some(Duration::ZERO),
+            TimingMode::Realistic => seg.release(seg.taken).or(Some(Duration::MAX)),
+        }
+    }
+
+    /// Drops everything queued (what the chip printed while nobody listened).
+    pub fn clear(&mut self) {
+        self.tx.clear();
+    }
+
     pub fn pending(&self) -> usize {
-        self.tx.len()
+        self.tx.iter().map(|s| s.bytes.len() - s.taken).sum()
     }
 }
 
@@ -85,6 +185,8 @@ pub struct Soc {
     pub spi: SpiController,
     pub flash: FlashChip,
     pub uart: Uart,
+    /// The chip's busy time: flash work, MD5, inflating.
+    pub meter: WorkMeter,
     /// GPIO0 as latched at the last reset.
     pub strap: BootMode,
 }
@@ -95,6 +197,7 @@ impl Soc {
         part: &'static TypicalPart,
         flash: FlashChip,
         mac: [u8; 6],
+        meter: WorkMeter,
     ) -> Soc {
         let mut memory = Memory::new();
         // Mask ROM word the hosts read to tell the chips apart.
@@ -109,7 +212,8 @@ impl Soc {
             memory,
             spi: SpiController::new(chip.spi),
             flash,
-            uart: Uart::default(),
+            uart: Uart::new(meter.clone()),
+            meter,
             strap: BootMode::Download,
         }
     }

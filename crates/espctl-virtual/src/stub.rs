@@ -478,6 +478,7 @@ impl StubLoader {
         let w = self.write.as_mut().ok_or(StubError::NotInFlashMode)?;
         let inflater = w.inflater.as_mut().ok_or(StubError::NotInFlashMode)?;
         let out = inflater.feed(data).map_err(|_| StubError::InflateError)?;
+        soc.meter.inflated(out.len());
         if out.len() as u32 > w.remaining {
             return Err(StubError::TooMuchData);
         }

@@ -47,7 +47,7 @@ fn every_connection_finds_the_rom_loader_by_default() {
     let mut first = connect(&addr);
     assert_ne!(sync_value(&mut first), 0);
     // Something else than the ROM: the program in flash.
-    server.reset_handle().reset(BootMode::Flash).unwrap();
+    server.reset_handle().reset(BootMode::Flash);
     let mut boot_log = [0u8; 256];
     let n = first.read(&mut boot_log).unwrap();
     assert!(String::from_utf8_lossy(&boot_log[..n]).contains("boot mode:(3,6)"));
@@ -69,7 +69,7 @@ fn keep_state_leaves_the_chip_as_the_last_client_left_it() {
     });
     let mut first = connect(&addr);
     assert_ne!(sync_value(&mut first), 0);
-    server.reset_handle().reset(BootMode::Flash).unwrap();
+    server.reset_handle().reset(BootMode::Flash);
     drop(first);
     let mut second = connect(&addr);
     second
@@ -83,7 +83,7 @@ fn keep_state_leaves_the_chip_as_the_last_client_left_it() {
         second.read(&mut buf).is_err(),
         "a running program does not answer"
     );
-    server.reset_handle().reset(BootMode::Download).unwrap();
+    server.reset_handle().reset(BootMode::Download);
     second
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();

@@ -172,6 +172,14 @@ pub struct VirtualArgs {
     /// clients with `kill -USR1` (download mode) or `kill -USR2` (run the flash)
     #[arg(long)]
     pub pty: bool,
+    /// `instant` answers at once; `realistic` sends bytes at the baud rate and answers
+    /// after the time the flash and the chip's CPU would take
+    #[arg(long, default_value = "instant", value_name = "MODEL")]
+    pub timing: String,
+    /// When stopped (SIGTERM, SIGINT, SIGHUP), write what the device did to this file as
+    /// JSON: bytes each way, wire time, busy time, and the session's lower bound
+    #[arg(long, value_name = "PATH")]
+    pub stats_file: Option<std::path::PathBuf>,
 }
 
 /// Rewrites esptool v4 spellings into the v5 ones clap knows: `write_flash` becomes

@@ -4,7 +4,7 @@
 //! does not hang up the master (test-harness-facts §1.4) and the next client can open it
 //! again. The device's state carries over from one client to the next, as on a real
 //! board whose USB bridge cannot reset it (a pty has no DTR/RTS): reset it between
-//! clients with a [`ResetHandle`] (SIGUSR1 through `forward_reset_signals`).
+//! clients with a [`ResetHandle`] (SIGUSR1 through `block_server_signals`).
 
 use super::{Port, ResetHandle};
 use crate::Device;
@@ -58,7 +58,7 @@ impl PtyServer {
             match master.read(&mut buf) {
                 // Nothing to read (no writer yet): wait a little rather than spin.
                 Ok(0) => std::thread::sleep(std::time::Duration::from_millis(10)),
-                Ok(n) => self.port.feed(&buf[..n])?,
+                Ok(n) => self.port.feed(&buf[..n]),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             }

@@ -73,23 +73,17 @@ impl TcpServer {
     /// Serves one client until it disconnects.
     pub fn serve_client(&self, mut stream: TcpStream) -> io::Result<()> {
         stream.set_nodelay(true)?;
-        {
-            let mut shared = self.port.lock();
-            if self.options.reset_on_connect {
-                shared.device.reset(BootMode::Download);
-                shared.device.clear_output();
-            }
-            shared.link = Some(Box::new(stream.try_clone()?));
+        if self.options.reset_on_connect {
+            let mut device = self.port.device();
+            device.reset(BootMode::Download);
+            device.clear_output();
         }
+        self.port.set_link(Some(Box::new(stream.try_clone()?)));
         let mut buf = [0u8; 16 * 1024];
         let result = loop {
             match stream.read(&mut buf) {
                 Ok(0) => break Ok(()),
-                Ok(n) => {
-                    if let Err(e) = self.port.feed(&buf[..n]) {
-                        break Err(e);
-                    }
-                }
+                Ok(n) => self.port.feed(&buf[..n]),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => break Err(e),
             }

@@ -1,7 +1,8 @@
 //! `espctl virtual`: a virtual chip for clients to talk to.
 //!
 //! The first line on stdout is what a client opens: `socket://127.0.0.1:PORT` or the pty
-//! path. Then it serves until killed.
+//! path. Then it serves until stopped by a signal; with `--stats-file` it writes what the
+//! device did (and the lower bound of the session's time) before it exits.
 
 use crate::cli::VirtualArgs;
 use crate::fatal::Fatal;
@@ -9,11 +10,20 @@ use espctl_chips::Chip;
 #[cfg(unix)]
 use espctl_virtual::BootMode;
 use espctl_virtual::server::{ResetHandle, TcpOptions, TcpServer};
-use espctl_virtual::{Device, DeviceConfig, parse_flash_size, parse_mac};
+use espctl_virtual::{Device, DeviceConfig, Work, parse_flash_size, parse_mac};
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 pub fn run(args: VirtualArgs) -> Result<(), Fatal> {
-    let device = Device::new(device_config(&args)?).map_err(|e| Fatal(e.to_string()))?;
+    let config = device_config(&args)?;
+    // Before any thread starts: the server's threads must not take these signals.
+    #[cfg(unix)]
+    let signals = espctl_virtual::server::block_server_signals()
+        .map_err(|e| Fatal(format!("cannot set up the reset signals: {e}")))?;
+    #[cfg(not(unix))]
+    let signals = ();
+    let device = Device::new(config).map_err(|e| Fatal(e.to_string()))?;
+    let stats = args.stats_file.clone();
     if let Some(addr) = &args.listen {
         let options = TcpOptions {
             reset_on_connect: !args.keep_state,
@@ -24,12 +34,12 @@ pub fn run(args: VirtualArgs) -> Result<(), Fatal> {
             ))
         })?;
         let url = server.url().map_err(|e| Fatal(e.to_string()))?;
-        start(&url, server.reset_handle())?;
+        start(&url, server.reset_handle(), signals, stats)?;
         server
             .serve()
             .map_err(|e| Fatal(format!("virtual device on {url} stopped: {e}")))
     } else {
-        serve_pty(device)
+        serve_pty(device, signals, stats)
     }
 }
 
@@ -45,6 +55,7 @@ fn device_config(args: &VirtualArgs) -> Result<DeviceConfig, Fatal> {
     let flash_size = parse_flash_size(&args.flash_size).map_err(Fatal)?;
     let mut config = DeviceConfig::new(chip, flash_size);
     config.flash_file = args.flash_file.clone();
+    config.timing = args.timing.parse().map_err(Fatal)?;
     if let Some(mac) = &args.mac {
         config.mac = Some(parse_mac(mac).map_err(Fatal)?);
     }
@@ -60,39 +71,109 @@ fn device_config(args: &VirtualArgs) -> Result<DeviceConfig, Fatal> {
     Ok(config)
 }
 
-/// Hooks up the reset signals, then prints the address for scripts: once the address is
-/// out, SIGUSR1 and SIGUSR2 are safe to send.
-fn start(address: &str, reset: ResetHandle) -> Result<(), Fatal> {
+/// Hooks up the signals, then prints the address for scripts: once the address is out,
+/// SIGUSR1, SIGUSR2 and SIGTERM are safe to send.
+#[cfg(unix)]
+fn start(
+    address: &str,
+    reset: ResetHandle,
+    signals: espctl_virtual::server::ServerSignals,
+    stats: Option<PathBuf>,
+) -> Result<(), Fatal> {
+    use espctl_virtual::server::ServerSignal;
+    let device = reset.clone();
     // Confirms each reset on stderr, so a script can wait for it.
-    #[cfg(unix)]
-    espctl_virtual::server::forward_reset_signals(reset, |mode| match mode {
-        BootMode::Download => eprintln!("espctl virtual: reset into download mode (SIGUSR1)"),
-        BootMode::Flash => {
-            eprintln!("espctl virtual: reset, running the program in flash (SIGUSR2)")
-        }
-    })
-    .map_err(|e| Fatal(format!("cannot set up the reset signals: {e}")))?;
-    #[cfg(not(unix))]
-    let _ = reset;
+    signals
+        .forward(reset, move |event| match event {
+            ServerSignal::Reset(BootMode::Download) => {
+                eprintln!("espctl virtual: reset into download mode (SIGUSR1)")
+            }
+            ServerSignal::Reset(BootMode::Flash) => {
+                eprintln!("espctl virtual: reset, running the program in flash (SIGUSR2)")
+            }
+            ServerSignal::Stop => {
+                let mut code = 0;
+                if let Some(path) = &stats {
+                    let work = device.with_device(|d| d.work());
+                    if let Err(e) = write_stats(path, &work) {
+                        eprintln!("espctl virtual: cannot write {}: {e}", path.display());
+                        code = 2;
+                    }
+                }
+                std::process::exit(code);
+            }
+        })
+        .map_err(|e| Fatal(format!("cannot set up the reset signals: {e}")))?;
+    print_address(address)
+}
+
+#[cfg(not(unix))]
+fn start(
+    address: &str,
+    _reset: ResetHandle,
+    _signals: (),
+    _stats: Option<PathBuf>,
+) -> Result<(), Fatal> {
+    print_address(address)
+}
+
+fn print_address(address: &str) -> Result<(), Fatal> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{address}")
         .and_then(|_| out.flush())
         .map_err(|e| Fatal(format!("cannot print the address: {e}")))
 }
 
+/// What the device did, as JSON (times in seconds), written whole or not at all.
+fn write_stats(path: &Path, work: &Work) -> std::io::Result<()> {
+    let link = &work.link;
+    let secs = |d: std::time::Duration| d.as_secs_f64();
+    let json = format!(
+        concat!(
+            "{{\n",
+            "  \"bytes_received\": {},\n",
+            "  \"bytes_sent\": {},\n",
+            "  \"receive_seconds\": {:.6},\n",
+            "  \"send_seconds\": {:.6},\n",
+            "  \"chip_wait_seconds\": {:.6},\n",
+            "  \"busy_seconds\": {:.6},\n",
+            "  \"flash_busy_seconds\": {:.6},\n",
+            "  \"frames_lost\": {},\n",
+            "  \"lower_bound_seconds\": {:.6}\n",
+            "}}\n"
+        ),
+        link.bytes_received,
+        link.bytes_sent,
+        secs(link.receive_time),
+        secs(link.send_time),
+        secs(link.chip_wait),
+        secs(work.busy),
+        secs(work.flash_busy),
+        link.frames_lost,
+        secs(link.lower_bound()),
+    );
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, json)?;
+    std::fs::rename(&tmp, path)
+}
+
 #[cfg(unix)]
-fn serve_pty(device: Device) -> Result<(), Fatal> {
+fn serve_pty(
+    device: Device,
+    signals: espctl_virtual::server::ServerSignals,
+    stats: Option<PathBuf>,
+) -> Result<(), Fatal> {
     let server = espctl_virtual::server::PtyServer::open(device)
         .map_err(|e| Fatal(format!("cannot create a pty: {e}")))?;
     let path = server.path().display().to_string();
-    start(&path, server.reset_handle())?;
+    start(&path, server.reset_handle(), signals, stats)?;
     server
         .serve()
         .map_err(|e| Fatal(format!("virtual device on {path} stopped: {e}")))
 }
 
 #[cfg(not(unix))]
-fn serve_pty(_device: Device) -> Result<(), Fatal> {
+fn serve_pty(_device: Device, _signals: (), _stats: Option<PathBuf>) -> Result<(), Fatal> {
     Err(Fatal(
         "--pty needs a Unix system; use --listen 127.0.0.1:0".into(),
     ))

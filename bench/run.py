@@ -1,0 +1,286 @@
+#!/usr/bin/env python3
+"""espctl against esptool.py on the same work: the speed benchmark of issue 5.
+
+Every run gets a fresh `espctl virtual --timing realistic` device on a pty (bytes move at
+the baud rate, flash erase/program, MD5 and inflate take datasheet time) and either
+esptool 5.6.0 or espctl does the scenario's job on it. Runs of the two tools alternate.
+The device reports what the session needed at the least (wire time of its bytes plus
+the time the chip made the host wait), so each espctl run is also compared with its
+own lower bound.
+
+    bench/run.py                      # all scenarios, both chips, 3 runs each
+    bench/run.py --runs 5 --chips esp8266 --scenarios S1,S3
+    bench/run.py --memory             # peak RSS of espctl writing a 16 MB image
+
+Prints a table of median wall times and ratios, and checks them against the targets of
+the issue. Not a test: figures depend on the machine; nothing here asserts.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MB = 1 << 20
+SECTOR = 4096
+
+# Targets from the issue: (against esptool, against the lower bound).
+TARGETS = {
+    "S1": ("espctl <= 0.35 x esptool", 0.35, None),
+    "S2": ("espctl <= esptool, <= 1.1 x bound", 1.0, 1.1),
+    "S3": ("espctl <= 0.2 x esptool", 0.2, None),
+    "S4": ("espctl <= 0.3 x esptool", 0.3, None),
+    "S5": ("espctl <= 1.1 x bound", None, 1.1),
+    "S6": ("espctl <= 0.5 x esptool", 0.5, None),
+    "S7": ("espctl <= esptool", 1.0, None),
+}
+
+DESCRIPTIONS = {
+    "S1": "write 1 MB image, default options",
+    "S2": "write 1 MB image, -b 921600",
+    "S3": "write the same image again",
+    "S4": "write it with one 4 KB sector changed",
+    "S5": "read-flash 4 MB at 921600",
+    "S6": "flash-id, default options",
+    "S7": "erase-flash",
+}
+
+# Where the application goes: the ESP8266 boots from 0x0, an ESP32 app lives at 0x10000.
+APP_OFFSET = {"esp8266": 0x0, "esp32": 0x10000}
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def setup(work):
+    """Builds espctl, installs esptool and the stubs; returns (espctl, esptool, env)."""
+    log("building espctl (release)...")
+    sh(["cargo", "build", "--release", "--locked", "--quiet", "--bin", "espctl"], cwd=ROOT)
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    espctl = target / "release" / "espctl"
+    esptool = subprocess.run(
+        [str(ROOT / "scripts/setup-esptool")], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    env = dict(os.environ)
+    env["ESPCTL_DATA_DIR"] = str(work / "espctl-data")
+    env["NO_COLOR"] = "1"
+    sdist = ROOT / ".cache/stubs/esptool-5.6.0.tar.gz"
+    if not sdist.exists():
+        pip = Path(esptool).parent / "pip"
+        sdist.parent.mkdir(parents=True, exist_ok=True)
+        sh([str(pip), "download", "--quiet", "--no-deps", "esptool==5.6.0", "-d", str(sdist.parent)])
+    sh([str(espctl), "stub", "import", str(sdist)], env=env, stdout=subprocess.DEVNULL)
+    return str(espctl), esptool, env
+
+
+def fixtures():
+    path = Path(os.environ.get("ESPCTL_FIXTURES", ROOT / "../shared/fixtures/esptool-test-data"))
+    if not (path / "elf").is_dir():
+        sys.exit(f"fixtures not found at {path}; set ESPCTL_FIXTURES")
+    return path
+
+
+def firmware_image(espctl, chip, work):
+    """A 1 MB firmware-like image: elf2image output of a real ELF, then real code from
+    the other fixture images until 1 MB (so it compresses like firmware does)."""
+    fx = fixtures()
+    elf = {
+        "esp8266": fx / "elf/esp8266-nonosssdk20-iotdemo.elf",
+        "esp32": fx / "elf/esp32-app-template.elf",
+    }[chip]
+    out = work / f"{chip}-app.bin"
+    version = ["--version", "2"] if chip == "esp8266" else []
+    args = [espctl, "--chip", chip, "elf2image", *version, "-o", str(out), str(elf)]
+    sh(args, stdout=subprocess.DEVNULL)
+    data = bytearray(out.read_bytes())
+    fillers = sorted((fx / "images").glob("*.bin"))
+    fillers = [f for f in fillers if f.stat().st_size > 2048 and "one_mb" not in f.name]
+    i = 0
+    while len(data) < MB:
+        data += fillers[i % len(fillers)].read_bytes()
+        i += 1
+    image = work / f"{chip}-1mb.bin"
+    image.write_bytes(bytes(data[:MB]))
+    return image
+
+
+def flash_file_with(path, size, offset, data):
+    blob = bytearray(b"\xff" * size)
+    blob[offset : offset + len(data)] = data
+    path.write_bytes(bytes(blob))
+
+
+class Device:
+    """A fresh realistic virtual device on a pty; stats come back when it stops."""
+
+    def __init__(self, espctl, chip, work, flash_file=None):
+        self.stats_path = work / f"stats-{time.monotonic_ns()}.json"
+        cmd = [espctl, "--chip", chip, "virtual", "--pty", "--timing", "realistic",
+               "--flash-size", "4MB", "--stats-file", str(self.stats_path)]
+        if flash_file:
+            cmd += ["--flash-file", str(flash_file)]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.port = self.proc.stdout.readline().strip()
+        if not self.port:
+            sys.exit(f"virtual device did not start: {self.proc.stderr.read()}")
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=10)
+        return json.loads(self.stats_path.read_text())
+
+
+def timed(cmd, env):
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}")
+    return elapsed, proc.stdout
+
+
+def scenario_setup(name, chip, image, work):
+    """Flash file to start from, and the command arguments after the tool's name."""
+    offset = APP_OFFSET[chip]
+    data = image.read_bytes()
+    flash = None
+    if name in ("S3", "S4", "S5", "S7"):
+        flash = work / f"flash-{name}-{chip}-{time.monotonic_ns()}.bin"
+        flash_file_with(flash, 4 * MB, offset, data)
+    write_args = ["write_flash", hex(offset), str(image)]
+    if name == "S1":
+        return flash, write_args
+    if name == "S2":
+        return flash, ["-b", "921600"] + write_args
+    if name == "S3":
+        return flash, write_args
+    if name == "S4":
+        changed = bytearray(data)
+        at = 37 * SECTOR
+        changed[at : at + SECTOR] = hashlib.sha256(bytes(changed[at : at + SECTOR])).digest() * 128
+        new = work / f"{chip}-1mb-changed.bin"
+        new.write_bytes(bytes(changed))
+        return flash, ["write_flash", hex(offset), str(new)]
+    if name == "S5":
+        return flash, ["-b", "921600", "read_flash", "0", "0x400000", str(work / "readback.bin")]
+    if name == "S6":
+        return flash, ["flash_id"]
+    if name == "S7":
+        return flash, ["erase_flash"]
+    raise ValueError(name)
+
+
+def run_once(tool, exe, espctl, chip, name, image, work, env):
+    flash, args = scenario_setup(name, chip, image, work)
+    device = Device(espctl, chip, work, flash)
+    try:
+        elapsed, _ = timed([exe, "--port", device.port] + args, env)
+    finally:
+        stats = device.stop()
+        if flash:
+            flash.unlink(missing_ok=True)
+    return elapsed, stats
+
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def bench(args, espctl, esptool, env, work):
+    rows = []
+    for chip in args.chips:
+        image = firmware_image(espctl, chip, work)
+        for name in args.scenarios:
+            times = {"esptool": [], "espctl": []}
+            bounds = {"esptool": [], "espctl": []}
+            for i in range(args.runs):
+                for tool, exe in (("esptool", esptool), ("espctl", espctl)):
+                    elapsed, stats = run_once(tool, exe, espctl, chip, name, image, work, env)
+                    times[tool].append(elapsed)
+                    bounds[tool].append(stats["lower_bound_seconds"])
+                    log(f"{chip} {name} run {i + 1} {tool:7} {elapsed:7.2f} s  "
+                        f"(bound {stats['lower_bound_seconds']:.2f} s, "
+                        f"{stats['bytes_received']} B in, {stats['bytes_sent']} B out, "
+                        f"flash busy {stats['flash_busy_seconds']:.2f} s)")
+            rows.append((chip, name, median(times["esptool"]), median(times["espctl"]),
+                         median(bounds["espctl"]), median(bounds["esptool"])))
+    return rows
+
+
+def report(rows):
+    print()
+    print(f"{'chip':8} {'scenario':44} {'esptool':>9} {'espctl':>9} {'bound':>8} "
+          f"{'espctl/esptool':>15} {'espctl/bound':>13}  target")
+    for chip, name, t_esptool, t_espctl, bound, _ in rows:
+        goal, vs_tool, vs_bound = TARGETS[name]
+        r_tool = t_espctl / t_esptool
+        r_bound = t_espctl / bound if bound > 0 else float("nan")
+        ok = (vs_tool is None or r_tool <= vs_tool) and (vs_bound is None or r_bound <= vs_bound)
+        print(f"{chip:8} {name + ' ' + DESCRIPTIONS[name]:44} {t_esptool:8.2f}s {t_espctl:8.2f}s "
+              f"{bound:7.2f}s {r_tool:15.3f} {r_bound:13.3f}  {'met' if ok else 'MISSED'}: {goal}")
+
+
+def peak_memory(espctl, env, work):
+    """Peak RSS of espctl writing a 16 MB image to an instant virtual device over a pty
+    (the device runs in its own process, so only espctl's memory counts)."""
+    image = work / "big16.bin"
+    with open(image, "wb") as f:
+        # Half compressible, half random: both paths of the compressor get used.
+        for i in range(16):
+            chunk = os.urandom(MB // 2) + bytes(range(256)) * (MB // 512)
+            f.write(chunk)
+    cmd = [espctl, "--chip", "esp32", "virtual", "--pty", "--flash-size", "16MB"]
+    dev = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    port = dev.stdout.readline().strip()
+    try:
+        proc = subprocess.Popen([espctl, "--port", port, "write_flash", "0", str(image)],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        out = proc.stdout.read() + proc.stderr.read()
+    finally:
+        dev.send_signal(signal.SIGTERM)
+        dev.wait(timeout=10)
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"16 MB write failed:\n{out}")
+    peak_mb = usage.ru_maxrss / 1024
+    print(f"\npeak memory of espctl writing a 16 MB image: {peak_mb:.1f} MB "
+          f"({'met' if peak_mb < 64 else 'MISSED'}: under 64 MB)")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--runs", type=int, default=3, help="runs per tool and scenario (default 3)")
+    p.add_argument("--chips", default="esp8266,esp32")
+    p.add_argument("--scenarios", default="S1,S2,S3,S4,S5,S6,S7")
+    p.add_argument("--memory", action="store_true", help="also measure peak memory (16 MB write)")
+    p.add_argument("--memory-only", action="store_true")
+    args = p.parse_args()
+    args.chips = args.chips.split(",")
+    args.scenarios = args.scenarios.split(",")
+    work = Path(tempfile.mkdtemp(prefix="espctl-bench-"))
+    try:
+        espctl, esptool, env = setup(work)
+        if not args.memory_only:
+            report(bench(args, espctl, esptool, env, work))
+        if args.memory or args.memory_only:
+            peak_memory(espctl, env, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
