@@ -359,3 +359,26 @@ fn large_files_go_in_bounded_compressed_sessions() {
     assert!(c.flash()[0x1000..0x1000 + app.len()] == app[..]);
     assert!(run.has(|e| matches!(e, Event::Verified)));
 }
+
+#[test]
+fn the_esp32_rom_reflashes_compressed_too() {
+    let c = VirtualChip::new(&ESP32);
+    let reference = VirtualChip::new(&ESP32);
+    let compressed = WriteOptions::new(Default::default(), Default::default(), false, Some(true));
+    // Runs of equal bytes: compressible even in a single sector.
+    let old: Vec<u8> = (0..150_000u32).map(|i| (i / 64) as u8).collect();
+    let mut new = old.clone();
+    new[0x5000] ^= 1;
+    for d in [&c, &reference] {
+        d.write(false, file(0x20000, &old), &compressed);
+    }
+    let run = c.write(false, file(0x20000, &new), &compressed);
+    assert_eq!(run.begins(), [(0x25000, 0x1000)]);
+    assert_eq!(run.count(Opcode::FlashDeflData), 1);
+    reference.write(
+        false,
+        file(0x20000, &new),
+        &compressed.clone().with_skip_unchanged(false),
+    );
+    assert!(c.flash() == reference.flash());
+}
