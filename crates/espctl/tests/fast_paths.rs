@@ -137,6 +137,28 @@ fn a_stub_left_running_is_put_back_to_115200() {
     env.espctl(&["--port", &dev.port, "--before", "no-reset", "read_mac"])
         .ok()
         .has("Stub flasher is already running. No upload is necessary.");
+    // A pty has no reset lines: --after hard-reset cannot stop the stub either.
+    let out = env
+        .espctl(&[
+            "--port",
+            &dev.port,
+            "write_flash",
+            "--no-skip",
+            "0x10000",
+            "fw.bin",
+        ])
+        .ok();
+    let down = line_at(&out, "Changing baud rate to 115200...");
+    assert!(down < line_at(&out, "Hard resetting via RTS pin..."));
+    // Where the chip is reset afterwards, the rate is left alone.
+    let dev = Target::start("esp32", Link::InProcess, "4MB");
+    let out = env
+        .espctl(&["--port", &dev.port, "write_flash", "0x10000", "fw.bin"])
+        .ok();
+    assert!(
+        !out.stdout.contains("Changing baud rate to 115200"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -104,7 +104,7 @@ fn c_zlib(d: &[u8]) -> Vec<u8> {
 }
 
 fn zlib_rs(d: &[u8]) -> Vec<u8> {
-    let mut len = unsafe { libz_rs_sys::compressBound(d.len() as _) };
+    let mut len = libz_rs_sys::compressBound(d.len() as _);
     let mut out = vec![0u8; len as usize];
     // SAFETY: as above.
     let rc = unsafe {

@@ -304,11 +304,12 @@ impl Device {
     /// failed) and passes the command's result on.
     pub fn finish(mut self, result: Result<(), Fatal>) -> Result<(), Fatal> {
         println!();
-        // A loader left running must talk at the rate the next connection starts with.
+        // A loader left running (asked to, or because the port cannot reset the chip)
+        // must talk at the rate the next connection starts with.
+        let stays =
+            matches!(self.after, After::NoReset | After::NoResetStub) || !self.session.can_reset();
         let restore = match self.restore_baud {
-            Some(baud) if matches!(self.after, After::NoReset | After::NoResetStub) => {
-                self.session.change_baud(baud).map(|_| ()).map_err(fatal)
-            }
+            Some(baud) if stays => self.session.change_baud(baud).map(|_| ()).map_err(fatal),
             _ => Ok(()),
         };
         let reset = self.session.finish(self.after).map_err(fatal);
