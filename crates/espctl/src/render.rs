@@ -177,7 +177,7 @@ impl State {
                 self.out("Comparing flash contents against new data...")
             }
             Event::FlashUnchanged { source, addr } => {
-                self.out("No changed sectors found, the flash already holds this data.");
+                self.out("No changed sectors found: the MD5s of the flash match the new data, nothing to write.");
                 self.out(&format!("{source} at {addr:#010x} verified."))
             }
             Event::ChangedSectorsFound => self.out("Changed data sectors found, fast reflashing..."),

@@ -205,8 +205,10 @@ fn rewriting_an_image_sends_only_what_changed() {
         };
         write("fw.bin", &[]).has("Hash of data verified.");
         let out = write("fw.bin", &[]);
-        out.has("No changed sectors found, the flash already holds this data.")
-            .has("'fw.bin' at 0x00010000 verified.");
+        out.has(
+            "No changed sectors found: the MD5s of the flash match the new data, nothing to write.",
+        )
+        .has("'fw.bin' at 0x00010000 verified.");
         assert!(!out.stdout.contains("Wrote "), "{out}");
 
         let mut changed = fw.clone();
