@@ -98,6 +98,12 @@ pub enum Error {
     )]
     UnknownChip { magic: u32 },
 
+    /// After CHANGE_BAUDRATE the chip answered neither at the new rate nor the old one.
+    #[error(
+        "The chip stopped answering after switching to {baud} baud (the serial adapter or cable may not manage that rate). Reset the chip and run again with --baud {old}."
+    )]
+    BaudLost { baud: u32, old: u32 },
+
     #[error("Failed to start stub flasher. {0}")]
     StubStart(String),
 

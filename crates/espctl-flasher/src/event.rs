@@ -71,6 +71,11 @@ pub enum Event {
     BaudUnchanged {
         baud: u32,
     },
+    /// Nothing answered at `tried`; the chip still talks at `baud`, which is used.
+    BaudFellBack {
+        tried: u32,
+        baud: u32,
+    },
     /// ROM attach: `pads` is `Some((clk, q, d, hd, cs))` when eFuses select other pins.
     AttachingFlash {
         pads: Option<[u8; 5]>,
@@ -117,6 +122,26 @@ pub enum Event {
     EraseRange {
         start: u32,
         end_inclusive: u32,
+    },
+    /// The chip hashes the flash the file will cover (`len` bytes at `addr`) to find
+    /// what changed.
+    ComparingFlash {
+        addr: u32,
+        len: u32,
+    },
+    /// The flash already holds the file: nothing written. The chip's MD5s of the
+    /// compared range matched, so every byte is verified.
+    FlashUnchanged {
+        /// `'name'` or `Input bytes`.
+        source: String,
+        addr: u32,
+    },
+    /// Some sectors hold the new data already: only the changed ones follow.
+    ChangedSectorsFound,
+    /// A run of changed sectors is rewritten.
+    Reflashing {
+        addr: u32,
+        sectors: u32,
     },
     Incompressible {
         name: String,

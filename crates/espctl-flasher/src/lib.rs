@@ -13,6 +13,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod baud;
 pub mod connect;
 pub mod connection;
 pub mod error;
@@ -29,6 +30,7 @@ pub mod transport;
 #[cfg(test)]
 mod testing;
 
+pub use baud::BaudChange;
 pub use connect::DEFAULT_CONNECT_ATTEMPTS;
 pub use error::{Error, ReadFailure, Result};
 pub use event::{Event, EventSink, Operation, Trace, ignore_events};

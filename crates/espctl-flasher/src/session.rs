@@ -94,6 +94,8 @@ pub struct Session {
     stub_found_running: bool,
     /// The "no reset lines" warning was reported.
     lines_warned: bool,
+    /// The chip was reset through DTR/RTS when connecting, so it can be again.
+    reset_worked: bool,
     /// RDID result, read once.
     pub(crate) flash_id: Option<u32>,
     /// SPI USR and USR2 as the loader left them (restored after each SPI command).
@@ -184,6 +186,8 @@ impl Session {
             },
             events,
             stub_found_running: synced.stub_running,
+            reset_worked: matches!(before, Before::DefaultReset | Before::UsbReset)
+                && !lines_warned,
             lines_warned,
             flash_id: None,
             spi_saved: None,
@@ -209,6 +213,17 @@ impl Session {
 
     pub fn baud(&self) -> u32 {
         self.conn.baud()
+    }
+
+    /// What kind of line the chip is on.
+    pub fn port_kind(&mut self) -> TransportKind {
+        self.conn.transport().kind()
+    }
+
+    /// Whether DTR/RTS reset the chip when connecting (so a new connection can reset it
+    /// again, e.g. after a failed baud rate change).
+    pub fn can_reset(&self) -> bool {
+        self.reset_worked
     }
 
     pub(crate) fn emit(&self, event: Event) {
@@ -461,56 +476,6 @@ impl Session {
             );
         }
         Ok(())
-    }
-
-    /// Switches the line to `baud` (CHANGE_BAUDRATE, then the host side). The ESP8266
-    /// ROM cannot: it stays at the current rate.
-    pub fn change_baud(&mut self, baud: u32) -> Result<()> {
-        if !self.is_stub() && !self.chip.rom.change_baudrate {
-            self.emit(Event::BaudUnchanged { baud: self.baud() });
-            return Ok(());
-        }
-        self.emit(Event::BaudChanging { baud });
-        let (value, old) = if self.is_stub() {
-            (baud, self.baud())
-        } else {
-            (self.rom_baud_value(baud)?, 0)
-        };
-        self.conn.command(
-            &Command::ChangeBaudrate {
-                new_baud: value,
-                old_baud: old,
-            },
-            DEFAULT_TIMEOUT,
-        )?;
-        self.emit(Event::BaudChanged { baud });
-        let kind = self.conn.transport().kind();
-        self.conn
-            .transport()
-            .set_baud(baud)
-            .map_err(|source| Error::Io {
-                port: self.port_name().to_string(),
-                source,
-            })?;
-        if kind != TransportKind::Socket {
-            // The chip switches a while after its reply (the stub: 5 ms, TX idle, switch,
-            // 5 ms) and may send garbage meanwhile; what the host sends before it hears
-            // garbage. A virtual port lets the time pass without sleeping.
-            self.conn.transport().pause(Duration::from_millis(50));
-        }
-        self.conn.flush_input()
-    }
-
-    /// The value the ROM needs to end up at `baud`: ROMs that derive the UART clock
-    /// from their own crystal measurement (ESP32) get a value scaled by its error.
-    fn rom_baud_value(&mut self, baud: u32) -> Result<u32> {
-        let Some(rom) = self.chip.rom_crystal_hz else {
-            return Ok(baud);
-        };
-        let regs = self.read_registers(rom.registers)?;
-        let measured = (rom.decode)(&regs);
-        let nominal = if measured > 33e6 { 40e6 } else { 26e6 };
-        Ok((baud as f64 * measured / nominal).floor() as u32)
     }
 
     /// FLASH_BEGIN with the size and offset as given (stub: 20-byte form).

@@ -291,7 +291,9 @@ impl Session {
         // Puts the flash chip in a clean state after an application used it.
         self.simple_spi(RESET_ENABLE)?;
         self.simple_spi(RESET)?;
-        std::thread::sleep(Duration::from_millis(1));
+        // The flash ignores commands for tRST after a reset (30 µs on common parts;
+        // esptool waits 1 ms).
+        self.conn.transport().pause(Duration::from_millis(1));
         Ok(())
     }
 
@@ -311,7 +313,8 @@ impl Session {
         for opcode in [0xB9, 0x79, 0xFF] {
             self.simple_spi(opcode)?;
         }
-        std::thread::sleep(Duration::from_millis(2));
+        // Leaving deep power-down takes tRES1 (up to a few ms on XMC parts).
+        self.conn.transport().pause(Duration::from_millis(2));
         self.simple_spi(0xAB)?;
         self.flash_id = None;
         Ok(())

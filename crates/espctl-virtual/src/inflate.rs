@@ -242,4 +242,37 @@ mod tests {
         };
         assert_eq!(step.status, TINFLStatus::FailedCannotMakeProgress);
     }
+
+    #[test]
+    fn the_last_block_comes_out_whole_when_it_unpacks_to_a_lot() {
+        // espctl's compressor (libdeflate level 10) on long runs: the last 470-byte block
+        // unpacks to 66429 bytes, more than one decompress call writes, after all of its
+        // input has been taken.
+        let data: Vec<u8> = (0..150_000u32).map(|i| (i / 64) as u8).collect();
+        let level = libdeflater::CompressionLvl::new(10).unwrap();
+        let mut c = libdeflater::Compressor::new(level);
+        let mut z = vec![0; c.zlib_compress_bound(data.len())];
+        let n = c.zlib_compress(&data, &mut z).unwrap();
+        z.truncate(n);
+        for block in [0x400, 0x4000] {
+            let mut inflater = RomInflater::new();
+            let out: Vec<u8> = z
+                .chunks(block)
+                .flat_map(|c| inflater.feed(c).unwrap())
+                .collect();
+            assert_eq!(out.len(), data.len(), "{block:#x} blocks");
+            assert!(out == data);
+        }
+        // The same for zlib's streams, with long runs of one value.
+        for len in [150_000u32, 300_000, 1 << 20] {
+            let data: Vec<u8> = (0..len).map(|i| (i / 4096) as u8).collect();
+            let z = compress(&data);
+            let mut inflater = RomInflater::new();
+            let out: Vec<u8> = z
+                .chunks(0x400)
+                .flat_map(|c| inflater.feed(c).unwrap())
+                .collect();
+            assert!(out == data, "{len} bytes");
+        }
+    }
 }

@@ -26,9 +26,14 @@ pub struct Cli {
     #[arg(short = 'p', long, env = "ESPTOOL_PORT")]
     pub port: Option<String>,
 
-    /// Serial port baud rate used when flashing/reading
-    #[arg(short = 'b', long, env = "ESPTOOL_BAUD", default_value = "115200", value_parser = parse_baud)]
-    pub baud: u32,
+    /// Serial port baud rate used when flashing/reading [default: 115200, raised to
+    /// 921600 for flash commands on serial and virtual ports unless --no-fast-baud]
+    #[arg(short = 'b', long, env = "ESPTOOL_BAUD", value_parser = parse_baud)]
+    pub baud: Option<u32>,
+
+    /// Without --baud, stay at 115200 instead of moving flash commands to 921600
+    #[arg(long)]
+    pub no_fast_baud: bool,
 
     /// Serial port filter when no port is given: vid=NUMBER, pid=NUMBER, name=SUBSTRING, serial=SUBSTRING
     #[arg(long, value_name = "KEY=VALUE")]
@@ -407,7 +412,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(cli.port.as_deref(), Some("/dev/ttyUSB0"));
-        assert_eq!(cli.baud, 921_600);
+        assert_eq!(cli.baud, Some(921_600));
         let Command::WriteFlash(w) = cli.command else {
             panic!("not write-flash")
         };

@@ -130,6 +130,9 @@ impl State {
             Event::StubUnavailable { reason, .. } => self.note(&reason),
             Event::BaudChanging { baud } => self.out(&format!("Changing baud rate to {baud}...")),
             Event::BaudChanged { .. } => self.out("Changed."),
+            Event::BaudFellBack { tried, baud } => self.warn(&format!(
+                "No reply at {tried} baud (the serial adapter may not manage it); carrying on at {baud} baud."
+            )),
             Event::BaudUnchanged { baud } => self.warn(&format!(
                 "ROM doesn't support changing baud rate. Keeping initial baud rate {baud}."
             )),
@@ -175,6 +178,18 @@ impl State {
                 end_inclusive,
             } => self.out(&format!(
                 "Flash will be erased from {start:#010x} to {end_inclusive:#010x}..."
+            )),
+            Event::ComparingFlash { .. } => {
+                self.out("Comparing flash contents against new data...")
+            }
+            Event::FlashUnchanged { source, addr } => {
+                self.out("No changed sectors found: the MD5s of the flash match the new data, nothing to write.");
+                self.out(&format!("{source} at {addr:#010x} verified."))
+            }
+            Event::ChangedSectorsFound => self.out("Changed data sectors found, fast reflashing..."),
+            Event::Reflashing { addr, sectors } => self.out(&format!(
+                "Reflashing {sectors} changed sector{} at {addr:#010x}...",
+                if sectors == 1 { "" } else { "s" }
             )),
             Event::Incompressible {
                 name,

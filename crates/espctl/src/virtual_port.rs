@@ -1,6 +1,10 @@
 //! `virtual:esp8266` / `virtual:esp32` ports: a simulated chip inside this process,
 //! configured with URL-style options:
 //! `virtual:esp8266?flash-size=1MB&flash-file=dev.img&mac=18:fe:34:00:00:01&jedec=0x16405e&start=flash`.
+//!
+//! Two options model the serial adapter rather than the chip: `max-baud=N` garbles
+//! everything above N baud (an adapter that cannot do the rate), `lines=none` has no
+//! DTR/RTS (like a pty: the chip cannot be reset).
 
 use espctl_chips::Chip;
 use espctl_flasher::transport::{LineError, Transport, TransportKind};
@@ -21,6 +25,10 @@ pub struct VirtualPort {
     baud: u32,
     dtr: bool,
     rts: bool,
+    /// The adapter's highest working rate: above it, bytes arrive garbled both ways.
+    max_baud: Option<u32>,
+    /// DTR and RTS are wired.
+    lines: bool,
 }
 
 /// Builds the device described by `spec` (the part after `virtual:`).
@@ -32,6 +40,8 @@ pub fn open(spec: &str, baud: u32) -> Result<Box<dyn Transport>, String> {
     let bad = |why: String| format!("virtual:{spec}: {why}");
     let mut config = DeviceConfig::new(chip, 4 << 20);
     let mut jedec = None;
+    let mut max_baud = None;
+    let mut lines = true;
     for option in options.split('&').filter(|o| !o.is_empty()) {
         let (key, value) = option
             .split_once('=')
@@ -50,6 +60,20 @@ pub fn open(spec: &str, baud: u32) -> Result<Box<dyn Transport>, String> {
                         .map_err(|_| bad(format!("jedec '{value}' is not a hex number")))?,
                 );
             }
+            "max-baud" | "max_baud" => {
+                max_baud = Some(
+                    value
+                        .parse()
+                        .map_err(|_| bad(format!("max-baud '{value}' is not a number")))?,
+                )
+            }
+            "lines" => {
+                lines = match value {
+                    "none" => false,
+                    "dtr-rts" => true,
+                    _ => return Err(bad(format!("lines '{value}': use none or dtr-rts"))),
+                }
+            }
             "start" => {
                 config.start = match value {
                     "download" => StartMode::Download,
@@ -59,7 +83,7 @@ pub fn open(spec: &str, baud: u32) -> Result<Box<dyn Transport>, String> {
             }
             _ => {
                 return Err(bad(format!(
-                    "unknown option '{key}' (use flash-size, flash-file, mac, jedec, start)"
+                    "unknown option '{key}' (use flash-size, flash-file, mac, jedec, start, max-baud, lines)"
                 )));
             }
         }
@@ -78,6 +102,8 @@ pub fn open(spec: &str, baud: u32) -> Result<Box<dyn Transport>, String> {
         baud,
         dtr: false,
         rts: false,
+        max_baud,
+        lines,
     }))
 }
 
@@ -91,18 +117,27 @@ impl Transport for VirtualPort {
     }
 
     fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        self.device.write(data);
+        if self.garbles() {
+            let garbled: Vec<u8> = data.iter().map(|b| garble(*b)).collect();
+            self.device.write(&garbled);
+        } else {
+            self.device.write(data);
+        }
         Ok(())
     }
 
     fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
-        let n = self.device.read(buf);
-        if n > 0 {
-            return Ok(n);
+        let mut n = self.device.read(buf);
+        if n == 0 {
+            // Nothing queued: let the timeout pass on the virtual clock (a reset may
+            // complete).
+            self.clock.advance(timeout);
+            n = self.device.read(buf);
         }
-        // Nothing queued: let the timeout pass on the virtual clock (a reset may complete).
-        self.clock.advance(timeout);
-        Ok(self.device.read(buf))
+        if self.garbles() {
+            buf[..n].iter_mut().for_each(|b| *b = garble(*b));
+        }
+        Ok(n)
     }
 
     fn clear_input(&mut self) -> io::Result<()> {
@@ -121,18 +156,21 @@ impl Transport for VirtualPort {
     }
 
     fn set_dtr(&mut self, asserted: bool) -> Result<(), LineError> {
+        self.check_lines()?;
         self.dtr = asserted;
         self.device.set_modem_lines(self.dtr, self.rts);
         Ok(())
     }
 
     fn set_rts(&mut self, asserted: bool) -> Result<(), LineError> {
+        self.check_lines()?;
         self.rts = asserted;
         self.device.set_modem_lines(self.dtr, self.rts);
         Ok(())
     }
 
     fn set_dtr_rts(&mut self, dtr: bool, rts: bool) -> Result<(), LineError> {
+        self.check_lines()?;
         self.dtr = dtr;
         self.rts = rts;
         self.device.set_modem_lines(dtr, rts);
@@ -142,4 +180,24 @@ impl Transport for VirtualPort {
     fn pause(&mut self, duration: Duration) {
         self.clock.advance(duration);
     }
+}
+
+impl VirtualPort {
+    fn garbles(&self) -> bool {
+        self.max_baud.is_some_and(|max| self.baud > max)
+    }
+
+    fn check_lines(&self) -> Result<(), LineError> {
+        if self.lines {
+            Ok(())
+        } else {
+            Err(LineError::Unsupported)
+        }
+    }
+}
+
+/// What a byte sent at a rate the adapter cannot keep turns into: never a SLIP
+/// delimiter, so no frame survives.
+fn garble(b: u8) -> u8 {
+    0x80 | (b & 0x3F)
 }

@@ -185,9 +185,10 @@ fn memory_chip_id_and_mac_commands() {
 fn the_chip_block_reads_like_esptools() {
     let env = Env::new(true);
     let dev = Target::start("esp32", Link::InProcess, "4MB");
+    // flash-id needs no stub: the ROM reads the flash ID (esptool's --no-stub output).
     let out = env.espctl(&["--port", &dev.port, "flash_id"]).ok();
     let expected = format!(
-        "espctl v{}\nSerial port {p}:\nConnecting...\nDetecting chip type... ESP32\nConnected to ESP32 on {p}:\nChip type:          ESP32-D0WD-V3 (revision v3.0)\nFeatures:           Wi-Fi, BT, Dual Core + LP Core, Vref calibration in eFuse, Coding Scheme None\nCrystal frequency:  40MHz\nMAC:                24:0a:c4:65:43:21\n\nUploading stub flasher...\nRunning stub flasher...\nStub flasher running.\n\nFlash Memory Information:\n=========================\nManufacturer: 5e\nDevice: 4016\nDetected flash size: 4MB\nFlash voltage set by a strapping pin: 3.3V\n\nHard resetting via RTS pin...\n",
+        "espctl v{}\nSerial port {p}:\nConnecting...\nDetecting chip type... ESP32\nConnected to ESP32 on {p}:\nChip type:          ESP32-D0WD-V3 (revision v3.0)\nFeatures:           Wi-Fi, BT, Dual Core + LP Core, Vref calibration in eFuse, Coding Scheme None\nCrystal frequency:  40MHz\nMAC:                24:0a:c4:65:43:21\n\n\nEnabling default SPI flash mode...\nFlash Memory Information:\n=========================\nManufacturer: 5e\nDevice: 4016\nDetected flash size: 4MB\nFlash voltage set by a strapping pin: 3.3V\n\nHard resetting via RTS pin...\n",
         env!("CARGO_PKG_VERSION"),
         p = dev.port
     );
@@ -221,22 +222,35 @@ fn after_modes_and_baud_change() {
             .ok()
             .has(line);
     }
-    let out = env
-        .espctl(&["--port", &dev.port, "--baud", "921600", "read_mac"])
-        .ok();
+    // A faster rate for a command that moves flash data (read_mac talks to the ROM
+    // and keeps 115200).
+    env.write("small.bin", &noise(3000, 1));
+    let write = ["write_flash", "0x10000", "small.bin"];
+    let args = |baud: &'static str| {
+        let mut a = vec!["--port", dev.port.as_str(), "--baud", baud];
+        a.extend(write);
+        a
+    };
+    let out = env.espctl(&args("921600")).ok();
     out.has("Changing baud rate to 921600...").has("Changed.");
-    let out = Env::new(false)
-        .espctl(&["--port", &dev.port, "--baud", "921600", "read_mac"])
-        .ok();
+    let no_stub = Env::new(false);
+    no_stub.write("small.bin", &noise(3000, 1));
+    let out = no_stub.espctl(&args("921600")).ok();
     assert!(
         out.stderr.contains(
             "WARNING: ROM doesn't support changing baud rate. Keeping initial baud rate 115200."
         ),
         "{out}"
     );
+    let out = env
+        .espctl(&["--port", &dev.port, "--baud", "921600", "read_mac"])
+        .ok();
+    assert!(!out.stdout.contains("Changing baud rate"), "{out}");
     let dev32 = Target::start("esp32", Link::InProcess, "4MB");
-    Env::new(false)
-        .espctl(&["--port", &dev32.port, "-b", "460800", "read_mac"])
+    let mut a = vec!["--port", dev32.port.as_str(), "-b", "460800"];
+    a.extend(write);
+    no_stub
+        .espctl(&a)
         .ok()
         .has("Changing baud rate to 460800...");
 }

@@ -135,6 +135,23 @@ fn scenarios(chip: &str, stub: bool) -> Vec<(&'static str, Vec<Step>)> {
             "no compression",
             vec![same(&["write_flash", "-u", "0x2000", "firmware.bin"])],
         ),
+        (
+            // espctl compares and writes only changed sectors (the file's first and
+            // last sectors, whose rest must end up erased, and one in the middle).
+            "rewrite over old data with one changed sector, unaligned ends, twice",
+            vec![
+                same(&["write_flash", "0x0", "old.bin"]),
+                same(&["write_flash", "0x1100", "patch.bin"]),
+                same(&["write_flash", "0x1100", "patch.bin"]),
+            ],
+        ),
+        (
+            "the same image twice",
+            vec![
+                same(&["write_flash", "0x10000", "firmware.bin"]),
+                same(&["write_flash", "0x10000", "firmware.bin"]),
+            ],
+        ),
     ];
     if stub {
         // esptool refuses these without the stub.
@@ -187,6 +204,11 @@ fn inputs(env: &Env) {
     let mut backup = noise(0x80000, 6);
     backup[..fw.len()].copy_from_slice(&fw);
     env.write("fw-backup.bin", &backup);
+    let old = noise(0x40000, 11);
+    let mut patch = old[0x1100..0x30177].to_vec();
+    patch[0x10010 - 0x1100] ^= 0x5A;
+    env.write("old.bin", &old);
+    env.write("patch.bin", &patch);
     for name in [
         "one_kb.bin",
         "not_4_byte_aligned.bin",

@@ -106,7 +106,11 @@ fn refuses_to_use_a_stub_changed_after_installation() {
     json[200] ^= 1;
     std::fs::write(&path, json).unwrap();
     let dev = Target::start("esp8266", Link::InProcess, "1MB");
-    let out = env.espctl(&["--port", &dev.port, "read_mac"]).ok();
+    // A flash command (register commands like read_mac need no stub).
+    env.write("small.bin", &[0x5A; 2000]);
+    let out = env
+        .espctl(&["--port", &dev.port, "write_flash", "0x10000", "small.bin"])
+        .ok();
     assert!(
         out.stderr.contains("has changed since it was installed"),
         "{out}"
@@ -120,7 +124,11 @@ fn refuses_to_use_a_stub_changed_after_installation() {
 fn rom_mode_is_announced_once_in_one_line() {
     let (env, _) = fresh_env();
     let dev = Target::start("esp32", Link::InProcess, "4MB");
-    let out = env.espctl(&["--port", &dev.port, "flash_id"]).ok();
+    env.write("small.bin", &[0x5A; 2000]);
+    let write = ["write_flash", "0x10000", "small.bin"];
+    let mut args = vec!["--port", dev.port.as_str()];
+    args.extend(write);
+    let out = env.espctl(&args).ok();
     let notes: Vec<&str> = out
         .stdout
         .lines()
@@ -133,9 +141,9 @@ fn rom_mode_is_announced_once_in_one_line() {
         ]
     );
     // --no-stub is a choice, not something to warn about.
-    let out = env
-        .espctl(&["--port", &dev.port, "--no-stub", "flash_id"])
-        .ok();
+    let mut args = vec!["--port", dev.port.as_str(), "--no-stub"];
+    args.extend(write);
+    let out = env.espctl(&args).ok();
     assert!(!out.stdout.contains("NOTE: No flasher stub"), "{out}");
 }
 
@@ -205,7 +213,8 @@ fn fetches_the_release_assets_and_checks_them() {
     assert!(names.contains(&"esp8266.json".to_string()), "{names:?}");
     // The fetched stub works.
     let dev = Target::start("esp8266", Link::InProcess, "1MB");
-    env.espctl(&["--port", &dev.port, "read_mac"])
+    env.write("small.bin", &[0x5A; 2000]);
+    env.espctl(&["--port", &dev.port, "write_flash", "0x10000", "small.bin"])
         .ok()
         .has("Stub flasher running.");
 

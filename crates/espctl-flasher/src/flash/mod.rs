@@ -1,9 +1,12 @@
 //! Flash operations on a connected chip: write (with header patching, compression and
 //! MD5 verification), read, erase, verify.
 
+pub mod compare;
+pub mod deflate;
 pub mod erase;
 pub mod plan;
 pub mod read;
+pub mod span;
 pub mod verify;
 pub mod write;
 
@@ -79,7 +82,7 @@ pub trait ImagePatcher {
 }
 
 /// How `write-flash` behaves.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct WriteOptions {
     pub flash_size: FlashSizeArg,
@@ -90,6 +93,22 @@ pub struct WriteOptions {
     /// `Some(true)` forces compression, `Some(false)` forbids it; `None` compresses
     /// when the stub runs (esptool's default).
     pub compress: Option<bool>,
+    /// Compare the flash with the new data first (MD5s computed on the chip) and write
+    /// only the sectors that differ. Needs a loader that can hash flash (not the
+    /// ESP8266 ROM); never with `erase_all`. On by default.
+    pub skip_unchanged: bool,
+}
+
+impl Default for WriteOptions {
+    fn default() -> WriteOptions {
+        WriteOptions {
+            flash_size: FlashSizeArg::default(),
+            header: PatchRequest::default(),
+            erase_all: false,
+            compress: None,
+            skip_unchanged: true,
+        }
+    }
 }
 
 impl WriteOptions {
@@ -104,7 +123,14 @@ impl WriteOptions {
             header,
             erase_all,
             compress,
+            skip_unchanged: true,
         }
+    }
+
+    /// `false` writes every byte of every file (`--no-skip`).
+    pub fn with_skip_unchanged(mut self, skip: bool) -> WriteOptions {
+        self.skip_unchanged = skip;
+        self
     }
 }
 

@@ -9,6 +9,8 @@ use espctl_chips::FLASH_SECTOR_SIZE;
 pub fn pad_to(data: &mut Vec<u8>, align: usize) {
     let rem = data.len() % align;
     if rem != 0 {
+        // Exactly what is needed: a large image must not double its allocation.
+        data.reserve_exact(align - rem);
         data.resize(data.len() + align - rem, 0xFF);
     }
 }

@@ -1,7 +1,9 @@
 //! `write-flash`: header patching, erase, (compressed) block transfer, MD5 check.
 
-use super::plan::{align_for_rom, check_fit, erase_range, esp8266_rom_erase_size, pad_to};
-use super::{FlashFile, FlashSizeArg, ImagePatcher, PatchRequest, Patched, WriteOptions, md5_hex};
+use super::deflate::{Pipeline, sessions};
+use super::plan::{check_fit, erase_range, esp8266_rom_erase_size, pad_to};
+use super::span::{Span, erased_md5};
+use super::{FlashFile, FlashSizeArg, ImagePatcher, PatchRequest, Patched, WriteOptions, hex};
 use crate::connection::{DEFAULT_TIMEOUT, timeout_per_mb};
 use crate::error::{Error, Result};
 use crate::event::{Event, Operation};
@@ -9,7 +11,7 @@ use crate::session::{LoaderKind, Session};
 use espctl_chips::FLASH_SECTOR_SIZE;
 use espctl_protocol::Command;
 use espctl_protocol::command::FlashBegin;
-use std::io::Write;
+use std::ops::Range;
 use std::time::{Duration, Instant};
 
 /// Seconds per MB the ROM may spend erasing and writing (esptool's
@@ -18,11 +20,10 @@ const ERASE_WRITE_SECONDS_PER_MB: f64 = 40.0;
 /// Tries per data block before giving up.
 const WRITE_BLOCK_ATTEMPTS: usize = 3;
 
-/// One file ready to send: patched, padded, aligned.
+/// One file ready to send: patched and padded.
 struct Prepared {
-    /// Where the user asked for it (messages use this).
+    /// Where the user asked for it.
     orig_addr: u32,
-    addr: u32,
     image: Vec<u8>,
     name: Option<String>,
     /// What patching the header did, reported when this file's turn comes.
@@ -96,12 +97,12 @@ impl Session {
                 });
                 continue;
             }
-            self.write_one(p, compress, opts.erase_all)?;
+            self.write_one(&p, compress, opts)?;
         }
         Ok(())
     }
 
-    /// Patches the bootloader header and aligns each file for the loader.
+    /// Patches the bootloader header of each file.
     fn prepare(
         &mut self,
         files: Vec<FlashFile>,
@@ -139,13 +140,8 @@ impl Session {
                     Err(message) => return Err(Error::Invalid(message)),
                 }
             }
-            let (addr, image) = match self.loader {
-                LoaderKind::Rom => align_for_rom(f.addr, image),
-                LoaderKind::Stub => (f.addr, image),
-            };
             out.push(Prepared {
                 orig_addr: f.addr,
-                addr,
                 image,
                 name: f.name,
                 notes,
@@ -154,64 +150,172 @@ impl Session {
         Ok(out)
     }
 
-    fn write_one(&mut self, p: Prepared, compress: bool, erased_already: bool) -> Result<()> {
-        let md5 = md5_hex(&p.image);
-        if !erased_already {
-            let before = p.orig_addr % FLASH_SECTOR_SIZE;
-            if before != 0 {
-                self.emit(Event::UnalignedErase {
-                    addr: p.orig_addr,
-                    bytes_before: before,
+    /// Writes one file: only its changed sectors when the flash can be compared, then
+    /// checks the MD5 of everything the write covers.
+    fn write_one(&mut self, p: &Prepared, compress: bool, opts: &WriteOptions) -> Result<()> {
+        let span = Span::new(p.orig_addr, &p.image);
+        // The ROM can only start writing at a sector boundary: it is sent the erased
+        // bytes before the file too (as esptool does).
+        let written = match self.loader {
+            LoaderKind::Rom => span.range().start..span.data_range().end,
+            LoaderKind::Stub => span.data_range(),
+        };
+        let skip = opts.skip_unchanged && !opts.erase_all && self.can_md5();
+        let write = std::thread::scope(|scope| -> Result<bool> {
+            let mut pipeline = compress.then(|| Pipeline::start(scope, span));
+            let runs = if skip {
+                if let Some(pipe) = &mut pipeline {
+                    // Compress the start of the whole file while the chip hashes its
+                    // flash: a blank or unrelated flash means writing all of it.
+                    pipe.queue(&sessions(written.clone())[..1]);
+                }
+                self.emit(Event::ComparingFlash {
+                    addr: span.range().start,
+                    len: span.range().end - span.range().start,
                 });
-            }
-            let (start, end_inclusive) = erase_range(p.addr, p.image.len());
-            self.emit(Event::EraseRange {
-                start,
-                end_inclusive,
-            });
-        }
-        let compressed = if compress {
-            let c = zlib_best(&p.image);
-            if c.len() < p.image.len() {
-                Some(c)
+                self.changed_runs(&span)?
+                    .into_iter()
+                    .map(|r| r.start.max(written.start)..r.end.min(written.end))
+                    .filter(|r| !r.is_empty())
+                    .collect()
             } else {
-                self.emit(Event::Incompressible {
-                    name: p.name.clone().unwrap_or_else(|| "input image".into()),
-                    compressed: c.len(),
-                    uncompressed: p.image.len(),
+                vec![written.clone()]
+            };
+            if runs.is_empty() {
+                self.emit(Event::FlashUnchanged {
+                    source: p.quoted_name(),
+                    addr: p.orig_addr,
                 });
-                None
+                return Ok(false);
             }
-        } else {
-            None
-        };
-
-        let start = Instant::now();
-        let sent = match &compressed {
-            Some(c) => self.send_compressed(p.addr, &p.image, c)?,
-            None => self.send_plain(p.addr, &p.image)?,
-        };
-        let seconds = start.elapsed().as_secs_f64();
-        self.emit(Event::Wrote {
-            addr: p.orig_addr,
-            bytes: p.image.len(),
-            compressed: compressed.as_ref().map(|_| sent),
-            seconds,
-        });
-        self.verify_written(p.addr, p.image.len(), &md5)
+            let partial = runs != [written.clone()];
+            if partial {
+                self.emit(Event::ChangedSectorsFound);
+            }
+            if let Some(pipe) = &mut pipeline {
+                let parts: Vec<_> = runs.iter().flat_map(|r| sessions(r.clone())).collect();
+                pipe.queue(&parts);
+            }
+            for run in &runs {
+                let sectors = erase_range(run.start, (run.end - run.start) as usize);
+                if partial {
+                    self.emit(Event::Reflashing {
+                        addr: sectors.0,
+                        sectors: (sectors.1 + 1 - sectors.0) / FLASH_SECTOR_SIZE,
+                    });
+                } else if !opts.erase_all {
+                    let before = p.orig_addr % FLASH_SECTOR_SIZE;
+                    if before != 0 {
+                        self.emit(Event::UnalignedErase {
+                            addr: p.orig_addr,
+                            bytes_before: before,
+                        });
+                    }
+                }
+                if !opts.erase_all {
+                    self.emit(Event::EraseRange {
+                        start: sectors.0,
+                        end_inclusive: sectors.1,
+                    });
+                }
+                self.write_run(&span, run.clone(), pipeline.as_mut(), p, partial)?;
+            }
+            Ok(true)
+        })?;
+        if write {
+            let expected = hex(&span.md5(written.clone()));
+            self.verify_written(written.start, written.len(), &expected)?;
+        }
+        Ok(())
     }
 
-    fn send_plain(&mut self, addr: u32, image: &[u8]) -> Result<usize> {
-        let block = self.flash_write_size() as usize;
-        let blocks = image.len().div_ceil(block) as u32;
+    /// Writes the flash range `run` with the content `span` gives it, compressed when
+    /// `pipeline` is there, and reports it as esptool does ("Wrote ...").
+    fn write_run(
+        &mut self,
+        span: &Span<'_>,
+        run: Range<u32>,
+        mut pipeline: Option<&mut Pipeline>,
+        p: &Prepared,
+        partial: bool,
+    ) -> Result<()> {
+        let len = run.end - run.start;
+        let mut progress = RunProgress::new(run.start, len as u64);
+        self.emit(Event::ProgressStart {
+            op: Operation::Write,
+            addr: run.start,
+            total: len as u64,
+        });
+        let start = Instant::now();
+        let mut compressed_total = None;
+        let parts = match pipeline {
+            Some(_) => sessions(run.clone()),
+            None => vec![run.clone()],
+        };
+        for part in parts {
+            let packed = match pipeline.as_deref_mut() {
+                Some(pipe) => {
+                    let z = pipe.take(&part)?;
+                    let size = (part.end - part.start) as usize;
+                    if z.len() < size {
+                        Some(z)
+                    } else {
+                        self.emit(Event::Incompressible {
+                            name: p.name.clone().unwrap_or_else(|| "input image".into()),
+                            compressed: z.len(),
+                            uncompressed: size,
+                        });
+                        None
+                    }
+                }
+                None => None,
+            };
+            match packed {
+                Some(z) => {
+                    self.emit(Event::Compressed {
+                        uncompressed: (part.end - part.start) as usize,
+                        compressed: z.len(),
+                    });
+                    self.send_compressed(part, &z, &mut progress)?;
+                    *compressed_total.get_or_insert(0) += z.len();
+                }
+                None => {
+                    self.send_plain(span, part, &mut progress)?;
+                }
+            }
+        }
+        self.emit(Event::ProgressEnd {
+            op: Operation::Write,
+        });
+        self.emit(Event::Wrote {
+            addr: if partial { run.start } else { p.orig_addr },
+            bytes: len as usize,
+            compressed: compressed_total,
+            seconds: start.elapsed().as_secs_f64(),
+        });
+        Ok(())
+    }
+
+    /// FLASH_BEGIN / FLASH_DATA (/ FLASH_END on the stub) for `part`, block by block
+    /// straight from the span.
+    fn send_plain(
+        &mut self,
+        span: &Span<'_>,
+        part: Range<u32>,
+        progress: &mut RunProgress,
+    ) -> Result<()> {
+        let addr = part.start;
+        let len = part.end - part.start;
+        let block = self.flash_write_size();
+        let blocks = len.div_ceil(block);
         let rom = self.loader == LoaderKind::Rom;
         let erase_size = if rom && self.chip.rom.erase_size_bug {
-            esp8266_rom_erase_size(addr, image.len() as u32)
+            esp8266_rom_erase_size(addr, len)
         } else {
-            image.len() as u32
+            len
         };
         let timeout = if rom {
-            timeout_per_mb(ERASE_WRITE_SECONDS_PER_MB, image.len() as u64)
+            timeout_per_mb(ERASE_WRITE_SECONDS_PER_MB, len as u64)
         } else {
             DEFAULT_TIMEOUT
         };
@@ -219,66 +323,57 @@ impl Session {
             Command::FlashBegin(FlashBegin {
                 size: erase_size,
                 blocks,
-                block_size: block as u32,
+                block_size: block,
                 offset: addr,
                 encrypted: self.begin_encrypted_word(),
             }),
             "enter flash download mode",
             timeout,
         )?;
-        self.emit(Event::ProgressStart {
-            op: Operation::Write,
-            addr,
-            total: image.len() as u64,
-        });
-        let mut written = 0usize;
-        for (seq, chunk) in image.chunks(block).enumerate() {
-            let mut data = chunk.to_vec();
+        for seq in 0..blocks {
+            let from = addr + seq * block;
+            let to = (from + block).min(part.end);
+            let mut data = Vec::with_capacity(block as usize);
+            span.copy_into(from..to, &mut data);
             // The loader takes whole blocks: pad the last one with erased bytes.
-            data.resize(block, 0xFF);
-            let cmd = Command::FlashData {
-                seq: seq as u32,
-                data,
-            };
+            data.resize(block as usize, 0xFF);
+            let cmd = Command::FlashData { seq, data };
             let what = format!("write to target flash after seq {seq}");
             self.send_block(&cmd, &what, DEFAULT_TIMEOUT)?;
-            written += chunk.len();
-            self.emit(Event::Progress {
-                op: Operation::Write,
-                addr: addr + written as u32,
-                done: written as u64,
-                total: image.len() as u64,
-            });
+            let event = progress.advance((to - from) as u64);
+            self.emit(event);
         }
-        self.emit(Event::ProgressEnd {
-            op: Operation::Write,
-        });
         if self.is_stub() {
             // The stub acknowledges a block before writing it; FLASH_END's reply comes
             // only when the last block is in flash.
             self.flash_end(false, DEFAULT_TIMEOUT)?;
         }
-        Ok(image.len())
+        Ok(())
     }
 
-    fn send_compressed(&mut self, addr: u32, image: &[u8], compressed: &[u8]) -> Result<usize> {
+    /// FLASH_DEFL_BEGIN / FLASH_DEFL_DATA (/ FLASH_DEFL_END on the stub) for `part`,
+    /// whose zlib stream is `compressed`.
+    fn send_compressed(
+        &mut self,
+        part: Range<u32>,
+        compressed: &[u8],
+        progress: &mut RunProgress,
+    ) -> Result<()> {
+        let addr = part.start;
+        let len = (part.end - part.start) as usize;
         let block = self.flash_write_size() as usize;
         let blocks = compressed.len().div_ceil(block) as u32;
         let rom = self.loader == LoaderKind::Rom;
-        self.emit(Event::Compressed {
-            uncompressed: image.len(),
-            compressed: compressed.len(),
-        });
         // The stub wants the exact size; the ROM the size rounded up to whole blocks,
         // which it erases before taking data.
         let (size, timeout) = if rom {
-            let size = (image.len().div_ceil(block) * block) as u32;
+            let size = (len.div_ceil(block) * block) as u32;
             (
                 size,
                 timeout_per_mb(ERASE_WRITE_SECONDS_PER_MB, size as u64),
             )
         } else {
-            (image.len() as u32, DEFAULT_TIMEOUT)
+            (len as u32, DEFAULT_TIMEOUT)
         };
         self.begin_write(
             Command::FlashDeflBegin(FlashBegin {
@@ -291,14 +386,7 @@ impl Session {
             "enter compressed flash mode",
             timeout,
         )?;
-        self.emit(Event::ProgressStart {
-            op: Operation::Write,
-            addr,
-            total: compressed.len() as u64,
-        });
         let mut inflater = Inflater::new();
-        let mut sent = 0usize;
-        let mut written = 0usize;
         let mut timeout = DEFAULT_TIMEOUT;
         for (seq, chunk) in compressed.chunks(block).enumerate() {
             let unpacked = inflater.feed(chunk)?;
@@ -316,18 +404,9 @@ impl Session {
                 // next one arrives: the next reply waits for this block's erase+write.
                 timeout = block_timeout(unpacked, true);
             }
-            sent += chunk.len();
-            written += unpacked;
-            self.emit(Event::Progress {
-                op: Operation::Write,
-                addr: addr + written as u32,
-                done: sent as u64,
-                total: compressed.len() as u64,
-            });
+            let event = progress.advance(unpacked as u64);
+            self.emit(event);
         }
-        self.emit(Event::ProgressEnd {
-            op: Operation::Write,
-        });
         if self.is_stub() {
             self.conn.check(
                 "leave compressed flash mode",
@@ -336,7 +415,7 @@ impl Session {
                 timeout,
             )?;
         }
-        Ok(sent)
+        Ok(())
     }
 
     /// Sends FLASH_BEGIN or FLASH_DEFL_BEGIN; the ROM erases here (reported with time).
@@ -377,7 +456,7 @@ impl Session {
         }
         let actual = self.flash_md5(addr, len as u32)?;
         if actual != expected {
-            let empty = actual == md5_hex(&vec![0xFF; len]);
+            let empty = actual == hex(&erased_md5(len));
             return Err(Error::Md5Mismatch {
                 addr,
                 expected: expected.to_string(),
@@ -387,6 +466,44 @@ impl Session {
         }
         self.emit(Event::Verified);
         Ok(())
+    }
+}
+
+/// Progress through one run, in bytes of flash content (compressed parts count what
+/// they unpack to).
+struct RunProgress {
+    addr: u32,
+    done: u64,
+    total: u64,
+}
+
+impl RunProgress {
+    fn new(addr: u32, total: u64) -> RunProgress {
+        RunProgress {
+            addr,
+            done: 0,
+            total,
+        }
+    }
+
+    fn advance(&mut self, bytes: u64) -> Event {
+        self.done = (self.done + bytes).min(self.total);
+        Event::Progress {
+            op: Operation::Write,
+            addr: self.addr + self.done as u32,
+            done: self.done,
+            total: self.total,
+        }
+    }
+}
+
+impl Prepared {
+    /// `'name'` or `Input bytes`, as esptool names data in its verification lines.
+    fn quoted_name(&self) -> String {
+        match &self.name {
+            Some(n) => format!("'{n}'"),
+            None => "Input bytes".to_string(),
+        }
     }
 }
 
@@ -400,16 +517,6 @@ fn block_timeout(unpacked: usize, stub: bool) -> Duration {
         size += (unpacked.div_ceil(STUB_INFLATE_BUFFER) + 1) * FLASH_BLOCK;
     }
     timeout_per_mb(ERASE_WRITE_SECONDS_PER_MB, size as u64)
-}
-
-/// zlib at level 9, as esptool compresses.
-pub fn zlib_best(data: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::ZlibEncoder::new(
-        Vec::with_capacity(data.len() / 2),
-        flate2::Compression::best(),
-    );
-    e.write_all(data).expect("writing to memory");
-    e.finish().expect("writing to memory")
 }
 
 /// Inflates a zlib stream block by block to learn how much each block unpacks to.
@@ -457,7 +564,7 @@ mod tests {
     #[test]
     fn inflater_counts_what_each_block_unpacks_to() {
         let data: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
-        let z = zlib_best(&data);
+        let z = super::super::deflate::deflate(&data);
         let mut inf = Inflater::new();
         let total: usize = z.chunks(1024).map(|c| inf.feed(c).unwrap()).sum();
         assert_eq!(total, data.len());

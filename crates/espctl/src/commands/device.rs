@@ -9,11 +9,31 @@ use crate::render::Renderer;
 use espctl_chips::Chip;
 use espctl_flasher::ports::{self, PortFilter};
 use espctl_flasher::stub::StubStore;
-use espctl_flasher::{After, Before, ConnectOptions, Event, EventSink, Session, Transport};
+use espctl_flasher::transport::TransportKind;
+use espctl_flasher::{
+    After, BaudChange, Before, ConnectOptions, Event, EventSink, Session, Transport,
+};
 use std::sync::Arc;
 
 /// The ROM loader only talks at 115200 until asked to change.
 const ROM_BAUD: u32 = 115_200;
+
+/// The rate flash commands move to when the user gave no `--baud`: what common USB-serial
+/// adapters (CP210x, CH340, FTDI) and both chips manage, and confirmed with a SYNC.
+pub const FAST_BAUD: u32 = 921_600;
+
+/// What a command needs from the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Registers only (read-mac, chip-id, flash-id, read-mem, write-mem): the ROM does
+    /// it, so no stub upload and no baud change (the stub costs about a second at
+    /// 115200 on the ESP8266).
+    Rom,
+    /// The stub, at the rate the user asked for (load-ram, run).
+    Stub,
+    /// Moves flash data: the stub, and the fast rate when the user gave none.
+    Flash,
+}
 
 /// Env var listing extra ports (separated by `,`, `;` or spaces) for the port scan: ptys,
 /// `socket://` URLs and other ports the system does not enumerate. They are tried first.
@@ -23,6 +43,9 @@ pub const PORT_SCAN_EXTRA: &str = "ESPCTL_PORT_SCAN_EXTRA";
 pub struct Global {
     pub port: Option<String>,
     pub baud: u32,
+    /// No `--baud` given and no `--no-fast-baud`: flash commands may use [`FAST_BAUD`].
+    pub fast_baud: bool,
+    pub need: Need,
     pub chip: Option<&'static Chip>,
     pub before: Before,
     pub after: After,
@@ -36,7 +59,9 @@ impl Global {
     pub fn from_cli(cli: &Cli) -> Result<Global, Fatal> {
         Ok(Global {
             port: cli.port.clone().filter(|p| !p.is_empty()),
-            baud: cli.baud,
+            baud: cli.baud.unwrap_or(ROM_BAUD),
+            fast_baud: cli.baud.is_none() && !cli.no_fast_baud,
+            need: Need::Stub,
             chip: super::output::chip_arg(&cli.chip)?,
             before: cli.before,
             after: cli.after,
@@ -46,6 +71,11 @@ impl Global {
             port_filter: cli.port_filter.clone(),
         })
     }
+
+    /// The same options for a command that needs `need`.
+    pub fn needing(self, need: Need) -> Global {
+        Global { need, ..self }
+    }
 }
 
 /// A connected chip and how to leave it.
@@ -53,6 +83,9 @@ pub struct Device {
     pub session: Session,
     after: After,
     pub renderer: Arc<Renderer>,
+    /// The rate the chip's loader talked at before espctl raised it on its own; put
+    /// back before leaving the loader running.
+    restore_baud: Option<u32>,
 }
 
 fn fatal(e: espctl_flasher::Error) -> Fatal {
@@ -122,18 +155,81 @@ pub fn connect(g: &Global) -> Result<Device, Fatal> {
     })?;
 
     print_chip(&mut session)?;
-    if !g.no_stub || session.is_stub() {
+    let use_stub =
+        session.is_stub() || (!g.no_stub && (g.need != Need::Rom || g.after == After::NoResetStub));
+    let automatic = g.fast_baud
+        && g.need == Need::Flash
+        && g.before != Before::NoResetNoSync
+        && session.port_kind() != TransportKind::Socket;
+    let target = if automatic {
+        Some(FAST_BAUD)
+    } else if g.baud > initial_baud && g.need != Need::Rom {
+        Some(g.baud)
+    } else {
+        None
+    };
+    let mut raised = false;
+    // A ROM that can change its rate does so before the stub upload, which then goes
+    // at the new rate too (the stub keeps the UART as the ROM left it).
+    let early = target.filter(|_| session.can_change_baud());
+    if let Some(baud) = early {
+        (session, raised) = raise_baud(session, baud, automatic, g, &options, &events)?;
+    }
+    if use_stub {
         start_stub(&mut session, &events, g.no_stub)?;
     }
-    if g.baud > initial_baud {
-        session.change_baud(g.baud).map_err(fatal)?;
+    if let Some(baud) = target
+        && early.is_none()
+        && (session.can_change_baud() || !automatic)
+    {
+        (session, raised) = raise_baud(session, baud, automatic, g, &options, &events)?;
     }
     say!();
     Ok(Device {
         session,
         after: g.after,
         renderer,
+        restore_baud: (raised && automatic).then_some(initial_baud),
     })
+}
+
+/// Changes the rate to `baud`. An automatic change that fails falls back to the old
+/// rate; when the chip is lost, it is reset and connected again at 115200 if the port
+/// has reset lines. Returns the session and whether the rate is now `baud`.
+fn raise_baud(
+    mut session: Session,
+    baud: u32,
+    automatic: bool,
+    g: &Global,
+    options: &ConnectOptions,
+    events: &EventSink,
+) -> Result<(Session, bool), Fatal> {
+    match session.change_baud(baud) {
+        Ok(BaudChange::Changed) => Ok((session, true)),
+        Ok(BaudChange::Unsupported | BaudChange::KeptOld) => Ok((session, false)),
+        Ok(BaudChange::HostRefused) if automatic => Ok((session, false)),
+        Ok(BaudChange::HostRefused) => Err(Fatal(format!(
+            "Serial port {} does not support {baud} baud. Use a lower --baud.",
+            session.port_name()
+        ))),
+        Err(e @ espctl_flasher::Error::BaudLost { .. }) if automatic && session.can_reset() => {
+            warning!(
+                "{} stopped answering at {baud} baud; resetting it and carrying on at {ROM_BAUD} baud (--baud {ROM_BAUD} skips the attempt).",
+                session.chip().name
+            );
+            drop(e);
+            let had_stub = session.is_stub();
+            let mut port = session.into_transport();
+            port.set_baud(ROM_BAUD)
+                .map_err(|e| Fatal(format!("Serial port {}: {e}", port.name())))?;
+            let mut session = Session::connect(port, options, events.clone()).map_err(fatal)?;
+            if had_stub || session.is_stub() {
+                start_stub(&mut session, events, g.no_stub)?;
+            }
+            Ok((session, false))
+        }
+        Err(e) => Err(fatal(e)),
+    }
 }
 
 fn print_chip(session: &mut Session) -> Result<(), Fatal> {
@@ -213,8 +309,16 @@ impl Device {
     /// failed) and passes the command's result on.
     pub fn finish(mut self, result: Result<(), Fatal>) -> Result<(), Fatal> {
         say!();
+        // A loader left running (asked to, or because the port cannot reset the chip)
+        // must talk at the rate the next connection starts with.
+        let stays =
+            matches!(self.after, After::NoReset | After::NoResetStub) || !self.session.can_reset();
+        let restore = match self.restore_baud {
+            Some(baud) if stays => self.session.change_baud(baud).map(|_| ()).map_err(fatal),
+            _ => Ok(()),
+        };
         let reset = self.session.finish(self.after).map_err(fatal);
-        result.and(reset)
+        result.and(restore).and(reset)
     }
 }
 

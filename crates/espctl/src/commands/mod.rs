@@ -20,7 +20,7 @@ pub mod write_flash;
 
 use crate::cli::{Cli, Command};
 use crate::fatal::Fatal;
-use device::Global;
+use device::{Global, Need};
 
 pub fn run(cli: Cli) -> Result<(), Fatal> {
     if cli.silent {
@@ -43,18 +43,18 @@ pub fn run(cli: Cli) -> Result<(), Fatal> {
         Command::Elf2image(args) => elf2image::run(&cli.chip, args),
         Command::MergeBin(args) => merge_bin::run(&cli.chip, args),
         Command::Stub(cmd) => stub::run(cmd),
-        Command::WriteFlash(args) => write_flash::run(&global?, args),
-        Command::ReadFlash(args) => read_flash::run(&global?, args),
-        Command::VerifyFlash(args) => verify_flash::run(&global?, args),
-        Command::EraseFlash(args) => erase::run_flash(&global?, args),
-        Command::EraseRegion(args) => erase::run_region(&global?, args),
-        Command::ReadMac => chip::read_mac(&global?),
-        Command::ChipId => chip::chip_id(&global?),
-        Command::FlashId => chip::flash_id(&global?),
+        Command::WriteFlash(args) => write_flash::run(&global?.needing(Need::Flash), args),
+        Command::ReadFlash(args) => read_flash::run(&global?.needing(Need::Flash), args),
+        Command::VerifyFlash(args) => verify_flash::run(&global?.needing(Need::Flash), args),
+        Command::EraseFlash(args) => erase::run_flash(&global?.needing(Need::Flash), args),
+        Command::EraseRegion(args) => erase::run_region(&global?.needing(Need::Flash), args),
+        Command::ReadMac => chip::read_mac(&global?.needing(Need::Rom)),
+        Command::ChipId => chip::chip_id(&global?.needing(Need::Rom)),
+        Command::FlashId => chip::flash_id(&global?.needing(Need::Rom)),
         Command::Run => chip::run(&global?),
-        Command::ReadMem(args) => mem::run_read(&global?, args),
-        Command::WriteMem(args) => mem::run_write(&global?, args),
-        Command::DumpMem(args) => mem::run_dump(&global?, args),
+        Command::ReadMem(args) => mem::run_read(&global?.needing(Need::Rom), args),
+        Command::WriteMem(args) => mem::run_write(&global?.needing(Need::Rom), args),
+        Command::DumpMem(args) => mem::run_dump(&global?.needing(Need::Rom), args),
         Command::LoadRam(args) => load_ram::run(&global?, args),
         Command::Virtual(mut args) => {
             args.chip = cli.chip.clone();

@@ -33,6 +33,10 @@ pub struct Args {
     /// Accepted for esptool compatibility (espctl runs no security checks to skip)
     #[arg(long)]
     pub force: bool,
+    /// Write every sector, even those that already hold the new data (by default the
+    /// chip's MD5s of the flash are compared first and only changed sectors are written)
+    #[arg(long)]
+    pub no_skip: bool,
 }
 
 /// Reads `ADDR FILE` pairs; Intel HEX files are split into their regions.
@@ -105,7 +109,8 @@ pub fn run(g: &Global, args: Args) -> Result<(), Fatal> {
     } else {
         None
     };
-    let opts = WriteOptions::new(flash_size, header, args.erase_all, compress);
+    let opts = WriteOptions::new(flash_size, header, args.erase_all, compress)
+        .with_skip_unchanged(!args.no_skip);
     with_device(g, |d| {
         d.renderer.show_progress(!args.no_progress);
         d.session.attach_flash().map_err(to_fatal)?;
