@@ -439,5 +439,32 @@ mod tests {
         // by esptool).
         assert!(parse(&["espctl", "write_flash", "-z", "-u", "0", "f.bin"]).is_err());
         assert!(parse(&["espctl", "write_flash", "-b", "921600", "0", "f.bin"]).is_err());
+
+        // esptool's fast-reflash options: -s after the command is --skip-flashed (before
+        // it, --silent); --diff-with eats the values that follow it.
+        let cli = parse(&["espctl", "write_flash", "-s", "0x1000", "new.bin"]).unwrap();
+        let Command::WriteFlash(w) = cli.command else {
+            panic!("not write-flash")
+        };
+        assert!(w.skip_flashed && !cli.silent);
+        assert_eq!(w.addr_filename, ["0x1000", "new.bin"]);
+        let cli = parse(&[
+            "espctl",
+            "write_flash",
+            "0x1000",
+            "new.bin",
+            "--diff-with",
+            "old.bin",
+            "--trust-flash-content",
+        ])
+        .unwrap();
+        let Command::WriteFlash(w) = cli.command else {
+            panic!("not write-flash")
+        };
+        assert_eq!(w.diff_with, ["old.bin"]);
+        assert!(w.trust_flash_content);
+        assert_eq!(w.addr_filename, ["0x1000", "new.bin"]);
+        assert!(parse(&["espctl", "write_flash", "-s", "--diff-with", "a", "0", "f"]).is_err());
+        assert!(parse(&["espctl", "write_flash", "--trust-flash-content", "0", "f"]).is_err());
     }
 }

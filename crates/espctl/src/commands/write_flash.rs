@@ -6,6 +6,7 @@ use super::device::{Global, to_fatal, with_device};
 use super::flash_args::{FlashParams, address};
 use super::output::read_input;
 use super::patcher::ImagePatch;
+use crate::console::say;
 use crate::fatal::Fatal;
 use espctl_flasher::flash::plan::check_overlaps;
 use espctl_flasher::{FlashFile, WriteOptions};
@@ -35,8 +36,20 @@ pub struct Args {
     pub force: bool,
     /// Write every sector, even those that already hold the new data (by default the
     /// chip's MD5s of the flash are compared first and only changed sectors are written)
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["skip_flashed", "diff_with"])]
     pub no_skip: bool,
+    /// Skip data already in flash (esptool's option; espctl always does, by comparing
+    /// the chip's MD5s of the flash with the files)
+    #[arg(short = 's', long, conflicts_with_all = ["diff_with", "trust_flash_content"])]
+    pub skip_flashed: bool,
+    /// Files flashed before, for esptool's fast reflashing; espctl compares with the
+    /// chip's own flash instead, so these are not needed and are not read
+    #[arg(long, num_args = 1.., value_name = "FILE|skip")]
+    pub diff_with: Vec<String>,
+    /// esptool skips its MD5 check of unchanged files with this; espctl always checks
+    /// (accepted for compatibility, requires --diff-with)
+    #[arg(long, requires = "diff_with")]
+    pub trust_flash_content: bool,
 }
 
 /// Reads `ADDR FILE` pairs; Intel HEX files are split into their regions.
@@ -109,6 +122,11 @@ pub fn run(g: &Global, args: Args) -> Result<(), Fatal> {
     } else {
         None
     };
+    if !args.diff_with.is_empty() {
+        say!(
+            "NOTE: espctl compares the files with the chip's flash itself; --diff-with files are not needed and were not read."
+        );
+    }
     let opts = WriteOptions::new(flash_size, header, args.erase_all, compress)
         .with_skip_unchanged(!args.no_skip);
     with_device(g, |d| {
