@@ -4,7 +4,7 @@ use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
 use crate::{
     Chip, ChipKind, Description, FlashVoltage, Identity, IdentityError, RegisterValue, Registers,
-    RomFacts, SpiRegisters,
+    RomFacts, SpiRegisters, StubUartClock,
 };
 
 pub const EFUSE_RD_BASE: u32 = 0x3FF5_A000;
@@ -77,6 +77,10 @@ pub static ESP32: Chip = Chip {
     },
     stub_file: "esp32.json",
     stub_flash_write_size: 0x4000,
+    stub_uart: Some(StubUartClock::Pll {
+        clock_hz: 80_000_000,
+    }),
+    stub_soft_reset: false,
     rom_crystal_hz: Some(RegisterValue {
         registers: &[RTC_CALI_CFG1, efuse(4)],
         decode: rom_calculated_crystal_hz,

@@ -36,6 +36,8 @@ pub static ESP32C3: Chip = Chip {
     },
     stub_file: "esp32c3.json",
     stub_flash_write_size: 0x4000,
+    stub_uart: None,
+    stub_soft_reset: false,
     rom_crystal_hz: None,
     efuse_spi_pads: None,
     flash_voltage: None,

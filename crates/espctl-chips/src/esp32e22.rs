@@ -34,6 +34,8 @@ pub static ESP32E22: Chip = Chip {
     },
     stub_file: "esp32e22.json",
     stub_flash_write_size: 0x4000,
+    stub_uart: None,
+    stub_soft_reset: false,
     rom_crystal_hz: None,
     efuse_spi_pads: None,
     flash_voltage: None,

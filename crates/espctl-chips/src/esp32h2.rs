@@ -43,6 +43,8 @@ pub static ESP32H2: Chip = Chip {
     },
     stub_file: "esp32h2.json",
     stub_flash_write_size: 0x4000,
+    stub_uart: None,
+    stub_soft_reset: false,
     rom_crystal_hz: None,
     efuse_spi_pads: None,
     flash_voltage: None,

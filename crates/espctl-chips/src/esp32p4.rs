@@ -37,6 +37,8 @@ pub static ESP32P4: Chip = Chip {
     // (revision v3.0 and later take esp32p4.json).
     stub_file: "esp32p4-rev1.json",
     stub_flash_write_size: 0x4000,
+    stub_uart: None,
+    stub_soft_reset: false,
     rom_crystal_hz: None,
     efuse_spi_pads: None,
     flash_voltage: None,

@@ -3,7 +3,7 @@
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
 use crate::{
     Chip, ChipKind, Description, FlashFreq, FlashSize, Identity, IdentityError, Registers,
-    RomFacts, SpiRegisters,
+    RomFacts, SpiRegisters, StubUartClock,
 };
 
 /// OTP words that hold the MAC and the ESP8285 marks.
@@ -80,6 +80,8 @@ pub static ESP8266: Chip = Chip {
     },
     stub_file: "esp8266.json",
     stub_flash_write_size: 0x4000,
+    stub_uart: Some(StubUartClock::ScaleCurrentDivider),
+    stub_soft_reset: true,
     rom_crystal_hz: None,
     efuse_spi_pads: None,
     flash_voltage: None,

@@ -205,6 +205,12 @@ pub struct Chip {
     pub stub_file: &'static str,
     /// FLASH_DATA block size through the stub.
     pub stub_flash_write_size: u32,
+    /// How the flasher stub sets its UART rate for CHANGE_BAUDRATE, where it matters to
+    /// a host (`None`: it sets the rate it is asked for).
+    pub stub_uart: Option<StubUartClock>,
+    /// Whether esptool's `--after soft-reset` works through the stub (RUN_USER_CODE):
+    /// only the ESP8266's.
+    pub stub_soft_reset: bool,
     /// The crystal frequency in Hz as the ROM measured it (ESP32). The ROM derives its
     /// baud rates from this measurement, so CHANGE_BAUDRATE sent to it is scaled by it.
     pub rom_crystal_hz: Option<RegisterValue<f64>>,

@@ -70,8 +70,6 @@ pub struct TypicalPart {
     pub example_mac: [u8; 6],
     pub strap: Option<StrapRegister>,
     pub boot_log: BootLog,
-    /// How the flasher stub drives the UART.
-    pub stub_uart: StubUartClock,
 }
 
 /// Typical parts of the chips the virtual device can be.
@@ -93,7 +91,6 @@ pub static ESP8266_PART: TypicalPart = TypicalPart {
         baud: 74_880,
         render: esp8266_boot_log,
     },
-    stub_uart: StubUartClock::ScaleCurrentDivider,
 };
 
 /// ESP8266: `ets Jan  8 2013,rst cause:2, boot mode:(3,6)`. The first boot-mode number is
@@ -124,9 +121,6 @@ pub static ESP32_PART: TypicalPart = TypicalPart {
     boot_log: BootLog {
         baud: 115_200,
         render: esp32_boot_log,
-    },
-    stub_uart: StubUartClock::Pll {
-        clock_hz: 80_000_000,
     },
 };
 

@@ -8,6 +8,7 @@ use crate::connection::{Answer, DEFAULT_TIMEOUT};
 use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::session::Session;
+use espctl_chips::StubUartClock;
 use espctl_protocol::{Command, Opcode, SYNC_REPLY_COUNT};
 
 /// How long a loader takes to switch its UART after answering CHANGE_BAUDRATE, with a
@@ -58,7 +59,7 @@ impl Session {
 
         self.emit(Event::BaudChanging { baud });
         let (value, old_word) = if self.is_stub() {
-            (baud, old)
+            (self.stub_baud_value(baud, old), old)
         } else {
             (self.rom_baud_value(baud)?, 0)
         };
@@ -111,6 +112,19 @@ impl Session {
             }
         }
         Ok(false)
+    }
+
+    /// The value the stub needs to end up at `baud` when the line runs at `current`.
+    /// The ESP8266 stub scales the divider it finds as if the line ran at 115200
+    /// (esp-stub-lib's ESP8266 UART code ignores the old-rate word), so any change but
+    /// the first from 115200 must be asked for in proportion.
+    fn stub_baud_value(&self, baud: u32, current: u32) -> u32 {
+        match self.chip().stub_uart {
+            Some(StubUartClock::ScaleCurrentDivider) => {
+                (u64::from(baud) * 115_200 / u64::from(current.max(1))) as u32
+            }
+            _ => baud,
+        }
     }
 
     /// The value the ROM needs to end up at `baud`: ROMs that derive the UART clock

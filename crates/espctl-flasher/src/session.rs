@@ -8,7 +8,7 @@ use crate::event::{Event, EventSink, ResetNote};
 use crate::reset::{self, After, Before};
 use crate::stub::StubImage;
 use crate::transport::{LineError, Transport, TransportKind};
-use espctl_chips::{Chip, ChipKind, IdentityError, Registers};
+use espctl_chips::{Chip, IdentityError, Registers};
 use espctl_protocol::command::{FlashBegin, RegWrite};
 use espctl_protocol::{Command, Opcode, STUB_HELLO};
 use std::time::Duration;
@@ -552,7 +552,7 @@ impl Session {
                 self.emit(Event::SoftResetting);
                 match self.loader {
                     LoaderKind::Rom => self.run_user_code(),
-                    LoaderKind::Stub if self.chip.kind == ChipKind::Esp8266 => {
+                    LoaderKind::Stub if self.chip.stub_soft_reset => {
                         // The stub starts the application without replying.
                         self.conn
                             .send(&Command::RunUserCode, DEFAULT_TIMEOUT, Answer::None)
@@ -565,10 +565,11 @@ impl Session {
             After::NoReset => {
                 self.emit(Event::StayingInBootloader);
                 if self.is_stub() {
-                    // The stub resets into the ROM loader after FLASH_END with reboot.
+                    // As esptool: FLASH_END with reboot, which the legacy stub answers by
+                    // resetting into the ROM loader. esp-flasher-stub (v1.1.0) answers
+                    // and stays, so the stub is what the next connection finds.
                     self.flash_begin_raw(0, 0, self.flash_write_size(), 0, DEFAULT_TIMEOUT)?;
                     self.flash_end(true, DEFAULT_TIMEOUT)?;
-                    self.loader = LoaderKind::Rom;
                 }
                 Ok(())
             }

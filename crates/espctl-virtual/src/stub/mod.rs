@@ -112,7 +112,11 @@ impl StubLoader {
     /// takes from the jump to its greeting.
     pub fn start(soc: &mut Soc) -> Duration {
         let rom_baud = soc.uart.device_baud();
-        let (rate, settle) = match soc.part.stub_uart {
+        let (rate, settle) = match soc
+            .chip
+            .stub_uart
+            .expect("a modelled chip says how its stub clocks the UART")
+        {
             // The stub keeps the divider the ROM set up, and the rate it gives.
             StubUartClock::ScaleCurrentDivider => {
                 let div = u64::from(soc.uart_rate_now().clkdiv & 0xF_FFFF);
@@ -361,7 +365,11 @@ impl StubLoader {
             // The divider computation divides by zero: the CPU takes an exception.
             return Err(Fault::Hang);
         }
-        let rate = match soc.part.stub_uart {
+        let rate = match soc
+            .chip
+            .stub_uart
+            .expect("a modelled chip says how its stub clocks the UART")
+        {
             StubUartClock::ScaleCurrentDivider => {
                 let current = soc.uart_rate_now().clkdiv & 0xF_FFFF;
                 let div = (current.wrapping_mul(115_200) / baud).max(1);
