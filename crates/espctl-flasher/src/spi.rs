@@ -10,21 +10,13 @@ use espctl_protocol::Command;
 use espctl_protocol::command::{RegWrite, SpiParams};
 use std::time::Duration;
 
-const SPI_USR_COMMAND: u32 = 1 << 31;
-const SPI_USR_ADDR: u32 = 1 << 30;
-const SPI_USR_DUMMY: u32 = 1 << 29;
-const SPI_USR_MISO: u32 = 1 << 28;
-const SPI_USR_MOSI: u32 = 1 << 27;
-const SPI_USR_ADDR_LEN_SHIFT: u32 = 26;
-const SPI_USR2_COMMAND_LEN_SHIFT: u32 = 28;
-/// ESP8266 keeps the data lengths in USR1.
-const ESP8266_MOSI_BITLEN_SHIFT: u32 = 17;
-const ESP8266_MISO_BITLEN_SHIFT: u32 = 8;
+pub use espctl_chips::spi_flash::opcode::{RDID, RDSFDP};
+use espctl_chips::spi_flash::opcode::{RESET, RESET_ENABLE};
+use espctl_chips::spi_flash::{
+    ESP8266_MISO_BITLEN_SHIFT, ESP8266_MOSI_BITLEN_SHIFT, USR_ADDR, USR_COMMAND, USR_DUMMY,
+    USR_MISO, USR_MOSI, USR1_ADDR_LEN_SHIFT, USR2_COMMAND_LEN_SHIFT,
+};
 
-pub const RDID: u8 = 0x9F;
-pub const RDSFDP: u8 = 0x5A;
-const RESET_ENABLE: u8 = 0x66;
-const RESET: u8 = 0x99;
 /// "SFDP" read as a little-endian word from SFDP address 0.
 const SFDP_SIGNATURE: u32 = 0x5044_4653;
 /// RDID answers that mean no flash chip is talking.
@@ -113,7 +105,7 @@ impl Session {
             usr1 |= cmd.dummy_bits - 1;
         }
         if addr_bits > 0 {
-            usr1 |= (addr_bits - 1) << SPI_USR_ADDR_LEN_SHIFT;
+            usr1 |= (addr_bits - 1) << USR1_ADDR_LEN_SHIFT;
         }
         match (spi.mosi_dlen(), spi.miso_dlen()) {
             (Some(mosi), Some(miso)) => {
@@ -133,24 +125,21 @@ impl Session {
                 set(spi.usr1(), usr1);
             }
         }
-        let mut flags = SPI_USR_COMMAND;
+        let mut flags = USR_COMMAND;
         if cmd.read_bits > 0 {
-            flags |= SPI_USR_MISO;
+            flags |= USR_MISO;
         }
         if data_bits > 0 {
-            flags |= SPI_USR_MOSI;
+            flags |= USR_MOSI;
         }
         if addr_bits > 0 {
-            flags |= SPI_USR_ADDR;
+            flags |= USR_ADDR;
         }
         if cmd.dummy_bits > 0 {
-            flags |= SPI_USR_DUMMY;
+            flags |= USR_DUMMY;
         }
         set(spi.usr(), flags);
-        set(
-            spi.usr2(),
-            7 << SPI_USR2_COMMAND_LEN_SHIFT | cmd.opcode as u32,
-        );
+        set(spi.usr2(), 7 << USR2_COMMAND_LEN_SHIFT | cmd.opcode as u32);
         if let Some((addr, len)) = cmd.addr {
             let value = if spi.addr_msb_aligned {
                 addr << (32 - len)

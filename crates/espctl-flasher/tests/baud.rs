@@ -5,14 +5,11 @@ use espctl_chips::Chip;
 use espctl_chips::esp32::ESP32;
 use espctl_chips::esp8266::ESP8266;
 use espctl_flasher::stub::StubStore;
-use espctl_flasher::transport::{LineError, Transport, TransportKind};
 use espctl_flasher::{BaudChange, Before, ConnectOptions, Error, Event, Session};
-use espctl_protocol::{Opcode, Response, StatusLength, slip};
-use espctl_virtual::clock::ManualClock;
-use espctl_virtual::{Device, DeviceConfig};
-use std::io;
+use espctl_protocol::{Opcode, Response, StatusLength};
+use espctl_virtual::DeviceConfig;
+use espctl_virtual_port::{LineTap, VirtualChip, Wiring};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// What stands between the host and the chip.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -28,114 +25,44 @@ enum Adapter {
     ChipIgnoresChange,
 }
 
-struct Line {
-    device: Device,
-    clock: ManualClock,
-    adapter: Adapter,
-    baud: u32,
-    decoder: slip::Decoder,
-    /// Replies the adapter model makes up (for a chip that ignores the change).
-    injected: Vec<u8>,
+/// Acknowledges CHANGE_BAUDRATE in the chip's place; the chip never hears of it.
+struct AcknowledgeBaudChange {
     status_len: StatusLength,
 }
 
-impl Line {
-    fn garbles(&self) -> bool {
-        matches!(self.adapter, Adapter::GarblesAbove(max) if self.baud > max)
-    }
-}
-
-fn garble(b: &mut u8) {
-    *b = 0x80 | (*b & 0x3F);
-}
-
-impl Transport for Line {
-    fn name(&self) -> &str {
-        "line"
-    }
-    fn kind(&self) -> TransportKind {
-        TransportKind::Virtual
-    }
-    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        if self.adapter == Adapter::ChipIgnoresChange {
-            for frame in self.decoder.feed(data).into_iter().flatten() {
-                if frame.len() >= 2 && frame[1] == Opcode::ChangeBaudrate as u8 {
-                    let reply = Response::ok(frame[1], 0, vec![]).encode(self.status_len);
-                    self.injected.extend(slip::encode(&reply));
-                    return Ok(());
-                }
-            }
-        }
-        let mut bytes = data.to_vec();
-        if self.garbles() {
-            bytes.iter_mut().for_each(garble);
-        }
-        self.device.write(&bytes);
-        Ok(())
-    }
-    fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
-        if !self.injected.is_empty() {
-            let n = self.injected.len().min(buf.len());
-            buf[..n].copy_from_slice(&self.injected[..n]);
-            self.injected.drain(..n);
-            return Ok(n);
-        }
-        let mut n = self.device.read(buf);
-        if n == 0 {
-            self.clock.advance(timeout);
-            n = self.device.read(buf);
-        }
-        if self.garbles() {
-            buf[..n].iter_mut().for_each(garble);
-        }
-        Ok(n)
-    }
-    fn clear_input(&mut self) -> io::Result<()> {
-        self.device.clear_output();
-        Ok(())
-    }
-    fn baud(&self) -> u32 {
-        self.baud
-    }
-    fn set_baud(&mut self, baud: u32) -> io::Result<()> {
-        if matches!(self.adapter, Adapter::RefusesAbove(max) if baud > max) {
-            return Err(io::Error::other("rate not supported"));
-        }
-        self.baud = baud;
-        // The chip model sees the rate the host really uses (garbled or not).
-        self.device.set_baud(baud);
-        Ok(())
-    }
-    fn set_dtr(&mut self, _: bool) -> Result<(), LineError> {
-        Err(LineError::Unsupported)
-    }
-    fn set_rts(&mut self, _: bool) -> Result<(), LineError> {
-        Err(LineError::Unsupported)
-    }
-    fn pause(&mut self, d: Duration) {
-        self.clock.advance(d);
+impl LineTap for AcknowledgeBaudChange {
+    fn host_frame(&mut self, frame: &[u8]) -> Option<Vec<u8>> {
+        (frame.len() >= 2 && frame[1] == Opcode::ChangeBaudrate as u8)
+            .then(|| Response::ok(frame[1], 0, vec![]).encode(self.status_len))
     }
 }
 
 fn session(chip: &'static Chip, adapter: Adapter, stub: bool) -> (Session, Arc<Mutex<Vec<Event>>>) {
-    let clock = ManualClock::new();
-    let mut config = DeviceConfig::new(chip, 4 << 20);
-    config.clock = Some(Arc::new(clock.clone()));
-    let mut device = Device::new(config).unwrap();
-    device.set_baud(115_200);
+    let device = VirtualChip::new(DeviceConfig::new(chip, 4 << 20)).unwrap();
     let status_len = if stub || chip.rom.status_len == 2 {
         StatusLength::Two
     } else {
         StatusLength::Four
     };
-    let line = Line {
-        device,
-        clock,
-        adapter,
-        baud: 115_200,
-        decoder: slip::Decoder::new(),
-        injected: Vec::new(),
-        status_len,
+    // No reset lines: the chip stays in its loader whatever the host does.
+    let no_lines = Wiring {
+        reset_lines: false,
+        ..Wiring::default()
+    };
+    let port = device.port(115_200);
+    let port = match adapter {
+        Adapter::Good => port.wired(no_lines),
+        Adapter::GarblesAbove(max) => port.wired(Wiring {
+            garbles_above: Some(max),
+            ..no_lines
+        }),
+        Adapter::RefusesAbove(max) => port.wired(Wiring {
+            refuses_above: Some(max),
+            ..no_lines
+        }),
+        Adapter::ChipIgnoresChange => port
+            .wired(no_lines)
+            .tapped(AcknowledgeBaudChange { status_len }),
     };
     let log = Arc::new(Mutex::new(Vec::new()));
     let l = log.clone();
@@ -144,7 +71,7 @@ fn session(chip: &'static Chip, adapter: Adapter, stub: bool) -> (Session, Arc<M
         .attempts(1)
         .chip(Some(chip));
     let mut s = Session::connect(
-        Box::new(line),
+        Box::new(port),
         &options,
         Arc::new(move |e| l.lock().unwrap().push(e)),
     )

@@ -6,16 +6,13 @@ use espctl_chips::Chip;
 use espctl_chips::esp32::ESP32;
 use espctl_chips::esp8266::ESP8266;
 use espctl_flasher::stub::StubStore;
-use espctl_flasher::transport::{LineError, Transport, TransportKind};
 use espctl_flasher::{
     After, Before, ConnectOptions, Error, Event, EventSink, FlashFile, LoaderKind, Operation,
     Session, WriteOptions,
 };
-use espctl_virtual::clock::ManualClock;
-use espctl_virtual::{Device, DeviceConfig, DeviceState, StartMode};
-use std::io;
+use espctl_virtual::{DeviceConfig, DeviceState, StartMode};
+use espctl_virtual_port::{LineTap, VirtualChip, VirtualPort, Wiring};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// How the board between the host and the chip is wired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,145 +28,44 @@ enum Board {
     CorruptsThirdSlowRead,
 }
 
-struct DeviceTransport {
-    device: Arc<Mutex<Device>>,
-    clock: ManualClock,
-    board: Board,
-    baud: u32,
-    lines: (bool, bool),
-    /// What the device said, re-framed after [`Board::CorruptsThirdSlowRead`] had its way.
-    line: Line,
-}
-
-/// The chip's replies as they cross a line that may damage them.
+/// Damages one data byte of the third READ_FLASH_SLOW reply.
 #[derive(Default)]
-struct Line {
-    decoder: espctl_protocol::slip::Decoder,
-    pending: std::collections::VecDeque<u8>,
+struct CorruptThirdSlowRead {
     slow_reads: usize,
 }
 
-impl Line {
-    fn pass(&mut self, bytes: &[u8]) {
-        for frame in self.decoder.feed(bytes).into_iter().flatten() {
-            let mut frame = frame;
-            if frame.len() > 20 && frame[0] == 1 && frame[1] == 0x0E {
-                self.slow_reads += 1;
-                if self.slow_reads == 3 {
-                    frame[8 + 10] ^= 0x01;
-                }
+impl LineTap for CorruptThirdSlowRead {
+    fn chip_frame(&mut self, frame: &mut Vec<u8>) {
+        if frame.len() > 20 && frame[0] == 1 && frame[1] == 0x0E {
+            self.slow_reads += 1;
+            if self.slow_reads == 3 {
+                frame[8 + 10] ^= 0x01;
             }
-            self.pending.extend(espctl_protocol::slip::encode(&frame));
         }
     }
 }
 
-impl DeviceTransport {
-    fn new(chip: &'static Chip, start: StartMode, board: Board) -> DeviceTransport {
-        let clock = ManualClock::new();
-        let mut config = DeviceConfig::new(chip, 4 << 20);
-        config.start = start;
-        config.clock = Some(Arc::new(clock.clone()));
-        let mut device = Device::new(config).unwrap();
-        device.set_baud(115_200);
-        DeviceTransport {
-            device: Arc::new(Mutex::new(device)),
-            clock,
-            board,
-            baud: 115_200,
-            lines: (false, false),
-            line: Line::default(),
-        }
-    }
-
-    /// Another transport to the same device (a second host session).
-    fn reopen(&self) -> DeviceTransport {
-        DeviceTransport {
-            device: self.device.clone(),
-            clock: self.clock.clone(),
-            board: self.board,
-            baud: self.baud,
-            lines: self.lines,
-            line: Line::default(),
-        }
-    }
-
-    fn apply_lines(&mut self) {
-        let (dtr, rts) = self.lines;
-        let dtr = dtr && self.board != Board::Io0Floating;
-        self.device.lock().unwrap().set_modem_lines(dtr, rts);
-    }
-
-    /// The device's state once pending resets have completed.
-    fn state(&self) -> DeviceState {
-        self.clock.advance(Duration::from_secs(1));
-        let mut d = self.device.lock().unwrap();
-        d.read(&mut []);
-        d.state()
-    }
+fn virtual_chip(chip: &'static Chip, start: StartMode) -> VirtualChip {
+    let mut config = DeviceConfig::new(chip, 4 << 20);
+    config.start = start;
+    VirtualChip::new(config).unwrap()
 }
 
-impl Transport for DeviceTransport {
-    fn name(&self) -> &str {
-        "test-device"
-    }
-    fn kind(&self) -> TransportKind {
-        TransportKind::Virtual
-    }
-    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        if self.board != Board::HostTxDead {
-            self.device.lock().unwrap().write(data);
-        }
-        Ok(())
-    }
-    fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
-        if self.board == Board::CorruptsThirdSlowRead {
-            let mut chunk = vec![0; 64 * 1024];
-            let n = self.device.lock().unwrap().read(&mut chunk);
-            self.line.pass(&chunk[..n]);
-            let n = buf.len().min(self.line.pending.len());
-            for (slot, b) in buf.iter_mut().zip(self.line.pending.drain(..n)) {
-                *slot = b;
-            }
-            return Ok(n);
-        }
-        let n = self.device.lock().unwrap().read(buf);
-        if n > 0 {
-            return Ok(n);
-        }
-        self.clock.advance(timeout);
-        Ok(self.device.lock().unwrap().read(buf))
-    }
-    fn clear_input(&mut self) -> io::Result<()> {
-        self.device.lock().unwrap().clear_output();
-        Ok(())
-    }
-    fn baud(&self) -> u32 {
-        self.baud
-    }
-    fn set_baud(&mut self, baud: u32) -> io::Result<()> {
-        self.baud = baud;
-        self.device.lock().unwrap().set_baud(baud);
-        Ok(())
-    }
-    fn set_dtr(&mut self, asserted: bool) -> Result<(), LineError> {
-        self.lines.0 = asserted;
-        self.apply_lines();
-        Ok(())
-    }
-    fn set_rts(&mut self, asserted: bool) -> Result<(), LineError> {
-        self.lines.1 = asserted;
-        self.apply_lines();
-        Ok(())
-    }
-    fn set_dtr_rts(&mut self, dtr: bool, rts: bool) -> Result<(), LineError> {
-        self.lines = (dtr, rts);
-        self.apply_lines();
-        Ok(())
-    }
-    fn pause(&mut self, duration: Duration) {
-        self.clock.advance(duration);
-    }
+/// A host session on `chip` through `board`.
+fn port(chip: &VirtualChip, board: Board) -> Box<VirtualPort> {
+    let port = chip.port(115_200);
+    Box::new(match board {
+        Board::AutoReset => port,
+        Board::Io0Floating => port.wired(Wiring {
+            io0_wired: false,
+            ..Wiring::default()
+        }),
+        Board::HostTxDead => port.wired(Wiring {
+            host_tx: false,
+            ..Wiring::default()
+        }),
+        Board::CorruptsThirdSlowRead => port.tapped(CorruptThirdSlowRead::default()),
+    })
 }
 
 /// Collects events for inspection.
@@ -193,22 +89,30 @@ fn stub_for(chip: &Chip) -> espctl_flasher::stub::StubImage {
 #[test]
 fn resets_a_running_chip_into_its_bootloader() {
     for chip in [&ESP8266, &ESP32] {
-        let t = DeviceTransport::new(chip, StartMode::Flash, Board::AutoReset);
-        let probe = t.reopen();
+        let probe = virtual_chip(chip, StartMode::Flash);
         // Without a reset the application does not answer.
         let (events, _) = recorder();
-        let err = Session::connect(Box::new(t.reopen()), &options(Before::NoReset, 1), events)
-            .err()
-            .unwrap();
+        let err = Session::connect(
+            port(&probe, Board::AutoReset),
+            &options(Before::NoReset, 1),
+            events,
+        )
+        .err()
+        .unwrap();
         assert!(
             err.to_string()
                 .starts_with("Failed to connect to Espressif device: No serial data received."),
             "{err}"
         );
         let (events, log) = recorder();
-        let s = Session::connect(Box::new(t), &options(Before::DefaultReset, 7), events).unwrap();
+        let s = Session::connect(
+            port(&probe, Board::AutoReset),
+            &options(Before::DefaultReset, 7),
+            events,
+        )
+        .unwrap();
         assert_eq!(s.chip().name, chip.name);
-        assert_eq!(probe.state(), DeviceState::RomLoader);
+        assert_eq!(probe.settled_state(), DeviceState::RomLoader);
         let log = log.lock().unwrap();
         assert!(matches!(log.last(), Some(Event::ChipDetected { .. })));
         assert!(
@@ -220,9 +124,9 @@ fn resets_a_running_chip_into_its_bootloader() {
 
 #[test]
 fn explains_a_chip_that_boots_the_flash_instead_of_download_mode() {
-    let t = DeviceTransport::new(&ESP32, StartMode::Flash, Board::Io0Floating);
+    let t = port(&virtual_chip(&ESP32, StartMode::Flash), Board::Io0Floating);
     let (events, log) = recorder();
-    let err = Session::connect(Box::new(t), &options(Before::DefaultReset, 2), events)
+    let err = Session::connect(t, &options(Before::DefaultReset, 2), events)
         .err()
         .unwrap();
     assert!(
@@ -240,9 +144,12 @@ fn explains_a_chip_that_boots_the_flash_instead_of_download_mode() {
     assert_eq!(dots, 10, "5 syncs per attempt");
 
     // The ESP8266 prints its boot log at 74880 baud: at 115200 it is noise.
-    let t = DeviceTransport::new(&ESP8266, StartMode::Flash, Board::Io0Floating);
+    let t = port(
+        &virtual_chip(&ESP8266, StartMode::Flash),
+        Board::Io0Floating,
+    );
     let (events, _) = recorder();
-    let err = Session::connect(Box::new(t), &options(Before::DefaultReset, 1), events)
+    let err = Session::connect(t, &options(Before::DefaultReset, 1), events)
         .err()
         .unwrap();
     assert!(
@@ -255,9 +162,9 @@ fn explains_a_chip_that_boots_the_flash_instead_of_download_mode() {
 
 #[test]
 fn explains_download_mode_without_sync() {
-    let t = DeviceTransport::new(&ESP32, StartMode::Flash, Board::HostTxDead);
+    let t = port(&virtual_chip(&ESP32, StartMode::Flash), Board::HostTxDead);
     let (events, _) = recorder();
-    let err = Session::connect(Box::new(t), &options(Before::DefaultReset, 1), events)
+    let err = Session::connect(t, &options(Before::DefaultReset, 1), events)
         .err()
         .unwrap();
     assert!(
@@ -270,22 +177,29 @@ fn explains_download_mode_without_sync() {
 
 #[test]
 fn reuses_a_running_stub_and_leaves_it_as_told() {
-    let t = DeviceTransport::new(&ESP32, StartMode::Download, Board::AutoReset);
-    let probe = t.reopen();
+    let probe = virtual_chip(&ESP32, StartMode::Download);
     let stub = stub_for(&ESP32);
 
     let (events, _) = recorder();
-    let mut s =
-        Session::connect(Box::new(t.reopen()), &options(Before::NoReset, 1), events).unwrap();
+    let mut s = Session::connect(
+        port(&probe, Board::AutoReset),
+        &options(Before::NoReset, 1),
+        events,
+    )
+    .unwrap();
     assert_eq!(s.loader(), LoaderKind::Rom);
     assert!(s.run_stub(Some(&stub)).unwrap());
     s.finish(After::NoResetStub).unwrap();
-    assert_eq!(probe.state(), DeviceState::Stub);
+    assert_eq!(probe.settled_state(), DeviceState::Stub);
 
     // The next session finds the stub answering SYNC with 0: no upload.
     let (events, log) = recorder();
-    let mut s =
-        Session::connect(Box::new(t.reopen()), &options(Before::NoReset, 1), events).unwrap();
+    let mut s = Session::connect(
+        port(&probe, Board::AutoReset),
+        &options(Before::NoReset, 1),
+        events,
+    )
+    .unwrap();
     assert_eq!(s.loader(), LoaderKind::Stub);
     assert!(s.run_stub(None).unwrap());
     assert!(
@@ -298,29 +212,38 @@ fn reuses_a_running_stub_and_leaves_it_as_told() {
     // v1.1.0 answers and ignores (command_handler.c: "// TODO: Implement reboot"): the
     // stub stays, and the next session finds it again.
     s.finish(After::NoReset).unwrap();
-    assert_eq!(probe.state(), DeviceState::Stub);
+    assert_eq!(probe.settled_state(), DeviceState::Stub);
     let (events, _) = recorder();
-    let s = Session::connect(Box::new(t.reopen()), &options(Before::NoReset, 1), events).unwrap();
+    let s = Session::connect(
+        port(&probe, Board::AutoReset),
+        &options(Before::NoReset, 1),
+        events,
+    )
+    .unwrap();
     assert_eq!(s.loader(), LoaderKind::Stub);
 
     // --after hard-reset pulses EN: the chip runs its flash.
     let (events, _) = recorder();
     let mut s = Session::connect(
-        Box::new(t.reopen()),
+        port(&probe, Board::AutoReset),
         &options(Before::DefaultReset, 1),
         events,
     )
     .unwrap();
     s.finish(After::HardReset).unwrap();
-    assert_eq!(probe.state(), DeviceState::RunningFlash);
+    assert_eq!(probe.settled_state(), DeviceState::RunningFlash);
 }
 
 #[test]
 fn write_progress_events_add_up() {
-    let t = DeviceTransport::new(&ESP8266, StartMode::Download, Board::AutoReset);
-    let probe = t.reopen();
+    let probe = virtual_chip(&ESP8266, StartMode::Download);
     let (events, log) = recorder();
-    let mut s = Session::connect(Box::new(t), &options(Before::DefaultReset, 1), events).unwrap();
+    let mut s = Session::connect(
+        port(&probe, Board::AutoReset),
+        &options(Before::DefaultReset, 1),
+        events,
+    )
+    .unwrap();
     s.run_stub(Some(&stub_for(&ESP8266))).unwrap();
     s.attach_flash().unwrap();
     let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
@@ -331,7 +254,7 @@ fn write_progress_events_add_up() {
     )
     .unwrap();
     assert_eq!(
-        &probe.device.lock().unwrap().flash()[0x20000..0x20000 + data.len()],
+        &probe.device().flash()[0x20000..0x20000 + data.len()],
         &data[..]
     );
     let log = log.lock().unwrap();
@@ -356,10 +279,13 @@ fn write_progress_events_add_up() {
 
 #[test]
 fn a_wrong_chip_argument_is_refused() {
-    let t = DeviceTransport::new(&ESP8266, StartMode::Download, Board::AutoReset);
+    let t = port(
+        &virtual_chip(&ESP8266, StartMode::Download),
+        Board::AutoReset,
+    );
     let (events, _) = recorder();
     let err = Session::connect(
-        Box::new(t),
+        t,
         &ConnectOptions::default()
             .before(Before::NoReset)
             .attempts(1)
@@ -387,9 +313,9 @@ fn rom_reads_are_checked_against_the_flash_md5() {
         (Board::AutoReset, false),
         (Board::CorruptsThirdSlowRead, true),
     ] {
-        let t = DeviceTransport::new(&ESP32, StartMode::Download, board);
+        let t = port(&virtual_chip(&ESP32, StartMode::Download), board);
         let (events, _) = recorder();
-        let mut s = Session::connect(Box::new(t), &options(Before::NoReset, 1), events).unwrap();
+        let mut s = Session::connect(t, &options(Before::NoReset, 1), events).unwrap();
         s.attach_flash().unwrap();
         s.write_flash(
             vec![FlashFile::new(0x8000, data.clone(), None)],

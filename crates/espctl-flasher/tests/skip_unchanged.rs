@@ -6,84 +6,38 @@ use espctl_chips::Chip;
 use espctl_chips::esp32::ESP32;
 use espctl_chips::esp8266::ESP8266;
 use espctl_flasher::stub::StubStore;
-use espctl_flasher::transport::{LineError, Transport, TransportKind};
 use espctl_flasher::{
     Before, ConnectOptions, Event, EventSink, FlashFile, LoaderKind, Session, WriteOptions,
 };
-use espctl_protocol::{Opcode, slip};
-use espctl_virtual::clock::ManualClock;
-use espctl_virtual::{Device, DeviceConfig};
-use std::io;
+use espctl_protocol::Opcode;
+use espctl_virtual::DeviceConfig;
+use espctl_virtual_port::{LineTap, VirtualChip, Wiring};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// Every command the host sent: opcode and payload.
 type Sent = Arc<Mutex<Vec<(u8, Vec<u8>)>>>;
 
-/// An in-process device that records every command the host sends.
+/// Records every command the host sends.
 struct Recorder {
-    device: Arc<Mutex<Device>>,
-    clock: ManualClock,
-    decoder: slip::Decoder,
     sent: Sent,
-    baud: u32,
 }
 
-impl Transport for Recorder {
-    fn name(&self) -> &str {
-        "recorder"
-    }
-    fn kind(&self) -> TransportKind {
-        TransportKind::Virtual
-    }
-    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        for frame in self.decoder.feed(data).into_iter().flatten() {
-            if frame.len() >= 8 && frame[0] == 0 {
-                self.sent
-                    .lock()
-                    .unwrap()
-                    .push((frame[1], frame[8..].to_vec()));
-            }
+impl LineTap for Recorder {
+    fn host_frame(&mut self, frame: &[u8]) -> Option<Vec<u8>> {
+        if frame.len() >= 8 && frame[0] == 0 {
+            self.sent
+                .lock()
+                .unwrap()
+                .push((frame[1], frame[8..].to_vec()));
         }
-        self.device.lock().unwrap().write(data);
-        Ok(())
-    }
-    fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
-        let n = self.device.lock().unwrap().read(buf);
-        if n > 0 {
-            return Ok(n);
-        }
-        self.clock.advance(timeout);
-        Ok(self.device.lock().unwrap().read(buf))
-    }
-    fn clear_input(&mut self) -> io::Result<()> {
-        self.device.lock().unwrap().clear_output();
-        Ok(())
-    }
-    fn baud(&self) -> u32 {
-        self.baud
-    }
-    fn set_baud(&mut self, baud: u32) -> io::Result<()> {
-        self.baud = baud;
-        self.device.lock().unwrap().set_baud(baud);
-        Ok(())
-    }
-    fn set_dtr(&mut self, _: bool) -> Result<(), LineError> {
-        Err(LineError::Unsupported)
-    }
-    fn set_rts(&mut self, _: bool) -> Result<(), LineError> {
-        Err(LineError::Unsupported)
-    }
-    fn pause(&mut self, duration: Duration) {
-        self.clock.advance(duration);
+        None
     }
 }
 
 /// A virtual chip that keeps its flash across sessions.
-struct VirtualChip {
+struct TestChip {
     chip: &'static Chip,
-    device: Arc<Mutex<Device>>,
-    clock: ManualClock,
+    device: VirtualChip,
 }
 
 /// What one session did.
@@ -120,39 +74,34 @@ fn word(d: &[u8], i: usize) -> u32 {
     u32::from_le_bytes(d[4 * i..4 * i + 4].try_into().unwrap())
 }
 
-impl VirtualChip {
-    fn new(chip: &'static Chip) -> VirtualChip {
-        let clock = ManualClock::new();
-        let mut config = DeviceConfig::new(chip, 4 << 20);
-        config.clock = Some(Arc::new(clock.clone()));
-        let mut device = Device::new(config).unwrap();
-        device.set_baud(115_200);
-        VirtualChip {
+impl TestChip {
+    fn new(chip: &'static Chip) -> TestChip {
+        TestChip {
             chip,
-            device: Arc::new(Mutex::new(device)),
-            clock,
+            device: VirtualChip::new(DeviceConfig::new(chip, 4 << 20)).unwrap(),
         }
     }
 
     fn flash(&self) -> Vec<u8> {
-        self.device.lock().unwrap().flash().to_vec()
+        self.device.device().flash().to_vec()
     }
 
     fn programmed(&self) -> u64 {
-        self.device.lock().unwrap().work().flash.bytes_programmed
+        self.device.device().work().flash.bytes_programmed
     }
 
     /// Connects (with the stub when `stub`), writes `files` and leaves the chip in its
     /// loader for the next session.
     fn write(&self, stub: bool, files: Vec<FlashFile>, opts: &WriteOptions) -> Run {
         let sent = Arc::new(Mutex::new(Vec::new()));
-        let t = Recorder {
-            device: self.device.clone(),
-            clock: self.clock.clone(),
-            decoder: slip::Decoder::new(),
-            sent: sent.clone(),
-            baud: 115_200,
-        };
+        let t = self
+            .device
+            .port(115_200)
+            .wired(Wiring {
+                reset_lines: false,
+                ..Wiring::default()
+            })
+            .tapped(Recorder { sent: sent.clone() });
         let log = Arc::new(Mutex::new(Vec::new()));
         let l = log.clone();
         let events: EventSink = Arc::new(move |e| l.lock().unwrap().push(e));
@@ -208,7 +157,7 @@ const CASES: [(&Chip, bool); 3] = [(&ESP8266, true), (&ESP32, true), (&ESP32, fa
 #[test]
 fn an_unchanged_file_is_verified_not_written() {
     for (chip, stub) in CASES {
-        let c = VirtualChip::new(chip);
+        let c = TestChip::new(chip);
         let app = data(200_000, 3);
         let first = c.write(stub, file(0x10000, &app), &WriteOptions::default());
         assert!(first.data_blocks() > 0);
@@ -229,8 +178,8 @@ fn an_unchanged_file_is_verified_not_written() {
 #[test]
 fn one_changed_sector_is_all_that_is_rewritten() {
     for (chip, stub) in CASES {
-        let c = VirtualChip::new(chip);
-        let reference = VirtualChip::new(chip);
+        let c = TestChip::new(chip);
+        let reference = TestChip::new(chip);
         let old = data(300_000, 5);
         let mut new = old.clone();
         new[0x23456] ^= 0xA5; // in the sector at 0x10000 + 0x23000
@@ -267,8 +216,8 @@ fn one_changed_sector_is_all_that_is_rewritten() {
 #[test]
 fn unaligned_files_over_old_data_end_as_a_full_write_leaves_them() {
     for (chip, stub) in CASES {
-        let c = VirtualChip::new(chip);
-        let reference = VirtualChip::new(chip);
+        let c = TestChip::new(chip);
+        let reference = TestChip::new(chip);
         // Old data under and around the file, then a file that starts and ends inside
         // sectors: the rest of those sectors must end up erased, as a full write does.
         let old = data(0x40000, 9);
@@ -303,7 +252,7 @@ fn unaligned_files_over_old_data_end_as_a_full_write_leaves_them() {
 
 #[test]
 fn no_skip_writes_everything_and_the_esp8266_rom_never_compares() {
-    let c = VirtualChip::new(&ESP32);
+    let c = TestChip::new(&ESP32);
     let app = data(100_000, 7);
     let first = c.write(true, file(0x10000, &app), &WriteOptions::default());
     let full = c.write(
@@ -316,7 +265,7 @@ fn no_skip_writes_everything_and_the_esp8266_rom_never_compares() {
     assert!(!full.has(|e| matches!(e, Event::ComparingFlash { .. })));
 
     // The ESP8266 ROM cannot hash flash: a plain full write, as esptool does.
-    let c = VirtualChip::new(&ESP8266);
+    let c = TestChip::new(&ESP8266);
     c.write(false, file(0x10000, &app), &WriteOptions::default());
     let again = c.write(false, file(0x10000, &app), &WriteOptions::default());
     assert_eq!(again.count(Opcode::SpiFlashMd5), 0);
@@ -326,7 +275,7 @@ fn no_skip_writes_everything_and_the_esp8266_rom_never_compares() {
 #[test]
 fn a_blank_flash_is_written_whole_after_one_md5() {
     for (chip, stub) in CASES {
-        let c = VirtualChip::new(chip);
+        let c = TestChip::new(chip);
         let app = data(1 << 20, 11);
         let run = c.write(stub, file(0x10000, &app), &WriteOptions::default());
         // One chunk is hashed; it is blank, so the rest is written without asking,
@@ -346,7 +295,7 @@ fn a_blank_flash_is_written_whole_after_one_md5() {
 
 #[test]
 fn large_files_go_in_bounded_compressed_sessions() {
-    let c = VirtualChip::new(&ESP32);
+    let c = TestChip::new(&ESP32);
     let app = data(2_500_000, 13);
     let run = c.write(true, file(0x1000, &app), &WriteOptions::default());
     let begins = run.begins();
@@ -365,8 +314,8 @@ fn large_files_go_in_bounded_compressed_sessions() {
 
 #[test]
 fn the_esp32_rom_reflashes_compressed_too() {
-    let c = VirtualChip::new(&ESP32);
-    let reference = VirtualChip::new(&ESP32);
+    let c = TestChip::new(&ESP32);
+    let reference = TestChip::new(&ESP32);
     let compressed = WriteOptions::new(Default::default(), Default::default(), false, Some(true));
     // Runs of equal bytes: compressible even in a single sector.
     let old: Vec<u8> = (0..150_000u32).map(|i| (i / 64) as u8).collect();

@@ -32,6 +32,27 @@ pub struct RegWrite {
     pub delay_us: u32,
 }
 
+impl RegWrite {
+    /// The writes of a WRITE_REG payload: 16 bytes each, at least one. `None` when the
+    /// length is not a non-zero multiple of 16.
+    pub fn decode_all(data: &[u8]) -> Option<Vec<RegWrite>> {
+        if data.is_empty() || !data.len().is_multiple_of(16) {
+            return None;
+        }
+        let word = |b: &[u8]| u32::from_le_bytes(b.try_into().unwrap());
+        Some(
+            data.chunks_exact(16)
+                .map(|c| RegWrite {
+                    addr: word(&c[0..4]),
+                    value: word(&c[4..8]),
+                    mask: word(&c[8..12]),
+                    delay_us: word(&c[12..16]),
+                })
+                .collect(),
+        )
+    }
+}
+
 /// SPI_SET_PARAMS: the geometry of the attached flash chip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SpiParams {
@@ -353,21 +374,7 @@ impl Command {
                 }
                 Command::Sync
             }
-            Opcode::WriteReg => {
-                if d.is_empty() || !d.len().is_multiple_of(16) {
-                    return Err(bad());
-                }
-                Command::WriteReg(
-                    (0..d.len() / 16)
-                        .map(|i| RegWrite {
-                            addr: w(i * 4),
-                            value: w(i * 4 + 1),
-                            mask: w(i * 4 + 2),
-                            delay_us: w(i * 4 + 3),
-                        })
-                        .collect(),
-                )
-            }
+            Opcode::WriteReg => Command::WriteReg(RegWrite::decode_all(d).ok_or_else(bad)?),
             Opcode::ReadReg => {
                 need(1)?;
                 Command::ReadReg { addr: w(0) }

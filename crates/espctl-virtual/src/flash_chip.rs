@@ -24,30 +24,7 @@ const SR_DEFAULT: [u8; 3] = [0x00, 0x00, 0x60];
 /// Bytes of one program page; a page program wraps inside it.
 const PAGE_SIZE: u32 = 0x100;
 
-pub mod opcode {
-    pub const WRSR: u8 = 0x01;
-    pub const PAGE_PROGRAM: u8 = 0x02;
-    pub const READ: u8 = 0x03;
-    pub const WRDI: u8 = 0x04;
-    pub const RDSR: u8 = 0x05;
-    pub const WREN: u8 = 0x06;
-    pub const WRSR3: u8 = 0x11;
-    pub const RDSR3: u8 = 0x15;
-    pub const SECTOR_ERASE: u8 = 0x20;
-    pub const WRSR2: u8 = 0x31;
-    pub const RDSR2: u8 = 0x35;
-    pub const VOLATILE_SR_WREN: u8 = 0x50;
-    pub const BLOCK_ERASE_32K: u8 = 0x52;
-    pub const RDSFDP: u8 = 0x5A;
-    pub const CHIP_ERASE_60: u8 = 0x60;
-    pub const RESET_ENABLE: u8 = 0x66;
-    pub const RESET: u8 = 0x99;
-    pub const RDID: u8 = 0x9F;
-    pub const RELEASE_POWER_DOWN: u8 = 0xAB;
-    pub const POWER_DOWN: u8 = 0xB9;
-    pub const CHIP_ERASE: u8 = 0xC7;
-    pub const BLOCK_ERASE: u8 = 0xD8;
-}
+pub use espctl_chips::spi_flash::opcode;
 
 #[derive(Debug)]
 pub struct FlashChip {

@@ -10,18 +10,11 @@ use crate::flash_chip::FlashChip;
 use espctl_chips::SpiRegisters;
 use std::collections::HashMap;
 
-/// USR register phase bits.
-const USR_COMMAND: u32 = 1 << 31;
-const USR_ADDR: u32 = 1 << 30;
-const USR_DUMMY: u32 = 1 << 29;
-const USR_MISO: u32 = 1 << 28;
-const USR_MOSI: u32 = 1 << 27;
-/// USR1: address length in bits minus one, from bit 26.
-const USR1_ADDR_LEN_SHIFT: u32 = 26;
-/// ESP8266 USR1: MISO and MOSI bit lengths minus one.
-const ESP8266_MISO_BITLEN_SHIFT: u32 = 8;
-const ESP8266_MOSI_BITLEN_SHIFT: u32 = 17;
-const ESP8266_BITLEN_MASK: u32 = 0x1FF;
+use espctl_chips::spi_flash::{
+    ESP8266_BITLEN_MASK, ESP8266_MISO_BITLEN_SHIFT, ESP8266_MOSI_BITLEN_SHIFT, USR_ADDR,
+    USR_COMMAND, USR_DUMMY, USR_MISO, USR_MOSI, USR1_ADDR_LEN_SHIFT,
+};
+
 /// The data buffer W0..W15.
 const DATA_WORDS: u32 = 16;
 /// Size of the register block the controller answers for.

@@ -5,7 +5,6 @@ mod commands;
 mod console;
 mod fatal;
 mod render;
-mod virtual_port;
 
 use clap::Parser;
 use clap::error::ErrorKind;

@@ -170,21 +170,7 @@ pub fn parse(req: &Request, ctx: Context) -> Result<StubCommand, StubError> {
                 entry: w(1),
             }
         }
-        Opcode::WriteReg => {
-            if len == 0 || !len.is_multiple_of(16) {
-                return Err(NotEnoughData);
-            }
-            StubCommand::WriteReg(
-                (0..len / 16)
-                    .map(|i| RegWrite {
-                        addr: w(i * 4),
-                        value: w(i * 4 + 1),
-                        mask: w(i * 4 + 2),
-                        delay_us: w(i * 4 + 3),
-                    })
-                    .collect(),
-            )
-        }
+        Opcode::WriteReg => StubCommand::WriteReg(RegWrite::decode_all(d).ok_or(NotEnoughData)?),
         Opcode::ReadReg => {
             exact(4)?;
             StubCommand::ReadReg(w(0))

@@ -95,7 +95,9 @@ fn fatal(e: espctl_flasher::Error) -> Fatal {
 /// Opens a port by name: `virtual:...`, `socket://...` or a serial device.
 fn open_port(port: &str, baud: u32) -> Result<Box<dyn Transport>, Fatal> {
     if let Some(spec) = port.strip_prefix("virtual:") {
-        return crate::virtual_port::open(spec, baud).map_err(Fatal);
+        return espctl_virtual_port::open(spec, baud)
+            .map(|port| Box::new(port) as Box<dyn Transport>)
+            .map_err(Fatal);
     }
     espctl_flasher::transport::open(port, baud).map_err(|e| Fatal(e.to_string()))
 }

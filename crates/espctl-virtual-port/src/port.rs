@@ -1,0 +1,213 @@
+//! One host session on a virtual chip, as a [`Transport`].
+
+use crate::VirtualChip;
+use crate::wiring::{LineTap, Wiring, garble};
+use espctl_flasher::transport::{LineError, Transport, TransportKind};
+use espctl_protocol::slip;
+use std::collections::VecDeque;
+use std::io;
+use std::time::Duration;
+
+/// The host's end of the line to a [`VirtualChip`].
+pub struct VirtualPort {
+    name: String,
+    chip: VirtualChip,
+    baud: u32,
+    dtr: bool,
+    rts: bool,
+    wiring: Wiring,
+    tap: Option<Tapped>,
+}
+
+/// The line as a [`LineTap`] sees it: frames decoded each way.
+struct Tapped {
+    tap: Box<dyn LineTap>,
+    from_host: slip::Decoder,
+    from_chip: slip::Decoder,
+    /// Bytes on their way to the host, after the tap.
+    to_host: VecDeque<u8>,
+}
+
+impl VirtualPort {
+    /// A session at `baud` through a good adapter; the chip is told the host's rate.
+    pub fn new(chip: VirtualChip, baud: u32) -> VirtualPort {
+        chip.device().set_baud(baud);
+        VirtualPort {
+            name: "virtual".to_string(),
+            chip,
+            baud,
+            dtr: false,
+            rts: false,
+            wiring: Wiring::default(),
+            tap: None,
+        }
+    }
+
+    /// The port's name in messages.
+    pub fn named(mut self, name: impl Into<String>) -> VirtualPort {
+        self.name = name.into();
+        self
+    }
+
+    pub fn wired(mut self, wiring: Wiring) -> VirtualPort {
+        self.wiring = wiring;
+        self
+    }
+
+    pub fn tapped(mut self, tap: impl LineTap + 'static) -> VirtualPort {
+        self.tap = Some(Tapped {
+            tap: Box::new(tap),
+            from_host: slip::Decoder::new(),
+            from_chip: slip::Decoder::new(),
+            to_host: VecDeque::new(),
+        });
+        self
+    }
+
+    pub fn chip(&self) -> &VirtualChip {
+        &self.chip
+    }
+
+    fn garbles(&self) -> bool {
+        self.wiring.garbles(self.baud)
+    }
+
+    fn check_lines(&self) -> Result<(), LineError> {
+        if self.wiring.reset_lines {
+            Ok(())
+        } else {
+            Err(LineError::Unsupported)
+        }
+    }
+
+    /// DTR drives GPIO0 only where it is wired.
+    fn apply_lines(&mut self) {
+        let dtr = self.dtr && self.wiring.io0_wired;
+        self.chip.device().set_modem_lines(dtr, self.rts);
+    }
+
+    /// What the chip has sent so far, through the tap.
+    fn read_chip(&mut self, buf: &mut [u8]) -> usize {
+        let Some(t) = &mut self.tap else {
+            return self.chip.device().read(buf);
+        };
+        let mut chunk = vec![0; buf.len().max(4096)];
+        let n = self.chip.device().read(&mut chunk);
+        for &b in &chunk[..n] {
+            if let Some(Ok(mut frame)) = t.from_chip.push(b) {
+                t.tap.chip_frame(&mut frame);
+                t.to_host.extend(slip::encode(&frame));
+            }
+            // Text between frames (boot logs) passes as it is.
+            t.to_host.extend(t.from_chip.take_noise());
+        }
+        let n = buf.len().min(t.to_host.len());
+        for (slot, b) in buf.iter_mut().zip(t.to_host.drain(..n)) {
+            *slot = b;
+        }
+        n
+    }
+}
+
+impl Transport for VirtualPort {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn kind(&self) -> TransportKind {
+        TransportKind::Virtual
+    }
+
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        if !self.wiring.host_tx {
+            return Ok(());
+        }
+        let bytes: Vec<u8> = if self.garbles() {
+            data.iter().map(|&b| garble(b)).collect()
+        } else {
+            data.to_vec()
+        };
+        let Some(t) = &mut self.tap else {
+            self.chip.device().write(&bytes);
+            return Ok(());
+        };
+        for &b in &bytes {
+            match t.from_host.push(b) {
+                Some(Ok(frame)) => match t.tap.host_frame(&frame) {
+                    Some(reply) => t.to_host.extend(slip::encode(&reply)),
+                    None => self.chip.device().write(&slip::encode(&frame)),
+                },
+                _ => {
+                    let noise = t.from_host.take_noise();
+                    if !noise.is_empty() {
+                        self.chip.device().write(&noise);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
+        let mut n = self.read_chip(buf);
+        if n == 0 {
+            // Nothing queued: let the timeout pass on the chip's clock (a reset may
+            // complete, a busy chip may answer).
+            self.chip.advance(timeout);
+            n = self.read_chip(buf);
+        }
+        if self.garbles() {
+            buf[..n].iter_mut().for_each(|b| *b = garble(*b));
+        }
+        Ok(n)
+    }
+
+    fn clear_input(&mut self) -> io::Result<()> {
+        self.chip.device().clear_output();
+        if let Some(t) = &mut self.tap {
+            t.to_host.clear();
+            t.from_chip.reset();
+        }
+        Ok(())
+    }
+
+    fn baud(&self) -> u32 {
+        self.baud
+    }
+
+    fn set_baud(&mut self, baud: u32) -> io::Result<()> {
+        if self.wiring.refuses_above.is_some_and(|max| baud > max) {
+            return Err(io::Error::other(format!("{baud} baud is not supported")));
+        }
+        self.baud = baud;
+        // The chip sees the rate the host really uses, garbled or not.
+        self.chip.device().set_baud(baud);
+        Ok(())
+    }
+
+    fn set_dtr(&mut self, asserted: bool) -> Result<(), LineError> {
+        self.check_lines()?;
+        self.dtr = asserted;
+        self.apply_lines();
+        Ok(())
+    }
+
+    fn set_rts(&mut self, asserted: bool) -> Result<(), LineError> {
+        self.check_lines()?;
+        self.rts = asserted;
+        self.apply_lines();
+        Ok(())
+    }
+
+    fn set_dtr_rts(&mut self, dtr: bool, rts: bool) -> Result<(), LineError> {
+        self.check_lines()?;
+        self.dtr = dtr;
+        self.rts = rts;
+        self.apply_lines();
+        Ok(())
+    }
+
+    fn pause(&mut self, duration: Duration) {
+        self.chip.advance(duration);
+    }
+}

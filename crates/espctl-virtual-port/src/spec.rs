@@ -1,0 +1,78 @@
+//! `virtual:` port names: `virtual:esp8266`, with URL-style options
+//! `virtual:esp8266?flash-size=1MB&flash-file=dev.img&mac=18:fe:34:00:00:01&jedec=0x16405e&start=flash`.
+//!
+//! Two options model the serial adapter rather than the chip: `max-baud=N` garbles
+//! everything above N baud (an adapter that cannot do the rate), `lines=none` has no
+//! DTR/RTS (like a pty: the chip cannot be reset).
+
+use crate::{VirtualChip, VirtualPort, Wiring};
+use espctl_chips::Chip;
+use espctl_virtual::{DeviceConfig, StartMode, parse_flash_size, parse_mac};
+use std::path::PathBuf;
+
+/// Builds the chip described by `spec` (the part after `virtual:`) and opens a session
+/// on it at `baud`. The error is one line naming the port and what to use instead.
+pub fn open(spec: &str, baud: u32) -> Result<VirtualPort, String> {
+    let (chip_name, options) = spec.split_once('?').unwrap_or((spec, ""));
+    let chip: &'static Chip = Chip::by_arg_name(chip_name).ok_or_else(|| {
+        format!("virtual:{spec}: unknown chip '{chip_name}'; use virtual:esp8266 or virtual:esp32")
+    })?;
+    let bad = |why: String| format!("virtual:{spec}: {why}");
+    let mut config = DeviceConfig::new(chip, 4 << 20);
+    let mut jedec = None;
+    let mut wiring = Wiring::default();
+    for option in options.split('&').filter(|o| !o.is_empty()) {
+        let (key, value) = option
+            .split_once('=')
+            .ok_or_else(|| bad(format!("option '{option}' is not key=value")))?;
+        match key {
+            "flash-size" | "flash_size" => {
+                config.flash_size = parse_flash_size(value).map_err(bad)?;
+                config.jedec_id = espctl_virtual::config::default_jedec_id(config.flash_size);
+            }
+            "flash-file" | "flash_file" => config.flash_file = Some(PathBuf::from(value)),
+            "mac" => config.mac = Some(parse_mac(value).map_err(bad)?),
+            "jedec" => {
+                let hex = value.trim_start_matches("0x").trim_start_matches("0X");
+                jedec = Some(
+                    u32::from_str_radix(hex, 16)
+                        .map_err(|_| bad(format!("jedec '{value}' is not a hex number")))?,
+                );
+            }
+            "max-baud" | "max_baud" => {
+                wiring.garbles_above = Some(
+                    value
+                        .parse()
+                        .map_err(|_| bad(format!("max-baud '{value}' is not a number")))?,
+                )
+            }
+            "lines" => {
+                wiring.reset_lines = match value {
+                    "none" => false,
+                    "dtr-rts" => true,
+                    _ => return Err(bad(format!("lines '{value}': use none or dtr-rts"))),
+                }
+            }
+            "start" => {
+                config.start = match value {
+                    "download" => StartMode::Download,
+                    "flash" => StartMode::Flash,
+                    _ => return Err(bad(format!("start '{value}': use download or flash"))),
+                }
+            }
+            _ => {
+                return Err(bad(format!(
+                    "unknown option '{key}' (use flash-size, flash-file, mac, jedec, start, max-baud, lines)"
+                )));
+            }
+        }
+    }
+    if let Some(j) = jedec {
+        config.jedec_id = j;
+    }
+    let chip = VirtualChip::new(config).map_err(|e| bad(e.to_string()))?;
+    Ok(chip
+        .port(baud)
+        .named(format!("virtual:{spec}"))
+        .wired(wiring))
+}
