@@ -20,12 +20,14 @@ pub mod error;
 pub mod event;
 pub mod flash;
 pub mod memory;
-pub mod ports;
 pub mod reset;
 pub mod session;
 pub mod spi;
 pub mod stub;
-pub mod transport;
+/// The byte pipes to a chip (re-exported from `espctl-transport`).
+pub use espctl_transport as transport;
+/// Finding serial ports (re-exported from `espctl-transport`).
+pub use espctl_transport::ports;
 
 #[cfg(test)]
 mod testing;

@@ -1,5 +1,5 @@
 //! The virtual device ([`espctl_virtual::Device`]) behind espctl-flasher's
-//! [`Transport`](espctl_flasher::transport::Transport) trait, in this process: what
+//! [`Transport`](espctl_transport::Transport) trait, in this process: what
 //! `--port virtual:esp8266` opens, and what the library's tests talk to.
 //!
 //! The device answers inside `write`, so no thread and no real time are involved: the

@@ -2,8 +2,8 @@
 
 use crate::VirtualChip;
 use crate::wiring::{LineTap, Wiring, garble};
-use espctl_flasher::transport::{LineError, Transport, TransportKind};
 use espctl_protocol::slip;
+use espctl_transport::{LineError, Transport, TransportKind};
 use std::collections::VecDeque;
 use std::io;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! `virtual:` port names and the adapter model, at the byte level.
 
-use espctl_flasher::transport::{LineError, Transport};
 use espctl_protocol::{Command, slip};
+use espctl_transport::{LineError, Transport};
 use espctl_virtual_port::{LineTap, Wiring, open};
 use std::time::Duration;
 

@@ -1,6 +1,10 @@
 //! The byte pipe to a chip: a serial port (or pty), a TCP socket, or anything else that
-//! implements [`Transport`] (the `espctl` binary adds the in-process virtual device).
+//! implements [`Transport`] (espctl-virtual-port adds the in-process virtual device).
+//!
+//! This crate knows nothing of the bootloader protocol: it moves bytes, sets the line's
+//! rate and, where the port has them, the DTR/RTS modem lines the reset circuit uses.
 
+pub mod ports;
 pub mod serial;
 pub mod socket;
 

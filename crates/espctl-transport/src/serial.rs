@@ -1,6 +1,6 @@
 //! A native serial port (USB-serial adapter, UART, or a pty) through the `serialport` crate.
 
-use super::{LineError, OpenError, Transport, TransportKind};
+use crate::{LineError, OpenError, Transport, TransportKind};
 use std::io::{self, Read, Write};
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! `socket://host:port`: the serial byte stream carried over TCP (as pyserial does).
 //! There are no modem lines, so the chip cannot be reset from here.
 
-use super::{LineError, OpenError, Transport, TransportKind};
+use crate::{LineError, OpenError, Transport, TransportKind};
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
