@@ -1,208 +1,446 @@
 //! Everything that can go wrong while talking to a chip, with the context a user needs.
+//!
+//! A message says what happened; what to do about it is a typed [`Hint`] (see
+//! [`Error::hint`]), which a front end words for its own users: the `espctl` CLI names
+//! its options, a web page would name its buttons.
 
+use crate::hint::Hint;
+use crate::link::ConnectFailure;
 use crate::stub::StubStoreError;
-use crate::transport::OpenError;
+use espctl_chips::IdentityError;
+use espctl_image::ImageError;
 use espctl_protocol::Opcode;
+use espctl_transport::OpenError;
 use std::io;
 
-/// What to do when data arrived damaged.
-const SERIAL_HINT: &str = "The data was damaged on the way: read again, or with a lower --baud.";
-
+/// Where esptool's troubleshooting guide is; esptool names it when it cannot connect.
 pub const TROUBLESHOOTING_URL: &str =
     "https://docs.espressif.com/projects/esptool/en/latest/troubleshooting.html";
 
 /// Why a wait for a frame ended without one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadFailure {
+    /// Nothing at all arrived.
     #[error("No serial data received.")]
     NoData,
+    /// Frames arrived earlier, then the line went quiet.
     #[error("Serial data stream stopped: Possible serial noise or corruption.")]
     StreamStopped,
+    /// A frame started but did not end in time (bytes received so far).
     #[error("Packet content transfer stopped (received {0} bytes).")]
     PartialFrame(usize),
+    /// A SLIP escape byte followed by something other than 0xDC or 0xDD.
     #[error("Invalid SLIP escape (0xdb, 0x{0:02x}).")]
     InvalidEscape(u8),
+    /// A frame grew far beyond anything a loader sends (bytes received).
     #[error(
         "Received {0} bytes in one packet without its end: Possible serial noise or corruption."
     )]
     FrameTooLong(usize),
 }
 
+/// Everything the library reports as a failure.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// The port could not be opened.
     #[error(transparent)]
     Open(#[from] OpenError),
 
-    #[error(
-        "Serial port {port} failed: {source}. Check the cable, the power and that no other program uses the port, then run the command again."
-    )]
+    /// The port failed while in use (unplugged, gone).
+    #[error("Serial port {port} failed: {source}.")]
     Io {
+        /// The port as named.
         port: String,
+        /// What the operating system said.
         #[source]
         source: io::Error,
     },
 
     /// No (complete) reply arrived in time.
-    #[error(
-        "{failure} (waiting for the reply to {op}) The chip stopped answering: check the cable and power, or try a lower --baud."
-    )]
-    NoReply { op: Opcode, failure: ReadFailure },
+    #[error("{failure} (waiting for the reply to {op})")]
+    NoReply {
+        /// The command whose reply did not come.
+        op: Opcode,
+        /// What arrived instead.
+        failure: ReadFailure,
+    },
 
-    /// A frame arrived but not in time or not at all where one was expected.
+    /// A frame was expected (data, a digest) and did not arrive whole.
     #[error("{0}")]
     Read(ReadFailure),
 
-    #[error(
-        "Response doesn't match request ({op}). Possible serial noise: try again, or with a lower --baud."
-    )]
-    ResponseMismatch { op: Opcode },
+    /// 100 frames came, none of them the reply to `op`.
+    #[error("Response doesn't match request ({op}).")]
+    ResponseMismatch {
+        /// The command sent.
+        op: Opcode,
+    },
 
     /// The loader answered with an error status.
     #[error("Failed to {what} (result was {}: {meaning})", hex_upper(status))]
     CommandFailed {
+        /// Completes "Failed to ...": what the command was for.
         what: String,
+        /// The two status bytes (status, error code).
         status: [u8; 2],
+        /// What the error code means.
         meaning: &'static str,
     },
 
+    /// The reply was too short to hold its status bytes.
     #[error("Failed to {what}. Only got {len} byte status response.")]
-    ShortStatus { what: String, len: usize },
+    ShortStatus {
+        /// Completes "Failed to ...".
+        what: String,
+        /// Bytes of body received.
+        len: usize,
+    },
 
     /// The ROM answered "invalid message" with another opcode: it lacks this command.
     #[error("This command ({op}) is not supported in the current download mode")]
-    UnsupportedCommand { op: Opcode },
-
-    /// The loader that runs cannot do this.
-    #[error("{loader} does not support {what}.{hint}")]
-    NotSupported {
-        loader: String,
-        what: String,
-        /// Empty or a sentence starting with a space.
-        hint: String,
+    UnsupportedCommand {
+        /// The command the loader does not know.
+        op: Opcode,
     },
 
-    #[error(
-        "Failed to connect to {target}: {reason} For troubleshooting steps visit: {TROUBLESHOOTING_URL}"
-    )]
-    ConnectFailed { target: String, reason: String },
+    /// The loader that runs cannot do this; the flasher stub can.
+    #[error("{loader} does not support {what}.")]
+    NeedsStub {
+        /// "ESP8266 ROM", "The ESP32 flasher stub".
+        loader: String,
+        /// What was asked for, e.g. "reading flash".
+        what: &'static str,
+    },
 
+    /// No connection attempt reached the bootloader.
+    #[error("Failed to connect to {target}: {reason} For troubleshooting steps visit: {TROUBLESHOOTING_URL}")]
+    ConnectFailed {
+        /// The chip named with the plan, or "Espressif device".
+        target: String,
+        /// Why, from what the last attempt saw.
+        reason: ConnectFailure,
+    },
+
+    /// Port scanning found no port with a chip answering.
+    #[error(
+        "Could not connect to an Espressif device on any of the {tried} available serial ports."
+    )]
+    NoPortConnected {
+        /// How many ports were tried.
+        tried: usize,
+    },
+
+    /// The chip detected is not the one the plan named.
     #[error("This chip is {detected}, not {expected}. Wrong chip argument?")]
     WrongChip {
+        /// What the chip says it is.
         detected: &'static str,
+        /// What the plan said it would be.
         expected: &'static str,
     },
 
+    /// Detection read a magic value no known chip has.
     #[error(
         "Unexpected chip magic value 0x{magic:08x}. Failed to autodetect chip type. Probably it is unsupported by this version of espctl."
     )]
-    UnknownChip { magic: u32 },
+    UnknownChip {
+        /// The value of the magic register.
+        magic: u32,
+    },
+
+    /// The chip's identity eFuses cannot be decoded (an ESP8266 MAC of an unknown vendor).
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
 
     /// After CHANGE_BAUDRATE the chip answered neither at the new rate nor the old one.
     #[error(
-        "The chip stopped answering after switching to {baud} baud (the serial adapter or cable may not manage that rate). Reset the chip and run again with --baud {old}."
+        "The chip stopped answering after switching to {baud} baud (the serial adapter or cable may not manage that rate)."
     )]
-    BaudLost { baud: u32, old: u32 },
+    BaudLost {
+        /// The rate asked for.
+        baud: u32,
+        /// The rate before.
+        old: u32,
+    },
 
+    /// The port does not take the rate asked for.
+    #[error("Serial port {port} does not support {baud} baud.")]
+    BaudRefused {
+        /// The port as named.
+        port: String,
+        /// The rate it refused.
+        baud: u32,
+    },
+
+    /// The stub was uploaded but did not start.
     #[error("Failed to start stub flasher. {0}")]
-    StubStart(String),
+    StubStart(StubStartFailure),
 
+    /// The store of installed stubs failed.
     #[error(transparent)]
     StubStore(#[from] StubStoreError),
 
+    /// A raw SPI command through the controller registers never finished.
     #[error("SPI command 0x{command:02x} did not complete in time")]
-    SpiTimeout { command: u8 },
-
-    #[error("Flash size '{size}' is not supported by {chip}. Supported sizes: {supported}")]
-    FlashSizeUnsupported {
-        size: String,
-        chip: &'static str,
-        supported: String,
+    SpiTimeout {
+        /// The flash opcode sent.
+        command: u8,
     },
 
-    #[error(
-        "Flash frequency '{freq}' is not supported by {chip}. Supported frequencies: {supported}"
-    )]
-    FlashFreqUnsupported {
-        freq: String,
-        chip: &'static str,
-        supported: String,
-    },
+    /// A raw SPI command asks for more than the controller's buffer holds.
+    #[error("SPI commands read at most 32 bits and write at most 64 bytes")]
+    SpiTooLong,
 
+    /// An image's header could not be patched (a flash size or frequency the chip lacks).
+    #[error(transparent)]
+    Image(#[from] ImageError),
+
+    /// A file does not fit in the flash.
     #[error(
         "{source_name} (length {len}) at offset 0x{addr:08x} will not fit in {flash_end} bytes of flash. Change the flash_size argument or flashing address."
     )]
     DoesNotFit {
+        /// `File 'x.bin'` or `Input image`.
         source_name: String,
+        /// Bytes to write.
         len: usize,
+        /// Where.
         addr: u32,
+        /// Bytes of flash.
         flash_end: u32,
     },
 
+    /// Two files share a flash sector.
+    #[error("Detected overlap at address: 0x{addr:x} for file: {name}.")]
+    Overlap {
+        /// The later file's address.
+        addr: u32,
+        /// The later file's name.
+        name: String,
+    },
+
+    /// Flash data would run past the 32-bit address space.
+    #[error("{what} ({len} bytes) at {addr:#010x} runs past the end of the 32-bit flash address space.")]
+    PastFlashSpace {
+        /// What: `'x.bin'`, `A read`.
+        what: String,
+        /// Its length.
+        len: u64,
+        /// Where it starts.
+        addr: u32,
+    },
+
+    /// load-ram: a segment of the image runs past the end of memory.
+    #[error("A segment of {len} bytes at {addr:#010x} runs past the end of the address space: the image is damaged.")]
+    SegmentPastAddressSpace {
+        /// Its length.
+        len: usize,
+        /// Where it starts.
+        addr: u32,
+    },
+
+    /// A flash address that must be word-aligned is not.
+    #[error(
+        "Address {addr:#x} of '{name}' is not a multiple of 4: flash is written in 4-byte words."
+    )]
+    Unaligned {
+        /// The address.
+        addr: u32,
+        /// The file meant for it.
+        name: String,
+    },
+
+    /// Regions are accessed in 16MB at most (esptool's limit).
     #[error(
         "Can't access flash regions larger than 16MB (set size 0x{size:x} from address 0x{addr:08x} goes past 16MB by 0x{over:x} bytes)."
     )]
-    Beyond16Mb { addr: u32, size: u32, over: u64 },
+    Beyond16Mb {
+        /// Start.
+        addr: u32,
+        /// Length.
+        size: u32,
+        /// Bytes past 16MB.
+        over: u64,
+    },
 
+    /// A region goes past the flash size RDID reported.
     #[error(
         "Can't access flash regions larger than detected flash size (set size 0x{size:x} from address 0x{addr:08x} goes past {detected} by 0x{over:x} bytes)."
     )]
     BeyondDetected {
+        /// Start.
         addr: u32,
+        /// Length.
         size: u32,
+        /// The detected size, e.g. `4MB`.
         detected: String,
+        /// Bytes past the end.
         over: u64,
     },
 
+    /// A size is larger than the detected flash.
+    #[error("Specified size {size:#x} is greater than detected flash size {detected:#x}.")]
+    SizeBeyondDetected {
+        /// The size asked for.
+        size: u32,
+        /// The flash's size in bytes.
+        detected: u32,
+    },
+
+    /// `ALL` was asked for and the flash size is unknown.
     #[error("Detecting flash size failed. Set an exact size value.")]
     FlashSizeUnknown,
 
-    /// The data read back after a write differs from what was sent.
-    #[error("{} (at 0x{addr:08x}: input MD5 {expected}, flash MD5 {actual}) Write again; if it keeps failing, try a lower --baud and check the board's power supply.", if *.empty { "Write failed, the written flash region is empty." } else { "MD5 of file does not match data in flash!" })]
-    Md5Mismatch {
+    /// Erases are whole 4KB sectors.
+    #[error("{what} must be a multiple of 4096.")]
+    EraseUnaligned {
+        /// "Offset to erase from" or "Size of data to erase".
+        what: &'static str,
+    },
+
+    /// The ESP8266 ROM's erase bug makes this exact region impossible to erase alone.
+    #[error(
+        "The {chip} ROM cannot erase exactly {size:#x} bytes at {addr:#010x}: its erase bug would also erase the next sector."
+    )]
+    InexactRomErase {
+        /// The chip name.
+        chip: &'static str,
+        /// Start.
         addr: u32,
+        /// Length.
+        size: u32,
+    },
+
+    /// The data read back after a write differs from what was sent.
+    #[error("{} (at 0x{addr:08x}: input MD5 {expected}, flash MD5 {actual})", if *.empty { "Write failed, the written flash region is empty." } else { "MD5 of file does not match data in flash!" })]
+    Md5Mismatch {
+        /// Start of the region.
+        addr: u32,
+        /// MD5 of what was sent, lower-case hex.
         expected: String,
+        /// MD5 the chip computed, lower-case hex.
         actual: String,
+        /// The flash holds nothing but 0xFF there.
         empty: bool,
     },
 
     /// The ROM's MD5 reply should be 32 hex digits.
     #[error(
-        "The MD5 of flash at 0x{addr:08x} came back garbled ({reply}): Possible serial noise or corruption. Try again, or a lower --baud."
+        "The MD5 of flash at 0x{addr:08x} came back garbled ({reply}): Possible serial noise or corruption."
     )]
-    BadMd5Reply { addr: u32, reply: String },
+    BadMd5Reply {
+        /// Start of the region hashed.
+        addr: u32,
+        /// The reply, hex.
+        reply: String,
+    },
 
-    #[error(
-        "Corrupt data, expected 0x{expected:x} bytes but received 0x{got:x} bytes. {SERIAL_HINT}"
-    )]
-    CorruptData { expected: usize, got: usize },
+    /// A data frame of a flash read was shorter than the packet size.
+    #[error("Corrupt data, expected 0x{expected:x} bytes but received 0x{got:x} bytes.")]
+    CorruptData {
+        /// The packet size.
+        expected: usize,
+        /// What came.
+        got: usize,
+    },
 
-    #[error("Read more than expected. {SERIAL_HINT}")]
+    /// A flash read delivered more bytes than asked for.
+    #[error("Read more than expected.")]
     ReadTooMuch,
 
-    #[error("Expected digest, got: {0}. {SERIAL_HINT}")]
+    /// The frame after the data of a flash read was not a 16-byte MD5.
+    #[error("Expected digest, got: {0}.")]
     ExpectedDigest(String),
 
-    #[error("Digest mismatch: expected {expected}, got {actual}. {SERIAL_HINT}")]
-    DigestMismatch { expected: String, actual: String },
-
-    #[error("Expected {expected} byte block, got {got} bytes. {SERIAL_HINT}")]
-    ShortBlock { expected: usize, got: usize },
-
-    /// A caller asked for something that cannot be done (bad address, size...).
-    #[error("{0}")]
-    Invalid(String),
-
-    #[error("Could not write {path}: {source}")]
-    Output {
-        path: String,
-        #[source]
-        source: io::Error,
+    /// The MD5 of data read differs from the chip's.
+    #[error("Digest mismatch: expected {expected}, got {actual}.")]
+    DigestMismatch {
+        /// The chip's MD5, upper-case hex.
+        expected: String,
+        /// MD5 of what arrived, upper-case hex.
+        actual: String,
     },
+
+    /// A ROM read block was shorter than asked.
+    #[error("Expected {expected} byte block, got {got} bytes.")]
+    ShortBlock {
+        /// Bytes asked for.
+        expected: usize,
+        /// Bytes received.
+        got: usize,
+    },
+
+    /// load-ram: a segment would overwrite the stub that is running.
+    #[error(
+        "Stub flasher is resident at {start:#010x}-{end:#010x}. Can't load binary at overlapping address range {addr:#010x}-{addr_end:#010x}."
+    )]
+    StubResident {
+        /// Stub RAM start.
+        start: u32,
+        /// Stub RAM end.
+        end: u32,
+        /// Segment start.
+        addr: u32,
+        /// Segment end.
+        addr_end: u64,
+    },
+
+    /// `--after soft-reset` through a stub that cannot do it.
+    #[error("Soft resetting is currently only supported on ESP8266")]
+    SoftResetUnsupported,
+
+    /// A bug in espctl (a broken invariant), not a problem of the chip or the line.
+    #[error("internal error: {0}")]
+    Internal(&'static str),
+}
+
+/// Why the stub did not start after its upload.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StubStartFailure {
+    /// Nothing came after MEM_END.
+    #[error("There was no response.")]
+    NoResponse,
+    /// Something other than its greeting came.
+    #[error("Unexpected response: {0}")]
+    Unexpected(String),
+    /// The ROM kept repeating its MEM_END reply.
+    #[error("It kept answering MEM_END instead of saying hello.")]
+    NoGreeting,
+}
+
+impl Error {
+    /// What the user can do about it, if anything.
+    pub fn hint(&self) -> Option<Hint> {
+        Some(match self {
+            Error::Io { .. } => Hint::CheckPort,
+            Error::NoReply { .. } => Hint::CheckLinkOrLowerBaud,
+            Error::ResponseMismatch { .. } | Error::BadMd5Reply { .. } => {
+                Hint::RetryOrLowerBaud
+            }
+            Error::NeedsStub { .. } => Hint::UseStub,
+            Error::NoPortConnected { .. } => Hint::NamePort,
+            Error::BaudLost { old, .. } => Hint::ResetAtBaud(*old),
+            Error::BaudRefused { .. } => Hint::LowerBaud,
+            Error::StubStart(_) => Hint::RetryOrSkipStub,
+            Error::StubStore(e) => return e.hint(),
+            Error::InexactRomErase { .. } => Hint::EraseOtherSizeOrUseStub,
+            Error::Md5Mismatch { .. } => Hint::RewriteOrLowerBaud,
+            Error::CorruptData { .. }
+            | Error::ReadTooMuch
+            | Error::ExpectedDigest(_)
+            | Error::DigestMismatch { .. }
+            | Error::ShortBlock { .. } => Hint::ReadAgainOrLowerBaud,
+            Error::StubResident { .. } => Hint::MoveOrSkipStub,
+            Error::PastFlashSpace { .. } => Hint::CheckAddress,
+            _ => return None,
+        })
+    }
 }
 
 fn hex_upper(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
 
+/// A result whose error is the library's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -2,7 +2,12 @@
 //! events and renders them (the `espctl` CLI prints esptool-compatible lines and
 //! progress bars).
 
+use crate::error::Error;
+use crate::loader::Limitation;
+use crate::session::ChipInfo;
+use crate::stub::StubStoreError;
 use espctl_chips::{Chip, FlashSize};
+use espctl_image::PatchWarning;
 use std::sync::Arc;
 
 /// Receives every event. Shared by the connection and the session, so it must be `Fn`;
@@ -17,8 +22,11 @@ pub fn ignore_events() -> EventSink {
 /// The long-running operations that report progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
+    /// Writing flash.
     Write,
+    /// Reading flash or memory.
     Read,
+    /// Erasing flash.
     Erase,
 }
 
@@ -31,9 +39,27 @@ pub enum ResetNote {
     Skipped(&'static str),
 }
 
+/// Something the library did or found, in the order it happened.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Event {
+    /// No port was named: this many ports will be tried, in order.
+    PortsFound {
+        /// How many.
+        count: usize,
+    },
+    /// A port is opened and a chip looked for on it.
+    PortOpening {
+        /// The port as named.
+        port: String,
+    },
+    /// While scanning: nothing answered on this port; the next is tried.
+    PortFailed {
+        /// The port as named.
+        port: String,
+        /// What went wrong there.
+        error: Arc<Error>,
+    },
     /// Before connecting: the reset cannot or will not be done.
     ResetDisabled(ResetNote),
     /// The port has no DTR/RTS: the chip was not reset (reported once per session).
@@ -48,18 +74,38 @@ pub enum Event {
     ConnectDone,
     /// Chip detection starts (only without `--chip`).
     DetectingChip,
+    /// Detection found this chip.
     ChipDetected {
+        /// The chip.
         chip: &'static Chip,
+    },
+    /// Connected: the chip's identity as read from its eFuses.
+    Connected {
+        /// The chip.
+        chip: &'static Chip,
+        /// The port as named.
+        port: String,
+        /// Name, features, crystal, MAC.
+        info: ChipInfo,
     },
     /// The flasher stub answered SYNC: no upload needed.
     StubAlreadyRunning,
     StubUploading,
     StubStarting,
     StubRunning,
-    /// No stub is installed (or usable) for this chip: ROM mode.
-    StubUnavailable {
+    /// No stub is installed for this chip: the ROM loader does the work, without what
+    /// `limits` lists.
+    StubNotInstalled {
+        /// The chip.
         chip: &'static Chip,
-        reason: String,
+        /// What the ROM loader lacks.
+        limits: Vec<Limitation>,
+    },
+    /// The store of installed stubs could not give one (damaged file, no data folder):
+    /// carrying on with the ROM loader.
+    StubStoreUnusable {
+        /// Why.
+        error: Arc<StubStoreError>,
     },
     BaudChanging {
         baud: u32,
@@ -74,6 +120,16 @@ pub enum Event {
     /// Nothing answered at `tried`; the chip still talks at `baud`, which is used.
     BaudFellBack {
         tried: u32,
+        baud: u32,
+    },
+    /// The chip stopped answering at `tried` baud (the caller chose no rate): it is
+    /// reset and connected to again at `baud`.
+    BaudLostRecovering {
+        /// The chip.
+        chip: &'static Chip,
+        /// The rate that failed.
+        tried: u32,
+        /// The rate used from now on.
         baud: u32,
     },
     /// ROM attach: `pads` is `Some((clk, q, d, hd, cs))` when eFuses select other pins.
@@ -96,6 +152,11 @@ pub enum Event {
     FlashOver16MbNote,
     /// The flash chip answered RDID with a value meaning "nothing there".
     FlashNotResponding,
+    /// `ALL` of the flash was asked for: it has this size.
+    WholeFlash {
+        /// The detected size.
+        size: FlashSize,
+    },
     /// A file of a multi-file write starts.
     FileStarting {
         name: String,
@@ -111,8 +172,10 @@ pub enum Event {
     ShaDigestUpdated,
     /// The bootloader-offset file was left alone, with the reason.
     ImageNotPatched {
+        /// Where the file goes.
         addr: u32,
-        reason: String,
+        /// Why it was not patched.
+        warning: PatchWarning,
     },
     /// `bytes_before` bytes before `addr` will be erased too (unaligned address).
     UnalignedErase {

@@ -76,15 +76,29 @@ pub trait Transport: Send {
 
 /// Why a port could not be opened.
 #[derive(Debug, thiserror::Error)]
-#[error("Could not open {port}, the port is busy or doesn't exist ({reason}).{hint}")]
-pub struct OpenError {
-    pub port: String,
-    pub reason: String,
-    /// Empty, or a sentence starting with a space.
-    pub hint: String,
+pub enum OpenError {
+    /// The system could not open it (missing, busy, no permission).
+    #[error("Could not open {port}, the port is busy or doesn't exist ({reason}).{hint}")]
+    Unavailable {
+        /// The port as named.
+        port: String,
+        /// What the system said.
+        reason: String,
+        /// Empty, or a sentence starting with a space (esptool's wording).
+        hint: String,
+    },
+    /// The name is malformed for its kind (an unknown chip in a `virtual:` name).
+    #[error("{message}")]
+    BadName {
+        /// The port as named.
+        port: String,
+        /// What is wrong and what to write instead.
+        message: String,
+    },
 }
 
 impl OpenError {
+    /// The error for `port`, which the system would not open for `reason`.
     pub fn new(port: &str, reason: impl ToString) -> OpenError {
         let reason = reason.to_string();
         let lower = reason.to_lowercase();
@@ -97,12 +111,19 @@ impl OpenError {
         } else {
             ""
         };
-        OpenError {
+        OpenError::Unavailable {
             port: port.to_string(),
             reason,
             hint: hint.to_string(),
         }
     }
+}
+
+/// Opens ports of a kind this crate does not know, such as the in-process virtual
+/// device's `virtual:` ports.
+pub trait PortOpener: Send + Sync {
+    /// Opens `name` at `baud` if it is one of this opener's ports; `None` otherwise.
+    fn open(&self, name: &str, baud: u32) -> Option<Result<Box<dyn Transport>, OpenError>>;
 }
 
 /// Opens `port`: `socket://host:port` or a serial device path (a pty path works too).

@@ -18,5 +18,5 @@ mod wiring;
 
 pub use chip::VirtualChip;
 pub use port::VirtualPort;
-pub use spec::open;
+pub use spec::{VirtualPorts, open};
 pub use wiring::{LineTap, Wiring};

@@ -6,6 +6,7 @@
 //! DTR/RTS (like a pty: the chip cannot be reset).
 
 use crate::{VirtualChip, VirtualPort, Wiring};
+use espctl_transport::{OpenError, PortOpener, Transport};
 use espctl_chips::Chip;
 use espctl_virtual::{DeviceConfig, StartMode, parse_flash_size, parse_mac};
 use std::path::PathBuf;
@@ -75,4 +76,22 @@ pub fn open(spec: &str, baud: u32) -> Result<VirtualPort, String> {
         .port(baud)
         .named(format!("virtual:{spec}"))
         .wired(wiring))
+}
+
+/// Opens `virtual:` port names for a client library (e.g. `espctl_flasher::PortSpec`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VirtualPorts;
+
+impl PortOpener for VirtualPorts {
+    fn open(&self, name: &str, baud: u32) -> Option<Result<Box<dyn Transport>, OpenError>> {
+        let spec = name.strip_prefix("virtual:")?;
+        Some(
+            open(spec, baud)
+                .map(|port| Box::new(port) as Box<dyn Transport>)
+                .map_err(|message| OpenError::BadName {
+                    port: name.to_string(),
+                    message,
+                }),
+        )
+    }
 }

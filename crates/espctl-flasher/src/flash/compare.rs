@@ -6,7 +6,6 @@
 //! write a sector without asking is always safe, so the probing may stop early where
 //! asking stops paying off.
 
-use super::hex;
 use super::span::{Span, erased_md5};
 use crate::error::Result;
 use crate::session::Session;
@@ -35,10 +34,10 @@ impl Session {
             }
             let len = chunk.end - chunk.start;
             let flash = self.flash_md5(chunk.start, len)?;
-            if flash == hex(&span.md5(chunk.clone())) {
+            if flash == span.md5(chunk.clone()) {
                 continue;
             }
-            let blank = flash == hex(&erased_md5(len as usize));
+            let blank = flash == erased_md5(len as usize);
             let mut all_changed = true;
             for sector in sectors(chunk) {
                 let changed = if blank {
@@ -46,7 +45,7 @@ impl Session {
                     !span.is_blank(sector.clone())
                 } else {
                     let len = sector.end - sector.start;
-                    self.flash_md5(sector.start, len)? != hex(&span.md5(sector.clone()))
+                    self.flash_md5(sector.start, len)? != span.md5(sector.clone())
                 };
                 if changed {
                     extend(&mut runs, sector);

@@ -140,13 +140,12 @@ impl Pipeline {
     pub fn take(&mut self, part: &Range<u32>) -> Result<Vec<u8>> {
         loop {
             let Some(next) = self.queued.pop_front() else {
-                return Err(Error::Invalid(format!(
-                    "internal error: part {part:?} was never queued for compression"
-                )));
+                return Err(Error::Internal("a part was never queued for compression"));
             };
-            let (r, data) = self.results.recv().map_err(|_| {
-                Error::Invalid("internal error: the compression thread stopped".into())
-            })?;
+            let (r, data) = self
+                .results
+                .recv()
+                .map_err(|_| Error::Internal("the compression thread stopped"))?;
             debug_assert_eq!(r, next);
             if r == *part {
                 return Ok(data);

@@ -3,10 +3,10 @@
 
 use super::FlashSizeArg;
 use super::plan::esp8266_exact_erase;
-use crate::connection::timeout_per_mb;
 use crate::error::{Error, Result};
 use crate::event::{Event, Operation};
-use crate::session::{LoaderKind, Session};
+use crate::loader::{EraseMethod, timeout_per_mb};
+use crate::session::Session;
 use espctl_chips::{FLASH_SECTOR_SIZE, FlashSize};
 use espctl_protocol::Command;
 use std::time::{Duration, Instant};
@@ -19,15 +19,16 @@ const ERASE_REGION_SECONDS_PER_MB: f64 = 40.0;
 impl Session {
     /// Erases the whole flash.
     pub fn erase_flash(&mut self) -> Result<()> {
+        self.ensure_flash_attached()?;
         self.emit(Event::ErasingFlash);
         let start = Instant::now();
-        match self.loader {
-            LoaderKind::Stub => {
+        match self.loader.erase_method() {
+            EraseMethod::Commands => {
                 self.conn
                     .check("erase flash", &Command::EraseFlash, 0, CHIP_ERASE_TIMEOUT)?;
             }
-            LoaderKind::Rom => {
-                // No ROM has a chip-erase command: erase every sector with FLASH_BEGIN.
+            EraseMethod::FlashBegin => {
+                // Erase every sector with FLASH_BEGIN.
                 let size = match self.detect_flash_size()? {
                     Some(size) => size,
                     None => {
@@ -48,10 +49,11 @@ impl Session {
     /// Erases `size` bytes at `addr`; both must be multiples of the 4KB sector.
     pub fn erase_region(&mut self, addr: u32, size: u32) -> Result<()> {
         check_region(addr, size)?;
+        self.ensure_flash_attached()?;
         self.emit(Event::ErasingRegion);
         let start = Instant::now();
-        match self.loader {
-            LoaderKind::Stub => {
+        match self.loader.erase_method() {
+            EraseMethod::Commands => {
                 self.conn.check(
                     "erase region",
                     &Command::EraseRegion { offset: addr, size },
@@ -59,7 +61,7 @@ impl Session {
                     timeout_per_mb(ERASE_REGION_SECONDS_PER_MB, size as u64),
                 )?;
             }
-            LoaderKind::Rom => {
+            EraseMethod::FlashBegin => {
                 // The ROM assumes a small flash until told otherwise.
                 self.configure_flash_size(FlashSizeArg::Detect)?;
                 self.rom_erase(addr, size)?;
@@ -73,14 +75,13 @@ impl Session {
 
     /// FLASH_BEGIN for `size` bytes at `addr` without sending data: the ROM erases.
     fn rom_erase(&mut self, addr: u32, size: u32) -> Result<()> {
-        let block = self.flash_write_size();
+        let block = self.loader.flash_block_size();
         let requests = if self.chip.rom.erase_size_bug {
             esp8266_exact_erase(addr / FLASH_SECTOR_SIZE, size.div_ceil(FLASH_SECTOR_SIZE))
-                .ok_or_else(|| {
-                    Error::Invalid(format!(
-                        "The {} ROM cannot erase exactly {size:#x} bytes at {addr:#010x}: its erase bug would also erase the next sector. Erase one sector more or less, or use the flasher stub ('espctl stub fetch').",
-                        self.chip.name
-                    ))
+                .ok_or(Error::InexactRomErase {
+                    chip: self.chip.name,
+                    addr,
+                    size,
                 })?
         } else {
             vec![(addr, size)]
@@ -115,14 +116,14 @@ impl Session {
 /// Erase regions must be whole sectors.
 pub fn check_region(addr: u32, size: u32) -> Result<()> {
     if !addr.is_multiple_of(FLASH_SECTOR_SIZE) {
-        return Err(Error::Invalid(format!(
-            "Offset to erase from must be a multiple of {FLASH_SECTOR_SIZE}."
-        )));
+        return Err(Error::EraseUnaligned {
+            what: "Offset to erase from",
+        });
     }
     if !size.is_multiple_of(FLASH_SECTOR_SIZE) {
-        return Err(Error::Invalid(format!(
-            "Size of data to erase must be a multiple of {FLASH_SECTOR_SIZE}."
-        )));
+        return Err(Error::EraseUnaligned {
+            what: "Size of data to erase",
+        });
     }
     Ok(())
 }

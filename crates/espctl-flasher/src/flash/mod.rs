@@ -1,28 +1,39 @@
-//! Flash operations on a connected chip: write (with header patching, compression and
-//! MD5 verification), read, erase, verify.
+//! Flash operations on a connected chip: write (header patching, compression, MD5
+//! verification), read, erase, verify, and the FLASH_BEGIN / FLASH_END primitives they
+//! share.
 
 pub mod compare;
 pub mod deflate;
 pub mod erase;
 pub mod plan;
 pub mod read;
+pub mod region;
 pub mod span;
 pub mod verify;
 pub mod write;
 
 pub use crate::spi::FlashSizeArg;
-use espctl_chips::{Chip, FlashFreq, FlashMode, FlashSize};
+pub use espctl_image::{FlashParamsRequest, Setting};
+
+use crate::error::Result;
+use crate::session::Session;
+use espctl_protocol::Command;
+use espctl_protocol::command::FlashBegin;
+use std::time::Duration;
 
 /// One file to put into flash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlashFile {
+    /// Where it goes.
     pub addr: u32,
+    /// Its bytes.
     pub data: Vec<u8>,
     /// Shown in messages (`'firmware.bin'`); `None` for data without a file.
     pub name: Option<String>,
 }
 
 impl FlashFile {
+    /// `data` for `addr`, named `name` in messages.
     pub fn new(addr: u32, data: Vec<u8>, name: impl Into<Option<String>>) -> FlashFile {
         FlashFile {
             addr,
@@ -40,58 +51,19 @@ impl FlashFile {
     }
 }
 
-/// Header fields to set in the image at the bootloader offset; `None` keeps the value
-/// the image has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct PatchRequest {
-    pub mode: Option<FlashMode>,
-    pub size: Option<FlashSize>,
-    pub freq: Option<FlashFreq>,
-}
-
-impl PatchRequest {
-    pub fn keeps_everything(&self) -> bool {
-        self.mode.is_none() && self.size.is_none() && self.freq.is_none()
-    }
-}
-
-/// What patching did to an image.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Patched {
-    /// Already had the requested values.
-    Unchanged,
-    /// Header changed: `params` is byte 2 << 8 | byte 3 when those bytes changed;
-    /// `sha_updated` when the appended SHA-256 was recomputed.
-    Changed {
-        params: Option<u16>,
-        sha_updated: bool,
-    },
-    /// Not an image of this chip: left alone, for this reason.
-    NotAnImage(String),
-}
-
-/// Rewrites the flash mode/size/frequency bytes of a bootloader image (the `espctl`
-/// binary plugs in `espctl-image`). Errors are fatal: e.g. a size the chip cannot have.
-pub trait ImagePatcher {
-    fn patch(
-        &self,
-        chip: &'static Chip,
-        image: &mut Vec<u8>,
-        request: &PatchRequest,
-    ) -> Result<Patched, String>;
-}
-
 /// How `write-flash` behaves.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct WriteOptions {
+    /// The flash size to tell the loader and to put into the bootloader header.
     pub flash_size: FlashSizeArg,
-    /// Header values for the image at the bootloader offset.
-    pub header: PatchRequest,
+    /// Header values for the image at the bootloader offset (its size comes from
+    /// `flash_size`).
+    pub header: FlashParamsRequest,
     /// Erase the whole flash first.
     pub erase_all: bool,
     /// `Some(true)` forces compression, `Some(false)` forbids it; `None` compresses
-    /// when the stub runs (esptool's default).
+    /// when the loader does so by default (the stub; esptool's default).
     pub compress: Option<bool>,
     /// Compare the flash with the new data first (MD5s computed on the chip) and write
     /// only the sectors that differ. Needs a loader that can hash flash (not the
@@ -103,7 +75,7 @@ impl Default for WriteOptions {
     fn default() -> WriteOptions {
         WriteOptions {
             flash_size: FlashSizeArg::default(),
-            header: PatchRequest::default(),
+            header: FlashParamsRequest::default(),
             erase_all: false,
             compress: None,
             skip_unchanged: true,
@@ -112,34 +84,84 @@ impl Default for WriteOptions {
 }
 
 impl WriteOptions {
-    pub fn new(
-        flash_size: FlashSizeArg,
-        header: PatchRequest,
-        erase_all: bool,
-        compress: Option<bool>,
-    ) -> WriteOptions {
-        WriteOptions {
-            flash_size,
-            header,
-            erase_all,
-            compress,
-            skip_unchanged: true,
-        }
+    /// Sets the flash size argument.
+    pub fn flash_size(mut self, size: FlashSizeArg) -> WriteOptions {
+        self.flash_size = size;
+        self
+    }
+
+    /// Sets the header values for the bootloader image.
+    pub fn header(mut self, header: FlashParamsRequest) -> WriteOptions {
+        self.header = header;
+        self
+    }
+
+    /// `true` erases the whole flash first.
+    pub fn erase_all(mut self, erase_all: bool) -> WriteOptions {
+        self.erase_all = erase_all;
+        self
+    }
+
+    /// Forces (`Some(true)`) or forbids (`Some(false)`) compression.
+    pub fn compress(mut self, compress: Option<bool>) -> WriteOptions {
+        self.compress = compress;
+        self
     }
 
     /// `false` writes every byte of every file (`--no-skip`).
-    pub fn with_skip_unchanged(mut self, skip: bool) -> WriteOptions {
+    pub fn skip_unchanged(mut self, skip: bool) -> WriteOptions {
         self.skip_unchanged = skip;
         self
     }
 }
+
+/// An MD5 digest.
+pub type Md5 = [u8; 16];
 
 /// Lower-case hex, as MD5 sums are printed.
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub(crate) fn md5_hex(data: &[u8]) -> String {
+pub(crate) fn md5_of(data: &[u8]) -> Md5 {
     use md5::Digest;
-    hex(&md5::Md5::digest(data))
+    md5::Md5::digest(data).into()
+}
+
+impl Session {
+    /// FLASH_BEGIN with the size and offset as given.
+    pub(crate) fn flash_begin_raw(
+        &mut self,
+        erase_size: u32,
+        blocks: u32,
+        block_size: u32,
+        offset: u32,
+        timeout: Duration,
+    ) -> Result<()> {
+        let begin = FlashBegin {
+            size: erase_size,
+            blocks,
+            block_size,
+            offset,
+            encrypted: self.loader.begin_encrypted_word(),
+        };
+        self.conn.check(
+            "enter flash download mode",
+            &Command::FlashBegin(begin),
+            0,
+            timeout,
+        )?;
+        Ok(())
+    }
+
+    /// FLASH_END. `reboot == false` keeps the loader running (ROM: runs the app).
+    pub(crate) fn flash_end(&mut self, reboot: bool, timeout: Duration) -> Result<()> {
+        self.conn.check(
+            "leave flash download mode",
+            &Command::FlashEnd { reboot },
+            0,
+            timeout,
+        )?;
+        Ok(())
+    }
 }

@@ -15,18 +15,6 @@ pub fn pad_to(data: &mut Vec<u8>, align: usize) {
     }
 }
 
-/// The ROM can only start writing at a sector boundary: move the start down and put
-/// 0xFF in front, so the bytes before `addr` end up erased (as esptool does).
-pub fn align_for_rom(addr: u32, data: Vec<u8>) -> (u32, Vec<u8>) {
-    let over = addr % FLASH_SECTOR_SIZE;
-    if over == 0 {
-        return (addr, data);
-    }
-    let mut aligned = vec![0xFF; over as usize];
-    aligned.extend(data);
-    (addr - over, aligned)
-}
-
 /// The sector-aligned range `[start, end]` a write of `len` bytes at `addr` erases.
 pub fn erase_range(addr: u32, len: usize) -> (u32, u32) {
     let start = addr - addr % FLASH_SECTOR_SIZE;
@@ -93,22 +81,47 @@ pub fn esp8266_exact_erase(start_sector: u32, sectors: u32) -> Option<Vec<(u32, 
     })
 }
 
-/// Fails when two files touch the same flash sector (esptool checks the same way,
-/// before connecting). Files may come in any order.
-pub fn check_overlaps(files: &[(u32, u64, String)]) -> Result<()> {
+/// Fails when a file runs past the 32-bit flash address space (checked before
+/// connecting: nothing about the chip can make it fit).
+pub fn check_address_space(files: &[FlashFile]) -> Result<()> {
+    match files
+        .iter()
+        .find(|f| f.addr as u64 + f.data.len() as u64 >= 1 << 32)
+    {
+        Some(f) => Err(Error::PastFlashSpace {
+            what: format!("'{}'", f.name.as_deref().unwrap_or("input")),
+            len: f.data.len() as u64,
+            addr: f.addr,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Fails when an address is not 4-byte aligned or two files touch the same flash sector
+/// (esptool checks the same way, before connecting). Files may come in any order.
+pub fn check_layout(files: &[FlashFile]) -> Result<()> {
+    let name = |f: &FlashFile| f.name.clone().unwrap_or_else(|| "input".into());
+    if let Some(f) = files.iter().find(|f| f.addr % 4 != 0) {
+        return Err(Error::Unaligned {
+            addr: f.addr,
+            name: name(f),
+        });
+    }
     let mut sorted: Vec<_> = files.iter().collect();
-    sorted.sort_by_key(|(addr, _, _)| *addr);
+    sorted.sort_by_key(|f| f.addr);
     // Last byte of the sectors the previous files touch.
     let mut end = 0u64;
-    for (addr, len, name) in sorted {
-        let start = (*addr - addr % FLASH_SECTOR_SIZE) as u64;
+    for f in sorted {
+        let start = (f.addr - f.addr % FLASH_SECTOR_SIZE) as u64;
         if start < end {
-            return Err(Error::Invalid(format!(
-                "Detected overlap at address: 0x{addr:x} for file: {name}."
-            )));
+            return Err(Error::Overlap {
+                addr: f.addr,
+                name: f.name.clone().unwrap_or_default(),
+            });
         }
-        let sectors_end =
-            (*addr as u64 + len).div_ceil(FLASH_SECTOR_SIZE as u64) * FLASH_SECTOR_SIZE as u64;
+        let sectors_end = (f.addr as u64 + f.data.len() as u64)
+            .div_ceil(FLASH_SECTOR_SIZE as u64)
+            * FLASH_SECTOR_SIZE as u64;
         end = sectors_end.saturating_sub(1);
     }
     Ok(())
@@ -132,15 +145,6 @@ pub fn check_fit(files: &[FlashFile], flash_end: u32) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rom_alignment_prefixes_erased_bytes() {
-        let (addr, data) = align_for_rom(0x1100, vec![1, 2]);
-        assert_eq!(addr, 0x1000);
-        assert_eq!(data.len(), 0x102);
-        assert!(data[..0x100].iter().all(|&b| b == 0xFF));
-        assert_eq!(align_for_rom(0x2000, vec![7]), (0x2000, vec![7]));
-    }
 
     #[test]
     fn erase_ranges_cover_whole_sectors() {
@@ -199,17 +203,31 @@ mod tests {
         );
     }
 
+    fn file(addr: u32, len: usize, name: &str) -> FlashFile {
+        FlashFile::new(addr, vec![0; len], Some(name.to_string()))
+    }
+
     #[test]
     fn overlap_is_sector_granular() {
-        let ok = [(0, 4096, "a".into()), (0x1000, 10, "b".into())];
-        assert!(check_overlaps(&ok).is_ok());
-        let bad = [(0x1000, 10, "b".into()), (0, 4097, "a".into())];
+        let ok = [file(0, 4096, "a"), file(0x1000, 10, "b")];
+        assert!(check_layout(&ok).is_ok());
+        let bad = [file(0x1000, 10, "b"), file(0, 4097, "a")];
         assert_eq!(
-            check_overlaps(&bad).unwrap_err().to_string(),
+            check_layout(&bad).unwrap_err().to_string(),
             "Detected overlap at address: 0x1000 for file: b."
         );
-        let same_sector = [(0, 4, "a".into()), (0x800, 4, "b".into())];
-        assert!(check_overlaps(&same_sector).is_err());
+        let same_sector = [file(0, 4, "a"), file(0x800, 4, "b")];
+        assert!(check_layout(&same_sector).is_err());
+        assert!(matches!(
+            check_layout(&[file(0x1001, 4, "odd")]),
+            Err(Error::Unaligned { addr: 0x1001, .. })
+        ));
+    }
+
+    #[test]
+    fn files_past_4gb_are_refused() {
+        assert!(check_address_space(&[file(0xFFFF_F000, 4096, "end")]).is_err());
+        assert!(check_address_space(&[file(0xFFFF_E000, 4096, "end")]).is_ok());
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! `read-flash`: streamed through the stub (with acknowledgements and a final MD5), or
 //! 64 bytes at a time from the ROM.
 
-use super::{hex, md5_hex};
-use crate::connection::DEFAULT_TIMEOUT;
+use super::{hex, md5_of};
 use crate::error::{Error, Result};
 use crate::event::{Event, Operation};
-use crate::session::{LoaderKind, Session};
+use crate::link::DEFAULT_TIMEOUT;
+use crate::loader::ReadMethod;
+use crate::session::Session;
 use espctl_protocol::{Command, READ_FLASH_SLOW_CHUNK};
 use std::time::Instant;
 
@@ -18,33 +19,36 @@ impl Session {
     /// Reads `size` bytes of flash at `addr`. The stub's MD5 of the data is checked.
     pub fn read_flash(&mut self, addr: u32, size: u32) -> Result<Vec<u8>> {
         if addr as u64 + size as u64 >= 1 << 32 {
-            return Err(Error::Invalid(format!(
-                "Cannot read {size:#x} bytes from {addr:#010x}: that runs past the end of the 32-bit flash address space."
-            )));
+            return Err(Error::PastFlashSpace {
+                what: "A read".into(),
+                len: size as u64,
+                addr,
+            });
         }
+        self.ensure_flash_attached()?;
         let start = Instant::now();
         self.emit(Event::ProgressStart {
             op: Operation::Read,
             addr,
             total: size as u64,
         });
-        let data = match self.loader {
-            LoaderKind::Stub => self.read_streamed(addr, size)?,
-            LoaderKind::Rom if self.chip.rom.read_flash_slow => {
+        let data = match self.loader.read_method() {
+            ReadMethod::Streamed => self.read_streamed(addr, size)?,
+            ReadMethod::SlowChecked => {
                 let data = self.read_slow(addr, size)?;
                 // Nothing on the wire protects the 64-byte replies: compare with the MD5
-                // the ROM computes over the same range.
+                // the loader computes over the same range.
                 let flash = self.flash_md5(addr, size)?;
-                let read = md5_hex(&data);
+                let read = md5_of(&data);
                 if flash != read {
                     return Err(Error::DigestMismatch {
-                        expected: flash.to_uppercase(),
-                        actual: read.to_uppercase(),
+                        expected: hex(&flash).to_uppercase(),
+                        actual: hex(&read).to_uppercase(),
                     });
                 }
                 data
             }
-            LoaderKind::Rom => return Err(self.rom_lacks("reading flash")),
+            ReadMethod::Unsupported => return Err(self.needs_stub("reading flash")),
         };
         self.emit(Event::ProgressEnd {
             op: Operation::Read,
@@ -96,11 +100,11 @@ impl Session {
         if digest.len() != 16 {
             return Err(Error::ExpectedDigest(hex(&digest)));
         }
-        let (expected, actual) = (hex(&digest), md5_hex(&data));
-        if expected != actual {
+        let actual = md5_of(&data);
+        if digest != actual {
             return Err(Error::DigestMismatch {
-                expected: expected.to_uppercase(),
-                actual: actual.to_uppercase(),
+                expected: hex(&digest).to_uppercase(),
+                actual: hex(&actual).to_uppercase(),
             });
         }
         Ok(data)

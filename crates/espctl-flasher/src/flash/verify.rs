@@ -1,9 +1,11 @@
-//! MD5 of flash regions, computed on the chip.
+//! MD5 of flash regions, computed on the chip, and `verify-flash`.
 
-use super::{FlashFile, ImagePatcher, PatchRequest, Patched, hex, md5_hex};
-use crate::connection::timeout_per_mb;
+use super::write::patch_header;
+use super::{FlashFile, FlashParamsRequest, Md5, md5_of, plan};
 use crate::error::{Error, Result};
-use crate::session::{LoaderKind, Session};
+use crate::event::Event;
+use crate::loader::{Ability, timeout_per_mb};
+use crate::session::Session;
 use espctl_protocol::Command;
 
 /// Seconds per MB the chip may take to hash flash (esptool's `MD5_TIMEOUT_PER_MB`).
@@ -12,78 +14,64 @@ const MD5_SECONDS_PER_MB: f64 = 8.0;
 /// The result of comparing one file with flash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileCheck {
+    /// Where the file was compared.
     pub addr: u32,
     /// The bytes compared: the file padded to 4 bytes, its header patched as a write
     /// would patch it. A byte-wise diff must use these, not the file.
     pub image: Vec<u8>,
+    /// The file's name, if it has one.
     pub name: Option<String>,
+    /// The flash holds exactly these bytes.
     pub matches: bool,
 }
 
 impl Session {
     /// Whether the running loader can hash flash (not the ESP8266 ROM).
     pub fn can_md5(&self) -> bool {
-        self.is_stub() || self.chip.rom.flash_md5
+        self.loader.can(Ability::HashFlash)
     }
 
-    /// MD5 of `size` bytes of flash at `addr`, as lower-case hex.
-    pub fn flash_md5(&mut self, addr: u32, size: u32) -> Result<String> {
+    /// MD5 of `size` bytes of flash at `addr`.
+    pub fn flash_md5(&mut self, addr: u32, size: u32) -> Result<Md5> {
         if !self.can_md5() {
-            return Err(self.rom_lacks("computing MD5 of flash (SPI_FLASH_MD5)"));
+            return Err(self.needs_stub("computing MD5 of flash (SPI_FLASH_MD5)"));
         }
-        // The ROM answers with 32 hex characters, the stub with 16 raw bytes.
-        let len = if self.loader == LoaderKind::Stub {
-            16
-        } else {
-            32
-        };
+        self.ensure_flash_attached()?;
         let (_, data) = self.conn.check(
             "calculate md5sum",
             &Command::SpiFlashMd5 { addr, size },
-            len,
+            self.loader.md5_reply_len(),
             timeout_per_mb(MD5_SECONDS_PER_MB, size as u64),
         )?;
-        match self.loader {
-            LoaderKind::Stub => Ok(hex(&data)),
-            LoaderKind::Rom if data.iter().all(u8::is_ascii_hexdigit) => {
-                Ok(String::from_utf8_lossy(&data).to_lowercase())
-            }
-            LoaderKind::Rom => Err(Error::BadMd5Reply {
+        self.loader
+            .md5_from_reply(&data)
+            .ok_or_else(|| Error::BadMd5Reply {
                 addr,
-                reply: hex(&data),
-            }),
-        }
+                reply: super::hex(&data),
+            })
     }
 
     /// `verify-flash`: compares each file (header patched as a write would) with flash.
     pub fn verify_files(
         &mut self,
         files: Vec<FlashFile>,
-        header: &PatchRequest,
-        patcher: Option<&dyn ImagePatcher>,
+        header: &FlashParamsRequest,
     ) -> Result<Vec<FileCheck>> {
         if !self.can_md5() {
-            return Err(self.rom_lacks("verifying flash (SPI_FLASH_MD5)"));
+            return Err(self.needs_stub("verifying flash (SPI_FLASH_MD5)"));
         }
         let mut out = Vec::new();
         for f in files {
             let mut image = f.data;
-            super::plan::pad_to(&mut image, 4);
-            if f.addr == self.chip.bootloader_offset
-                && image.len() >= 8
-                && !header.keeps_everything()
-                && let Some(p) = patcher
-            {
-                match p.patch(self.chip, &mut image, header) {
-                    Ok(Patched::Changed {
-                        params: Some(value),
-                        ..
-                    }) => self.emit(crate::Event::FlashParamsSet { value }),
-                    Ok(_) => {}
-                    Err(message) => return Err(Error::Invalid(message)),
+            plan::pad_to(&mut image, 4);
+            let (image, notes) = patch_header(self.chip, f.addr, image, header)?;
+            for note in notes {
+                // verify-flash reports only the new header value, as esptool does.
+                if let Event::FlashParamsSet { .. } = note {
+                    self.emit(note);
                 }
             }
-            self.emit(crate::Event::VerifyingFile {
+            self.emit(Event::VerifyingFile {
                 addr: f.addr,
                 len: image.len(),
                 name: f.name.clone(),
@@ -91,7 +79,7 @@ impl Session {
             let flash = self.flash_md5(f.addr, image.len() as u32)?;
             out.push(FileCheck {
                 addr: f.addr,
-                matches: flash == md5_hex(&image),
+                matches: flash == md5_of(&image),
                 image,
                 name: f.name,
             });

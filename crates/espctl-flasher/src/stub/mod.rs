@@ -32,9 +32,7 @@ pub enum StubStoreError {
     #[error("Stub file {file} is not a valid stub: {why}")]
     BadStub { file: String, why: String },
 
-    #[error(
-        "Installed stub {path} has changed since it was installed (SHA-256 {actual}); install it again with 'espctl stub fetch' or 'espctl stub import'."
-    )]
+    #[error("Installed stub {path} has changed since it was installed (SHA-256 {actual}).")]
     Tampered { path: PathBuf, actual: String },
 
     #[error("{file} is not the esp-flasher-stub {release} file espctl accepts (SHA-256 {actual}).")]
@@ -59,4 +57,14 @@ pub enum StubStoreError {
 
     #[error("Download of {url} failed: {why}")]
     Download { url: String, why: String },
+}
+
+impl StubStoreError {
+    /// What the user can do about it, if anything.
+    pub fn hint(&self) -> Option<crate::Hint> {
+        match self {
+            StubStoreError::Tampered { .. } => Some(crate::Hint::ReinstallStub),
+            _ => None,
+        }
+    }
 }

@@ -1,11 +1,11 @@
-//! Commands and replies over a [`Transport`]: SLIP framing, matching replies to requests,
-//! status checks and `--trace` reporting.
+//! Commands and replies over a [`Transport`]: SLIP framing, matching replies to requests
+//! and reporting every frame when tracing.
 
 use crate::error::{Error, ReadFailure, Result};
 use crate::event::{Event, EventSink, Trace};
-use crate::transport::Transport;
+use super::reply::Reply;
+use espctl_transport::Transport;
 use espctl_protocol::slip::{self, SlipError};
-use espctl_protocol::status::Status;
 use espctl_protocol::{Command, Opcode};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -29,49 +29,6 @@ pub enum Answer {
     Expected,
     /// RUN_USER_CODE: the stub jumps to the application without a word.
     None,
-}
-
-/// A reply: the value word and the body (data followed by the status bytes).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply {
-    pub value: u32,
-    pub body: Vec<u8>,
-}
-
-impl Reply {
-    /// Checks the two status bytes that follow `data_len` bytes of data (esptool reads
-    /// them there whatever the status length, so 2- and 4-byte statuses both work) and
-    /// returns the data.
-    pub fn check(self, what: &str, data_len: usize) -> Result<(u32, Vec<u8>)> {
-        let body = &self.body;
-        let status = if body.len() < data_len + 2 {
-            // Too short for data + status: a failed command sends only its status.
-            if body.len() >= 2 && body[0] != 0 {
-                [body[0], body[1]]
-            } else {
-                return Err(Error::ShortStatus {
-                    what: what.to_string(),
-                    len: body.len(),
-                });
-            }
-        } else {
-            [body[data_len], body[data_len + 1]]
-        };
-        if status[0] != 0 {
-            let s = Status {
-                status: status[0],
-                error: status[1],
-            };
-            return Err(Error::CommandFailed {
-                what: what.to_string(),
-                status,
-                meaning: s.meaning(),
-            });
-        }
-        let mut body = self.body;
-        body.truncate(data_len);
-        Ok((self.value, body))
-    }
 }
 
 /// The framed link to one chip.
@@ -298,12 +255,6 @@ impl Connection {
     }
 }
 
-/// The per-megabyte timeout esptool uses for long operations, never below 3 s.
-pub fn timeout_per_mb(seconds_per_mb: f64, size: u64) -> Duration {
-    let secs = seconds_per_mb * size as f64 / 1e6;
-    Duration::from_secs_f64(secs).max(DEFAULT_TIMEOUT)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,32 +264,6 @@ mod tests {
 
     fn framed(resp: &Response, len: StatusLength) -> Vec<u8> {
         slip::encode(&resp.encode(len))
-    }
-
-    #[test]
-    fn status_follows_the_expected_data_whatever_the_status_length() {
-        let ok = Reply {
-            value: 7,
-            body: vec![0xAA, 0xBB, 0, 0, 0, 0],
-        };
-        assert_eq!(ok.check("x", 2).unwrap(), (7, vec![0xAA, 0xBB]));
-        let failed = Reply {
-            value: 0,
-            body: vec![1, 5, 0, 0],
-        };
-        let err = failed.check("get security info", 20).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "Failed to get security info (result was 0105: The format of the received message is invalid)"
-        );
-        let short = Reply {
-            value: 0,
-            body: vec![0],
-        };
-        assert!(matches!(
-            short.check("x", 0),
-            Err(Error::ShortStatus { len: 1, .. })
-        ));
     }
 
     #[test]
@@ -419,9 +344,4 @@ mod tests {
         ));
     }
 
-    #[test]
-    fn per_megabyte_timeouts_have_a_floor() {
-        assert_eq!(timeout_per_mb(8.0, 1000), DEFAULT_TIMEOUT);
-        assert_eq!(timeout_per_mb(40.0, 1_000_000), Duration::from_secs(40));
-    }
 }

@@ -3,12 +3,11 @@
 //! not work (an adapter that cannot do it, a long cable), the host goes back to the old
 //! rate; if the chip is not there either, it is lost until a reset.
 
-use crate::connect::SYNC_TIMEOUT;
-use crate::connection::{Answer, DEFAULT_TIMEOUT};
+use super::Session;
 use crate::error::{Error, Result};
 use crate::event::Event;
-use crate::session::Session;
-use espctl_chips::StubUartClock;
+use crate::link::{Answer, DEFAULT_TIMEOUT, SYNC_TIMEOUT};
+use crate::loader::{Ability, BaudRequest};
 use espctl_protocol::{Command, Opcode, SYNC_REPLY_COUNT};
 
 /// How long a loader takes to switch its UART after answering CHANGE_BAUDRATE, with a
@@ -33,15 +32,10 @@ pub enum BaudChange {
 }
 
 impl Session {
-    /// Whether the running loader can change the baud rate.
-    pub fn can_change_baud(&self) -> bool {
-        self.is_stub() || self.chip.rom.change_baudrate
-    }
-
     /// Switches the line to `baud` and confirms it with a SYNC (8 replies). Fails with
     /// [`Error::BaudLost`] when the chip answers at neither rate afterwards.
     pub fn change_baud(&mut self, baud: u32) -> Result<BaudChange> {
-        if !self.can_change_baud() {
+        if !self.loader.can(Ability::ChangeBaud) {
             self.emit(Event::BaudUnchanged { baud: self.baud() });
             return Ok(BaudChange::Unsupported);
         }
@@ -58,10 +52,9 @@ impl Session {
         self.conn.transport().set_baud(old).map_err(io)?;
 
         self.emit(Event::BaudChanging { baud });
-        let (value, old_word) = if self.is_stub() {
-            (self.stub_baud_value(baud, old), old)
-        } else {
-            (self.rom_baud_value(baud)?, 0)
+        let (value, old_word) = match self.loader.baud_request(baud, old) {
+            BaudRequest::Words { new, old } => (new, old),
+            BaudRequest::ScaledByRomCrystal => (self.rom_baud_value(baud)?, 0),
         };
         self.conn.check(
             "change baud rate",
@@ -114,24 +107,11 @@ impl Session {
         Ok(false)
     }
 
-    /// The value the stub needs to end up at `baud` when the line runs at `current`.
-    /// The ESP8266 stub scales the divider it finds as if the line ran at 115200
-    /// (esp-stub-lib's ESP8266 UART code ignores the old-rate word), so any change but
-    /// the first from 115200 must be asked for in proportion.
-    fn stub_baud_value(&self, baud: u32, current: u32) -> u32 {
-        match self.chip().stub_uart {
-            Some(StubUartClock::ScaleCurrentDivider) => {
-                (u64::from(baud) * 115_200 / u64::from(current.max(1))) as u32
-            }
-            _ => baud,
-        }
-    }
-
     /// The value the ROM needs to end up at `baud`: ROMs that derive the UART clock
     /// from their own crystal measurement (ESP32) get a value scaled by its error.
     fn rom_baud_value(&mut self, baud: u32) -> Result<u32> {
         let Some(rom) = self.chip.rom_crystal_hz else {
-            return Ok(baud);
+            return Err(Error::Internal("a ROM without a crystal record scales its baud rate"));
         };
         let regs = self.read_registers(rom.registers)?;
         let measured = (rom.decode)(&regs);

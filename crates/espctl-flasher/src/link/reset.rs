@@ -1,7 +1,7 @@
 //! Reset sequences on the DTR/RTS lines of the usual auto-reset circuit
 //! (DTR → IO0, RTS → EN, both through transistors: asserted = pin LOW).
 
-use crate::transport::{LineError, Transport};
+use espctl_transport::{LineError, Transport};
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;

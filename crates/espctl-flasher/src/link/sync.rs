@@ -1,13 +1,12 @@
-//! Getting a chip's attention: reset into the bootloader, SYNC, and find out which chip
-//! answers.
+//! Getting a chip's attention: reset into the bootloader and SYNC; when that fails, what
+//! the chip printed tells why.
 
-use crate::connection::{Answer, Connection, DEFAULT_TIMEOUT};
+use super::connection::{Answer, Connection};
+use super::reset::{Before, ResetStrategy};
 use crate::error::{Error, ReadFailure, Result};
 use crate::event::{Event, EventSink};
-use crate::reset::{Before, ResetStrategy};
-use crate::transport::LineError;
-use espctl_chips::{CHIP_DETECT_MAGIC_REG, Chip};
 use espctl_protocol::{Command, Opcode};
+use espctl_transport::LineError;
 use std::time::Duration;
 
 /// How long to wait for the first reply to one SYNC (esptool: 0.1 s).
@@ -84,21 +83,56 @@ impl BootLog {
         None
     }
 
-    /// The explanation given when syncing failed after this boot log.
-    pub fn explain(&self) -> String {
+    /// What this boot log means when syncing failed after it.
+    pub fn explain(&self) -> ConnectFailure {
         let (mode, download) = match self {
             BootLog::Esp32 { mode, download } | BootLog::Esp8266 { mode, download } => {
                 (mode, *download)
             }
         };
         if download {
-            "Download mode successfully detected, but getting no sync reply: The serial TX path seems to be down.".to_string()
+            ConnectFailure::DownloadModeNoSync
         } else {
-            format!(
-                "Wrong boot mode detected ({mode})! The chip needs to be in download mode: hold GPIO0 (BOOT) low while resetting."
-            )
+            ConnectFailure::WrongBootMode { mode: mode.clone() }
         }
     }
+}
+
+/// Why connecting failed, from what the last attempt saw.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConnectFailure {
+    /// The boot log says the chip booted its flash instead of the download mode.
+    #[error(
+        "Wrong boot mode detected ({mode})! The chip needs to be in download mode: hold GPIO0 (BOOT) low while resetting."
+    )]
+    WrongBootMode {
+        /// The mode as printed: `0x13`, `(3,6)`.
+        mode: String,
+    },
+    /// The chip said it waits for download, but no SYNC reply came.
+    #[error(
+        "Download mode successfully detected, but getting no sync reply: The serial TX path seems to be down."
+    )]
+    DownloadModeNoSync,
+    /// Bytes came that are not bootloader replies.
+    #[error(
+        "Invalid head of packet (0x{first:02x}): Possible serial noise or corruption. Received {len} bytes that are not bootloader replies (wrong baud rate, or the chip is running its application)."
+    )]
+    Noise {
+        /// The first byte received.
+        first: u8,
+        /// How many bytes.
+        len: usize,
+    },
+    /// No reply that could be read.
+    #[error("{0}")]
+    NoReply(ReadFailure),
+    /// Another failure of the last SYNC.
+    #[error("{0}")]
+    Other(String),
+    /// No attempt was made (zero attempts asked for).
+    #[error("no connection attempt was made")]
+    NotAttempted,
 }
 
 /// Everything one connection attempt needs besides the connection.
@@ -111,12 +145,12 @@ pub struct Attempt<'a> {
 }
 
 /// One connection attempt: reset (unless told not to), then up to 5 SYNCs. `Ok(Err)`
-/// is a failed attempt, with the reason as esptool words it; `Err` is a port that
-/// fails (unplugged, gone), where trying again is pointless.
+/// is a failed attempt and why; `Err` is a port that fails (unplugged, gone), where
+/// trying again is pointless.
 pub fn attempt(
     conn: &mut Connection,
     a: Attempt<'_>,
-) -> Result<std::result::Result<Synced, String>> {
+) -> Result<std::result::Result<Synced, ConnectFailure>> {
     if a.before == Before::NoResetNoSync {
         return Ok(Ok(Synced {
             stub_running: false,
@@ -145,7 +179,7 @@ pub fn attempt(
         // Whatever the chip printed while booting is already in the buffer.
         conn.collect_for(Duration::from_millis(1))?;
     }
-    let mut last = String::new();
+    let mut last = ConnectFailure::NotAttempted;
     for _ in 0..SYNCS_PER_ATTEMPT {
         let result = conn.flush_input().and_then(|()| sync(conn));
         match result {
@@ -155,8 +189,8 @@ pub fn attempt(
                 (a.events)(Event::SyncFailed);
                 conn.transport().pause(SYNC_RETRY_PAUSE);
                 last = match e {
-                    Error::NoReply { failure, .. } => failure.to_string(),
-                    other => other.to_string(),
+                    Error::NoReply { failure, .. } => ConnectFailure::NoReply(failure),
+                    other => ConnectFailure::Other(other.to_string()),
                 };
             }
         }
@@ -165,69 +199,13 @@ pub fn attempt(
     if let Some(log) = BootLog::parse(&noise) {
         return Ok(Err(log.explain()));
     }
-    if !noise.is_empty() && last == ReadFailure::NoData.to_string() {
-        return Ok(Err(format!(
-            "Invalid head of packet (0x{:02x}): Possible serial noise or corruption. Received {} bytes that are not bootloader replies (wrong baud rate, or the chip is running its application).",
-            noise[0],
-            noise.len()
-        )));
+    if !noise.is_empty() && last == ConnectFailure::NoReply(ReadFailure::NoData) {
+        return Ok(Err(ConnectFailure::Noise {
+            first: noise[0],
+            len: noise.len(),
+        }));
     }
     Ok(Err(last))
-}
-
-/// Identifies the chip: GET_SECURITY_INFO (newer chips report an ID), else the magic
-/// register every older ROM has.
-pub fn detect(conn: &mut Connection) -> Result<&'static Chip> {
-    if let Some(id) = security_info_chip_id(conn)? {
-        // Only chips told apart by ID trust it; a stub may answer for an old chip too.
-        if let Some(chip) = Chip::by_image_chip_id(id as u16).filter(|c| c.magic_values.is_empty())
-        {
-            return Ok(chip);
-        }
-    }
-    let magic = read_magic(conn)?;
-    Chip::by_magic(magic).ok_or(Error::UnknownChip { magic })
-}
-
-fn read_magic(conn: &mut Connection) -> Result<u32> {
-    let (value, _) = conn.check(
-        "read target memory",
-        &Command::ReadReg {
-            addr: CHIP_DETECT_MAGIC_REG,
-        },
-        0,
-        DEFAULT_TIMEOUT,
-    )?;
-    Ok(value)
-}
-
-/// The chip ID from GET_SECURITY_INFO, or `None` when the loader does not have the
-/// command (ESP8266 and ESP32 ROMs) or does not report an ID.
-fn security_info_chip_id(conn: &mut Connection) -> Result<Option<u32>> {
-    let reply = match conn.command(&Command::GetSecurityInfo, DEFAULT_TIMEOUT) {
-        Ok(r) => r,
-        Err(Error::UnsupportedCommand { .. } | Error::NoReply { .. }) => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    // 20 bytes: flags, crypt count, 7 key purposes, chip ID, API version.
-    match reply.check("get security info", 20) {
-        Ok((_, data)) => Ok(Some(u32::from_le_bytes(data[12..16].try_into().unwrap()))),
-        Err(_) => Ok(None),
-    }
-}
-
-/// Checks that the chip is the one named with `--chip`.
-pub fn verify(conn: &mut Connection, expected: &'static Chip) -> Result<Option<u32>> {
-    match detect(conn) {
-        Ok(chip) if std::ptr::eq(chip, expected) => Ok(None),
-        Ok(chip) => Err(Error::WrongChip {
-            detected: chip.name,
-            expected: expected.name,
-        }),
-        // An unknown magic: esptool warns and carries on with the chip it was told.
-        Err(Error::UnknownChip { magic }) => Ok(Some(magic)),
-        Err(e) => Err(e),
-    }
 }
 
 #[cfg(test)]
@@ -248,17 +226,14 @@ mod tests {
         assert!(
             parsed
                 .explain()
+                .to_string()
                 .starts_with("Wrong boot mode detected (0x13)!")
         );
 
         let log = b"rst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\nwaiting for download\r\n";
         let parsed = BootLog::parse(log).unwrap();
         assert!(matches!(parsed, BootLog::Esp32 { download: true, .. }));
-        assert!(
-            parsed
-                .explain()
-                .starts_with("Download mode successfully detected")
-        );
+        assert_eq!(parsed.explain(), ConnectFailure::DownloadModeNoSync);
     }
 
     #[test]
@@ -272,7 +247,12 @@ mod tests {
                 download: false
             }
         );
-        assert!(flash.explain().contains("Wrong boot mode detected ((3,6))"));
+        assert!(
+            flash
+                .explain()
+                .to_string()
+                .contains("Wrong boot mode detected ((3,6))")
+        );
         let uart = BootLog::parse(b"ets Jan  8 2013,rst cause:2, boot mode:(1,7)\r\n").unwrap();
         assert!(matches!(uart, BootLog::Esp8266 { download: true, .. }));
         assert_eq!(BootLog::parse(b"hello"), None);

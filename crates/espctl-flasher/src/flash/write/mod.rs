@@ -1,0 +1,191 @@
+//! `write-flash`: what to write where (sizes checked, headers patched, unchanged sectors
+//! found), then the runs that change, compressed on a worker thread while the previous
+//! part is on the wire, and an MD5 check of every file.
+//!
+//! The steps live beside this file: [`prepare`] (padding, header patching),
+//! [`send`] (block transfer and verification), [`progress`], and the compression
+//! pipeline in [`crate::flash::deflate`].
+
+mod inflate_meter;
+mod prepare;
+mod progress;
+mod send;
+
+pub(crate) use prepare::patch_header;
+
+use super::deflate::{Pipeline, sessions};
+use super::plan::{check_fit, erase_range, pad_to};
+use super::span::Span;
+use super::{FlashFile, FlashParamsRequest, FlashSizeArg, Setting, WriteOptions};
+use crate::error::Result;
+use crate::event::Event;
+use crate::loader::Ability;
+use crate::session::Session;
+use espctl_chips::FLASH_SECTOR_SIZE;
+use prepare::Prepared;
+use std::ops::Range;
+
+impl Session {
+    /// Writes `files` (in the given order) and verifies each with MD5 where the loader
+    /// can. All checks that can fail (sizes, header values) run before anything is
+    /// written.
+    pub fn write_flash(&mut self, files: Vec<FlashFile>, opts: &WriteOptions) -> Result<()> {
+        let compress = opts
+            .compress
+            .unwrap_or(self.loader.compresses_by_default());
+        if compress && !self.loader.can(Ability::CompressedWrite) {
+            return Err(self.needs_stub("compressed writes (--compress)"));
+        }
+        let multiple = files.len() > 1;
+        let mut files = files;
+        for f in &mut files {
+            pad_to(&mut f.data, 4);
+        }
+
+        let set = self.configure_flash_size(opts.flash_size)?;
+        let set_bytes = match opts.flash_size {
+            FlashSizeArg::Keep => None,
+            _ => set,
+        };
+        let detected = self.detect_flash_size()?;
+        if let (Some(s), Some(d)) = (set_bytes, detected)
+            && s.bytes() > d.bytes()
+        {
+            self.emit(Event::FlashSizeLargerThanDetected {
+                set: s,
+                detected: d,
+            });
+        }
+        let flash_end = match (set_bytes, detected) {
+            (Some(s), Some(d)) => Some(s.bytes().min(d.bytes())),
+            (s, d) => s.or(d).map(|x| x.bytes()),
+        };
+        if let Some(end) = flash_end {
+            check_fit(&files, end)?;
+        }
+
+        let request = FlashParamsRequest {
+            size: set_bytes.map_or(Setting::Keep, Setting::Set),
+            ..opts.header
+        };
+        let prepared = prepare::prepare(self.chip, files, &request)?;
+
+        if opts.erase_all {
+            self.erase_flash()?;
+        }
+        for mut p in prepared {
+            if multiple {
+                self.emit(Event::FileStarting {
+                    name: p.name.clone().unwrap_or_else(|| "input".into()),
+                    addr: p.orig_addr,
+                });
+            }
+            for note in std::mem::take(&mut p.notes) {
+                self.emit(note);
+            }
+            if p.image.is_empty() {
+                self.emit(Event::FileEmpty {
+                    name: p.name.clone().unwrap_or_default(),
+                });
+                continue;
+            }
+            self.write_one(&p, compress, opts)?;
+        }
+        Ok(())
+    }
+
+    /// Writes one file: only its changed sectors when the flash can be compared, then
+    /// checks the MD5 of everything the write covers.
+    fn write_one(&mut self, p: &Prepared, compress: bool, opts: &WriteOptions) -> Result<()> {
+        let span = Span::new(p.orig_addr, &p.image);
+        // A loader that writes from sector starts is sent the erased bytes before the
+        // file too (as esptool does).
+        let written = if self.loader.writes_from_sector_start() {
+            span.range().start..span.data_range().end
+        } else {
+            span.data_range()
+        };
+        let skip = opts.skip_unchanged && !opts.erase_all && self.can_md5();
+        let wrote = std::thread::scope(|scope| -> Result<bool> {
+            let mut pipeline = compress.then(|| Pipeline::start(scope, span));
+            let runs = if skip {
+                if let Some(pipe) = &mut pipeline {
+                    // Compress the start of the whole file while the chip hashes its
+                    // flash: a blank or unrelated flash means writing all of it.
+                    pipe.queue(&sessions(written.clone())[..1]);
+                }
+                self.changed_runs_within(&span, &written)?
+            } else {
+                vec![written.clone()]
+            };
+            if runs.is_empty() {
+                self.emit(Event::FlashUnchanged {
+                    source: p.quoted_name(),
+                    addr: p.orig_addr,
+                });
+                return Ok(false);
+            }
+            let partial = runs != [written.clone()];
+            if partial {
+                self.emit(Event::ChangedSectorsFound);
+            }
+            if let Some(pipe) = &mut pipeline {
+                let parts: Vec<_> = runs.iter().flat_map(|r| sessions(r.clone())).collect();
+                pipe.queue(&parts);
+            }
+            for run in &runs {
+                self.announce_run(run, p.orig_addr, partial, opts.erase_all);
+                self.write_run(&span, run.clone(), pipeline.as_mut(), p, partial)?;
+            }
+            Ok(true)
+        })?;
+        if wrote {
+            let expected = span.md5(written.clone());
+            self.verify_written(written.start, written.len(), expected)?;
+        }
+        Ok(())
+    }
+
+    /// The runs of `written` whose flash differs from `span`, after asking the chip.
+    fn changed_runs_within(
+        &mut self,
+        span: &Span<'_>,
+        written: &Range<u32>,
+    ) -> Result<Vec<Range<u32>>> {
+        self.emit(Event::ComparingFlash {
+            addr: span.range().start,
+            len: span.range().end - span.range().start,
+        });
+        Ok(self
+            .changed_runs(span)?
+            .into_iter()
+            .map(|r| r.start.max(written.start)..r.end.min(written.end))
+            .filter(|r| !r.is_empty())
+            .collect())
+    }
+
+    /// Says which sectors a run erases, as esptool does before writing.
+    fn announce_run(&self, run: &Range<u32>, file_addr: u32, partial: bool, erased: bool) {
+        let sectors = erase_range(run.start, (run.end - run.start) as usize);
+        if partial {
+            self.emit(Event::Reflashing {
+                addr: sectors.0,
+                sectors: (sectors.1 + 1 - sectors.0) / FLASH_SECTOR_SIZE,
+            });
+        } else if !erased {
+            let before = file_addr % FLASH_SECTOR_SIZE;
+            if before != 0 {
+                self.emit(Event::UnalignedErase {
+                    addr: file_addr,
+                    bytes_before: before,
+                });
+            }
+        }
+        if !erased {
+            self.emit(Event::EraseRange {
+                start: sectors.0,
+                end_inclusive: sectors.1,
+            });
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! Moving a run of flash content to the loader: FLASH_BEGIN / FLASH_DATA (plain) or
+//! FLASH_DEFL_BEGIN / FLASH_DEFL_DATA (compressed parts from the pipeline), each block
+//! retried as esptool does, then the MD5 check of what was written.
+
+use super::inflate_meter::InflateMeter;
+use super::prepare::Prepared;
+use super::progress::RunProgress;
+use crate::error::{Error, Result};
+use crate::event::{Event, Operation};
+use crate::flash::deflate::{Pipeline, sessions};
+use crate::flash::span::{Span, erased_md5};
+use crate::flash::{Md5, hex};
+use crate::link::DEFAULT_TIMEOUT;
+use crate::session::Session;
+use espctl_protocol::Command;
+use espctl_protocol::command::FlashBegin;
+use std::ops::Range;
+use std::time::{Duration, Instant};
+
+/// Tries per data block before giving up.
+const WRITE_BLOCK_ATTEMPTS: usize = 3;
+
+impl Session {
+    /// Writes the flash range `run` with the content `span` gives it, compressed when
+    /// `pipeline` is there, and reports it as esptool does ("Wrote ...").
+    pub(super) fn write_run(
+        &mut self,
+        span: &Span<'_>,
+        run: Range<u32>,
+        mut pipeline: Option<&mut Pipeline>,
+        p: &Prepared,
+        partial: bool,
+    ) -> Result<()> {
+        let len = run.end - run.start;
+        let mut progress = RunProgress::new(run.start, len as u64);
+        self.emit(progress.start());
+        let start = Instant::now();
+        let mut compressed_total = None;
+        let parts = match pipeline {
+            Some(_) => sessions(run.clone()),
+            None => vec![run.clone()],
+        };
+        for part in parts {
+            let size = (part.end - part.start) as usize;
+            let packed = match pipeline.as_deref_mut() {
+                Some(pipe) => {
+                    let z = pipe.take(&part)?;
+                    if z.len() < size {
+                        Some(z)
+                    } else {
+                        self.emit(Event::Incompressible {
+                            name: p.name.clone().unwrap_or_else(|| "input image".into()),
+                            compressed: z.len(),
+                            uncompressed: size,
+                        });
+                        None
+                    }
+                }
+                None => None,
+            };
+            match packed {
+                Some(z) => {
+                    self.emit(Event::Compressed {
+                        uncompressed: size,
+                        compressed: z.len(),
+                    });
+                    self.send_compressed(part, &z, &mut progress)?;
+                    *compressed_total.get_or_insert(0) += z.len();
+                }
+                None => self.send_plain(span, part, &mut progress)?,
+            }
+        }
+        self.emit(Event::ProgressEnd {
+            op: Operation::Write,
+        });
+        self.emit(Event::Wrote {
+            addr: if partial { run.start } else { p.orig_addr },
+            bytes: len as usize,
+            compressed: compressed_total,
+            seconds: start.elapsed().as_secs_f64(),
+        });
+        Ok(())
+    }
+
+    /// FLASH_BEGIN / FLASH_DATA (/ FLASH_END where the loader wants it) for `part`,
+    /// block by block straight from the span.
+    fn send_plain(
+        &mut self,
+        span: &Span<'_>,
+        part: Range<u32>,
+        progress: &mut RunProgress,
+    ) -> Result<()> {
+        let addr = part.start;
+        let len = part.end - part.start;
+        let block = self.loader.flash_block_size();
+        let blocks = len.div_ceil(block);
+        let erase_size = self.loader.begin_erase_size(addr, len);
+        let begin = FlashBegin {
+            size: erase_size,
+            blocks,
+            block_size: block,
+            offset: addr,
+            encrypted: self.loader.begin_encrypted_word(),
+        };
+        let timeout = self.loader.begin_timeout(len);
+        self.begin_write(
+            Command::FlashBegin(begin),
+            "enter flash download mode",
+            timeout,
+        )?;
+        for seq in 0..blocks {
+            let from = addr + seq * block;
+            let to = (from + block).min(part.end);
+            let mut data = Vec::with_capacity(block as usize);
+            span.copy_into(from..to, &mut data);
+            // The loader takes whole blocks: pad the last one with erased bytes.
+            data.resize(block as usize, 0xFF);
+            let cmd = Command::FlashData { seq, data };
+            let what = format!("write to target flash after seq {seq}");
+            self.send_block(&cmd, &what, DEFAULT_TIMEOUT)?;
+            let event = progress.advance((to - from) as u64);
+            self.emit(event);
+        }
+        if self.loader.ends_writes() {
+            // The reply comes only when the last block is in flash.
+            self.flash_end(false, DEFAULT_TIMEOUT)?;
+        }
+        Ok(())
+    }
+
+    /// FLASH_DEFL_BEGIN / FLASH_DEFL_DATA (/ FLASH_DEFL_END where the loader wants it)
+    /// for `part`, whose zlib stream is `compressed`.
+    fn send_compressed(
+        &mut self,
+        part: Range<u32>,
+        compressed: &[u8],
+        progress: &mut RunProgress,
+    ) -> Result<()> {
+        let addr = part.start;
+        let len = part.end - part.start;
+        let block = self.loader.flash_block_size();
+        let blocks = compressed.len().div_ceil(block as usize) as u32;
+        let size = self.loader.defl_begin_size(len, block);
+        let begin = FlashBegin {
+            size,
+            blocks,
+            block_size: block,
+            offset: addr,
+            encrypted: self.loader.begin_encrypted_word(),
+        };
+        let timeout = self.loader.begin_timeout(size);
+        self.begin_write(
+            Command::FlashDeflBegin(begin),
+            "enter compressed flash mode",
+            timeout,
+        )?;
+        let acks_first = self.loader.acknowledges_before_writing();
+        let mut meter = InflateMeter::new();
+        let mut timeout = DEFAULT_TIMEOUT;
+        for (seq, chunk) in compressed.chunks(block as usize).enumerate() {
+            let unpacked = meter.feed(chunk)?;
+            if !acks_first {
+                timeout = self.loader.block_write_timeout(unpacked);
+            }
+            let cmd = Command::FlashDeflData {
+                seq: seq as u32,
+                data: chunk.to_vec(),
+            };
+            let what = format!("write compressed data to flash after seq {seq}");
+            self.send_block(&cmd, &what, timeout)?;
+            if acks_first {
+                // This block is inflated while the next one arrives: the next reply
+                // waits for this block's erase and write.
+                timeout = self.loader.block_write_timeout(unpacked);
+            }
+            let event = progress.advance(unpacked as u64);
+            self.emit(event);
+        }
+        if self.loader.ends_writes() {
+            self.conn.check(
+                "leave compressed flash mode",
+                &Command::FlashDeflEnd { reboot: false },
+                0,
+                timeout,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Sends FLASH_BEGIN or FLASH_DEFL_BEGIN; a loader that erases there is timed.
+    fn begin_write(&mut self, cmd: Command, what: &str, timeout: Duration) -> Result<()> {
+        let erases = self.loader.erases_at_begin();
+        if erases {
+            self.emit(Event::RomErasing);
+        }
+        let start = Instant::now();
+        self.conn.check(what, &cmd, 0, timeout)?;
+        if erases {
+            self.emit(Event::RomEraseTook {
+                seconds: start.elapsed().as_secs_f64(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Sends one data block, retrying as esptool does when it fails.
+    fn send_block(&mut self, cmd: &Command, what: &str, timeout: Duration) -> Result<()> {
+        let mut attempt = 1;
+        loop {
+            match self.conn.check(what, cmd, 0, timeout) {
+                Ok(_) => return Ok(()),
+                Err(e @ Error::Io { .. }) => return Err(e),
+                Err(_) if attempt < WRITE_BLOCK_ATTEMPTS => attempt += 1,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// "Verifying written data...": MD5 of the region against what was sent.
+    pub(super) fn verify_written(&mut self, addr: u32, len: usize, expected: Md5) -> Result<()> {
+        self.emit(Event::Verifying);
+        if !self.can_md5() {
+            self.emit(Event::VerifyUnavailable);
+            return Ok(());
+        }
+        let actual = self.flash_md5(addr, len as u32)?;
+        if actual != expected {
+            return Err(Error::Md5Mismatch {
+                addr,
+                expected: hex(&expected),
+                actual: hex(&actual),
+                empty: actual == erased_md5(len),
+            });
+        }
+        self.emit(Event::Verified);
+        Ok(())
+    }
+}

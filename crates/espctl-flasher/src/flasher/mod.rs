@@ -1,0 +1,185 @@
+//! A ready-to-use connection for any front end: [`Flasher::open`] finds the port,
+//! connects, identifies the chip, starts the stub and raises the baud rate as the
+//! [`ConnectPlan`] asks (with esptool's policy and espctl's fast default rate), and
+//! [`Flasher::finish`] (or dropping it) leaves the chip as the plan says.
+
+mod baud_policy;
+mod plan;
+mod port_spec;
+mod stub_choice;
+
+pub use plan::{ConnectPlan, FAST_BAUD, Need, ROM_BAUD, StubSource};
+pub use port_spec::{PortChoice, PortSpec};
+
+use crate::error::{Error, Result};
+use crate::event::{Event, EventSink};
+use crate::link::{After, Before};
+use crate::loader::{Ability, LoaderKind};
+use crate::session::{ConnectOptions, Session};
+use espctl_transport::TransportKind;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
+/// A connected chip, prepared for the work its plan named, that is left as the plan
+/// says when finished or dropped. Every [`Session`] operation is available on it.
+pub struct Flasher {
+    session: Session,
+    after: After,
+    /// The rate the chip's loader talked at before the fast rate was chosen on the
+    /// caller's behalf; put back before leaving the loader running.
+    restore_baud: Option<u32>,
+    finished: bool,
+}
+
+impl Flasher {
+    /// Connects to the chip on `port` and prepares it for `plan`; every step is
+    /// reported through `events`.
+    pub fn open(port: &PortSpec, plan: &ConnectPlan, events: EventSink) -> Result<Flasher> {
+        let initial_baud = if plan.before == Before::NoResetNoSync {
+            plan.baud
+        } else {
+            plan.baud.min(ROM_BAUD)
+        };
+        let options = ConnectOptions::default()
+            .before(plan.before)
+            .attempts(plan.attempts)
+            .chip(plan.chip)
+            .trace(plan.trace);
+        let mut session = connect_first(port, initial_baud, &options, &events)?;
+
+        let info = session.chip_info()?;
+        events(Event::Connected {
+            chip: session.chip(),
+            port: session.port_name().to_string(),
+            info: info.clone(),
+        });
+        info.mac?;
+
+        let use_stub = session.loader().kind() == LoaderKind::Stub
+            || (!matches!(plan.stub, StubSource::Disabled)
+                && (plan.need != Need::Registers || plan.after == After::NoResetStub));
+        let automatic = plan.fast_baud.is_some()
+            && plan.need == Need::FlashData
+            && plan.before != Before::NoResetNoSync
+            && session.port_kind() != TransportKind::Socket;
+        let target = if automatic {
+            plan.fast_baud
+        } else if plan.baud > initial_baud && plan.need != Need::Registers {
+            Some(plan.baud)
+        } else {
+            None
+        };
+        let mut raised = false;
+        let recovery = baud_policy::Recovery {
+            options: &options,
+            plan,
+            events: &events,
+        };
+        // A ROM that can change its rate does so before the stub upload, which then goes
+        // at the new rate too (the stub keeps the UART as the ROM left it).
+        let early = target.filter(|_| session.loader().can(Ability::ChangeBaud));
+        if let Some(baud) = early {
+            (session, raised) = baud_policy::raise(session, baud, automatic, &recovery)?;
+        }
+        if use_stub {
+            stub_choice::start(&mut session, &plan.stub, &events)?;
+        }
+        if let Some(baud) = target
+            && early.is_none()
+            && (session.loader().can(Ability::ChangeBaud) || !automatic)
+        {
+            (session, raised) = baud_policy::raise(session, baud, automatic, &recovery)?;
+        }
+        Ok(Flasher {
+            session,
+            after: plan.after,
+            restore_baud: (raised && automatic).then_some(initial_baud),
+            finished: false,
+        })
+    }
+
+    /// Leaves the chip as the plan says (the `after` action), putting the baud rate
+    /// back first when the loader stays running. Dropping the flasher does the same but
+    /// cannot report a failure.
+    pub fn finish(mut self) -> Result<()> {
+        self.finished = true;
+        self.leave()
+    }
+
+    /// Gives up the connection without touching the chip: no `after` action, no baud
+    /// restore (the chip runs code loaded into RAM, for example).
+    pub fn abandon(mut self) {
+        self.finished = true;
+    }
+
+    fn leave(&mut self) -> Result<()> {
+        // A loader left running (asked to, or because the port cannot reset the chip)
+        // must talk at the rate the next connection starts with.
+        let stays =
+            matches!(self.after, After::NoReset | After::NoResetStub) || !self.session.can_reset();
+        let restore = match self.restore_baud {
+            Some(baud) if stays => self.session.change_baud(baud).map(|_| ()),
+            _ => Ok(()),
+        };
+        let reset = self.session.finish(self.after);
+        restore.and(reset)
+    }
+}
+
+impl Drop for Flasher {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = self.leave();
+        }
+    }
+}
+
+impl Deref for Flasher {
+    type Target = Session;
+
+    fn deref(&self) -> &Session {
+        &self.session
+    }
+}
+
+impl DerefMut for Flasher {
+    fn deref_mut(&mut self) -> &mut Session {
+        &mut self.session
+    }
+}
+
+/// Tries the candidate ports in order; the first where a chip answers wins. A named
+/// port's failure is the error; while scanning, each failure is reported and the next
+/// port tried.
+fn connect_first(
+    port: &PortSpec,
+    baud: u32,
+    options: &ConnectOptions,
+    events: &EventSink,
+) -> Result<Session> {
+    let named = matches!(port.choice(), PortChoice::Named(_));
+    let candidates = port.candidates();
+    if !named {
+        events(Event::PortsFound {
+            count: candidates.len(),
+        });
+    }
+    for name in &candidates {
+        events(Event::PortOpening { port: name.clone() });
+        let attempt = port
+            .open(name, baud)
+            .map_err(Error::from)
+            .and_then(|t| Session::connect(t, options, events.clone()));
+        match attempt {
+            Ok(session) => return Ok(session),
+            Err(e) if named => return Err(e),
+            Err(e) => events(Event::PortFailed {
+                port: name.clone(),
+                error: Arc::new(e),
+            }),
+        }
+    }
+    Err(Error::NoPortConnected {
+        tried: candidates.len(),
+    })
+}

@@ -1,0 +1,145 @@
+//! What a front end asks of a connection: what the work needs, how to reset before and
+//! after, which rates to use, and where the flasher stub comes from.
+
+use crate::link::{After, Before, DEFAULT_CONNECT_ATTEMPTS};
+use crate::stub::{StubImage, StubStore};
+use espctl_chips::Chip;
+
+/// The rate every ROM loader starts at.
+pub const ROM_BAUD: u32 = 115_200;
+
+/// The rate flash work moves to when the caller chose none: what common USB-serial
+/// adapters (CP210x, CH340, FTDI) and the chips manage; confirmed with a SYNC.
+pub const FAST_BAUD: u32 = 921_600;
+
+/// What the work needs from the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Registers only (MAC, chip ID, flash ID, memory): the ROM does it, so no stub
+    /// upload and no baud change (the stub costs about a second at 115200 on the
+    /// ESP8266).
+    Registers,
+    /// The stub, at the rate asked for (load-ram, run).
+    Stub,
+    /// Moves flash data: the stub, and the fast rate when none was chosen.
+    FlashData,
+}
+
+/// Where the flasher stub comes from.
+#[derive(Debug, Clone)]
+pub enum StubSource {
+    /// The store in the user's data directory ([`StubStore::open_default`]).
+    InstalledDefault,
+    /// This store.
+    Store(StubStore),
+    /// This image.
+    Image(StubImage),
+    /// None: work with the ROM loader (a stub found running is still used).
+    Disabled,
+}
+
+/// How to connect and how to leave. Built from [`ConnectPlan::new`] with setters:
+/// `ConnectPlan::new(Need::FlashData).after(After::NoReset)`.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ConnectPlan {
+    /// What the work needs.
+    pub need: Need,
+    /// The reset before connecting.
+    pub before: Before,
+    /// What to leave the chip doing.
+    pub after: After,
+    /// The chip expected; `None` detects it.
+    pub chip: Option<&'static Chip>,
+    /// Connection attempts per port (0: forever).
+    pub attempts: u32,
+    /// Report every frame as trace events.
+    pub trace: bool,
+    /// The rate asked for (esptool's `--baud`): the ROM talks at 115200 first and the
+    /// line moves here for stub and flash work.
+    pub baud: u32,
+    /// For flash work when no rate was asked for: try this rate, confirm it, fall back
+    /// to `baud` if the adapter or chip cannot (never over `socket://`).
+    pub fast_baud: Option<u32>,
+    /// Where the stub comes from.
+    pub stub: StubSource,
+}
+
+impl ConnectPlan {
+    /// The defaults for work that needs `need`: reset in, hard reset out, the chip
+    /// detected, 7 attempts, 115200 baud with the fast rate for flash data, the
+    /// installed stub.
+    pub fn new(need: Need) -> ConnectPlan {
+        ConnectPlan {
+            need,
+            before: Before::DefaultReset,
+            after: After::HardReset,
+            chip: None,
+            attempts: DEFAULT_CONNECT_ATTEMPTS,
+            trace: false,
+            baud: ROM_BAUD,
+            fast_baud: Some(FAST_BAUD),
+            stub: StubSource::InstalledDefault,
+        }
+    }
+
+    /// Sets what the work needs.
+    pub fn need(mut self, need: Need) -> Self {
+        self.need = need;
+        self
+    }
+
+    /// Sets the reset before connecting.
+    pub fn before(mut self, before: Before) -> Self {
+        self.before = before;
+        self
+    }
+
+    /// Sets what to leave the chip doing.
+    pub fn after(mut self, after: After) -> Self {
+        self.after = after;
+        self
+    }
+
+    /// Sets the chip expected.
+    pub fn chip(mut self, chip: Option<&'static Chip>) -> Self {
+        self.chip = chip;
+        self
+    }
+
+    /// Sets the connection attempts per port (0: forever).
+    pub fn attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts;
+        self
+    }
+
+    /// Reports every frame when `true`.
+    pub fn trace(mut self, trace: bool) -> Self {
+        self.trace = trace;
+        self
+    }
+
+    /// Sets the rate asked for.
+    pub fn baud(mut self, baud: u32) -> Self {
+        self.baud = baud;
+        self
+    }
+
+    /// Sets the rate flash work tries when none was asked for (`None`: stay at `baud`).
+    pub fn fast_baud(mut self, fast: Option<u32>) -> Self {
+        self.fast_baud = fast;
+        self
+    }
+
+    /// Sets where the stub comes from.
+    pub fn stub(mut self, stub: StubSource) -> Self {
+        self.stub = stub;
+        self
+    }
+}
+
+impl Default for ConnectPlan {
+    fn default() -> ConnectPlan {
+        ConnectPlan::new(Need::FlashData)
+    }
+}

@@ -1,0 +1,42 @@
+//! What a user can do about a failure, as data. The library never words advice: option
+//! names and commands belong to the front end, which turns each [`Hint`] into its own
+//! sentence (the `espctl` CLI writes esptool's).
+
+/// Advice that goes with an error or a warning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Hint {
+    /// Check the cable, the power and that no other program uses the port, then run
+    /// again.
+    CheckPort,
+    /// The chip stopped answering: check the cable and power, or use a lower baud rate.
+    CheckLinkOrLowerBaud,
+    /// Possible line noise: try again, or at a lower baud rate.
+    RetryOrLowerBaud,
+    /// Data arrived damaged: read again, or at a lower baud rate.
+    ReadAgainOrLowerBaud,
+    /// The written data did not verify: write again; lower the baud rate and check the
+    /// power supply if it keeps failing.
+    RewriteOrLowerBaud,
+    /// The port does not take the rate: use a lower one.
+    LowerBaud,
+    /// The chip is lost at a rate it was switched to: reset it, run again at this rate.
+    ResetAtBaud(u32),
+    /// The ROM loader cannot do this: install the flasher stub and let it be used.
+    UseStub,
+    /// The stub did not start: try again, or work with the ROM loader.
+    RetryOrSkipStub,
+    /// The installed stub file changed: install it again.
+    ReinstallStub,
+    /// No stub is installed: install one.
+    InstallStub,
+    /// load-ram over the stub's RAM: load elsewhere, or do not upload the stub.
+    MoveOrSkipStub,
+    /// Scanning found no chip: name the port.
+    NamePort,
+    /// An address is wrong: check it.
+    CheckAddress,
+    /// The ESP8266 ROM cannot erase this exact region: erase one sector more or less,
+    /// or use the flasher stub.
+    EraseOtherSizeOrUseStub,
+}

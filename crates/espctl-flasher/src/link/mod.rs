@@ -1,0 +1,20 @@
+//! The link to a chip's loader: frames over a transport with replies matched to their
+//! requests, resets through the modem lines, SYNC, and which chip answers.
+
+mod connection;
+mod detect;
+mod reply;
+mod reset;
+mod sync;
+
+pub use connection::{Answer, Connection, DEFAULT_TIMEOUT, MAX_TIMEOUT};
+pub use detect::{detect, verify};
+pub use reply::Reply;
+pub use reset::{
+    After, Before, DEFAULT_RESET_DELAY, EXTRA_RESET_DELAY, ResetStrategy, bootloader_sequence,
+    hard_reset,
+};
+pub use sync::{
+    Attempt, BootLog, ConnectFailure, DEFAULT_CONNECT_ATTEMPTS, SYNC_TIMEOUT, Synced, attempt,
+    sync,
+};

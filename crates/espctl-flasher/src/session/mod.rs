@@ -1,0 +1,341 @@
+//! A connected chip: the link to it, which chip it is, and which loader answers. The
+//! operations build on this: registers and identity here, the stub, the baud rate and
+//! RAM in the files beside it, flash in [`crate::flash`] and [`crate::spi`].
+
+mod after;
+mod baud;
+mod ram;
+mod stub_start;
+
+pub use baud::BaudChange;
+
+use crate::error::{Error, Result};
+use crate::event::{Event, EventSink, ResetNote};
+use crate::link::{self, Before, ConnectFailure, Connection, DEFAULT_CONNECT_ATTEMPTS};
+use crate::loader::{self, CrystalSource, Loader, LoaderKind};
+use espctl_chips::{Chip, IdentityError, Registers};
+use espctl_protocol::Command;
+use espctl_protocol::command::RegWrite;
+use espctl_transport::{Transport, TransportKind};
+
+/// How to reach the chip on a port that is open already.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ConnectOptions {
+    /// The reset before syncing.
+    pub before: Before,
+    /// Connection attempts, each with a reset and 5 SYNCs; 0 tries forever.
+    pub attempts: u32,
+    /// The chip expected; `None` detects it.
+    pub chip: Option<&'static Chip>,
+    /// Report every frame as [`crate::Trace`] events.
+    pub trace: bool,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> ConnectOptions {
+        ConnectOptions {
+            before: Before::DefaultReset,
+            attempts: DEFAULT_CONNECT_ATTEMPTS,
+            chip: None,
+            trace: false,
+        }
+    }
+}
+
+/// Built from the defaults: `ConnectOptions::default().before(Before::NoReset).attempts(1)`.
+impl ConnectOptions {
+    /// Sets the reset before syncing.
+    pub fn before(mut self, before: Before) -> Self {
+        self.before = before;
+        self
+    }
+
+    /// Sets the number of connection attempts (0: forever).
+    pub fn attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts;
+        self
+    }
+
+    /// Sets the chip expected (`None` detects it).
+    pub fn chip(mut self, chip: Option<&'static Chip>) -> Self {
+        self.chip = chip;
+        self
+    }
+
+    /// Reports every frame when `true`.
+    pub fn trace(mut self, trace: bool) -> Self {
+        self.trace = trace;
+        self
+    }
+}
+
+/// What identifies a chip, as printed after connecting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChipInfo {
+    /// `ESP8266EX`, `ESP32-D0WD-V3 (revision v3.0)`.
+    pub description: String,
+    /// `WiFi`, `BT`, `Dual Core + LP Core`, ...
+    pub features: Vec<String>,
+    /// Normalised to 26, 40 or 48 MHz.
+    pub crystal_mhz: u32,
+    /// The raw estimate, when it was far from the normalised value.
+    pub crystal_odd_estimate: Option<f64>,
+    /// The base MAC address (ESP8266: fails for an unknown vendor).
+    pub mac: std::result::Result<[u8; 6], IdentityError>,
+    /// ESP8266 only.
+    pub chip_id: Option<u32>,
+}
+
+/// What is known about the flash chip behind the loader.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct FlashState {
+    /// The loader can reach the flash (SPI_ATTACH or its equivalent done).
+    pub attached: bool,
+    /// RDID result, read once.
+    pub id: Option<u32>,
+    /// SPI USR and USR2 as the loader left them (restored after each SPI command).
+    pub spi_saved: Option<(u32, u32)>,
+}
+
+/// An open connection to one chip.
+pub struct Session {
+    pub(crate) conn: Connection,
+    pub(crate) chip: &'static Chip,
+    pub(crate) loader: Box<dyn Loader>,
+    pub(crate) events: EventSink,
+    /// SYNC said a stub was already running when we connected.
+    stub_found_running: bool,
+    /// The "no reset lines" warning was reported.
+    lines_warned: bool,
+    /// The chip was reset through DTR/RTS when connecting, so it can be again.
+    reset_worked: bool,
+    pub(crate) flash: FlashState,
+    /// RAM the stub we uploaded occupies (`[start, end)`), which load-ram must not touch.
+    stub_ram: Vec<(u32, u32)>,
+}
+
+impl Session {
+    /// Resets the chip into its bootloader (per `options.before`), syncs and identifies
+    /// it. Fails with esptool's explanation when nothing answers.
+    pub fn connect(
+        transport: Box<dyn Transport>,
+        options: &ConnectOptions,
+        events: EventSink,
+    ) -> Result<Session> {
+        let mut before = options.before;
+        if matches!(before, Before::NoReset | Before::NoResetNoSync) {
+            events(Event::ResetDisabled(ResetNote::Skipped(before.name())));
+        }
+        if transport.kind() == TransportKind::Socket {
+            // There are no reset lines over TCP (esptool says so even with no-reset).
+            events(Event::ResetDisabled(ResetNote::Socket));
+            if before != Before::NoResetNoSync {
+                before = Before::NoReset;
+            }
+        }
+        let mut conn = Connection::new(transport, events.clone(), options.trace);
+        let strategies = link::bootloader_sequence(before);
+        let mut lines_warned = false;
+
+        events(Event::Connecting);
+        let mut outcome = Err(ConnectFailure::NotAttempted);
+        let mut n = 0u32;
+        while options.attempts == 0 || n < options.attempts {
+            let strategy = strategies[n as usize % strategies.len()];
+            let attempt = link::attempt(
+                &mut conn,
+                link::Attempt {
+                    before,
+                    strategy,
+                    events: &events,
+                    lines_warned: &mut lines_warned,
+                },
+            );
+            outcome = match attempt {
+                Ok(outcome) => outcome,
+                Err(port_failed) => {
+                    events(Event::ConnectDone);
+                    return Err(port_failed);
+                }
+            };
+            if outcome.is_ok() {
+                break;
+            }
+            n += 1;
+        }
+        events(Event::ConnectDone);
+        let synced = outcome.map_err(|reason| Error::ConnectFailed {
+            target: options
+                .chip
+                .map_or("Espressif device", |c| c.name)
+                .to_string(),
+            reason,
+        })?;
+
+        let chip = match options.chip {
+            Some(chip) => {
+                if let Some(magic) = link::verify(&mut conn, chip)? {
+                    events(Event::ChipUnverified { chip, magic });
+                }
+                chip
+            }
+            None => {
+                events(Event::DetectingChip);
+                let chip = link::detect(&mut conn)?;
+                events(Event::ChipDetected { chip });
+                chip
+            }
+        };
+        let kind = if synced.stub_running {
+            LoaderKind::Stub
+        } else {
+            LoaderKind::Rom
+        };
+        Ok(Session {
+            conn,
+            chip,
+            loader: loader::for_kind(kind, chip),
+            events,
+            stub_found_running: synced.stub_running,
+            reset_worked: matches!(before, Before::DefaultReset | Before::UsbReset)
+                && !lines_warned,
+            lines_warned,
+            flash: FlashState::default(),
+            stub_ram: Vec::new(),
+        })
+    }
+
+    /// The chip that answers.
+    pub fn chip(&self) -> &'static Chip {
+        self.chip
+    }
+
+    /// The loader that answers: ask it what it can do.
+    pub fn loader(&self) -> &dyn Loader {
+        self.loader.as_ref()
+    }
+
+    /// The port as named.
+    pub fn port_name(&self) -> &str {
+        self.conn.port_name()
+    }
+
+    /// The line's current rate.
+    pub fn baud(&self) -> u32 {
+        self.conn.baud()
+    }
+
+    /// What kind of line the chip is on.
+    pub fn port_kind(&mut self) -> TransportKind {
+        self.conn.transport().kind()
+    }
+
+    /// Whether DTR/RTS reset the chip when connecting (so a new connection can reset it
+    /// again, e.g. after a failed baud rate change).
+    pub fn can_reset(&self) -> bool {
+        self.reset_worked
+    }
+
+    pub(crate) fn emit(&self, event: Event) {
+        (self.events)(event);
+    }
+
+    /// Gives the port back (after [`Session::finish`]).
+    pub fn into_transport(self) -> Box<dyn Transport> {
+        self.conn.into_transport()
+    }
+
+    /// Makes `kind` the loader that answers from now on.
+    pub(crate) fn switch_loader(&mut self, kind: LoaderKind) {
+        self.loader = loader::for_kind(kind, self.chip);
+        self.flash.spi_saved = None;
+    }
+
+    /// The error for something the running loader cannot do.
+    pub(crate) fn needs_stub(&self, what: &'static str) -> Error {
+        Error::NeedsStub {
+            loader: self.loader.name(),
+            what,
+        }
+    }
+
+    /// Reads the 32-bit word at `addr` (READ_REG).
+    pub fn read_reg(&mut self, addr: u32) -> Result<u32> {
+        let (value, _) = self.conn.check(
+            "read target memory",
+            &Command::ReadReg { addr },
+            0,
+            link::DEFAULT_TIMEOUT,
+        )?;
+        Ok(value)
+    }
+
+    /// Writes several registers with one WRITE_REG (applied in order).
+    pub fn write_regs(&mut self, writes: Vec<RegWrite>) -> Result<()> {
+        self.conn.check(
+            "write target memory",
+            &Command::WriteReg(writes),
+            0,
+            link::DEFAULT_TIMEOUT,
+        )?;
+        Ok(())
+    }
+
+    /// Writes the bits of `value` selected by `mask` at `addr`.
+    pub fn write_reg(&mut self, addr: u32, value: u32, mask: u32) -> Result<()> {
+        self.write_regs(vec![RegWrite {
+            addr,
+            value,
+            mask,
+            delay_us: 0,
+        }])
+    }
+
+    pub(crate) fn read_registers(&mut self, addrs: &[u32]) -> Result<Registers> {
+        let mut regs = Registers::new();
+        for &addr in addrs {
+            if !regs.iter().any(|(a, _)| a == addr) {
+                regs.set(addr, self.read_reg(addr)?);
+            }
+        }
+        Ok(regs)
+    }
+
+    /// Reads the identity eFuses and the UART divider: name, features, crystal, MAC.
+    pub fn chip_info(&mut self) -> Result<ChipInfo> {
+        let chip = self.chip;
+        let regs = self.read_registers(chip.identity.registers)?;
+        let d = (chip.identity.describe)(&regs);
+        let (crystal_mhz, crystal_odd_estimate) = self.crystal()?;
+        Ok(ChipInfo {
+            description: d.name,
+            features: d.features,
+            crystal_mhz,
+            crystal_odd_estimate,
+            mac: (chip.identity.mac)(&regs),
+            chip_id: chip.identity.chip_id.map(|f| f(&regs)),
+        })
+    }
+
+    /// The crystal frequency, normalised, and the raw estimate when it is far off.
+    fn crystal(&mut self) -> Result<(u32, Option<f64>)> {
+        if self.loader.crystal_source() == CrystalSource::RomRecord
+            && let Some(rom) = self.chip.rom_crystal_hz
+        {
+            let regs = self.read_registers(rom.registers)?;
+            let mhz = (rom.decode)(&regs) / 1e6;
+            return Ok((if mhz > 33.0 { 40 } else { 26 }, None));
+        }
+        let div = self.read_reg(self.chip.uart_clkdiv_reg)?;
+        let (estimate, normalised) = self.chip.crystal_mhz(div, self.baud());
+        let odd = ((normalised as f64) - estimate).abs() > 1.0;
+        Ok((normalised, odd.then_some(estimate)))
+    }
+
+    /// The MAC address (ESP8266: may fail with "Unknown OUI").
+    pub fn mac(&mut self) -> Result<std::result::Result<[u8; 6], IdentityError>> {
+        let regs = self.read_registers(self.chip.identity.registers)?;
+        Ok((self.chip.identity.mac)(&regs))
+    }
+}
