@@ -1,11 +1,12 @@
 //! Everything that can go wrong while talking to a chip, with the context a user needs.
 //!
-//! A message says what happened; what to do about it is a typed [`Hint`] (see
-//! [`Error::hint`]), which a front end words for its own users: the `espctl` CLI names
-//! its options, a web page would name its buttons.
+//! A message says what happened; what to do about it is a typed
+//! [`Hint`](crate::Hint) (see [`Error::hint`]), which a front end words for its own
+//! users: the `espctl` CLI names its options, a web page would name its buttons.
 
-use crate::hint::Hint;
 use crate::link::ConnectFailure;
+pub use crate::link::ReadFailure;
+pub use crate::session::StubStartFailure;
 use crate::stub::StubStoreError;
 use espctl_chips::IdentityError;
 use espctl_image::ImageError;
@@ -16,28 +17,6 @@ use std::io;
 /// Where esptool's troubleshooting guide is; esptool names it when it cannot connect.
 pub const TROUBLESHOOTING_URL: &str =
     "https://docs.espressif.com/projects/esptool/en/latest/troubleshooting.html";
-
-/// Why a wait for a frame ended without one.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ReadFailure {
-    /// Nothing at all arrived.
-    #[error("No serial data received.")]
-    NoData,
-    /// Frames arrived earlier, then the line went quiet.
-    #[error("Serial data stream stopped: Possible serial noise or corruption.")]
-    StreamStopped,
-    /// A frame started but did not end in time (bytes received so far).
-    #[error("Packet content transfer stopped (received {0} bytes).")]
-    PartialFrame(usize),
-    /// A SLIP escape byte followed by something other than 0xDC or 0xDD.
-    #[error("Invalid SLIP escape (0xdb, 0x{0:02x}).")]
-    InvalidEscape(u8),
-    /// A frame grew far beyond anything a loader sends (bytes received).
-    #[error(
-        "Received {0} bytes in one packet without its end: Possible serial noise or corruption."
-    )]
-    FrameTooLong(usize),
-}
 
 /// Everything the library reports as a failure.
 #[derive(Debug, thiserror::Error)]
@@ -114,7 +93,9 @@ pub enum Error {
     },
 
     /// No connection attempt reached the bootloader.
-    #[error("Failed to connect to {target}: {reason} For troubleshooting steps visit: {TROUBLESHOOTING_URL}")]
+    #[error(
+        "Failed to connect to {target}: {reason} For troubleshooting steps visit: {TROUBLESHOOTING_URL}"
+    )]
     ConnectFailed {
         /// The chip named with the plan, or "Espressif device".
         target: String,
@@ -221,7 +202,9 @@ pub enum Error {
     },
 
     /// Flash data would run past the 32-bit address space.
-    #[error("{what} ({len} bytes) at {addr:#010x} runs past the end of the 32-bit flash address space.")]
+    #[error(
+        "{what} ({len} bytes) at {addr:#010x} runs past the end of the 32-bit flash address space."
+    )]
     PastFlashSpace {
         /// What: `'x.bin'`, `A read`.
         what: String,
@@ -232,7 +215,9 @@ pub enum Error {
     },
 
     /// load-ram: a segment of the image runs past the end of memory.
-    #[error("A segment of {len} bytes at {addr:#010x} runs past the end of the address space: the image is damaged.")]
+    #[error(
+        "A segment of {len} bytes at {addr:#010x} runs past the end of the address space: the image is damaged."
+    )]
     SegmentPastAddressSpace {
         /// Its length.
         len: usize,
@@ -393,49 +378,6 @@ pub enum Error {
     /// A bug in espctl (a broken invariant), not a problem of the chip or the line.
     #[error("internal error: {0}")]
     Internal(&'static str),
-}
-
-/// Why the stub did not start after its upload.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum StubStartFailure {
-    /// Nothing came after MEM_END.
-    #[error("There was no response.")]
-    NoResponse,
-    /// Something other than its greeting came.
-    #[error("Unexpected response: {0}")]
-    Unexpected(String),
-    /// The ROM kept repeating its MEM_END reply.
-    #[error("It kept answering MEM_END instead of saying hello.")]
-    NoGreeting,
-}
-
-impl Error {
-    /// What the user can do about it, if anything.
-    pub fn hint(&self) -> Option<Hint> {
-        Some(match self {
-            Error::Io { .. } => Hint::CheckPort,
-            Error::NoReply { .. } => Hint::CheckLinkOrLowerBaud,
-            Error::ResponseMismatch { .. } | Error::BadMd5Reply { .. } => {
-                Hint::RetryOrLowerBaud
-            }
-            Error::NeedsStub { .. } => Hint::UseStub,
-            Error::NoPortConnected { .. } => Hint::NamePort,
-            Error::BaudLost { old, .. } => Hint::ResetAtBaud(*old),
-            Error::BaudRefused { .. } => Hint::LowerBaud,
-            Error::StubStart(_) => Hint::RetryOrSkipStub,
-            Error::StubStore(e) => return e.hint(),
-            Error::InexactRomErase { .. } => Hint::EraseOtherSizeOrUseStub,
-            Error::Md5Mismatch { .. } => Hint::RewriteOrLowerBaud,
-            Error::CorruptData { .. }
-            | Error::ReadTooMuch
-            | Error::ExpectedDigest(_)
-            | Error::DigestMismatch { .. }
-            | Error::ShortBlock { .. } => Hint::ReadAgainOrLowerBaud,
-            Error::StubResident { .. } => Hint::MoveOrSkipStub,
-            Error::PastFlashSpace { .. } => Hint::CheckAddress,
-            _ => return None,
-        })
-    }
 }
 
 fn hex_upper(bytes: &[u8]) -> String {

@@ -64,6 +64,7 @@ pub enum Event {
     ResetDisabled(ResetNote),
     /// The port has no DTR/RTS: the chip was not reset (reported once per session).
     ResetLinesUnsupported {
+        /// The port as named.
         port: String,
     },
     /// Syncing starts.
@@ -90,8 +91,11 @@ pub enum Event {
     },
     /// The flasher stub answered SYNC: no upload needed.
     StubAlreadyRunning,
+    /// The stub's segments go into RAM.
     StubUploading,
+    /// The ROM is told to jump to the stub.
     StubStarting,
+    /// The stub greeted: it answers from now on.
     StubRunning,
     /// No stub is installed for this chip: the ROM loader does the work, without what
     /// `limits` lists.
@@ -107,19 +111,26 @@ pub enum Event {
         /// Why.
         error: Arc<StubStoreError>,
     },
+    /// The loader is asked to switch to `baud`.
     BaudChanging {
+        /// The new rate.
         baud: u32,
     },
+    /// The loader switched; the host follows.
     BaudChanged {
+        /// The new rate.
         baud: u32,
     },
-    /// The ROM cannot change baud rate (ESP8266).
+    /// The ROM cannot change baud rate (ESP8266): the line stays at `baud`.
     BaudUnchanged {
+        /// The rate kept.
         baud: u32,
     },
     /// Nothing answered at `tried`; the chip still talks at `baud`, which is used.
     BaudFellBack {
+        /// The rate that did not work.
         tried: u32,
+        /// The rate used.
         baud: u32,
     },
     /// The chip stopped answering at `tried` baud (the caller chose no rate): it is
@@ -134,10 +145,14 @@ pub enum Event {
     },
     /// ROM attach: `pads` is `Some((clk, q, d, hd, cs))` when eFuses select other pins.
     AttachingFlash {
+        /// The eFuse pin selection, when it is not the default.
         pads: Option<[u8; 5]>,
     },
+    /// The flash size to use is worked out and told to the loader.
     ConfiguringFlashSize,
+    /// `detect`: RDID says the flash has this size.
     FlashSizeDetected {
+        /// The size.
         size: FlashSize,
     },
     /// `detect` failed: 4MB assumed.
@@ -146,9 +161,12 @@ pub enum Event {
     FlashSizeKeepNote,
     /// The set size is larger than what was detected.
     FlashSizeLargerThanDetected {
+        /// The size asked for.
         set: FlashSize,
+        /// The size RDID reports.
         detected: FlashSize,
     },
+    /// The flash is larger than 16MB, which the loaders address only in part.
     FlashOver16MbNote,
     /// The flash chip answered RDID with a value meaning "nothing there".
     FlashNotResponding,
@@ -159,16 +177,22 @@ pub enum Event {
     },
     /// A file of a multi-file write starts.
     FileStarting {
+        /// Its name.
         name: String,
+        /// Where it goes.
         addr: u32,
     },
+    /// A file has no bytes: nothing is written for it.
     FileEmpty {
+        /// Its name.
         name: String,
     },
     /// Header bytes 2 and 3 changed (`value` = byte2 << 8 | byte3).
     FlashParamsSet {
+        /// The new header bytes.
         value: u16,
     },
+    /// The SHA-256 appended to the image was recomputed after patching its header.
     ShaDigestUpdated,
     /// The bootloader-offset file was left alone, with the reason.
     ImageNotPatched {
@@ -179,17 +203,24 @@ pub enum Event {
     },
     /// `bytes_before` bytes before `addr` will be erased too (unaligned address).
     UnalignedErase {
+        /// The file's address.
         addr: u32,
+        /// Bytes of its sector before it.
         bytes_before: u32,
     },
+    /// The sectors a write erases.
     EraseRange {
+        /// First byte.
         start: u32,
+        /// Last byte.
         end_inclusive: u32,
     },
     /// The chip hashes the flash the file will cover (`len` bytes at `addr`) to find
     /// what changed.
     ComparingFlash {
+        /// Start of the range hashed.
         addr: u32,
+        /// Its length.
         len: u32,
     },
     /// The flash already holds the file: nothing written. The chip's MD5s of the
@@ -197,101 +228,160 @@ pub enum Event {
     FlashUnchanged {
         /// `'name'` or `Input bytes`.
         source: String,
+        /// Where the file is.
         addr: u32,
     },
     /// Some sectors hold the new data already: only the changed ones follow.
     ChangedSectorsFound,
     /// A run of changed sectors is rewritten.
     Reflashing {
+        /// First byte of the run.
         addr: u32,
+        /// Sectors in it.
         sectors: u32,
     },
+    /// A part does not get smaller compressed: it is sent as it is.
     Incompressible {
+        /// The file's name.
         name: String,
+        /// Bytes it compressed to.
         compressed: usize,
+        /// Bytes it has.
         uncompressed: usize,
     },
+    /// A part was compressed.
     Compressed {
+        /// Bytes of flash content.
         uncompressed: usize,
+        /// Bytes sent.
         compressed: usize,
     },
     /// The ROM erases the whole region when a write begins.
     RomErasing,
+    /// The ROM's erase is done.
     RomEraseTook {
+        /// How long it took.
         seconds: f64,
     },
+    /// An operation with progress starts.
     ProgressStart {
+        /// Which.
         op: Operation,
+        /// Where it starts.
         addr: u32,
+        /// Bytes it covers.
         total: u64,
     },
     /// `done` of `total` bytes; `addr` is where the operation has got to.
     Progress {
+        /// Which.
         op: Operation,
+        /// Where it has got to.
         addr: u32,
+        /// Bytes done.
         done: u64,
+        /// Bytes in all.
         total: u64,
     },
+    /// The operation with progress ended.
     ProgressEnd {
+        /// Which.
         op: Operation,
     },
+    /// A run of flash was written.
     Wrote {
+        /// Where (the file's address, or the run's when only part was rewritten).
         addr: u32,
+        /// Bytes of flash content.
         bytes: usize,
+        /// Bytes sent, when compressed.
         compressed: Option<usize>,
+        /// How long it took.
         seconds: f64,
     },
+    /// The chip hashes what was written.
     Verifying,
+    /// The chip's MD5 of what was written matches what was sent.
     Verified,
     /// The loader cannot compute MD5 (ESP8266 ROM): nothing was checked.
     VerifyUnavailable,
     /// `verify-flash` compares a file (after header patching) with flash.
     VerifyingFile {
+        /// Where.
         addr: u32,
+        /// Bytes compared.
         len: usize,
         /// `None` for data that came without a file.
         name: Option<String>,
     },
+    /// Flash was read.
     Read {
+        /// Where.
         addr: u32,
+        /// Bytes read.
         bytes: usize,
+        /// How long it took.
         seconds: f64,
     },
+    /// The whole flash is erased.
     ErasingFlash,
+    /// The whole flash is erased.
     FlashErased {
+        /// How long it took.
         seconds: f64,
     },
+    /// A region is erased.
     ErasingRegion,
+    /// The region is erased.
     RegionErased {
+        /// How long it took.
         seconds: f64,
     },
-    /// With `--chip`: the magic value matched no known chip; carrying on as told.
+    /// A chip was named: its magic value matched no known chip; carrying on as told.
     ChipUnverified {
+        /// The chip named.
         chip: &'static Chip,
+        /// The magic register's value.
         magic: u32,
     },
+    /// EN is pulsed: the chip restarts into its application.
     HardResetting,
+    /// The loader is asked to start the application.
     SoftResetting,
+    /// The ROM loader is left running.
     StayingInBootloader,
+    /// The flasher stub is left running.
     StayingInStub,
+    /// The chip has no watchdog reset: a hard reset is done instead.
     WatchdogUnsupported {
+        /// The chip.
         chip: &'static Chip,
     },
+    /// A frame or bytes on the wire, when tracing.
     Trace(Trace),
 }
 
 /// One line of `--trace` output: the frames on the wire.
 #[derive(Debug, Clone)]
 pub enum Trace {
+    /// A command is sent.
     Command {
+        /// Its opcode.
         op: u8,
+        /// Its name, e.g. `FLASH_BEGIN`.
         name: &'static str,
+        /// Its payload.
         data: Vec<u8>,
+        /// Whether a reply is waited for.
         wait_response: bool,
+        /// How long.
         timeout_secs: f64,
     },
+    /// Bytes written to the port (framed).
     Write(Vec<u8>),
+    /// Bytes read from the port.
     Read(Vec<u8>),
+    /// A whole frame decoded.
     Packet(Vec<u8>),
     /// Bytes received outside any frame (boot messages, noise).
     Noise(Vec<u8>),

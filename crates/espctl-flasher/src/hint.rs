@@ -2,6 +2,8 @@
 //! names and commands belong to the front end, which turns each [`Hint`] into its own
 //! sentence (the `espctl` CLI writes esptool's).
 
+use crate::error::Error;
+
 /// Advice that goes with an error or a warning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -39,4 +41,31 @@ pub enum Hint {
     /// The ESP8266 ROM cannot erase this exact region: erase one sector more or less,
     /// or use the flasher stub.
     EraseOtherSizeOrUseStub,
+}
+
+impl Error {
+    /// What the user can do about it, if anything.
+    pub fn hint(&self) -> Option<Hint> {
+        Some(match self {
+            Error::Io { .. } => Hint::CheckPort,
+            Error::NoReply { .. } => Hint::CheckLinkOrLowerBaud,
+            Error::ResponseMismatch { .. } | Error::BadMd5Reply { .. } => Hint::RetryOrLowerBaud,
+            Error::NeedsStub { .. } => Hint::UseStub,
+            Error::NoPortConnected { .. } => Hint::NamePort,
+            Error::BaudLost { old, .. } => Hint::ResetAtBaud(*old),
+            Error::BaudRefused { .. } => Hint::LowerBaud,
+            Error::StubStart(_) => Hint::RetryOrSkipStub,
+            Error::StubStore(e) => return e.hint(),
+            Error::InexactRomErase { .. } => Hint::EraseOtherSizeOrUseStub,
+            Error::Md5Mismatch { .. } => Hint::RewriteOrLowerBaud,
+            Error::CorruptData { .. }
+            | Error::ReadTooMuch
+            | Error::ExpectedDigest(_)
+            | Error::DigestMismatch { .. }
+            | Error::ShortBlock { .. } => Hint::ReadAgainOrLowerBaud,
+            Error::StubResident { .. } => Hint::MoveOrSkipStub,
+            Error::PastFlashSpace { .. } => Hint::CheckAddress,
+            _ => return None,
+        })
+    }
 }

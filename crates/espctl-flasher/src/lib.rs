@@ -65,9 +65,6 @@ pub use espctl_transport as transport;
 /// Finding serial ports (re-exported from `espctl-transport`).
 pub use espctl_transport::ports;
 
-#[cfg(test)]
-mod testing;
-
 pub use error::{Error, ReadFailure, Result};
 pub use event::{Event, EventSink, Operation, Trace, ignore_events};
 pub use flash::{FlashFile, FlashParamsRequest, FlashSizeArg, Setting, WriteOptions};

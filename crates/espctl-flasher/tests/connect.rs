@@ -187,7 +187,7 @@ fn reuses_a_running_stub_and_leaves_it_as_told() {
         events,
     )
     .unwrap();
-    assert_eq!(s.loader(), LoaderKind::Rom);
+    assert_eq!(s.loader().kind(), LoaderKind::Rom);
     assert!(s.run_stub(Some(&stub)).unwrap());
     s.finish(After::NoResetStub).unwrap();
     assert_eq!(probe.settled_state(), DeviceState::Stub);
@@ -200,7 +200,7 @@ fn reuses_a_running_stub_and_leaves_it_as_told() {
         events,
     )
     .unwrap();
-    assert_eq!(s.loader(), LoaderKind::Stub);
+    assert_eq!(s.loader().kind(), LoaderKind::Stub);
     assert!(s.run_stub(None).unwrap());
     assert!(
         log.lock()
@@ -220,7 +220,7 @@ fn reuses_a_running_stub_and_leaves_it_as_told() {
         events,
     )
     .unwrap();
-    assert_eq!(s.loader(), LoaderKind::Stub);
+    assert_eq!(s.loader().kind(), LoaderKind::Stub);
 
     // --after hard-reset pulses EN: the chip runs its flash.
     let (events, _) = recorder();
@@ -245,12 +245,10 @@ fn write_progress_events_add_up() {
     )
     .unwrap();
     s.run_stub(Some(&stub_for(&ESP8266))).unwrap();
-    s.attach_flash().unwrap();
     let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
     s.write_flash(
         vec![FlashFile::new(0x20000, data.clone(), None)],
         &WriteOptions::default(),
-        None,
     )
     .unwrap();
     assert_eq!(
@@ -316,11 +314,9 @@ fn rom_reads_are_checked_against_the_flash_md5() {
         let t = port(&virtual_chip(&ESP32, StartMode::Download), board);
         let (events, _) = recorder();
         let mut s = Session::connect(t, &options(Before::NoReset, 1), events).unwrap();
-        s.attach_flash().unwrap();
         s.write_flash(
             vec![FlashFile::new(0x8000, data.clone(), None)],
             &WriteOptions::default(),
-            None,
         )
         .unwrap();
         let read = s.read_flash(0x8000, data.len() as u32);

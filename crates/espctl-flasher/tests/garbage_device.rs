@@ -4,12 +4,12 @@
 
 use espctl_chips::CHIPS;
 use espctl_flasher::stub::StubImage;
-use espctl_flasher::transport::{LineError, Transport, TransportKind};
 use espctl_flasher::{
-    After, Before, ConnectOptions, Error, FlashFile, FlashSizeArg, PatchRequest, Session,
+    After, Before, ConnectOptions, Error, FlashFile, FlashParamsRequest, FlashSizeArg, Session,
     WriteOptions, ignore_events,
 };
 use espctl_protocol::slip;
+use espctl_testkit::{Behaviour, FakeLine};
 use proptest::prelude::*;
 use std::collections::VecDeque;
 use std::io;
@@ -152,69 +152,13 @@ impl Behaviour for LyingDevice {
     }
 }
 
-/// What a fake device does with the bytes espctl sends, and what espctl reads from it.
-trait Behaviour: Send {
-    fn heard(&mut self, data: &[u8]);
-    /// Fills the start of `buf` with what the device sends next; returns how much.
-    fn said(&mut self, buf: &mut [u8]) -> io::Result<usize>;
-    /// Whether the port has DTR/RTS.
-    fn has_lines(&self) -> bool {
-        true
-    }
-}
-
-/// A port to a fake device. Time does not pass: pauses return at once.
-struct Line<B>(B);
-
-impl<B: Behaviour> Transport for Line<B> {
-    fn name(&self) -> &str {
-        "fake-device"
-    }
-    fn kind(&self) -> TransportKind {
-        TransportKind::Virtual
-    }
-    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        self.0.heard(data);
-        Ok(())
-    }
-    fn read(&mut self, buf: &mut [u8], _timeout: Duration) -> io::Result<usize> {
-        self.0.said(buf)
-    }
-    fn clear_input(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-    fn baud(&self) -> u32 {
-        115_200
-    }
-    fn set_baud(&mut self, _baud: u32) -> io::Result<()> {
-        Ok(())
-    }
-    fn set_dtr(&mut self, _asserted: bool) -> Result<(), LineError> {
-        self.lines()
-    }
-    fn set_rts(&mut self, _asserted: bool) -> Result<(), LineError> {
-        self.lines()
-    }
-    fn pause(&mut self, _duration: Duration) {}
-}
-
-impl<B: Behaviour> Line<B> {
-    fn lines(&self) -> Result<(), LineError> {
-        if self.0.has_lines() {
-            Ok(())
-        } else {
-            Err(LineError::Unsupported)
-        }
-    }
-}
-
 /// Runs everything a command line can ask for; each step may fail, none may panic.
 fn exercise(seed: u64, chip: Option<usize>, stub: bool) {
     let options = ConnectOptions::default()
         .attempts(1)
         .chip(chip.map(|i| CHIPS[i % CHIPS.len()]));
     let Ok(mut s) = Session::connect(
-        Box::new(Line(LyingDevice::new(seed))),
+        Box::new(FakeLine::new(LyingDevice::new(seed))),
         &options,
         ignore_events(),
     ) else {
@@ -234,21 +178,19 @@ fn exercise(seed: u64, chip: Option<usize>, stub: bool) {
         let _ = s.run_stub(Some(&image));
     }
     let _ = s.change_baud(460_800);
-    let _ = s.attach_flash();
+    let _ = s.ensure_flash_attached();
     let _ = s.flash_id();
     let _ = s.configure_flash_size(FlashSizeArg::Detect);
     let _ = s.read_flash(0x1000, 5000);
     let _ = s.flash_md5(0, 4096);
     let _ = s.verify_files(
         vec![FlashFile::new(0, vec![0xE9; 64], None)],
-        &PatchRequest::default(),
-        None,
+        &FlashParamsRequest::default(),
     );
     let _ = s.erase_region(0x3000, 0x11000);
     let _ = s.write_flash(
         vec![FlashFile::new(0x2000, vec![7; 3000], None)],
         &WriteOptions::default(),
-        None,
     );
     let _ = s.load_ram(&[(0x4010_8000, vec![1; 100])], 0x4010_8000);
     let _ = s.run_user_code();
@@ -279,13 +221,14 @@ fn a_chattering_chip_fails_to_connect_in_bounded_time() {
             buf[..n].copy_from_slice(&line[..n]);
             Ok(n)
         }
-        fn has_lines(&self) -> bool {
-            false
-        }
     }
     let start = Instant::now();
     let options = ConnectOptions::default().attempts(2);
-    let err = match Session::connect(Box::new(Line(Chatter)), &options, ignore_events()) {
+    let err = match Session::connect(
+        Box::new(FakeLine::new(Chatter).without_reset_lines()),
+        &options,
+        ignore_events(),
+    ) {
         Ok(_) => panic!("connected to a chip that only prints"),
         Err(e) => e,
     };
@@ -329,7 +272,7 @@ fn an_endless_frame_is_cut_off() {
         .before(Before::NoReset)
         .attempts(1);
     let err = match Session::connect(
-        Box::new(Line(EndlessFrame { started: false })),
+        Box::new(FakeLine::new(EndlessFrame { started: false })),
         &options,
         ignore_events(),
     ) {
@@ -362,7 +305,11 @@ fn an_unplugged_port_ends_endless_connection_attempts() {
         }
     }
     let options = ConnectOptions::default().attempts(0);
-    let err = match Session::connect(Box::new(Line(Unplugged)), &options, ignore_events()) {
+    let err = match Session::connect(
+        Box::new(FakeLine::new(Unplugged)),
+        &options,
+        ignore_events(),
+    ) {
         Ok(_) => panic!("connected through an unplugged port"),
         Err(e) => e,
     };
@@ -420,7 +367,8 @@ fn a_stub_that_never_says_hello_is_reported() {
         .before(Before::NoReset)
         .attempts(1)
         .chip(Some(&espctl_chips::esp32::ESP32));
-    let mut s = Session::connect(Box::new(Line(device)), &options, ignore_events()).unwrap();
+    let mut s =
+        Session::connect(Box::new(FakeLine::new(device)), &options, ignore_events()).unwrap();
     let stub = StubImage {
         entry: 0x4009_0000,
         text: vec![0x55; 100],

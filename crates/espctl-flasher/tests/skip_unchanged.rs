@@ -110,16 +110,15 @@ impl TestChip {
             .attempts(1)
             .chip(Some(self.chip));
         let mut s = Session::connect(Box::new(t), &options, events).unwrap();
-        if stub && s.loader() == LoaderKind::Rom {
+        if stub && s.loader().kind() == LoaderKind::Rom {
             let image = StubStore::in_data_dir(espctl_testkit::stub_data_dir())
                 .load(self.chip)
                 .unwrap()
                 .expect("stub installed");
             s.run_stub(Some(&image)).unwrap();
         }
-        s.attach_flash().unwrap();
         sent.lock().unwrap().clear();
-        s.write_flash(files, opts, None).unwrap();
+        s.write_flash(files, opts).unwrap();
         let sent = std::mem::take(&mut *sent.lock().unwrap());
         let events = std::mem::take(&mut *log.lock().unwrap());
         Run { sent, events }
@@ -206,7 +205,7 @@ fn one_changed_sector_is_all_that_is_rewritten() {
         let full = reference.write(
             stub,
             file(0x10000, &new),
-            &WriteOptions::default().with_skip_unchanged(false),
+            &WriteOptions::default().skip_unchanged(false),
         );
         assert!(full.data_blocks() > run.data_blocks());
         assert!(c.flash() == reference.flash(), "{} stub={stub}", chip.name);
@@ -230,7 +229,7 @@ fn unaligned_files_over_old_data_end_as_a_full_write_leaves_them() {
         let full = reference.write(
             stub,
             file(0x1100, &new),
-            &WriteOptions::default().with_skip_unchanged(false),
+            &WriteOptions::default().skip_unchanged(false),
         );
         assert!(c.flash() == reference.flash(), "{} stub={stub}", chip.name);
         // First sector (erased head), the changed one, and the last (erased tail).
@@ -258,7 +257,7 @@ fn no_skip_writes_everything_and_the_esp8266_rom_never_compares() {
     let full = c.write(
         true,
         file(0x10000, &app),
-        &WriteOptions::default().with_skip_unchanged(false),
+        &WriteOptions::default().skip_unchanged(false),
     );
     assert_eq!(full.data_blocks(), first.data_blocks());
     assert_eq!(full.begins(), [(0x10000, 100_000)]);
@@ -316,7 +315,7 @@ fn large_files_go_in_bounded_compressed_sessions() {
 fn the_esp32_rom_reflashes_compressed_too() {
     let c = TestChip::new(&ESP32);
     let reference = TestChip::new(&ESP32);
-    let compressed = WriteOptions::new(Default::default(), Default::default(), false, Some(true));
+    let compressed = WriteOptions::default().compress(Some(true));
     // Runs of equal bytes: compressible even in a single sector.
     let old: Vec<u8> = (0..150_000u32).map(|i| (i / 64) as u8).collect();
     let mut new = old.clone();
@@ -330,7 +329,7 @@ fn the_esp32_rom_reflashes_compressed_too() {
     reference.write(
         false,
         file(0x20000, &new),
-        &compressed.clone().with_skip_unchanged(false),
+        &compressed.clone().skip_unchanged(false),
     );
     assert!(c.flash() == reference.flash());
 }

@@ -5,6 +5,10 @@
 //! used (`.venv/bin/esptool`, `../shared/fixtures/esptool-test-data`); a test that needs
 //! one of them and cannot find it fails with a message saying how to get it.
 
+mod fake_line;
+
+pub use fake_line::{Behaviour, FakeLine, LineLog, Script};
+
 use std::path::{Path, PathBuf};
 
 /// The repository root (the workspace directory).

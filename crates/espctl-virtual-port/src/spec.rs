@@ -6,8 +6,8 @@
 //! DTR/RTS (like a pty: the chip cannot be reset).
 
 use crate::{VirtualChip, VirtualPort, Wiring};
-use espctl_transport::{OpenError, PortOpener, Transport};
 use espctl_chips::Chip;
+use espctl_transport::{OpenError, PortOpener, Transport};
 use espctl_virtual::{DeviceConfig, StartMode, parse_flash_size, parse_mac};
 use std::path::PathBuf;
 

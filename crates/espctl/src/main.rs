@@ -4,6 +4,7 @@ mod cli;
 mod commands;
 mod console;
 mod fatal;
+mod files;
 mod render;
 
 use clap::Parser;
@@ -29,7 +30,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match commands::run(cli) {
+    let invocation = match cli::lower(cli) {
+        Ok(invocation) => invocation,
+        Err(err) => return fatal::report(&err),
+    };
+    console::set_silent(invocation.silent);
+    match commands::run(invocation.work) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => fatal::report(&err),
     }

@@ -77,12 +77,13 @@ impl Session {
     fn rom_erase(&mut self, addr: u32, size: u32) -> Result<()> {
         let block = self.loader.flash_block_size();
         let requests = if self.chip.rom.erase_size_bug {
-            esp8266_exact_erase(addr / FLASH_SECTOR_SIZE, size.div_ceil(FLASH_SECTOR_SIZE))
-                .ok_or(Error::InexactRomErase {
+            esp8266_exact_erase(addr / FLASH_SECTOR_SIZE, size.div_ceil(FLASH_SECTOR_SIZE)).ok_or(
+                Error::InexactRomErase {
                     chip: self.chip.name,
                     addr,
                     size,
-                })?
+                },
+            )?
         } else {
             vec![(addr, size)]
         };

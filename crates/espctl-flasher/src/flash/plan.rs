@@ -119,8 +119,7 @@ pub fn check_layout(files: &[FlashFile]) -> Result<()> {
                 name: f.name.clone().unwrap_or_default(),
             });
         }
-        let sectors_end = (f.addr as u64 + f.data.len() as u64)
-            .div_ceil(FLASH_SECTOR_SIZE as u64)
+        let sectors_end = (f.addr as u64 + f.data.len() as u64).div_ceil(FLASH_SECTOR_SIZE as u64)
             * FLASH_SECTOR_SIZE as u64;
         end = sectors_end.saturating_sub(1);
     }

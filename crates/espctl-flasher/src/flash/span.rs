@@ -22,6 +22,7 @@ pub struct Span<'a> {
 const ERASED: u8 = 0xFF;
 
 impl<'a> Span<'a> {
+    /// The content a write of `data` at `addr` leaves.
     pub fn new(addr: u32, data: &'a [u8]) -> Span<'a> {
         Span { addr, data }
     }

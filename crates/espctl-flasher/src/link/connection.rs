@@ -1,12 +1,12 @@
 //! Commands and replies over a [`Transport`]: SLIP framing, matching replies to requests
 //! and reporting every frame when tracing.
 
+use super::reply::Reply;
 use crate::error::{Error, ReadFailure, Result};
 use crate::event::{Event, EventSink, Trace};
-use super::reply::Reply;
-use espctl_transport::Transport;
 use espctl_protocol::slip::{self, SlipError};
 use espctl_protocol::{Command, Opcode};
+use espctl_transport::Transport;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
@@ -26,6 +26,7 @@ const MAX_FRAME: usize = 64 * 1024;
 /// Whether the loader answers a command it is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Answer {
+    /// A reply comes.
     Expected,
     /// RUN_USER_CODE: the stub jumps to the application without a word.
     None,
@@ -46,6 +47,7 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// Frames over `transport`; with `trace`, every frame is reported to `events`.
     pub fn new(transport: Box<dyn Transport>, events: EventSink, trace: bool) -> Connection {
         Connection {
             transport,
@@ -59,18 +61,22 @@ impl Connection {
         }
     }
 
+    /// The port.
     pub fn transport(&mut self) -> &mut dyn Transport {
         self.transport.as_mut()
     }
 
+    /// The port as named.
     pub fn port_name(&self) -> &str {
         self.transport.name()
     }
 
+    /// The line's rate.
     pub fn baud(&self) -> u32 {
         self.transport.baud()
     }
 
+    /// Gives the port back.
     pub fn into_transport(self) -> Box<dyn Transport> {
         self.transport
     }
@@ -259,8 +265,9 @@ impl Connection {
 mod tests {
     use super::*;
     use crate::event::ignore_events;
-    use crate::testing::ScriptedTransport;
+    use espctl_protocol::status::Status;
     use espctl_protocol::{Response, StatusLength};
+    use espctl_testkit::{FakeLine, Script};
 
     fn framed(resp: &Response, len: StatusLength) -> Vec<u8> {
         slip::encode(&resp.encode(len))
@@ -277,7 +284,7 @@ mod tests {
             &Response::ok(0x0A, 0x1234, vec![]),
             StatusLength::Two,
         ));
-        let t = ScriptedTransport::replying(vec![wire]);
+        let t = FakeLine::new(Script::replying(vec![wire]));
         let mut c = Connection::new(Box::new(t), ignore_events(), false);
         let (value, _) = c
             .check(
@@ -305,7 +312,7 @@ mod tests {
             },
             StatusLength::Two,
         );
-        let t = ScriptedTransport::replying(vec![wire]);
+        let t = FakeLine::new(Script::replying(vec![wire]));
         let mut c = Connection::new(Box::new(t), ignore_events(), false);
         let err = c
             .command(&Command::GetSecurityInfo, DEFAULT_TIMEOUT)
@@ -320,17 +327,18 @@ mod tests {
 
     #[test]
     fn timeouts_say_what_was_received() {
-        let t = ScriptedTransport::replying(vec![vec![]]);
+        let t = FakeLine::new(Script::replying(vec![vec![]]));
         let mut c = Connection::new(Box::new(t), ignore_events(), false);
         let err = c
             .command(&Command::Sync, Duration::from_millis(10))
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "No serial data received. (waiting for the reply to SYNC (0x08)) The chip stopped answering: check the cable and power, or try a lower --baud."
+            "No serial data received. (waiting for the reply to SYNC (0x08))"
         );
+        assert_eq!(err.hint(), Some(crate::Hint::CheckLinkOrLowerBaud));
 
-        let t = ScriptedTransport::replying(vec![vec![0xC0, 0x01, 0x08]]);
+        let t = FakeLine::new(Script::replying(vec![vec![0xC0, 0x01, 0x08]]));
         let mut c = Connection::new(Box::new(t), ignore_events(), false);
         let err = c
             .command(&Command::Sync, Duration::from_millis(10))
@@ -343,5 +351,4 @@ mod tests {
             }
         ));
     }
-
 }

@@ -1,8 +1,8 @@
 //! Which chip answers: GET_SECURITY_INFO on newer ROMs, else the magic register every
 //! older ROM has; and whether it is the chip the caller named.
 
-use super::connection::Connection;
 use super::DEFAULT_TIMEOUT;
+use super::connection::Connection;
 use crate::error::{Error, Result};
 use espctl_chips::{CHIP_DETECT_MAGIC_REG, Chip};
 use espctl_protocol::Command;

@@ -3,18 +3,19 @@
 
 mod connection;
 mod detect;
+mod read_failure;
 mod reply;
 mod reset;
 mod sync;
 
 pub use connection::{Answer, Connection, DEFAULT_TIMEOUT, MAX_TIMEOUT};
 pub use detect::{detect, verify};
+pub use read_failure::ReadFailure;
 pub use reply::Reply;
 pub use reset::{
     After, Before, DEFAULT_RESET_DELAY, EXTRA_RESET_DELAY, ResetStrategy, bootloader_sequence,
     hard_reset,
 };
 pub use sync::{
-    Attempt, BootLog, ConnectFailure, DEFAULT_CONNECT_ATTEMPTS, SYNC_TIMEOUT, Synced, attempt,
-    sync,
+    Attempt, BootLog, ConnectFailure, DEFAULT_CONNECT_ATTEMPTS, SYNC_TIMEOUT, Synced, attempt, sync,
 };

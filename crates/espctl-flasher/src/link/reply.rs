@@ -6,7 +6,9 @@ use espctl_protocol::status::Status;
 /// A reply: the value word and the body (data followed by the status bytes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
+    /// The value word (READ_REG's result; SYNC's 0 from the stub).
     pub value: u32,
+    /// Data, then the status bytes.
     pub body: Vec<u8>,
 }
 
@@ -45,7 +47,6 @@ impl Reply {
         Ok((self.value, body))
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -23,18 +23,26 @@ pub enum Before {
 /// What to do after the command (`--after`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum After {
+    /// Pulse EN: the chip restarts into its application.
     #[default]
     HardReset,
+    /// Ask the loader to start the application (no reset line needed).
     SoftReset,
+    /// Leave the loader running (a stub is asked to hand back to the ROM, as esptool
+    /// does).
     NoReset,
+    /// Leave the flasher stub running, for the next connection to reuse.
     NoResetStub,
+    /// A watchdog reset (none of the supported chips has it: a hard reset instead).
     WatchdogReset,
 }
 
 impl Before {
+    /// The names, as options spell them.
     pub const NAMES: [&'static str; 4] =
         ["default-reset", "usb-reset", "no-reset", "no-reset-no-sync"];
 
+    /// The name, as options spell it.
     pub fn name(self) -> &'static str {
         match self {
             Before::DefaultReset => "default-reset",
@@ -46,6 +54,7 @@ impl Before {
 }
 
 impl After {
+    /// The names, as options spell them.
     pub const NAMES: [&'static str; 5] = [
         "hard-reset",
         "soft-reset",
@@ -54,6 +63,7 @@ impl After {
         "watchdog-reset",
     ];
 
+    /// The name, as options spell it.
     pub fn name(self) -> &'static str {
         match self {
             After::HardReset => "hard-reset",
@@ -122,9 +132,15 @@ const ENTER_BOOT_DELAY: Duration = Duration::from_millis(100);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResetStrategy {
     /// DTR and RTS changed together with one ioctl (POSIX only).
-    UnixTight { delay: Duration },
+    UnixTight {
+        /// How long IO0 is held low after EN is released.
+        delay: Duration,
+    },
     /// DTR and RTS changed one after the other (works everywhere).
-    Classic { delay: Duration },
+    Classic {
+        /// How long IO0 is held low after EN is released.
+        delay: Duration,
+    },
     /// The sequence of the ESP32-Cx/Sx USB-Serial/JTAG peripheral.
     UsbJtagSerial,
 }
@@ -224,7 +240,7 @@ pub fn hard_reset(t: &mut dyn Transport) -> Result<(), LineError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::ScriptedTransport;
+    use espctl_testkit::{FakeLine, Script};
 
     #[test]
     fn parses_v4_and_v5_names() {
@@ -236,8 +252,8 @@ mod tests {
 
     #[test]
     fn unix_tight_boots_with_io0_low() {
-        let mut t = ScriptedTransport::replying(vec![]);
-        let log = t.log.clone();
+        let mut t = FakeLine::new(Script::default());
+        let log = t.log();
         ResetStrategy::UnixTight {
             delay: DEFAULT_RESET_DELAY,
         }
@@ -257,8 +273,8 @@ mod tests {
 
     #[test]
     fn classic_rewrites_dtr_after_rts() {
-        let mut t = ScriptedTransport::replying(vec![]);
-        let log = t.log.clone();
+        let mut t = FakeLine::new(Script::default());
+        let log = t.log();
         ResetStrategy::Classic {
             delay: DEFAULT_RESET_DELAY,
         }
@@ -281,8 +297,8 @@ mod tests {
 
     #[test]
     fn usb_jtag_reset_passes_through_both_asserted() {
-        let mut t = ScriptedTransport::replying(vec![]);
-        let log = t.log.clone();
+        let mut t = FakeLine::new(Script::default());
+        let log = t.log();
         ResetStrategy::UsbJtagSerial.run(&mut t).unwrap();
         let log = log.lock().unwrap();
         assert_eq!(log.pauses.len(), 3);
@@ -304,8 +320,8 @@ mod tests {
 
     #[test]
     fn a_port_without_lines_fails_before_waiting() {
-        let mut t = ScriptedTransport::replying(vec![]).without_lines();
-        let log = t.log.clone();
+        let mut t = FakeLine::new(Script::default()).without_reset_lines();
+        let log = t.log();
         for s in bootloader_sequence(Before::DefaultReset) {
             assert!(matches!(s.run(&mut t), Err(LineError::Unsupported)));
         }

@@ -47,9 +47,19 @@ pub fn sync(conn: &mut Connection) -> Result<Synced> {
 pub enum BootLog {
     /// ESP32 family: `boot:0x13 (SPI_FAST_FLASH_BOOT)`; `download` when it also said
     /// `waiting for download`.
-    Esp32 { mode: String, download: bool },
+    Esp32 {
+        /// The boot mode as printed (`0x13`).
+        mode: String,
+        /// It waits for a download.
+        download: bool,
+    },
     /// ESP8266: `boot mode:(3,6)`; the first number is 1 in UART download mode.
-    Esp8266 { mode: String, download: bool },
+    Esp8266 {
+        /// The boot mode as printed (`(3,6)`).
+        mode: String,
+        /// It is in UART download mode.
+        download: bool,
+    },
 }
 
 impl BootLog {
@@ -137,8 +147,11 @@ pub enum ConnectFailure {
 
 /// Everything one connection attempt needs besides the connection.
 pub struct Attempt<'a> {
+    /// The reset asked for.
     pub before: Before,
+    /// The sequence to reset with this time.
     pub strategy: ResetStrategy,
+    /// Where to report.
     pub events: &'a EventSink,
     /// Set once the "lines unsupported" warning has been reported.
     pub lines_warned: &'a mut bool,

@@ -280,7 +280,10 @@ mod tests {
     fn the_esp32_rom_reads_slowly_and_hashes_in_hex() {
         let rom = for_kind(LoaderKind::Rom, &ESP32);
         assert_eq!(rom.read_method(), ReadMethod::SlowChecked);
-        assert_eq!(rom.limitations(), [Limitation::SlowerWrites, Limitation::SlowReads]);
+        assert_eq!(
+            rom.limitations(),
+            [Limitation::SlowerWrites, Limitation::SlowReads]
+        );
         assert_eq!(rom.md5_reply_len(), 32);
         let hex = b"0123456789abcdef0123456789ABCDEF";
         assert_eq!(
@@ -288,7 +291,10 @@ mod tests {
             [0x01, 0x23],
             "upper and lower case digits"
         );
-        assert_eq!(rom.md5_from_reply(b"not hex at all, not hex at all!!"), None);
+        assert_eq!(
+            rom.md5_from_reply(b"not hex at all, not hex at all!!"),
+            None
+        );
         let stub = for_kind(LoaderKind::Stub, &ESP32);
         assert_eq!(stub.md5_reply_len(), 16);
         assert_eq!(stub.md5_from_reply(&[7; 16]), Some([7; 16]));
@@ -301,7 +307,10 @@ mod tests {
     fn stub_block_timeouts_allow_for_erasing() {
         let rom = for_kind(LoaderKind::Rom, &ESP32);
         let stub = for_kind(LoaderKind::Stub, &ESP32);
-        assert_eq!(rom.block_write_timeout(16 * 1024), crate::link::DEFAULT_TIMEOUT);
+        assert_eq!(
+            rom.block_write_timeout(16 * 1024),
+            crate::link::DEFAULT_TIMEOUT
+        );
         // 100 KB inflated: 4 buffers + 1, 5 x 64 KB erases, ~430 KB at 40 s/MB.
         let t = stub.block_write_timeout(100 * 1024);
         assert!(

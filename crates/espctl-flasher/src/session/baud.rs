@@ -111,7 +111,9 @@ impl Session {
     /// from their own crystal measurement (ESP32) get a value scaled by its error.
     fn rom_baud_value(&mut self, baud: u32) -> Result<u32> {
         let Some(rom) = self.chip.rom_crystal_hz else {
-            return Err(Error::Internal("a ROM without a crystal record scales its baud rate"));
+            return Err(Error::Internal(
+                "a ROM without a crystal record scales its baud rate",
+            ));
         };
         let regs = self.read_registers(rom.registers)?;
         let measured = (rom.decode)(&regs);

@@ -8,6 +8,7 @@ mod ram;
 mod stub_start;
 
 pub use baud::BaudChange;
+pub use stub_start::StubStartFailure;
 
 use crate::error::{Error, Result};
 use crate::event::{Event, EventSink, ResetNote};

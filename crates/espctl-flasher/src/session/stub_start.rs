@@ -2,7 +2,7 @@
 //! greeting; or find that a stub answered SYNC already.
 
 use super::Session;
-use crate::error::{Error, Result, StubStartFailure};
+use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::link::{Answer, DEFAULT_TIMEOUT};
 use crate::loader::LoaderKind;
@@ -12,6 +12,20 @@ use espctl_protocol::{Command, Opcode, STUB_HELLO};
 /// MEM_END replies tolerated before the stub's greeting: the ROM may get its reply out
 /// before jumping to the stub, or repeat it; an endless stream of them is a failure.
 const MEM_END_REPLIES_TOLERATED: usize = 8;
+
+/// Why the stub did not start after its upload.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StubStartFailure {
+    /// Nothing came after MEM_END.
+    #[error("There was no response.")]
+    NoResponse,
+    /// Something other than its greeting came.
+    #[error("Unexpected response: {0}")]
+    Unexpected(String),
+    /// The ROM kept repeating its MEM_END reply.
+    #[error("It kept answering MEM_END instead of saying hello.")]
+    NoGreeting,
+}
 
 impl Session {
     /// Uploads `stub` into RAM and starts it, unless a stub already answered SYNC.

@@ -22,6 +22,7 @@ pub struct SpiCommand {
     pub read_bits: u32,
     /// Address and its length in bits.
     pub addr: Option<(u32, u32)>,
+    /// Clock cycles between the address and the data read.
     pub dummy_bits: u32,
 }
 
@@ -179,5 +180,4 @@ impl Session {
             ..SpiCommand::default()
         })
     }
-
 }

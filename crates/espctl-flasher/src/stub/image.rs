@@ -7,11 +7,17 @@ use base64::Engine;
 /// The stub program, decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StubImage {
+    /// Where execution starts.
     pub entry: u32,
+    /// The code segment.
     pub text: Vec<u8>,
+    /// Its RAM address.
     pub text_start: u32,
+    /// The data segment (may be empty).
     pub data: Vec<u8>,
+    /// Its RAM address.
     pub data_start: u32,
+    /// Start of its zero-initialised RAM, which the stub also occupies.
     pub bss_start: Option<u32>,
 }
 

@@ -35,7 +35,9 @@ pub fn data_dir() -> Option<PathBuf> {
 /// One file in the store.
 #[derive(Debug, Clone)]
 pub struct Installed {
+    /// The file name (`esp32.json`).
     pub file: String,
+    /// Where it is.
     pub path: PathBuf,
     /// The chip espctl uses it for, if it knows that chip.
     pub chip: Option<&'static Chip>,
@@ -67,6 +69,7 @@ impl StubStore {
         }
     }
 
+    /// The folder.
     pub fn dir(&self) -> &Path {
         &self.dir
     }

@@ -1,33 +1,31 @@
 //! The small identification commands: `read-mac`, `chip-id`, `flash-id`, and `run`.
 
-use super::device::{Global, to_fatal, with_device};
+use super::connect::{Target, with_device};
 use crate::console::{say, warning};
 use crate::fatal::Fatal;
 use espctl_chips::format_mac;
 
-pub fn read_mac(g: &Global) -> Result<(), Fatal> {
-    with_device(g, |d| {
-        let mac = d
-            .session
-            .mac()
-            .map_err(to_fatal)?
-            .map_err(|e| Fatal(e.to_string()))?;
+/// `read-mac`.
+pub fn read_mac(target: &Target) -> Result<(), Fatal> {
+    with_device(target, |d| {
+        let mac = d.flasher.mac()?.map_err(espctl_flasher::Error::from)?;
         say!("{:<20}{}", "MAC:", format_mac(&mac));
         Ok(())
     })
 }
 
-pub fn chip_id(g: &Global) -> Result<(), Fatal> {
-    with_device(g, |d| {
-        let info = d.session.chip_info().map_err(to_fatal)?;
+/// `chip-id`: the ESP8266's chip ID, the MAC elsewhere (as esptool).
+pub fn chip_id(target: &Target) -> Result<(), Fatal> {
+    with_device(target, |d| {
+        let info = d.flasher.chip_info()?;
         match info.chip_id {
             Some(id) => say!("Chip ID: {id:#010x}"),
             None => {
                 warning!(
                     "{} has no chip ID. Reading MAC address instead.",
-                    d.session.chip().name
+                    d.flasher.chip().name
                 );
-                let mac = info.mac.map_err(|e| Fatal(e.to_string()))?;
+                let mac = info.mac.map_err(espctl_flasher::Error::from)?;
                 say!("{:<20}{}", "MAC:", format_mac(&mac));
             }
         }
@@ -35,11 +33,11 @@ pub fn chip_id(g: &Global) -> Result<(), Fatal> {
     })
 }
 
-pub fn flash_id(g: &Global) -> Result<(), Fatal> {
-    with_device(g, |d| {
-        let s = &mut d.session;
-        s.attach_flash().map_err(to_fatal)?;
-        let id = s.flash_id().map_err(to_fatal)?;
+/// `flash-id`.
+pub fn flash_id(target: &Target) -> Result<(), Fatal> {
+    with_device(target, |d| {
+        let f = &mut d.flasher;
+        let id = f.flash_id()?;
         let title = "Flash Memory Information:";
         say!("{title}");
         say!("{}", "=".repeat(title.len()));
@@ -49,16 +47,18 @@ pub fn flash_id(g: &Global) -> Result<(), Fatal> {
             Some(size) => say!("Detected flash size: {size}"),
             None => say!("Detected flash size: Unknown"),
         }
-        if let Some(v) = s.flash_voltage().map_err(to_fatal)? {
+        if let Some(v) = f.flash_voltage()? {
             say!("Flash voltage set by {}: {}", v.source, v.voltage);
         }
         Ok(())
     })
 }
 
-pub fn run(g: &Global) -> Result<(), Fatal> {
-    with_device(g, |d| {
-        d.session.attach_flash().map_err(to_fatal)?;
-        d.session.run_user_code().map_err(to_fatal)
+/// `run`: starts the application in flash.
+pub fn run(target: &Target) -> Result<(), Fatal> {
+    with_device(target, |d| {
+        d.flasher.ensure_flash_attached()?;
+        d.flasher.run_user_code()?;
+        Ok(())
     })
 }

@@ -1,44 +1,27 @@
 //! `erase-flash` and `erase-region ADDR SIZE`.
 
-use super::device::{Global, to_fatal, with_device};
-use super::flash_args::{address, size_or_all};
-use super::read_flash::{check_region, resolve_size};
+use super::connect::{Target, with_device};
 use crate::fatal::Fatal;
 
-#[derive(Debug, clap::Args)]
-pub struct FlashArgs {
-    /// Accepted for esptool compatibility (espctl runs no security checks to skip)
-    #[arg(long)]
-    pub force: bool,
+/// `erase-region`: `size` `None` is `ALL`.
+#[derive(Debug, Clone, Copy)]
+pub struct EraseRegion {
+    /// Start (a multiple of 4096).
+    pub addr: u32,
+    /// Bytes (a multiple of 4096), or all of the flash.
+    pub size: Option<u32>,
 }
 
-#[derive(Debug, clap::Args)]
-pub struct RegionArgs {
-    /// Start address (a multiple of 4096)
-    pub address: String,
-    /// Number of bytes (a multiple of 4096), or ALL
-    pub size: String,
-    /// Accepted for esptool compatibility
-    #[arg(long)]
-    pub force: bool,
+/// `erase-flash`.
+pub fn erase_flash(target: &Target) -> Result<(), Fatal> {
+    with_device(target, |d| Ok(d.flasher.erase_flash()?))
 }
 
-pub fn run_flash(g: &Global, _args: FlashArgs) -> Result<(), Fatal> {
-    with_device(g, |d| {
-        d.session.attach_flash().map_err(to_fatal)?;
-        d.session.erase_flash().map_err(to_fatal)
-    })
-}
-
-pub fn run_region(g: &Global, args: RegionArgs) -> Result<(), Fatal> {
-    let addr = address(&args.address)?;
-    let size = size_or_all(&args.size)?;
-    espctl_flasher::flash::erase::check_region(addr, size.unwrap_or(0)).map_err(to_fatal)?;
-    with_device(g, |d| {
-        let s = &mut d.session;
-        s.attach_flash().map_err(to_fatal)?;
-        let size = resolve_size(s, size)?;
-        check_region(s, addr, size)?;
-        s.erase_region(addr, size).map_err(to_fatal)
+/// `erase-region`.
+pub fn erase_region(target: &Target, cmd: EraseRegion) -> Result<(), Fatal> {
+    espctl_flasher::flash::erase::check_region(cmd.addr, cmd.size.unwrap_or(0))?;
+    with_device(target, |d| {
+        let size = d.flasher.flash_region(cmd.addr, cmd.size)?;
+        Ok(d.flasher.erase_region(cmd.addr, size)?)
     })
 }

@@ -1,20 +1,14 @@
 //! `image-info FILE`: the report esptool 5.6.0 prints, for binary and Intel HEX files.
 
-use std::path::PathBuf;
-
-use espctl_image::info::file_info;
-
-use super::output::{chip_arg, print, read_input};
 use crate::fatal::Fatal;
+use crate::files::read_input;
+use crate::render::print_message;
+use espctl_chips::Chip;
+use espctl_image::info::file_info;
+use std::path::Path;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// Image file (binary, or Intel HEX: each region is reported)
-    pub filename: PathBuf,
-}
-
-pub fn run(chip: &str, args: Args) -> Result<(), Fatal> {
-    let chip = chip_arg(chip)?;
-    let data = read_input(&args.filename)?;
-    file_info(&data, chip, &mut print).map_err(|e| Fatal(e.to_string()))
+/// `image-info`: `chip` `None` recognises it from the image.
+pub fn image_info(chip: Option<&'static Chip>, file: &Path) -> Result<(), Fatal> {
+    let data = read_input(file)?;
+    Ok(file_info(&data, chip, &mut print_message)?)
 }

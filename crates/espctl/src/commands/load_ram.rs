@@ -1,48 +1,47 @@
 //! `load-ram IMAGE`: loads an application image's segments into RAM and runs it.
 
-use super::device::{Global, connect, to_fatal};
-use super::output::read_input;
+use super::connect::{Device, Target, open};
 use crate::console::say;
 use crate::fatal::Fatal;
+use crate::files::read_input;
 use espctl_image::FirmwareImage;
-use std::path::PathBuf;
+use std::path::Path;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// Application image whose segments all load into RAM
-    pub filename: PathBuf,
+/// `load-ram`. The chip is left as it is, whatever happens: it runs the loaded code,
+/// or is still in its loader when loading failed (as esptool leaves it).
+pub fn load_ram(target: &Target, image: &Path) -> Result<(), Fatal> {
+    let data = read_input(image)?;
+    let mut device = open(target)?;
+    let result = load(&mut device, image, &data);
+    device.flasher.abandon();
+    result?;
+    say!();
+    say!("Exiting immediately.");
+    Ok(())
 }
 
-pub fn run(g: &Global, args: Args) -> Result<(), Fatal> {
-    let data = read_input(&args.filename)?;
-    let mut device = connect(g)?;
-    let chip = device.session.chip();
-    let parsed = FirmwareImage::parse(chip, &data).map_err(|e| {
+fn load(device: &mut Device, image: &Path, data: &[u8]) -> Result<(), Fatal> {
+    let chip = device.flasher.chip();
+    let parsed = FirmwareImage::parse(chip, data).map_err(|e| {
         Fatal(format!(
             "'{}' is not a {} image: {e}",
-            args.filename.display(),
+            image.display(),
             chip.name
         ))
     })?;
-    let image = parsed.image;
-    let segments: Vec<(u32, Vec<u8>)> = image
+    let segments: Vec<(u32, Vec<u8>)> = parsed
+        .image
         .segments()
         .into_iter()
         .map(|s| (s.addr, s.data.clone()))
         .collect();
-    let entry = image.header().entry;
-    let name = args.filename.display();
+    let entry = parsed.image.header().entry;
+    let name = image.display();
     say!("Loading '{name}' to RAM...");
-    device
-        .session
-        .load_ram(&segments, entry)
-        .map_err(to_fatal)?;
+    device.flasher.load_ram(&segments, entry)?;
     say!(
         "Loaded {} segments from '{name}' to RAM, executing at {entry:#010x}.",
         segments.len()
     );
-    // The chip runs the loaded code now: no reset.
-    say!();
-    say!("Exiting immediately.");
     Ok(())
 }

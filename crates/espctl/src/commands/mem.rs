@@ -1,78 +1,68 @@
 //! `read-mem ADDR`, `write-mem ADDR VALUE [MASK]` and `dump-mem ADDR SIZE FILE`.
 
-use super::device::{Global, to_fatal, with_device};
-use super::flash_args::{address, size_number};
-use super::output::parse_int;
-use super::output::write_output;
-use super::read_flash::check_output;
+use super::connect::{Target, with_device};
 use crate::console::say;
 use crate::fatal::Fatal;
+use crate::files::{check_output, write_output};
 use crate::render::speed;
 use std::path::PathBuf;
 
-#[derive(Debug, clap::Args)]
-pub struct ReadArgs {
-    /// Address to read
-    pub address: String,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct DumpArgs {
-    /// Start address
-    pub address: String,
-    /// Number of bytes (0x hex, or with a k or M suffix)
-    pub size: String,
-    /// File to write
-    pub output: PathBuf,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct WriteArgs {
-    /// Address to write
-    pub address: String,
-    /// Value to write
-    #[arg(value_parser = parse_int)]
+/// `write-mem`.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteMem {
+    /// Where.
+    pub addr: u32,
+    /// The value.
     pub value: u32,
-    /// Bits to change (default: all)
-    #[arg(value_parser = parse_int, default_value = "0xFFFFFFFF")]
+    /// The bits of `value` to write.
     pub mask: u32,
 }
 
-pub fn run_read(g: &Global, args: ReadArgs) -> Result<(), Fatal> {
-    let addr = address(&args.address)?;
-    with_device(g, |d| {
-        let value = d.session.read_reg(addr).map_err(to_fatal)?;
+/// `dump-mem`.
+#[derive(Debug, Clone)]
+pub struct DumpMem {
+    /// Start.
+    pub addr: u32,
+    /// Bytes.
+    pub size: u32,
+    /// The file to write.
+    pub output: PathBuf,
+}
+
+/// `read-mem`.
+pub fn read_mem(target: &Target, addr: u32) -> Result<(), Fatal> {
+    with_device(target, |d| {
+        let value = d.flasher.read_reg(addr)?;
         say!("{addr:#010x} = {value:#010x}");
         Ok(())
     })
 }
 
-pub fn run_write(g: &Global, args: WriteArgs) -> Result<(), Fatal> {
-    let addr = address(&args.address)?;
-    with_device(g, |d| {
-        d.session
-            .write_reg(addr, args.value, args.mask)
-            .map_err(to_fatal)?;
+/// `write-mem`.
+pub fn write_mem(target: &Target, cmd: WriteMem) -> Result<(), Fatal> {
+    with_device(target, |d| {
+        d.flasher.write_reg(cmd.addr, cmd.value, cmd.mask)?;
         say!(
-            "Wrote {:#010x} with mask {:#010x} to {addr:#010x}.",
-            args.value,
-            args.mask
+            "Wrote {:#010x} with mask {:#010x} to {:#010x}.",
+            cmd.value,
+            cmd.mask,
+            cmd.addr
         );
         Ok(())
     })
 }
 
-pub fn run_dump(g: &Global, args: DumpArgs) -> Result<(), Fatal> {
-    let addr = address(&args.address)?;
-    let size = size_number(&args.size)?;
-    check_output(&args.output)?;
-    let name = args.output.display();
-    with_device(g, |d| {
+/// `dump-mem`.
+pub fn dump_mem(target: &Target, cmd: DumpMem) -> Result<(), Fatal> {
+    check_output(&cmd.output)?;
+    let (addr, size) = (cmd.addr, cmd.size);
+    let name = cmd.output.display();
+    with_device(target, |d| {
         say!("Dumping {size} bytes from {addr:#010x} to file '{name}'...");
         let start = std::time::Instant::now();
-        let data = d.session.dump_mem(addr, size).map_err(to_fatal)?;
+        let data = d.flasher.dump_mem(addr, size)?;
         let seconds = start.elapsed().as_secs_f64();
-        write_output(&args.output, &data)?;
+        write_output(&cmd.output, &data)?;
         say!(
             "Dumped {} bytes from {addr:#010x} in {seconds:.1} seconds{} to '{name}'.",
             data.len(),

@@ -1,64 +1,116 @@
-//! One file per command; `run` dispatches.
+//! One file per command; each takes typed options (never the parser's types) and runs
+//! through the libraries. `run` dispatches.
 
-use crate::console::say;
 pub mod chip;
-pub mod device;
+pub mod connect;
 pub mod elf2image;
 pub mod erase;
-pub mod flash_args;
 pub mod image_info;
 pub mod load_ram;
 pub mod mem;
 pub mod merge_bin;
-mod output;
-pub mod patcher;
 pub mod read_flash;
 pub mod stub;
 pub mod verify_flash;
-mod virtual_device;
+pub mod virtual_device;
 pub mod write_flash;
 
-use crate::cli::{Cli, Command};
+use crate::console::say;
 use crate::fatal::Fatal;
-use device::{Global, Need};
+use connect::Target;
+use espctl_chips::Chip;
+use std::path::PathBuf;
 
-pub fn run(cli: Cli) -> Result<(), Fatal> {
-    if cli.silent {
-        for (given, name) in [(cli.verbose, "--verbose"), (cli.trace, "--trace")] {
-            if given {
-                return Err(Fatal(format!(
-                    "Cannot use both {name} and --silent options at the same time."
-                )));
-            }
-        }
-        crate::console::set_silent(true);
-    }
-    let global = Global::from_cli(&cli);
-    match cli.command {
-        Command::Version => {
+/// A command line, understood.
+#[derive(Debug)]
+pub struct Invocation {
+    /// Print nothing but errors (esptool's `-s`).
+    pub silent: bool,
+    /// What to do.
+    pub work: Work,
+}
+
+/// What a command line asks for.
+#[derive(Debug)]
+pub enum Work {
+    /// Print the version.
+    Version,
+    /// `image-info`; `chip` `None` recognises it.
+    ImageInfo {
+        /// The chip named, if any.
+        chip: Option<&'static Chip>,
+        /// The image file.
+        file: PathBuf,
+    },
+    /// `elf2image`.
+    Elf2Image(elf2image::Elf2Image),
+    /// `merge-bin`.
+    MergeBin(merge_bin::MergeBin),
+    /// `stub ...`.
+    Stub(stub::StubAction),
+    /// `virtual`.
+    Virtual(virtual_device::VirtualDevice),
+    /// A command that talks to a chip.
+    Device(Target, DeviceWork),
+}
+
+/// The commands that talk to a chip.
+#[derive(Debug)]
+pub enum DeviceWork {
+    /// `write-flash`.
+    WriteFlash(write_flash::WriteFlash),
+    /// `read-flash`.
+    ReadFlash(read_flash::ReadFlash),
+    /// `verify-flash`.
+    VerifyFlash(verify_flash::VerifyFlash),
+    /// `erase-flash`.
+    EraseFlash,
+    /// `erase-region`.
+    EraseRegion(erase::EraseRegion),
+    /// `read-mac`.
+    ReadMac,
+    /// `chip-id`.
+    ChipId,
+    /// `flash-id`.
+    FlashId,
+    /// `run`.
+    Run,
+    /// `read-mem ADDR`.
+    ReadMem(u32),
+    /// `write-mem`.
+    WriteMem(mem::WriteMem),
+    /// `dump-mem`.
+    DumpMem(mem::DumpMem),
+    /// `load-ram IMAGE`.
+    LoadRam(PathBuf),
+}
+
+/// Runs what the command line asked for.
+pub fn run(work: Work) -> Result<(), Fatal> {
+    match work {
+        Work::Version => {
             say!("{}", env!("CARGO_PKG_VERSION"));
             Ok(())
         }
-        Command::ImageInfo(args) => image_info::run(&cli.chip, args),
-        Command::Elf2image(args) => elf2image::run(&cli.chip, args),
-        Command::MergeBin(args) => merge_bin::run(&cli.chip, args),
-        Command::Stub(cmd) => stub::run(cmd),
-        Command::WriteFlash(args) => write_flash::run(&global?.needing(Need::Flash), args),
-        Command::ReadFlash(args) => read_flash::run(&global?.needing(Need::Flash), args),
-        Command::VerifyFlash(args) => verify_flash::run(&global?.needing(Need::Flash), args),
-        Command::EraseFlash(args) => erase::run_flash(&global?.needing(Need::Flash), args),
-        Command::EraseRegion(args) => erase::run_region(&global?.needing(Need::Flash), args),
-        Command::ReadMac => chip::read_mac(&global?.needing(Need::Rom)),
-        Command::ChipId => chip::chip_id(&global?.needing(Need::Rom)),
-        Command::FlashId => chip::flash_id(&global?.needing(Need::Rom)),
-        Command::Run => chip::run(&global?),
-        Command::ReadMem(args) => mem::run_read(&global?.needing(Need::Rom), args),
-        Command::WriteMem(args) => mem::run_write(&global?.needing(Need::Rom), args),
-        Command::DumpMem(args) => mem::run_dump(&global?.needing(Need::Rom), args),
-        Command::LoadRam(args) => load_ram::run(&global?, args),
-        Command::Virtual(mut args) => {
-            args.chip = cli.chip.clone();
-            virtual_device::run(args)
-        }
+        Work::ImageInfo { chip, file } => image_info::image_info(chip, &file),
+        Work::Elf2Image(cmd) => elf2image::elf2image(cmd),
+        Work::MergeBin(cmd) => merge_bin::merge_bin(cmd),
+        Work::Stub(action) => stub::stub(action),
+        Work::Virtual(cmd) => virtual_device::serve(cmd),
+        Work::Device(target, work) => match work {
+            DeviceWork::WriteFlash(cmd) => write_flash::write_flash(&target, cmd),
+            DeviceWork::ReadFlash(cmd) => read_flash::read_flash(&target, cmd),
+            DeviceWork::VerifyFlash(cmd) => verify_flash::verify_flash(&target, cmd),
+            DeviceWork::EraseFlash => erase::erase_flash(&target),
+            DeviceWork::EraseRegion(cmd) => erase::erase_region(&target, cmd),
+            DeviceWork::ReadMac => chip::read_mac(&target),
+            DeviceWork::ChipId => chip::chip_id(&target),
+            DeviceWork::FlashId => chip::flash_id(&target),
+            DeviceWork::Run => chip::run(&target),
+            DeviceWork::ReadMem(addr) => mem::read_mem(&target, addr),
+            DeviceWork::WriteMem(cmd) => mem::write_mem(&target, cmd),
+            DeviceWork::DumpMem(cmd) => mem::dump_mem(&target, cmd),
+            DeviceWork::LoadRam(image) => load_ram::load_ram(&target, &image),
+        },
     }
 }

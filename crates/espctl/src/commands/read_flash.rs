@@ -1,120 +1,47 @@
 //! `read-flash ADDR SIZE|ALL FILE`: the file appears only once all data has arrived and
 //! its checksum matched (written next to it under a temporary name, then renamed).
 
-use super::device::{Global, to_fatal, with_device};
-use super::flash_args::{address, size_arg, size_or_all};
-use super::output::write_output;
+use super::connect::{Target, with_device};
 use crate::console::say;
 use crate::fatal::Fatal;
+use crate::files::{check_output, write_output};
 use crate::render::speed;
-use espctl_flasher::session::Session;
-use std::path::{Path, PathBuf};
+use espctl_flasher::FlashSizeArg;
+use std::path::PathBuf;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// Start address
-    pub address: String,
-    /// Number of bytes (0x hex, or with a k or M suffix), or ALL for the whole flash
-    pub size: String,
-    /// File to write
+/// `read-flash`.
+#[derive(Debug, Clone)]
+pub struct ReadFlash {
+    /// Start.
+    pub addr: u32,
+    /// Bytes; `None` reads all of the detected flash.
+    pub size: Option<u32>,
+    /// The file to write.
     pub output: PathBuf,
-    /// Suppress progress output
-    #[arg(short = 'p', long)]
-    pub no_progress: bool,
-    /// SPI flash size to tell the loader: keep (detect), detect, or a size
-    #[arg(long, default_value = "keep", env = "ESPTOOL_FS")]
-    pub flash_size: String,
+    /// Show progress.
+    pub progress: bool,
+    /// The flash size to tell the loader.
+    pub flash_size: FlashSizeArg,
 }
 
-/// Checks a region against the 16MB limit and the detected flash size.
-pub fn check_region(session: &mut Session, addr: u32, size: u32) -> Result<(), Fatal> {
-    let end = addr as u64 + size as u64;
-    if end > 16 << 20 {
-        return Err(to_fatal(espctl_flasher::Error::Beyond16Mb {
-            addr,
-            size,
-            over: end - (16 << 20),
-        }));
-    }
-    if let Some(detected) = session.detect_flash_size().map_err(to_fatal)?
-        && end > detected.bytes() as u64
-    {
-        return Err(to_fatal(espctl_flasher::Error::BeyondDetected {
-            addr,
-            size,
-            detected: detected.to_string(),
-            over: end - detected.bytes() as u64,
-        }));
-    }
-    Ok(())
-}
-
-/// Resolves `SIZE|ALL` against the detected flash size, as esptool does.
-pub fn resolve_size(session: &mut Session, size: Option<u32>) -> Result<u32, Fatal> {
-    let detected = session.detect_flash_size().map_err(to_fatal)?;
-    match size {
-        None => {
-            let d = detected.ok_or_else(|| to_fatal(espctl_flasher::Error::FlashSizeUnknown))?;
-            say!("Detected flash size: {d}");
-            Ok(d.bytes())
-        }
-        Some(n) => {
-            if let Some(d) = detected
-                && n > d.bytes()
-            {
-                return Err(Fatal(format!(
-                    "Specified size {n:#x} is greater than detected flash size {:#x}.",
-                    d.bytes()
-                )));
-            }
-            Ok(n)
-        }
-    }
-}
-
-/// Refuses an output path that cannot be created, before anything is read.
-pub fn check_output(path: &Path) -> Result<(), Fatal> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        return Err(Fatal(format!(
-            "Cannot write '{}': folder '{}' does not exist.",
-            path.display(),
-            dir.display()
-        )));
-    }
-    if path.is_dir() {
-        return Err(Fatal(format!(
-            "Cannot write '{}': it is a folder.",
-            path.display()
-        )));
-    }
-    Ok(())
-}
-
-pub fn run(g: &Global, args: Args) -> Result<(), Fatal> {
-    let addr = address(&args.address)?;
-    let size = size_or_all(&args.size)?;
-    let flash_size = size_arg(&args.flash_size)?;
-    check_output(&args.output)?;
-    with_device(g, |d| {
-        d.renderer.show_progress(!args.no_progress);
-        let s = &mut d.session;
-        s.attach_flash().map_err(to_fatal)?;
-        let size = resolve_size(s, size)?;
-        check_region(s, addr, size)?;
-        s.configure_flash_size(flash_size).map_err(to_fatal)?;
+/// `read-flash`.
+pub fn read_flash(target: &Target, cmd: ReadFlash) -> Result<(), Fatal> {
+    check_output(&cmd.output)?;
+    with_device(target, |d| {
+        d.renderer.show_progress(cmd.progress);
+        let f = &mut d.flasher;
+        let size = f.flash_region(cmd.addr, cmd.size)?;
+        f.configure_flash_size(cmd.flash_size)?;
         let start = std::time::Instant::now();
-        let data = s.read_flash(addr, size).map_err(to_fatal)?;
+        let data = f.read_flash(cmd.addr, size)?;
         let seconds = start.elapsed().as_secs_f64();
-        write_output(&args.output, &data)?;
+        write_output(&cmd.output, &data)?;
         say!(
-            "Read {} bytes from {addr:#010x} in {seconds:.1} seconds{} to '{}'.",
+            "Read {} bytes from {:#010x} in {seconds:.1} seconds{} to '{}'.",
             data.len(),
+            cmd.addr,
             speed(data.len(), seconds),
-            args.output.display()
+            cmd.output.display()
         );
         Ok(())
     })

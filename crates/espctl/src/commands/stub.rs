@@ -6,28 +6,23 @@ use espctl_flasher::stub::pinned::STUB_RELEASE;
 use espctl_flasher::stub::{StubStore, fetch, import};
 use std::path::PathBuf;
 
-#[derive(Debug, clap::Subcommand)]
-pub enum StubCommand {
-    /// Install the stubs from an esptool 5.6.0 sdist (.tar.gz), wheel, unpacked package or folder of JSON files
-    Import {
-        /// The archive, package folder or stub file
-        path: PathBuf,
-    },
-    /// Download the stubs from Espressif's esp-flasher-stub release (ESPCTL_STUB_URL overrides the address)
+/// What to do with the installed stubs.
+#[derive(Debug, Clone)]
+pub enum StubAction {
+    /// Install from an esptool package, wheel, folder or file.
+    Import(PathBuf),
+    /// Download from Espressif's release.
     Fetch,
-    /// List the installed stubs
+    /// List what is installed.
     List,
 }
 
-fn store() -> Result<StubStore, Fatal> {
-    StubStore::open_default().map_err(|e| Fatal(e.to_string()))
-}
-
-pub fn run(cmd: StubCommand) -> Result<(), Fatal> {
-    let store = store()?;
-    match cmd {
-        StubCommand::Import { path } => {
-            let report = import::import(&store, &path).map_err(|e| Fatal(e.to_string()))?;
+/// `espctl stub ...`.
+pub fn stub(action: StubAction) -> Result<(), Fatal> {
+    let store = StubStore::open_default()?;
+    match action {
+        StubAction::Import(path) => {
+            let report = import::import(&store, &path)?;
             for name in &report.installed {
                 say!("Installed {name} (esp-flasher-stub {STUB_RELEASE}, SHA-256 checked)");
             }
@@ -39,17 +34,16 @@ pub fn run(cmd: StubCommand) -> Result<(), Fatal> {
             }
             say!("Stubs are in {}", store.dir().display());
         }
-        StubCommand::Fetch => {
+        StubAction::Fetch => {
             let url = fetch::release_url();
             say!("Downloading esp-flasher-stub {STUB_RELEASE} from {url}");
-            let names = fetch::fetch(&store, &url, &fetch::wanted_files())
-                .map_err(|e| Fatal(e.to_string()))?;
+            let names = fetch::fetch(&store, &url, &fetch::wanted_files())?;
             for name in &names {
                 say!("Installed {name} (SHA-256 checked)");
             }
             say!("Stubs are in {}", store.dir().display());
         }
-        StubCommand::List => {
+        StubAction::List => {
             let list = store.list();
             say!("Flasher stubs in {}:", store.dir().display());
             if list.is_empty() {

@@ -1,55 +1,49 @@
 //! `verify-flash ADDR FILE...`: compares files with flash by MD5 (and lists differing
 //! bytes with `--diff`).
 
-use super::device::{Global, to_fatal, with_device};
-use super::flash_args::FlashParams;
-use super::patcher::ImagePatch;
-use super::write_flash::read_pairs;
+use super::connect::{Target, with_device};
 use crate::console::say;
 use crate::fatal::Fatal;
-use espctl_flasher::FlashSizeArg;
+use crate::files::read_flash_files;
+use espctl_flasher::{FlashParamsRequest, FlashSizeArg, Setting};
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// Pairs of flash address and file name
-    #[arg(required = true, value_name = "ADDRESS FILENAME")]
-    pub addr_filename: Vec<String>,
-    /// Show the differing bytes
-    #[arg(short = 'd', long)]
+/// `verify-flash`.
+#[derive(Debug, Clone)]
+pub struct VerifyFlash {
+    /// Address and file name of each file.
+    pub files: Vec<(u32, String)>,
+    /// Header values a write would have put into the bootloader image.
+    pub header: FlashParamsRequest,
+    /// The flash size a write would have used.
+    pub flash_size: FlashSizeArg,
+    /// List the differing bytes.
     pub diff: bool,
-    #[command(flatten)]
-    pub flash: FlashParams,
 }
 
-pub fn run(g: &Global, args: Args) -> Result<(), Fatal> {
-    let files = read_pairs(&args.addr_filename)?;
-    let (mut header, size) = args.flash.parse()?;
-    with_device(g, |d| {
-        let s = &mut d.session;
-        s.attach_flash().map_err(to_fatal)?;
-        let configured = s.configure_flash_size(size).map_err(to_fatal)?;
-        if size != FlashSizeArg::Keep {
-            header.size = configured;
+/// `verify-flash`.
+pub fn verify_flash(target: &Target, cmd: VerifyFlash) -> Result<(), Fatal> {
+    let files = read_flash_files(&cmd.files)?;
+    let mut header = cmd.header;
+    with_device(target, |d| {
+        let f = &mut d.flasher;
+        let configured = f.configure_flash_size(cmd.flash_size)?;
+        if cmd.flash_size != FlashSizeArg::Keep {
+            header.size = configured.map_or(Setting::Keep, Setting::Set);
         }
         let mut failed = false;
-        for f in files {
-            let check = s
-                .verify_files(vec![f], &header, Some(&ImagePatch))
-                .map_err(to_fatal)?
-                .remove(0);
+        for file in files {
+            let check = f.verify_files(vec![file], &header)?.remove(0);
             if check.matches {
                 say!("Verification successful (digest matched).");
                 continue;
             }
             failed = true;
-            if !args.diff {
+            if !cmd.diff {
                 say!("Verification failed (digest mismatch).");
                 continue;
             }
             let image = &check.image;
-            let flash = s
-                .read_flash(check.addr, image.len() as u32)
-                .map_err(to_fatal)?;
+            let flash = f.read_flash(check.addr, image.len() as u32)?;
             let diffs: Vec<usize> = (0..image.len()).filter(|&i| flash[i] != image[i]).collect();
             if let Some(first) = diffs.first() {
                 say!(

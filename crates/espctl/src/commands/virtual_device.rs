@@ -4,71 +4,67 @@
 //! path. Then it serves until stopped by a signal; with `--stats-file` it writes what the
 //! device did (and the lower bound of the session's time) before it exits.
 
-use crate::cli::VirtualArgs;
 use crate::fatal::Fatal;
-use espctl_chips::Chip;
 #[cfg(unix)]
 use espctl_virtual::BootMode;
 use espctl_virtual::server::{ResetHandle, TcpOptions, TcpServer};
-use espctl_virtual::{Device, DeviceConfig, Work, parse_flash_size, parse_mac};
+use espctl_virtual::{Device, DeviceConfig, Work};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub fn run(args: VirtualArgs) -> Result<(), Fatal> {
-    let config = device_config(&args)?;
+/// How the virtual device is reached.
+#[derive(Debug, Clone)]
+pub enum Serve {
+    /// On a TCP address; `keep_state` keeps the chip's state between connections.
+    Tcp {
+        /// The address to listen on (`127.0.0.1:0` picks a port).
+        addr: String,
+        /// Keep the chip's state from one connection to the next.
+        keep_state: bool,
+    },
+    /// On a new pseudo-terminal.
+    Pty,
+}
+
+/// `espctl virtual`.
+#[derive(Debug, Clone)]
+pub struct VirtualDevice {
+    /// The device.
+    pub config: DeviceConfig,
+    /// Where.
+    pub serve: Serve,
+    /// Where to write what the device did when stopped.
+    pub stats_file: Option<PathBuf>,
+}
+
+/// `espctl virtual`.
+pub fn serve(cmd: VirtualDevice) -> Result<(), Fatal> {
     // Before any thread starts: the server's threads must not take these signals.
     #[cfg(unix)]
     let signals = espctl_virtual::server::block_server_signals()
         .map_err(|e| Fatal(format!("cannot set up the reset signals: {e}")))?;
     #[cfg(not(unix))]
     let signals = ();
-    let device = Device::new(config).map_err(|e| Fatal(e.to_string()))?;
-    let stats = args.stats_file.clone();
-    if let Some(addr) = &args.listen {
-        let options = TcpOptions {
-            reset_on_connect: !args.keep_state,
-        };
-        let server = TcpServer::bind(addr.as_str(), device, options).map_err(|e| {
-            Fatal(format!(
-                "cannot listen on {addr}: {e}; choose another address or port 0"
-            ))
-        })?;
-        let url = server.url().map_err(|e| Fatal(e.to_string()))?;
-        start(&url, server.reset_handle(), signals, stats)?;
-        server
-            .serve()
-            .map_err(|e| Fatal(format!("virtual device on {url} stopped: {e}")))
-    } else {
-        serve_pty(device, signals, stats)
+    let device = Device::new(cmd.config).map_err(|e| Fatal(e.to_string()))?;
+    let stats = cmd.stats_file;
+    match cmd.serve {
+        Serve::Tcp { addr, keep_state } => {
+            let options = TcpOptions {
+                reset_on_connect: !keep_state,
+            };
+            let server = TcpServer::bind(addr.as_str(), device, options).map_err(|e| {
+                Fatal(format!(
+                    "cannot listen on {addr}: {e}; choose another address or port 0"
+                ))
+            })?;
+            let url = server.url().map_err(|e| Fatal(e.to_string()))?;
+            start(&url, server.reset_handle(), signals, stats)?;
+            server
+                .serve()
+                .map_err(|e| Fatal(format!("virtual device on {url} stopped: {e}")))
+        }
+        Serve::Pty => serve_pty(device, signals, stats),
     }
-}
-
-fn device_config(args: &VirtualArgs) -> Result<DeviceConfig, Fatal> {
-    let chip = Chip::by_arg_name(&args.chip)
-        .filter(|c| c.typical_part().is_some())
-        .ok_or_else(|| {
-            Fatal(format!(
-                "unknown chip '{}'; use --chip esp8266 or --chip esp32",
-                args.chip
-            ))
-        })?;
-    let flash_size = parse_flash_size(&args.flash_size).map_err(Fatal)?;
-    let mut config = DeviceConfig::new(chip, flash_size);
-    config.flash_file = args.flash_file.clone();
-    config.timing = args.timing.parse().map_err(Fatal)?;
-    if let Some(mac) = &args.mac {
-        config.mac = Some(parse_mac(mac).map_err(Fatal)?);
-    }
-    if let Some(id) = &args.jedec_id {
-        let digits = id.trim_start_matches("0x").trim_start_matches("0X");
-        config.jedec_id = u32::from_str_radix(digits, 16).map_err(|_| {
-            Fatal(format!(
-                "'{id}' is not a JEDEC ID; write it in hex like 0x16405e"
-            ))
-        })?;
-    }
-    config.validate().map_err(|e| Fatal(e.to_string()))?;
-    Ok(config)
 }
 
 /// Hooks up the signals, then prints the address for scripts: once the address is out,

@@ -30,11 +30,9 @@ impl Session {
     /// can. All checks that can fail (sizes, header values) run before anything is
     /// written.
     pub fn write_flash(&mut self, files: Vec<FlashFile>, opts: &WriteOptions) -> Result<()> {
-        let compress = opts
-            .compress
-            .unwrap_or(self.loader.compresses_by_default());
+        let compress = opts.compress.unwrap_or(self.loader.compresses_by_default());
         if compress && !self.loader.can(Ability::CompressedWrite) {
-            return Err(self.needs_stub("compressed writes (--compress)"));
+            return Err(self.needs_stub("compressed writes"));
         }
         let multiple = files.len() > 1;
         let mut files = files;

@@ -1,10 +1,27 @@
-//! Command-line definition, compatible with esptool 5 (and its v4 underscore names).
+//! The command line: what clap parses (compatible with esptool 5 and its v4 spellings),
+//! and how it is lowered into the typed options the commands take. Nothing outside this
+//! module sees a clap type.
+
+pub mod args;
+mod lower;
+mod spelling;
+pub mod values;
+
+pub use lower::lower;
+pub use spelling::normalise_args;
 
 use crate::console::warning;
+use args::flash::{
+    EraseFlashArgs, EraseRegionArgs, ReadFlashArgs, VerifyFlashArgs, WriteFlashArgs,
+};
+use args::image::{Elf2ImageArgs, ImageInfoArgs, MergeBinArgs};
+use args::memory::{DumpMemArgs, LoadRamArgs, ReadMemArgs, WriteMemArgs};
+use args::stub::StubArgs;
+use args::virtual_device::VirtualArgs;
 use clap::{Parser, Subcommand};
 use espctl_flasher::{After, Before};
-use std::ffi::OsString;
 
+/// The whole command line.
 #[derive(Debug, Parser)]
 #[command(
     name = "espctl",
@@ -103,18 +120,19 @@ fn warn_underscore(option: &str, value: &str) {
     }
 }
 
+/// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write a binary blob to flash (pairs of address and file name)
-    WriteFlash(crate::commands::write_flash::Args),
+    WriteFlash(WriteFlashArgs),
     /// Read SPI flash memory content
-    ReadFlash(crate::commands::read_flash::Args),
+    ReadFlash(ReadFlashArgs),
     /// Verify a binary blob against the flash memory content
-    VerifyFlash(crate::commands::verify_flash::Args),
+    VerifyFlash(VerifyFlashArgs),
     /// Erase the SPI flash memory
-    EraseFlash(crate::commands::erase::FlashArgs),
+    EraseFlash(EraseFlashArgs),
     /// Erase a region of the SPI flash memory
-    EraseRegion(crate::commands::erase::RegionArgs),
+    EraseRegion(EraseRegionArgs),
     /// Print the device MAC address
     ReadMac,
     /// Print the device chip ID (ESP8266; the MAC on other chips)
@@ -124,194 +142,33 @@ pub enum Command {
     /// Run application code loaded in flash
     Run,
     /// Read arbitrary memory location
-    ReadMem(crate::commands::mem::ReadArgs),
+    ReadMem(ReadMemArgs),
     /// Modify or write to arbitrary memory location
-    WriteMem(crate::commands::mem::WriteArgs),
+    WriteMem(WriteMemArgs),
     /// Dump arbitrary memory to a file
-    DumpMem(crate::commands::mem::DumpArgs),
+    DumpMem(DumpMemArgs),
     /// Download an image to RAM and execute it
-    LoadRam(crate::commands::load_ram::Args),
+    LoadRam(LoadRamArgs),
     /// Install, fetch or list the flasher stubs espctl uploads to the chip
     #[command(subcommand)]
-    Stub(crate::commands::stub::StubCommand),
+    Stub(StubArgs),
     /// Print the espctl version
     Version,
     /// Print information about a firmware image (bootloader or application)
-    ImageInfo(crate::commands::image_info::Args),
+    ImageInfo(ImageInfoArgs),
     /// Create an application image from an ELF file
-    Elf2image(crate::commands::elf2image::Args),
+    Elf2image(Elf2ImageArgs),
     /// Merge binary files into a single file for flashing (raw, Intel HEX or UF2)
-    MergeBin(crate::commands::merge_bin::Args),
+    MergeBin(MergeBinArgs),
     /// Run a virtual ESP8266/ESP32 (ROM loader, flasher stub, NOR flash) on a TCP port or a pty
     Virtual(VirtualArgs),
-}
-
-/// `espctl virtual`: values are checked by the command, so bad input gets one line.
-#[derive(Debug, clap::Args)]
-#[command(group = clap::ArgGroup::new("transport").required(true).args(["listen", "pty"]))]
-pub struct VirtualArgs {
-    /// Chip to be: esp8266 or esp32 (the global `--chip`)
-    #[arg(skip)]
-    pub chip: String,
-    /// Flash size (a power of two: 512KB, 1MB, 4MB, 16MB, ...)
-    #[arg(long, default_value = "4MB")]
-    pub flash_size: String,
-    /// Image file that mirrors the flash (created blank if missing); every write lands
-    /// in it at once
-    #[arg(long, value_name = "PATH")]
-    pub flash_file: Option<std::path::PathBuf>,
-    /// MAC address in the eFuses, like 18:fe:34:a1:b2:c3 (default: a fixed one per chip)
-    #[arg(long)]
-    pub mac: Option<String>,
-    /// JEDEC ID the flash chip reports (RDID, manufacturer in the low byte), like
-    /// 0x16405e; default: a Zbit part of the flash size
-    #[arg(long, value_name = "ID")]
-    pub jedec_id: Option<String>,
-    /// Listen on this address (port 0 picks a free one); clients open socket://ADDR.
-    /// Each new connection finds the chip freshly reset into download mode
-    #[arg(long, value_name = "ADDR")]
-    pub listen: Option<String>,
-    /// With --listen: keep the chip's state from one connection to the next instead of
-    /// resetting it into download mode
-    #[arg(long, requires = "listen")]
-    pub keep_state: bool,
-    /// Serve on a new pseudo-terminal; clients open its path. Reset the chip between
-    /// clients with `kill -USR1` (download mode) or `kill -USR2` (run the flash)
-    #[arg(long)]
-    pub pty: bool,
-    /// `instant` answers at once; `realistic` sends bytes at the baud rate and answers
-    /// after the time the flash and the chip's CPU would take
-    #[arg(long, default_value = "instant", value_name = "MODEL")]
-    pub timing: String,
-    /// When stopped (SIGTERM, SIGINT, SIGHUP), write what the device did to this file as
-    /// JSON: bytes each way, wire time, busy time, and the session's lower bound
-    #[arg(long, value_name = "PATH")]
-    pub stats_file: Option<std::path::PathBuf>,
-}
-
-/// Rewrites esptool v4 spellings into the v5 ones clap knows: `write_flash` becomes
-/// `write-flash` (only the command word and `--long_options`, never file names).
-pub fn normalise_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
-    // Only the first command word is one; a later `read_mac` is a file name.
-    let mut command_seen = false;
-    split_port_filters(args.into_iter().collect())
-        .into_iter()
-        .map(|arg| match arg.to_str() {
-            // esptool's two-letter short options, which clap cannot spell.
-            Some(s) if two_letter_option(s).is_some() => {
-                let (long, value) = two_letter_option(s).expect("checked");
-                OsString::from(match value {
-                    Some(v) => format!("{long}={v}"),
-                    None => long.to_string(),
-                })
-            }
-            Some(s) if s.starts_with("--") && s.contains('_') => {
-                let (name, value) = match s.split_once('=') {
-                    Some((n, v)) => (n, Some(v)),
-                    None => (s, None),
-                };
-                let mut out = name.replace('_', "-");
-                if let Some(v) = value {
-                    out.push('=');
-                    out.push_str(v);
-                }
-                OsString::from(out)
-            }
-            Some(s) if !command_seen && is_command(s) => {
-                command_seen = true;
-                OsString::from(s.replace('_', "-"))
-            }
-            _ => arg,
-        })
-        .collect()
-}
-
-/// esptool's `--port-filter` takes several `key=value` terms at once; clap takes one per
-/// option, so `--port-filter a=1 b=2` becomes `--port-filter a=1 --port-filter b=2`.
-fn split_port_filters(args: Vec<OsString>) -> Vec<OsString> {
-    #[derive(PartialEq)]
-    enum State {
-        Outside,
-        FirstValue,
-        MoreValues,
-    }
-    let mut out = Vec::with_capacity(args.len());
-    let mut state = State::Outside;
-    for arg in args {
-        let s = arg.to_string_lossy().into_owned();
-        let is_term = !s.starts_with('-') && s.contains('=');
-        match state {
-            State::FirstValue => {
-                out.push(arg);
-                state = State::MoreValues;
-                continue;
-            }
-            State::MoreValues if is_term => {
-                out.push(OsString::from("--port-filter"));
-                out.push(arg);
-                continue;
-            }
-            _ => state = State::Outside,
-        }
-        if s == "--port-filter" || s == "--port_filter" {
-            out.push(OsString::from("--port-filter"));
-            state = State::FirstValue;
-        } else {
-            out.push(arg);
-        }
-    }
-    out
-}
-
-/// `-fm`, `-fs`, `-ff` (also as `-fm=dio`) as their long forms.
-fn two_letter_option(s: &str) -> Option<(&'static str, Option<&str>)> {
-    let (name, value) = match s.split_once('=') {
-        Some((n, v)) => (n, Some(v)),
-        None => (s, None),
-    };
-    let long = match name {
-        "-fm" => "--flash-mode",
-        "-fs" => "--flash-size",
-        "-ff" => "--flash-freq",
-        "-sc" => "--spi-connection",
-        _ => return None,
-    };
-    Some((long, value))
-}
-
-/// Command names esptool v4 spelled with underscores.
-const UNDERSCORE_COMMANDS: &[&str] = &[
-    "chip_id",
-    "dump_mem",
-    "elf2image",
-    "erase_flash",
-    "erase_region",
-    "flash_id",
-    "get_security_info",
-    "image_info",
-    "load_ram",
-    "merge_bin",
-    "read_flash",
-    "read_flash_sfdp",
-    "read_flash_status",
-    "read_mac",
-    "read_mem",
-    "verify_flash",
-    "write_flash",
-    "write_flash_status",
-    "write_mem",
-];
-
-/// A command word in either spelling (`write_flash`, `write-flash`).
-fn is_command(s: &str) -> bool {
-    UNDERSCORE_COMMANDS
-        .iter()
-        .any(|c| *c == s || c.replace('_', "-") == s)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use std::ffi::OsString;
 
     fn norm(args: &[&str]) -> Vec<String> {
         normalise_args(args.iter().map(OsString::from))

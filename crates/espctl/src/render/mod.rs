@@ -1,8 +1,12 @@
 //! Turns the flasher's events into esptool-compatible output: text lines on stdout,
 //! warnings on stderr, progress bars on a terminal and plain progress lines otherwise.
 
+pub mod advice;
+mod trace;
+
 use espctl_flasher::event::ResetNote;
-use espctl_flasher::{Event, EventSink, Operation, Trace};
+use espctl_flasher::{ChipInfo, Event, EventSink, Operation, Trace};
+use espctl_image::Message;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex};
@@ -63,6 +67,17 @@ fn op_verb(op: Operation) -> &'static str {
     }
 }
 
+/// Prints a line of espctl-image where esptool prints it.
+pub fn print_message(message: Message) {
+    match message {
+        Message::Print(s) => crate::console::say!("{s}"),
+        Message::Hint(s) => crate::console::say!("HINT: {s}"),
+        Message::Note(s) => crate::console::say!("NOTE: {s}"),
+        Message::Warning(s) => crate::console::warning!("{s}"),
+        Message::Error(s) => eprintln!("ERROR: {s}"),
+    }
+}
+
 /// esptool's speed figure: ` (123.4 kbit/s)`, or nothing for a zero duration.
 pub fn speed(bytes: usize, seconds: f64) -> String {
     if seconds > 0.0 {
@@ -103,6 +118,16 @@ impl State {
 
     fn handle(&mut self, event: Event) {
         match event {
+            Event::PortsFound { count } => self.out(&format!("Found {count} serial ports...")),
+            Event::PortOpening { port } => self.out(&format!("Serial port {port}:")),
+            Event::PortFailed { port, error } => {
+                let _ = std::io::stdout().flush();
+                eprintln!(
+                    "ERROR: {port} failed to connect: {}",
+                    advice::with_hint(&error, error.hint())
+                );
+            }
+            Event::Connected { chip, port, info } => self.chip_block(chip.name, &port, &info),
             Event::ResetDisabled(ResetNote::Skipped(mode)) => self.note(&format!(
                 "Pre-connection option \"{mode}\" was selected. Connection may fail if the chip is not in bootloader or flasher stub mode."
             )),
@@ -127,7 +152,15 @@ impl State {
             Event::StubUploading => self.out("Uploading stub flasher..."),
             Event::StubStarting => self.out("Running stub flasher..."),
             Event::StubRunning => self.out("Stub flasher running."),
-            Event::StubUnavailable { reason, .. } => self.note(&reason),
+            Event::StubNotInstalled { chip, limits } => {
+                self.note(&advice::stub_not_installed(chip, &limits))
+            }
+            Event::StubStoreUnusable { error } => {
+                self.warn(&advice::with_hint(&error, error.hint()))
+            }
+            Event::BaudLostRecovering { chip, tried, baud } => {
+                self.warn(&advice::baud_lost_recovering(chip, tried, baud))
+            }
             Event::BaudChanging { baud } => self.out(&format!("Changing baud rate to {baud}...")),
             Event::BaudChanged { .. } => self.out("Changed."),
             Event::BaudFellBack { tried, baud } => self.warn(&format!(
@@ -158,6 +191,7 @@ impl State {
             Event::FlashOver16MbNote => self.note(
                 "Flash sizes larger than 16MB are not fully supported. Change the flash size argument in case of a failure.",
             ),
+            Event::WholeFlash { size } => self.out(&format!("Detected flash size: {size}")),
             Event::FlashNotResponding => self.warn(
                 "Failed to communicate with the flash chip, read/write operations will fail. Try checking the chip connections or removing any other hardware connected to IOs.",
             ),
@@ -169,7 +203,7 @@ impl State {
                 self.out(&format!("Flash parameters set to {value:#06x}."))
             }
             Event::ShaDigestUpdated => self.out("SHA digest in image updated."),
-            Event::ImageNotPatched { reason, .. } => self.warn(&reason),
+            Event::ImageNotPatched { warning, .. } => self.warn(&warning.to_string()),
             Event::UnalignedErase { addr, bytes_before } => self.note(&format!(
                 "Flash address {addr:#010x} is not aligned to a 0x1000 byte flash sector. {bytes_before:#x} bytes before this address will be erased."
             )),
@@ -273,6 +307,45 @@ impl State {
         }
     }
 
+    /// The block esptool prints once connected (without the MAC when it cannot be
+    /// decoded: connecting then fails with that error).
+    fn chip_block(&mut self, chip: &str, port: &str, info: &ChipInfo) {
+        self.out(&format!("Connected to {chip} on {port}:"));
+        self.out(&format!("{:<20}{}", "Chip type:", info.description));
+        self.out(&format!("{:<20}{}", "Features:", info.features.join(", ")));
+        if let Some(est) = info.crystal_odd_estimate {
+            self.warn(&format!(
+                "Detected crystal freq {est:.2} MHz is quite different to normalized freq {} MHz. Unsupported crystal in use?",
+                info.crystal_mhz
+            ));
+        }
+        self.out(&format!(
+            "{:<20}{}MHz",
+            "Crystal frequency:", info.crystal_mhz
+        ));
+        if let Ok(mac) = info.mac {
+            self.out(&format!("{:<20}{}", "MAC:", espctl_chips::format_mac(&mac)));
+            self.out("");
+        }
+    }
+
+    fn trace(&mut self, t: Trace) {
+        let now = Instant::now();
+        let delta = self
+            .last_trace
+            .map_or(0.0, |l| now.duration_since(l).as_secs_f64());
+        self.last_trace = Some(now);
+        let prefix = format!("  TRACE +{delta:.3}  ");
+        let (newline, message) = trace::describe(t);
+        if self.open_line {
+            self.out("");
+        }
+        if newline {
+            self.out("");
+        }
+        self.out(&format!("{prefix} {message}"));
+    }
+
     fn progress_start(&mut self, op: Operation, addr: u32, total: u64) {
         self.last_step = None;
         if self.terminal && self.progress && !crate::console::silent() {
@@ -306,94 +379,11 @@ impl State {
             self.out(&format!("{} {addr:#010x}... ({percent} %)", op_verb(op)));
         }
     }
-
-    fn trace(&mut self, t: Trace) {
-        let now = Instant::now();
-        let delta = self
-            .last_trace
-            .map_or(0.0, |l| now.duration_since(l).as_secs_f64());
-        self.last_trace = Some(now);
-        let prefix = format!("  TRACE +{delta:.3}  ");
-        let (newline, message) = match t {
-            Trace::Command {
-                op,
-                name,
-                data,
-                wait_response,
-                timeout_secs,
-            } => (
-                true,
-                format!(
-                    "--- Cmd {name} ({op:#04x}) | data_len {} | wait_response {} | timeout {timeout_secs:.3} | data {} ---",
-                    data.len(),
-                    u8::from(wait_response),
-                    hex_rows(&data)
-                ),
-            ),
-            Trace::Write(b) => (
-                false,
-                format!(
-                    "{:<21} {}",
-                    format!("Write {} bytes:", b.len()),
-                    hex_rows(&b)
-                ),
-            ),
-            Trace::Read(b) => (
-                false,
-                format!(
-                    "{:<21} {}",
-                    format!("Read {} bytes:", b.len()),
-                    hex_rows(&b)
-                ),
-            ),
-            Trace::Packet(b) => (false, format!("Received full packet: {}", hex_rows(&b))),
-            Trace::Noise(b) => (false, format!("Read invalid data: {}", hex_rows(&b))),
-        };
-        if self.open_line {
-            self.out("");
-        }
-        if newline {
-            self.out("");
-        }
-        self.out(&format!("{prefix} {message}"));
-    }
-}
-
-/// Hex as esptool's trace prints it: inline up to 16 bytes, else indented rows of 16
-/// with the printable characters at the end.
-fn hex_rows(data: &[u8]) -> String {
-    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
-    if data.len() <= 16 {
-        return hex(data);
-    }
-    let mut out = String::new();
-    for line in data.chunks(16) {
-        let ascii: String = line
-            .iter()
-            .map(|&c| {
-                if c == b' ' || c.is_ascii_graphic() {
-                    c as char
-                } else {
-                    '.'
-                }
-            })
-            .collect();
-        let (a, b) = line.split_at(line.len().min(8));
-        out.push_str(&format!("\n    {:<16} {:<16} | {ascii}", hex(a), hex(b)));
-    }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn trace_hex_matches_esptool_layout() {
-        assert_eq!(hex_rows(&[0xc0, 0x00, 0x0a]), "c0000a");
-        let rows = hex_rows(b"OHAI and then some more bytes");
-        assert!(rows.starts_with("\n    4f48414920616e64 207468656e20736f | OHAI and then so"));
-    }
 
     #[test]
     fn speed_is_in_kbit_per_second() {

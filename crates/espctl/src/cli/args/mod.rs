@@ -1,0 +1,8 @@
+//! The arguments of each command, as clap parses them (strings where esptool accepts
+//! several spellings; [`super::lower`] turns them into typed options).
+
+pub mod flash;
+pub mod image;
+pub mod memory;
+pub mod stub;
+pub mod virtual_device;

@@ -1,0 +1,41 @@
+//! `espctl virtual`: values are checked when lowered, so bad input gets one line.
+
+/// `espctl virtual`.
+#[derive(Debug, clap::Args)]
+#[command(group = clap::ArgGroup::new("transport").required(true).args(["listen", "pty"]))]
+pub struct VirtualArgs {
+    /// Flash size (a power of two: 512KB, 1MB, 4MB, 16MB, ...)
+    #[arg(long, default_value = "4MB")]
+    pub flash_size: String,
+    /// Image file that mirrors the flash (created blank if missing); every write lands
+    /// in it at once
+    #[arg(long, value_name = "PATH")]
+    pub flash_file: Option<std::path::PathBuf>,
+    /// MAC address in the eFuses, like 18:fe:34:a1:b2:c3 (default: a fixed one per chip)
+    #[arg(long)]
+    pub mac: Option<String>,
+    /// JEDEC ID the flash chip reports (RDID, manufacturer in the low byte), like
+    /// 0x16405e; default: a Zbit part of the flash size
+    #[arg(long, value_name = "ID")]
+    pub jedec_id: Option<String>,
+    /// Listen on this address (port 0 picks a free one); clients open socket://ADDR.
+    /// Each new connection finds the chip freshly reset into download mode
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// With --listen: keep the chip's state from one connection to the next instead of
+    /// resetting it into download mode
+    #[arg(long, requires = "listen")]
+    pub keep_state: bool,
+    /// Serve on a new pseudo-terminal; clients open its path. Reset the chip between
+    /// clients with `kill -USR1` (download mode) or `kill -USR2` (run the flash)
+    #[arg(long)]
+    pub pty: bool,
+    /// `instant` answers at once; `realistic` sends bytes at the baud rate and answers
+    /// after the time the flash and the chip's CPU would take
+    #[arg(long, default_value = "instant", value_name = "MODEL")]
+    pub timing: String,
+    /// When stopped (SIGTERM, SIGINT, SIGHUP), write what the device did to this file as
+    /// JSON: bytes each way, wire time, busy time, and the session's lower bound
+    #[arg(long, value_name = "PATH")]
+    pub stats_file: Option<std::path::PathBuf>,
+}

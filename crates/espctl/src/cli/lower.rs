@@ -1,0 +1,318 @@
+//! From what clap parsed to what the commands take: every string is read into its typed
+//! value here (numbers, sizes, flash parameters, chips), and the global options become
+//! the port and connection plan of the device commands. Errors are one line saying what
+//! to write instead.
+
+use super::args::flash::{
+    EraseRegionArgs, FlashParams, ReadFlashArgs, VerifyFlashArgs, WriteFlashArgs,
+};
+use super::args::image::{Elf2ImageArgs, MergeBinArgs};
+use super::args::stub::StubArgs;
+use super::args::virtual_device::VirtualArgs;
+use super::values::{
+    address, chip_arg, flash_params, parse_size, required_chip, setting, size_arg, size_number,
+    size_or_all,
+};
+use super::{Cli, Command};
+use crate::commands::connect::Target;
+use crate::commands::elf2image::Elf2Image;
+use crate::commands::erase::EraseRegion;
+use crate::commands::mem::{DumpMem, WriteMem};
+use crate::commands::merge_bin::MergeBin;
+use crate::commands::read_flash::ReadFlash;
+use crate::commands::stub::StubAction;
+use crate::commands::verify_flash::VerifyFlash;
+use crate::commands::virtual_device::{Serve, VirtualDevice};
+use crate::commands::write_flash::WriteFlash;
+use crate::commands::{DeviceWork, Invocation, Work};
+use crate::fatal::Fatal;
+use espctl_chips::{Chip, FlashFreq, FlashMode, FlashSize};
+use espctl_flasher::ports::PortFilter;
+use espctl_flasher::{
+    ConnectPlan, FAST_BAUD, FlashParamsRequest, Need, PortSpec, ROM_BAUD, StubSource, WriteOptions,
+};
+use espctl_image::elf2image::{Elf2ImageOptions, Esp8266Version, SecurePad};
+use espctl_image::merge::Format;
+use espctl_virtual::{DeviceConfig, parse_flash_size, parse_mac};
+use espctl_virtual_port::VirtualPorts;
+
+/// Env var listing extra ports (separated by `,`, `;` or spaces) for the port scan: ptys,
+/// `socket://` URLs and other ports the system does not enumerate. They are tried first.
+pub const PORT_SCAN_EXTRA: &str = "ESPCTL_PORT_SCAN_EXTRA";
+
+/// The command line as typed options.
+pub fn lower(cli: Cli) -> Result<Invocation, Fatal> {
+    if cli.silent {
+        for (given, name) in [(cli.verbose, "--verbose"), (cli.trace, "--trace")] {
+            if given {
+                return Err(Fatal(format!(
+                    "Cannot use both {name} and --silent options at the same time."
+                )));
+            }
+        }
+    }
+    let device = |need: Need, work: DeviceWork| -> Result<Work, Fatal> {
+        Ok(Work::Device(target(&cli, need)?, work))
+    };
+    let work = match &cli.command {
+        Command::Version => Work::Version,
+        Command::ImageInfo(args) => Work::ImageInfo {
+            chip: chip_arg(&cli.chip)?,
+            file: args.filename.clone(),
+        },
+        Command::Elf2image(args) => Work::Elf2Image(elf2image(&cli.chip, args)?),
+        Command::MergeBin(args) => Work::MergeBin(merge_bin(&cli.chip, args)?),
+        Command::Stub(args) => Work::Stub(match args {
+            StubArgs::Import { path } => StubAction::Import(path.clone()),
+            StubArgs::Fetch => StubAction::Fetch,
+            StubArgs::List => StubAction::List,
+        }),
+        Command::Virtual(args) => Work::Virtual(virtual_device(&cli.chip, args)?),
+        Command::WriteFlash(args) => device(Need::FlashData, write_flash(args)?)?,
+        Command::ReadFlash(args) => device(Need::FlashData, read_flash(args)?)?,
+        Command::VerifyFlash(args) => device(Need::FlashData, verify_flash(args)?)?,
+        Command::EraseFlash(_) => device(Need::FlashData, DeviceWork::EraseFlash)?,
+        Command::EraseRegion(args) => device(Need::FlashData, erase_region(args)?)?,
+        Command::ReadMac => device(Need::Registers, DeviceWork::ReadMac)?,
+        Command::ChipId => device(Need::Registers, DeviceWork::ChipId)?,
+        Command::FlashId => device(Need::Registers, DeviceWork::FlashId)?,
+        Command::Run => device(Need::Stub, DeviceWork::Run)?,
+        Command::ReadMem(args) => device(
+            Need::Registers,
+            DeviceWork::ReadMem(address(&args.address)?),
+        )?,
+        Command::WriteMem(args) => device(
+            Need::Registers,
+            DeviceWork::WriteMem(WriteMem {
+                addr: address(&args.address)?,
+                value: args.value,
+                mask: args.mask,
+            }),
+        )?,
+        Command::DumpMem(args) => device(
+            Need::Registers,
+            DeviceWork::DumpMem(DumpMem {
+                addr: address(&args.address)?,
+                size: size_number(&args.size)?,
+                output: args.output.clone(),
+            }),
+        )?,
+        Command::LoadRam(args) => device(Need::Stub, DeviceWork::LoadRam(args.filename.clone()))?,
+    };
+    Ok(Invocation {
+        silent: cli.silent,
+        work,
+    })
+}
+
+/// The port and the connection plan the global options describe, for work that needs
+/// `need`.
+fn target(cli: &Cli, need: Need) -> Result<Target, Fatal> {
+    let port = match cli.port.clone().filter(|p| !p.is_empty()) {
+        Some(name) => PortSpec::named(name),
+        None => {
+            let filter = PortFilter::parse(&cli.port_filter).map_err(Fatal)?;
+            let extra: Vec<String> = std::env::var(PORT_SCAN_EXTRA)
+                .unwrap_or_default()
+                .split([',', ';', ' ', '\n'])
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| s.trim().to_string())
+                .collect();
+            PortSpec::scan(filter, extra)
+        }
+    }
+    .with_opener(VirtualPorts);
+    let plan = ConnectPlan::new(need)
+        .before(cli.before)
+        .after(cli.after)
+        .chip(chip_arg(&cli.chip)?)
+        .attempts(cli.connect_attempts.max(0).min(u32::MAX as i64) as u32)
+        .trace(cli.trace)
+        .baud(cli.baud.unwrap_or(ROM_BAUD))
+        .fast_baud((cli.baud.is_none() && !cli.no_fast_baud).then_some(FAST_BAUD))
+        .stub(if cli.no_stub {
+            StubSource::Disabled
+        } else {
+            StubSource::InstalledDefault
+        });
+    Ok(Target { port, plan })
+}
+
+/// `ADDR FILE` pairs: addresses read, files named (read by the command).
+fn pairs(args: &[String]) -> Result<Vec<(u32, String)>, Fatal> {
+    if !args.len().is_multiple_of(2) {
+        return Err(Fatal(
+            "Must be pairs of an address and the binary filename to write there.".into(),
+        ));
+    }
+    args.chunks(2)
+        .map(|pair| Ok((address(&pair[0])?, pair[1].clone())))
+        .collect()
+}
+
+fn header(
+    params: &FlashParams,
+) -> Result<(FlashParamsRequest, espctl_flasher::FlashSizeArg), Fatal> {
+    flash_params(&params.flash_mode, &params.flash_freq, &params.flash_size)
+}
+
+fn write_flash(args: &WriteFlashArgs) -> Result<DeviceWork, Fatal> {
+    let files = pairs(&args.addr_filename)?;
+    let (header, flash_size) = header(&args.flash)?;
+    let compress = if args.compress {
+        Some(true)
+    } else if args.no_compress {
+        Some(false)
+    } else {
+        None
+    };
+    let options = WriteOptions::default()
+        .flash_size(flash_size)
+        .header(header)
+        .erase_all(args.erase_all)
+        .compress(compress)
+        .skip_unchanged(!args.no_skip);
+    Ok(DeviceWork::WriteFlash(WriteFlash {
+        files,
+        options,
+        progress: !args.no_progress,
+        diff_with_given: !args.diff_with.is_empty(),
+    }))
+}
+
+fn read_flash(args: &ReadFlashArgs) -> Result<DeviceWork, Fatal> {
+    Ok(DeviceWork::ReadFlash(ReadFlash {
+        addr: address(&args.address)?,
+        size: size_or_all(&args.size)?,
+        flash_size: size_arg(&args.flash_size)?,
+        output: args.output.clone(),
+        progress: !args.no_progress,
+    }))
+}
+
+fn verify_flash(args: &VerifyFlashArgs) -> Result<DeviceWork, Fatal> {
+    let files = pairs(&args.addr_filename)?;
+    let (header, flash_size) = header(&args.flash)?;
+    Ok(DeviceWork::VerifyFlash(VerifyFlash {
+        files,
+        header,
+        flash_size,
+        diff: args.diff,
+    }))
+}
+
+fn erase_region(args: &EraseRegionArgs) -> Result<DeviceWork, Fatal> {
+    Ok(DeviceWork::EraseRegion(EraseRegion {
+        addr: address(&args.address)?,
+        size: size_or_all(&args.size)?,
+    }))
+}
+
+fn elf2image(chip: &str, args: &Elf2ImageArgs) -> Result<Elf2Image, Fatal> {
+    let chip = required_chip(chip)?;
+    let size = |s: &Option<String>| s.as_deref().map(parse_size).transpose().map_err(Fatal);
+    let options = Elf2ImageOptions {
+        esp8266_version: match args.version.as_str() {
+            "2" => Esp8266Version::V2,
+            "3" => Esp8266Version::V3,
+            _ => Esp8266Version::V1,
+        },
+        flash_mode: args.flash_mode,
+        flash_size: args.flash_size,
+        flash_freq: args.flash_freq,
+        min_rev: args.min_rev,
+        min_rev_full: args.min_rev_full,
+        max_rev_full: args.max_rev_full,
+        secure_pad: if args.secure_pad_v2 {
+            Some(SecurePad::V2)
+        } else if args.secure_pad {
+            Some(SecurePad::V1)
+        } else {
+            None
+        },
+        append_digest: !args.dont_append_digest,
+        elf_sha256_offset: args.elf_sha256_offset,
+        use_segments: args.use_segments,
+        mmu_page_size: size(&args.flash_mmu_page_size)?,
+        pad_to_size: size(&args.pad_to_size)?,
+        ram_only_header: args.ram_only_header,
+    };
+    Ok(Elf2Image {
+        chip,
+        input: args.filename.clone(),
+        output: args.output.clone(),
+        options,
+    })
+}
+
+fn merge_bin(chip: &str, args: &MergeBinArgs) -> Result<MergeBin, Fatal> {
+    let inputs = pairs(&args.addr_filename)?;
+    let header = FlashParamsRequest {
+        mode: setting::<FlashMode>(&args.flash_mode)?,
+        size: setting::<FlashSize>(&args.flash_size)?,
+        freq: setting::<FlashFreq>(&args.flash_freq)?,
+    };
+    let chip: &'static Chip = required_chip(chip)?;
+    let format = match args.format.as_str() {
+        "hex" => Format::Hex,
+        "uf2" => Format::Uf2 {
+            chunk_size: args.chunk_size,
+            md5: !args.md5_disable,
+        },
+        _ => Format::Raw {
+            target_offset: args.target_offset,
+            pad_to_size: args
+                .pad_to_size
+                .as_deref()
+                .map(parse_size)
+                .transpose()
+                .map_err(Fatal)?,
+        },
+    };
+    Ok(MergeBin {
+        chip,
+        inputs,
+        output: args.output.clone().into(),
+        format,
+        target_offset: args.target_offset,
+        header,
+    })
+}
+
+fn virtual_device(chip: &str, args: &VirtualArgs) -> Result<VirtualDevice, Fatal> {
+    let chip = Chip::by_arg_name(chip)
+        .filter(|c| c.typical_part().is_some())
+        .ok_or_else(|| {
+            Fatal(format!(
+                "unknown chip '{chip}'; use --chip esp8266 or --chip esp32"
+            ))
+        })?;
+    let flash_size = parse_flash_size(&args.flash_size).map_err(Fatal)?;
+    let mut config = DeviceConfig::new(chip, flash_size);
+    config.flash_file = args.flash_file.clone();
+    config.timing = args.timing.parse().map_err(Fatal)?;
+    if let Some(mac) = &args.mac {
+        config.mac = Some(parse_mac(mac).map_err(Fatal)?);
+    }
+    if let Some(id) = &args.jedec_id {
+        let digits = id.trim_start_matches("0x").trim_start_matches("0X");
+        config.jedec_id = u32::from_str_radix(digits, 16).map_err(|_| {
+            Fatal(format!(
+                "'{id}' is not a JEDEC ID; write it in hex like 0x16405e"
+            ))
+        })?;
+    }
+    config.validate().map_err(|e| Fatal(e.to_string()))?;
+    let serve = match &args.listen {
+        Some(addr) => Serve::Tcp {
+            addr: addr.clone(),
+            keep_state: args.keep_state,
+        },
+        None => Serve::Pty,
+    };
+    Ok(VirtualDevice {
+        config,
+        serve,
+        stats_file: args.stats_file.clone(),
+    })
+}

@@ -1,0 +1,115 @@
+//! The words for the library's typed advice: each [`Hint`] as the sentence esptool users
+//! know, naming espctl's options and commands, and what the ROM loader lacks when no
+//! stub is installed.
+
+use espctl_chips::Chip;
+use espctl_flasher::{Hint, Limitation, ROM_BAUD};
+use std::fmt::Display;
+
+/// The advice `hint` stands for.
+pub fn sentence(hint: Hint) -> String {
+    match hint {
+        Hint::CheckPort => "Check the cable, the power and that no other program uses the port, then run the command again.".into(),
+        Hint::CheckLinkOrLowerBaud => {
+            "The chip stopped answering: check the cable and power, or try a lower --baud.".into()
+        }
+        Hint::RetryOrLowerBaud => {
+            "Possible serial noise: try again, or with a lower --baud.".into()
+        }
+        Hint::ReadAgainOrLowerBaud => {
+            "The data was damaged on the way: read again, or with a lower --baud.".into()
+        }
+        Hint::RewriteOrLowerBaud => "Write again; if it keeps failing, try a lower --baud and check the board's power supply.".into(),
+        Hint::LowerBaud => "Use a lower --baud.".into(),
+        Hint::ResetAtBaud(baud) => format!("Reset the chip and run again with --baud {baud}."),
+        Hint::UseStub => "It needs the flasher stub: install it with 'espctl stub fetch' (or 'espctl stub import <esptool sdist>') and run without --no-stub.".into(),
+        Hint::RetryOrSkipStub => "Try again, or use --no-stub to work with the ROM loader.".into(),
+        Hint::ReinstallStub => {
+            "Install it again with 'espctl stub fetch' or 'espctl stub import'.".into()
+        }
+        Hint::InstallStub => "Install the stub with 'espctl stub fetch' (or 'espctl stub import <esptool-5.6.0.tar.gz>').".into(),
+        Hint::MoveOrSkipStub => "Either change binary loading address, or disable the stub flasher (--no-stub).".into(),
+        Hint::NamePort => {
+            "Check the cable and the USB-serial driver, or name the port with --port.".into()
+        }
+        Hint::CheckAddress => "Check the address.".into(),
+        Hint::EraseOtherSizeOrUseStub => "Erase one sector more or less, or use the flasher stub ('espctl stub fetch').".into(),
+        _ => String::new(),
+    }
+}
+
+/// `message` followed by the advice of `hint`, if there is one.
+pub fn with_hint(message: &impl Display, hint: Option<Hint>) -> String {
+    match hint.map(sentence).filter(|s| !s.is_empty()) {
+        Some(advice) => format!("{message} {advice}"),
+        None => message.to_string(),
+    }
+}
+
+/// The note printed when no stub is installed: what the ROM loader of `chip` lacks and
+/// how to get the stub.
+pub fn stub_not_installed(chip: &Chip, limits: &[Limitation]) -> String {
+    let mut costs: Vec<&str> = limits
+        .iter()
+        .map(|l| match l {
+            Limitation::SlowerWrites => "writing is slower (no compression)",
+            Limitation::SlowReads => "read-flash is slow (64 bytes per command)",
+            Limitation::NoReads => "read-flash is not available",
+            Limitation::NoVerify => "written data cannot be verified",
+            Limitation::FixedBaud => "the baud rate cannot be raised",
+        })
+        .collect();
+    let last = costs.pop().unwrap_or_default();
+    let list = if costs.is_empty() {
+        last.to_string()
+    } else {
+        format!("{} and {last}", costs.join(", "))
+    };
+    format!(
+        "No flasher stub installed for {}: talking to the ROM bootloader, so {list}. {}",
+        chip.name,
+        sentence(Hint::InstallStub)
+    )
+}
+
+/// The warning when the fast default rate lost the chip and it is reset.
+pub fn baud_lost_recovering(chip: &Chip, tried: u32, baud: u32) -> String {
+    format!(
+        "{} stopped answering at {tried} baud; resetting it and carrying on at {baud} baud (--baud {ROM_BAUD} skips the attempt).",
+        chip.name
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use espctl_chips::esp8266::ESP8266;
+
+    #[test]
+    fn the_rom_note_lists_what_is_missing() {
+        let note = stub_not_installed(
+            &ESP8266,
+            &[
+                Limitation::SlowerWrites,
+                Limitation::NoReads,
+                Limitation::NoVerify,
+                Limitation::FixedBaud,
+            ],
+        );
+        assert_eq!(
+            note,
+            "No flasher stub installed for ESP8266: talking to the ROM bootloader, so writing is slower (no compression), read-flash is not available, written data cannot be verified and the baud rate cannot be raised. Install the stub with 'espctl stub fetch' (or 'espctl stub import <esptool-5.6.0.tar.gz>')."
+        );
+    }
+
+    #[test]
+    fn errors_end_with_their_advice() {
+        let e = espctl_flasher::Error::BaudLost {
+            baud: 921_600,
+            old: 115_200,
+        };
+        assert!(
+            with_hint(&e, e.hint()).ends_with("Reset the chip and run again with --baud 115200.")
+        );
+    }
+}
