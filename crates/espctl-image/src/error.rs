@@ -18,8 +18,9 @@ pub enum ImageError {
     /// the v2 (0xEA) magic (esptool's `LoadFirmwareImage`).
     #[error("Invalid image magic number: {0}")]
     BadEsp8266Magic(u8),
-    /// The file ends inside a fixed-size part of an image (a header, the checksum, the
-    /// CRC). esptool fails here with a Python `struct.error`; this says what is missing.
+    /// The file ends inside a fixed-size part of an image (a header, the checksum).
+    /// esptool stops there with a low-level unpack error; this says which part is
+    /// missing.
     #[error(
         "Image is truncated: {what} needs {needed} bytes at offset {offset:#x}, the file ends at {len:#x}."
     )]
@@ -51,8 +52,8 @@ pub enum ImageError {
     /// than the 16 the ROM loader takes.
     #[error("Invalid segment count {0} (max 16). Usually this indicates a linker script problem.")]
     TooManySegments(usize),
-    /// elf2image: a segment's length is not a multiple of 4 (after the ELF SHA-256 was
-    /// patched in), which the loaders cannot copy.
+    /// elf2image: a segment's length is not a multiple of 4, which the loaders cannot
+    /// copy (esptool's check before it writes a segment).
     #[error("Invalid {name} segment length {length:#x}. It has to be multiple of 4.")]
     SegmentNotAligned {
         /// ELF section name of the segment (empty where esptool prints none).
@@ -142,7 +143,7 @@ pub enum ImageError {
         valid: String,
     },
     /// elf2image: the ELF file has no section (or, with `--use-segments`, no PT_LOAD
-    /// segment) with an address and bytes. esptool writes an image without segments.
+    /// segment) with an address and bytes, so the image would load nothing.
     #[error(
         "ELF file has no loadable sections: there is nothing to put in an image. Check that the ELF was linked for the chip."
     )]

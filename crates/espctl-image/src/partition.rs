@@ -32,6 +32,14 @@ pub struct Partition {
     pub flags: u32,
 }
 
+impl Partition {
+    /// The name field up to its first NUL, invalid UTF-8 replaced.
+    pub fn name(&self) -> String {
+        let end = self.name.iter().position(|&b| b == 0).unwrap_or(16);
+        String::from_utf8_lossy(&self.name[..end]).into_owned()
+    }
+}
+
 /// A partition table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartitionTable {

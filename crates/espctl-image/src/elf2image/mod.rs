@@ -73,8 +73,8 @@ pub struct Elf2ImageOptions {
     /// `--use-segments`: build the image from the PT_LOAD program headers instead of the
     /// sections.
     pub use_segments: bool,
-    /// `--flash-mmu-page-size` in bytes. `None`: what the app descriptor says, else the
-    /// chip's default.
+    /// `--flash-mmu-page-size` in bytes. `None`: what the app descriptor says (or, before
+    /// ESP-IDF 5.4, where it sits), else the chip's default.
     pub mmu_page_size: Option<u32>,
     /// `--pad-to-size` in bytes: pad the image with 0xFF to a multiple of this (ESP32
     /// family only; 0 is no padding).
