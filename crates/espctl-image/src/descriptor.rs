@@ -3,32 +3,47 @@
 
 /// `esp_app_desc_t.magic_word`.
 pub const APP_DESC_MAGIC: u32 = 0xABCD_5432;
+/// Length of `esp_app_desc_t` in bytes.
 pub const APP_DESC_LEN: usize = 256;
 /// `esp_bootloader_desc_t.magic_byte`.
 pub const BOOTLOADER_DESC_MAGIC: u8 = 0x50;
+/// Length of `esp_bootloader_desc_t` in bytes.
 pub const BOOTLOADER_DESC_LEN: usize = 80;
 
 /// The application description of an ESP-IDF app.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppDescriptor {
+    /// Bytes 4..8: the app's security version, for Secure Boot anti-rollback.
     pub secure_version: u32,
+    /// Bytes 16..48: the app version string (`PROJECT_VER`).
     pub version: String,
+    /// Bytes 48..80: the project name.
     pub project_name: String,
+    /// Bytes 80..96: compile time (`__TIME__`).
     pub time: String,
+    /// Bytes 96..112: compile date (`__DATE__`).
     pub date: String,
+    /// Bytes 112..144: the ESP-IDF version the app was built with.
     pub idf_ver: String,
+    /// Bytes 144..176: SHA-256 of the app's ELF file (elf2image writes it there).
     pub app_elf_sha256: [u8; 32],
+    /// Bytes 176..178: minimum eFuse block revision, major * 100 + minor.
     pub min_efuse_blk_rev_full: u16,
+    /// Bytes 178..180: maximum eFuse block revision, major * 100 + minor.
     pub max_efuse_blk_rev_full: u16,
-    /// log2 of the flash MMU page size; 0 when the app does not say (before IDF 5.4).
+    /// Byte 180: log2 of the flash MMU page size; 0 when the app does not say (before
+    /// IDF 5.4).
     pub mmu_page_size_log2: u8,
 }
 
 /// The bootloader description of an ESP-IDF bootloader (IDF 5.2 and later).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BootloaderDescriptor {
+    /// Bytes 4..8: the bootloader version (`CONFIG_BOOTLOADER_PROJECT_VER`).
     pub version: u32,
+    /// Bytes 8..40: the ESP-IDF version the bootloader was built with.
     pub idf_ver: String,
+    /// Bytes 40..64: compile date and time.
     pub date_time: String,
 }
 

@@ -11,8 +11,10 @@ use sha2::{Digest, Sha256};
 
 use crate::{ImageError, Message};
 
-/// Xtensa and RISC-V, the only architectures the chips run.
+/// `e_machine` of Xtensa ELF files (ESP8266, ESP32, ESP32-S2, ESP32-S3). Xtensa and
+/// RISC-V are the only architectures the chips run; anything else is refused.
 pub const EM_XTENSA: u16 = 0x5E;
+/// `e_machine` of RISC-V ELF files (ESP32-C and -H series, ESP32-P4, ...).
 pub const EM_RISCV: u16 = 0xF3;
 const HEADER_LEN: usize = 0x34;
 const SECTION_HEADER_LEN: u16 = 0x28;
@@ -21,8 +23,11 @@ const SECTION_HEADER_LEN: u16 = 0x28;
 /// segment is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ElfSection {
+    /// The section name (e.g. `.flash.appdesc`), or `PHDR` for a program segment.
     pub name: String,
+    /// Load address: `sh_addr` (or `p_paddr`).
     pub addr: u32,
+    /// The file bytes, cut short where the file ends, zero-padded to a multiple of 4.
     pub data: Vec<u8>,
     /// `sh_addralign` (or `p_align`).
     pub align: u32,
@@ -31,6 +36,7 @@ pub struct ElfSection {
 /// What elf2image takes from an ELF file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Elf {
+    /// `e_entry`: the image header's entry point.
     pub entry: u32,
     /// PROGBITS and init/fini array sections with an address and a size, in file order.
     pub sections: Vec<ElfSection>,

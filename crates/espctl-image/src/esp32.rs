@@ -15,20 +15,29 @@ pub const WP_PIN_DISABLED: u8 = 0xEE;
 pub const EXTENDED_HEADER_LEN: usize = 16;
 /// Offset of the extended header's "hash appended" byte in the file.
 pub const HASH_APPENDED_OFFSET: usize = 8 + 15;
+/// Length of the SHA-256 digest appended after the checksum when the extended header's
+/// "hash appended" byte is 1.
 pub const DIGEST_LEN: usize = 32;
 
 /// The extended header of ESP32-family images.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExtendedHeader {
+    /// Byte 0: the GPIO the ROM uses as flash WP when the SPI pins are remapped by
+    /// eFuse; [`WP_PIN_DISABLED`] (what elf2image writes) makes the ROM skip it.
     pub wp_pin: u8,
     /// SPI pin drive strengths, two 4-bit values a byte: clk/q, d/cs, hd/wp (low nibble first).
     pub drive: [u8; 3],
+    /// Bytes 4..6: the chip the image is for (`esp_chip_id_t`, e.g. 0 ESP32, 5 ESP32-C3);
+    /// image-info `--chip auto` reads the chip from its low byte.
     pub chip_id: u16,
     /// Legacy minimum revision (major only).
     pub min_rev: u8,
-    /// Minimum and maximum chip revision as major * 100 + minor.
+    /// Minimum chip revision the image runs on, major * 100 + minor.
     pub min_rev_full: u16,
+    /// Maximum chip revision the image runs on, major * 100 + minor (elf2image's default
+    /// 0xFFFF: no limit).
     pub max_rev_full: u16,
+    /// Bytes 11..15, kept as stored (elf2image writes zeros).
     pub reserved: [u8; 4],
     /// A SHA-256 digest follows the checksum.
     pub hash_appended: bool,
@@ -55,6 +64,8 @@ impl ExtendedHeader {
         [a & 0xF, a >> 4, b & 0xF, b >> 4, c & 0xF, c >> 4]
     }
 
+    /// Reads the 16 bytes that follow the common header. Errors: a "hash appended" byte
+    /// other than 0 or 1 (esptool refuses those images).
     pub fn parse(b: &[u8; EXTENDED_HEADER_LEN]) -> Result<ExtendedHeader, ImageError> {
         let hash_appended = match b[15] {
             0 => false,
@@ -73,6 +84,7 @@ impl ExtendedHeader {
         })
     }
 
+    /// Appends the 16 bytes of the extended header to `out`.
     pub fn write(&self, out: &mut Vec<u8>) {
         out.push(self.wp_pin);
         out.extend(self.drive);
@@ -88,8 +100,12 @@ impl ExtendedHeader {
 /// An ESP32-family image as stored in a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Esp32Image {
+    /// The 8-byte header (magic 0xE9); its segment count byte is `segments.len()`.
     pub header: CommonHeader,
+    /// The 16 bytes after it: chip, revisions, SPI pins, whether a digest follows.
     pub extended: ExtendedHeader,
+    /// The segments in file order: flash-mapped ones (at file offsets congruent to their
+    /// address modulo the MMU page) and the ones the bootloader loads into RAM.
     pub segments: Vec<Segment>,
     /// The checksum byte as stored (see [`Esp32Image::calculate_checksum`]).
     pub checksum: u8,
@@ -99,6 +115,8 @@ pub struct Esp32Image {
 }
 
 impl Esp32Image {
+    /// The checksum the segments call for: 0xEF XORed with every byte of segment data
+    /// (headers and padding excluded), as the ROM checks it.
     pub fn calculate_checksum(&self) -> u8 {
         self.segments
             .iter()
@@ -123,6 +141,10 @@ impl Esp32Image {
         self.digest = self.extended.hash_appended.then(|| self.calculate_digest());
     }
 
+    /// Parses an image at the start of `data`, with its digest when the extended header
+    /// says one follows (bytes after the image are not part of it). The checksum and
+    /// digest are read, not checked. Errors: bad magic, a bad "hash appended" byte, a
+    /// truncated header, segment or checksum, more than 16 segments.
     pub fn parse(data: &[u8]) -> Result<Parsed<Esp32Image>, ImageError> {
         // esptool has no warnings for ESP32-family segments.
         let mut no_warnings = |_| {};

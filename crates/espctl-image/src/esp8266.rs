@@ -14,7 +14,9 @@ pub const V2_SEGMENT_COUNT: u8 = 4;
 /// An ESP8266 v1 image (also the first part of a v2 image after its irom segment).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Esp8266Image {
+    /// The 8-byte header (magic 0xE9); its segment count byte is `segments.len()`.
     pub header: CommonHeader,
+    /// The segments the ROM loads, in file order.
     pub segments: Vec<Segment>,
     /// The checksum byte as stored (see [`Esp8266Image::calculate_checksum`]).
     pub checksum: u8,
@@ -24,9 +26,16 @@ pub struct Esp8266Image {
 /// then a complete v1 image of the RAM segments, then the CRC.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Esp8266V2Image {
+    /// The first header (magic 0xEA). esptool warns when its mode, size/frequency or
+    /// entry disagree with the second header's, and uses the second's.
     pub first_header: CommonHeader,
+    /// The first header's "segment count" byte, kept as stored: esptool writes
+    /// [`V2_SEGMENT_COUNT`] and warns about anything else.
     pub first_count: u8,
+    /// The irom segment: the code the SDK bootloader maps from flash. elf2image writes
+    /// it with load address 0; image-info shows it at 0 whatever the file says.
     pub irom: Segment,
+    /// The v1 image of the RAM segments that follows the irom segment.
     pub image: Esp8266Image,
     /// The trailing CRC as stored, if the file has one.
     pub crc: Option<u32>,
@@ -47,6 +56,9 @@ impl Esp8266Image {
             .fold(CHECKSUM_SEED, |c, s| checksum::xor(&s.data, c))
     }
 
+    /// Parses a v1 image at the start of `data` (bytes after its checksum are not part of
+    /// it). Errors: bad magic, a truncated header, segment or checksum, more than 16
+    /// segments.
     pub fn parse(data: &[u8]) -> Result<Parsed<Esp8266Image>, ImageError> {
         Self::parse_with_warnings(data, &mut |_| {})
     }
@@ -98,6 +110,9 @@ impl Esp8266Image {
 }
 
 impl Esp8266V2Image {
+    /// Parses a v2 image at the start of `data`. The CRC is optional: a file that ends
+    /// right after the checksum parses with `crc: None`. Errors as
+    /// [`Esp8266Image::parse`], and more than 16 segments counting the irom one.
     pub fn parse(data: &[u8]) -> Result<Parsed<Esp8266V2Image>, ImageError> {
         Self::parse_with_warnings(data, &mut |_| {})
     }
@@ -148,13 +163,6 @@ impl Esp8266V2Image {
         }))
     }
 
-    /// The CRC esptool appends: over everything before it.
-    pub fn calculate_crc(&self) -> u32 {
-        let mut out = Vec::new();
-        self.write_body(&mut out);
-        checksum::esp8266_crc32(&out)
-    }
-
     fn write_body(&self, out: &mut Vec<u8>) {
         self.first_header
             .write(IMAGE_V2_MAGIC, self.first_count, out);
@@ -164,6 +172,8 @@ impl Esp8266V2Image {
         self.image.write_into(out);
     }
 
+    /// The image bytes: first header, irom segment, the v1 image, and the CRC as stored
+    /// (none when `crc` is `None`). Nothing is recomputed.
     pub fn write(&self) -> Vec<u8> {
         let mut out = Vec::new();
         self.write_body(&mut out);

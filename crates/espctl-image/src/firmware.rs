@@ -8,8 +8,11 @@ use crate::{Esp32Image, Esp8266Image, Esp8266V2Image, ImageError, Parsed};
 /// A parsed image of any kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FirmwareImage {
+    /// An ESP8266 v1 image (magic 0xE9), loaded by the ROM.
     Esp8266(Esp8266Image),
+    /// An ESP8266 v2 image (magic 0xEA), started by the SDK's software bootloader.
     Esp8266V2(Esp8266V2Image),
+    /// An ESP32-family image (any chip other than the ESP8266).
     Esp32(Esp32Image),
 }
 
@@ -69,6 +72,7 @@ impl FirmwareImage {
         }
     }
 
+    /// The checksum byte as stored in the file (a v2 image's is its v1 part's).
     pub fn stored_checksum(&self) -> u8 {
         match self {
             FirmwareImage::Esp8266(i) => i.checksum,

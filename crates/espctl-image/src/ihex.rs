@@ -18,6 +18,7 @@ fn end_of(start: u32, data: &[u8]) -> u64 {
 }
 
 impl HexData {
+    /// No data at all.
     pub fn new() -> HexData {
         HexData::default()
     }
@@ -64,6 +65,7 @@ impl HexData {
         Ok(())
     }
 
+    /// Whether no byte is set (a HEX file with only an end-of-file record).
     pub fn is_empty(&self) -> bool {
         self.regions.is_empty()
     }

@@ -298,6 +298,6 @@ fn report(chip: &Chip, data: &[u8], out: &mut dyn FnMut(Message)) -> Result<(), 
 }
 
 /// Lower-case hex of `bytes`.
-pub fn hex(bytes: &[u8]) -> String {
+fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -4,6 +4,9 @@
 //! Intel HEX, UF2 and ESP-IDF partition tables.
 //!
 //! The library never prints: what esptool prints along the way comes back as [`Message`]s.
+//! Every fallible function returns [`ImageError`], whose messages read as esptool's.
+
+#![warn(missing_docs)]
 
 pub mod checksum;
 pub mod descriptor;
@@ -35,6 +38,8 @@ pub use segment::{CommonHeader, Segment};
 /// functions' sink as they are met, before any error.)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parsed<T> {
+    /// The image itself, as the file describes it (stored checksum and digest included,
+    /// whether or not they are right).
     pub image: T,
     /// File offset of each segment's header, in segment order.
     pub offsets: Vec<usize>,
@@ -57,11 +62,13 @@ impl<T> Parsed<T> {
 /// (esptool: `Print` and `Note` to stdout, `Warning` to stderr).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
+    /// An ordinary line (esptool's `log.print`), on stdout as it is.
     Print(String),
     /// esptool prints these as `HINT: ...` on stdout.
     Hint(String),
     /// `NOTE: ...` on stdout.
     Note(String),
+    /// esptool's `log.warning`: printed as `WARNING: ...` on stderr.
     Warning(String),
     /// A non-fatal error line (`ERROR: ...`), after which the command goes on.
     Error(String),

@@ -13,22 +13,35 @@ pub const MAX_RAW_SIZE: u64 = 128 << 20;
 /// One input: where it goes, a name for messages, its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Input {
+    /// Flash address the file goes to (`merge-bin ADDRESS FILE`).
     pub addr: u32,
+    /// The file name as given, for messages (`Adding 'NAME' at ...`, overlap errors).
     pub name: String,
+    /// The file's bytes (one region of it for an Intel HEX input).
     pub data: Vec<u8>,
 }
 
-/// Output format.
+/// Output format (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// 0xFF between inputs; starts at `target_offset`, optionally padded to a size.
+    /// `raw` (esptool's default): one binary, 0xFF between inputs; starts at
+    /// `target_offset`, optionally padded to a size.
     Raw {
+        /// `--target-offset`: the flash address of the file's first byte; no input may
+        /// lie below it.
         target_offset: u32,
+        /// `--pad-to-size` in bytes (a flash size such as `4MB`): the file is padded with
+        /// 0xFF up to this flash address, so that it ends where such a flash ends.
         pad_to_size: Option<u32>,
     },
+    /// `hex`: Intel HEX keeping the gaps between inputs (see [`crate::ihex`]).
     Hex,
+    /// `uf2`: UF2 blocks for the chip's family ID (see [`crate::uf2`]).
     Uf2 {
+        /// `--chunk-size`: payload bytes per block; `None` for the most that fits.
         chunk_size: Option<usize>,
+        /// Whether each block carries the MD5 extension (esptool's default; off with
+        /// `--md5-disable`).
         md5: bool,
     },
 }
@@ -38,6 +51,7 @@ pub enum Format {
 pub struct Inputs(Vec<Input>);
 
 impl Inputs {
+    /// The inputs, lowest address first.
     pub fn as_slice(&self) -> &[Input] {
         &self.0
     }

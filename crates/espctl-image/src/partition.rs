@@ -5,6 +5,7 @@ use md5::{Digest, Md5};
 
 use crate::ImageError;
 
+/// Length of one entry (`esp_partition_info_t`), and of the MD5 entry.
 pub const ENTRY_LEN: usize = 32;
 /// Entries start with these two bytes.
 pub const ENTRY_MAGIC: [u8; 2] = [0xAA, 0x50];
@@ -16,19 +17,23 @@ pub const MAX_TABLE_LEN: usize = 0xC00;
 /// One partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Partition {
-    /// 0 app, 1 data, other values custom.
+    /// Byte 2, the partition type: 0 app, 1 data, other values custom.
     pub kind: u8,
+    /// Byte 3: the subtype within the type (for an app: 0x00 factory, 0x10.. ota_N,
+    /// 0x20 test; for data: 0x00 ota, 0x01 phy, 0x02 nvs, ...).
     pub subtype: u8,
+    /// Bytes 4..8: flash address of the partition.
     pub offset: u32,
+    /// Bytes 8..12: its length in bytes.
     pub size: u32,
-    /// The name field as stored (NUL padded).
+    /// Bytes 12..28: the name field as stored (NUL padded).
     pub name: [u8; 16],
-    /// Bit 0 encrypted, bit 1 read-only.
+    /// Bytes 28..32: bit 0 encrypted, bit 1 read-only.
     pub flags: u32,
 }
 
 impl Partition {
-    /// The name up to its first NUL.
+    /// The name field up to its first NUL, invalid UTF-8 replaced.
     pub fn name(&self) -> String {
         let end = self.name.iter().position(|&b| b == 0).unwrap_or(16);
         String::from_utf8_lossy(&self.name[..end]).into_owned()
@@ -38,6 +43,7 @@ impl Partition {
 /// A partition table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartitionTable {
+    /// The entries in table order.
     pub partitions: Vec<Partition>,
     /// Whether the table carries an MD5 entry.
     pub md5: bool,

@@ -11,8 +11,13 @@
 //! assert!(outcome.warning.is_some());          // "doesn't look like an image file"
 //! assert_eq!(outcome.data, b"not an image");   // left alone
 //! ```
-
-use std::fmt;
+//!
+//! [`PatchOutcome`] and [`PatchWarning`] are plain data (`Clone`, `Eq`, `Send`, `Sync`),
+//! so a client library can carry them in its own events and errors: the new header
+//! value in [`PatchOutcome::flash_params`], whether the digest was redone in
+//! [`PatchOutcome::digest_updated`], and why a file was left alone in
+//! [`PatchOutcome::warning`]. A [`PatchWarning`] is also a `std::error::Error`, for a
+//! client that treats an unpatchable file as a failure.
 
 use espctl_chips::{Chip, FlashFreq, FlashMode, FlashSize, ImageFormat};
 use sha2::{Digest, Sha256};
@@ -24,46 +29,75 @@ use crate::{Esp32Image, Esp8266Image, ImageError, Message};
 /// One flash parameter of a request: leave it as the image has it, or set it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Setting<T> {
+    /// `keep` on the command line: the header's value stays.
     #[default]
     Keep,
+    /// This value goes into the header.
     Set(T),
+}
+
+/// `Some(v)` sets `v`, `None` keeps the header's value (for callers that hold an
+/// optional setting, such as the flasher's write options).
+impl<T> From<Option<T>> for Setting<T> {
+    fn from(value: Option<T>) -> Setting<T> {
+        match value {
+            Some(v) => Setting::Set(v),
+            None => Setting::Keep,
+        }
+    }
 }
 
 /// The flash parameters asked for on the command line (`keep` is the default of each).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FlashParamsRequest {
+    /// `--flash-mode`: header byte 2.
     pub mode: Setting<FlashMode>,
+    /// `--flash-size`: the high nibble of header byte 3, in the chip's encoding.
     pub size: Setting<FlashSize>,
+    /// `--flash-freq`: the low nibble of header byte 3, in the chip's encoding.
     pub freq: Setting<FlashFreq>,
 }
 
 impl FlashParamsRequest {
+    /// Whether every parameter is `keep`: then esptool does not even look at the file.
     pub fn keeps_everything(&self) -> bool {
         *self == FlashParamsRequest::default()
     }
 }
 
-/// Why an image was left unpatched although parameters were asked for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why an image was left unpatched although parameters were asked for. Its text is
+/// esptool's warning line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PatchWarning {
-    /// Byte 0 is not the image magic.
-    NotAnImage { address: u32 },
+    /// Byte 0 is not the image magic 0xE9 (a file that is not an image, or an encrypted
+    /// one).
+    #[error(
+        "Image file at {address:#x} doesn't look like an image file, so not changing any flash settings."
+    )]
+    NotAnImage {
+        /// Flash address the file is written to (the bootloader offset).
+        address: u32,
+    },
     /// It starts like an image but does not parse as one of this chip (an encrypted
     /// image that happens to start with 0xE9, for example).
-    InvalidImage { address: u32, chip: &'static str },
+    #[error(
+        "Image file at {address:#x} is not a valid {chip} image, so not changing any flash settings."
+    )]
+    InvalidImage {
+        /// Flash address the file is written to (the bootloader offset).
+        address: u32,
+        /// The chip's name as esptool prints it, e.g. `ESP32-C3`.
+        chip: &'static str,
+    },
 }
 
-impl fmt::Display for PatchWarning {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PatchWarning::NotAnImage { address } => write!(
-                f,
-                "Image file at {address:#x} doesn't look like an image file, so not changing any flash settings."
-            ),
-            PatchWarning::InvalidImage { address, chip } => write!(
-                f,
-                "Image file at {address:#x} is not a valid {chip} image, so not changing any flash settings."
-            ),
+impl PatchWarning {
+    /// Flash address of the file that was left alone.
+    pub fn address(&self) -> u32 {
+        match *self {
+            PatchWarning::NotAnImage { address } | PatchWarning::InvalidImage { address, .. } => {
+                address
+            }
         }
     }
 }
@@ -77,7 +111,12 @@ pub struct PatchOutcome {
     /// `Flash parameters set to 0x0220.`
     pub flash_params: Option<u16>,
     /// The appended SHA-256 digest was recomputed: `SHA digest in image updated.`
+    /// esptool redoes it whenever it patches an image that carries one, even when bytes
+    /// 2 and 3 stay the same.
     pub digest_updated: bool,
+    /// Set when parameters were asked for but the file is not a valid image of the chip:
+    /// `data` is then the input unchanged, `flash_params` `None` and `digest_updated`
+    /// false.
     pub warning: Option<PatchWarning>,
 }
 
@@ -89,6 +128,13 @@ impl PatchOutcome {
             digest_updated: false,
             warning: None,
         }
+    }
+
+    /// Whether esptool reports a change: header bytes 2 and 3 changed, or the digest was
+    /// recomputed (then `data` may still equal the input, when the stored digest was
+    /// already right; esptool says it updated it all the same).
+    pub fn changed(&self) -> bool {
+        self.flash_params.is_some() || self.digest_updated
     }
 
     /// The lines esptool prints for this outcome, in order.
@@ -110,10 +156,14 @@ impl PatchOutcome {
 /// What a file at the bootloader offset is, for patching purposes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImageCheck {
+    /// Byte 0 is not the image magic 0xE9 (or the file is empty).
     NotAnImage,
+    /// It starts with the magic but does not parse as an image of the chip.
     Invalid,
-    /// A valid image of the chip; `hash_appended` when a SHA-256 digest follows it.
+    /// A valid image of the chip.
     Valid {
+        /// The extended header says a SHA-256 digest follows the image (always false
+        /// for the ESP8266).
         hash_appended: bool,
     },
 }

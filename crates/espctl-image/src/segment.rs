@@ -14,11 +14,15 @@ pub const MAX_SEGMENTS: usize = 16;
 /// One segment of an image: data the loader copies to `addr`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Segment {
+    /// Load address from the segment header (bytes 0..4, little-endian): where the
+    /// loader copies the data (for a flash-mapped segment, the address it is mapped at).
     pub addr: u32,
+    /// The segment's bytes; their length is the header's second word.
     pub data: Vec<u8>,
 }
 
 impl Segment {
+    /// A segment that loads `data` at `addr`.
     pub fn new(addr: u32, data: Vec<u8>) -> Segment {
         Segment { addr, data }
     }
@@ -37,10 +41,14 @@ pub struct CommonHeader {
     pub flash_mode: u8,
     /// Byte 3: flash size code in the high nibble, frequency code in the low nibble.
     pub flash_size_freq: u8,
+    /// Bytes 4..8, little-endian: the address the loader jumps to once the segments are
+    /// loaded (0 when not set; image-info then says `Entry point not set`).
     pub entry: u32,
 }
 
 impl CommonHeader {
+    /// Appends the 8 header bytes to `out`: `magic` (0xE9, or 0xEA for an ESP8266 v2
+    /// image's first header), `segment_count`, then the fields of `self`.
     pub fn write(&self, magic: u8, segment_count: u8, out: &mut Vec<u8>) {
         out.extend([magic, segment_count, self.flash_mode, self.flash_size_freq]);
         out.extend(self.entry.to_le_bytes());

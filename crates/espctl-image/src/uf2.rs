@@ -5,26 +5,38 @@ use md5::{Digest, Md5};
 
 use crate::ImageError;
 
+/// Length of a UF2 block: 32-byte header, 476 bytes of payload room, 4-byte final magic.
 pub const BLOCK_SIZE: usize = 512;
 /// Payload room in a block; the MD5 extension takes 24 bytes of it.
 pub const DATA_SIZE: usize = 476;
+/// Length of the MD5 extension at the end of the payload room: address and length
+/// (4 bytes each) and the MD5 of the block's payload (16 bytes).
 pub const MD5_PART_SIZE: usize = 24;
+/// First word of every block (`"UF2\n"` little-endian).
 pub const FIRST_MAGIC: u32 = 0x0A32_4655;
+/// Second word of every block.
 pub const SECOND_MAGIC: u32 = 0x9E5D_5157;
+/// Last word of every block.
 pub const FINAL_MAGIC: u32 = 0x0AB1_6F30;
+/// Flag: the header's last word is a family ID (esptool always sets it).
 pub const FLAG_FAMILY_ID_PRESENT: u32 = 0x0000_2000;
+/// Flag: the block carries the MD5 extension.
 pub const FLAG_MD5_PRESENT: u32 = 0x0000_4000;
 
 /// How to cut files into blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Uf2Options {
+    /// The chip's UF2 family ID (e.g. 0x1C5F21B0 for the ESP32), in every block header.
     pub family_id: u32,
     /// Payload bytes per block; default the largest that fits (452 with MD5, 476 without).
     pub chunk_size: Option<usize>,
+    /// Whether each block carries the MD5 extension (merge-bin's default; off with
+    /// `--md5-disable`).
     pub md5: bool,
 }
 
 impl Uf2Options {
+    /// Payload bytes per block: `chunk_size`, or the largest that fits.
     pub fn chunk_size(&self) -> usize {
         self.chunk_size.unwrap_or(if self.md5 {
             DATA_SIZE - MD5_PART_SIZE

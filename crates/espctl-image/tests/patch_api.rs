@@ -123,3 +123,104 @@ fn rejects_what_the_chip_cannot_do() {
     assert_eq!(outcome.data[3], 0x60);
     assert!(!outcome.digest_updated);
 }
+
+/// What a client (the flasher) makes of an outcome when it calls `patch_flash_params`
+/// itself: its own event type, built from the typed outcome without going through text.
+#[derive(Debug, PartialEq, Eq)]
+enum ClientEvent {
+    Unchanged,
+    Changed {
+        params: Option<u16>,
+        sha_updated: bool,
+    },
+    NotAnImage(PatchWarning),
+}
+
+fn client_patch(data: &[u8], mode: Option<FlashMode>, size: Option<FlashSize>) -> ClientEvent {
+    let request = FlashParamsRequest {
+        mode: mode.into(),
+        size: size.into(),
+        freq: None.into(),
+    };
+    let outcome = patch_flash_params(&ESP32, ESP32.bootloader_offset, data, &request).unwrap();
+    match outcome.warning {
+        Some(w) => ClientEvent::NotAnImage(w),
+        None if outcome.changed() => ClientEvent::Changed {
+            params: outcome.flash_params,
+            sha_updated: outcome.digest_updated,
+        },
+        None => ClientEvent::Unchanged,
+    }
+}
+
+#[test]
+fn a_client_reads_the_outcome_without_text() {
+    let with_digest = fixture("bootloader_esp32_v5_2.bin");
+    assert_eq!(
+        client_patch(&with_digest, Some(FlashMode::Dio), Some(FlashSize::Mb4)),
+        ClientEvent::Changed {
+            params: Some(0x0220),
+            sha_updated: true
+        }
+    );
+    // All `keep`: the file is not even looked at.
+    assert_eq!(
+        client_patch(&with_digest, None, None),
+        ClientEvent::Unchanged
+    );
+
+    let without_digest = fixture("bootloader_esp32.bin");
+    let current = without_digest[2];
+    let mode = FlashMode::from_code(current).unwrap();
+    assert_eq!(
+        client_patch(&without_digest, Some(mode), None),
+        ClientEvent::Unchanged
+    );
+
+    let event = client_patch(&fixture("one_kb.bin"), Some(FlashMode::Dio), None);
+    let ClientEvent::NotAnImage(warning) = event else {
+        panic!("{event:?}");
+    };
+    assert_eq!(warning.address(), 0x1000);
+    let broken = PatchWarning::InvalidImage {
+        address: 0x2000,
+        chip: "ESP32",
+    };
+    assert_eq!(broken.address(), 0x2000);
+}
+
+#[test]
+fn outcomes_and_errors_can_travel_in_a_client_error() {
+    fn carried<T: std::error::Error + Send + Sync + 'static>(_: &T) {}
+    fn plain_data<T: Clone + Eq + std::fmt::Debug + Send + Sync + 'static>() {}
+    plain_data::<espctl_image::PatchOutcome>();
+    plain_data::<PatchWarning>();
+    plain_data::<espctl_image::ImageError>();
+
+    let warning = PatchWarning::NotAnImage { address: 0x0 };
+    carried(&warning);
+    let err = patch_flash_params(
+        &ESP8266,
+        0,
+        &fixture("bootloader_esp8266.bin"),
+        &FlashParamsRequest {
+            freq: Setting::Set(FlashFreq::F60m),
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    carried(&err);
+    assert!(matches!(
+        err,
+        espctl_image::ImageError::UnsupportedFlashFreq { .. }
+    ));
+}
+
+#[test]
+fn an_optional_value_is_a_setting() {
+    assert_eq!(
+        Setting::from(Some(FlashMode::Qio)),
+        Setting::Set(FlashMode::Qio)
+    );
+    assert_eq!(Setting::<FlashMode>::from(None), Setting::Keep);
+}

@@ -42,23 +42,45 @@ pub enum SecurePad {
 /// Options of elf2image, defaults as esptool's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Elf2ImageOptions {
+    /// `--version` (ESP8266 only; ignored for the ESP32 family).
     pub esp8266_version: Esp8266Version,
+    /// `--flash-mode`, written to header byte 2 (default QIO).
     pub flash_mode: FlashMode,
+    /// `--flash-size`, encoded in the high nibble of header byte 3 (default 1MB).
+    /// Errors if the chip has no code for it.
     pub flash_size: FlashSize,
-    /// `None` encodes as 0 (each chip's default frequency).
+    /// `--flash-freq`, encoded in the low nibble of header byte 3. `None` encodes as 0
+    /// (each chip's default frequency).
     pub flash_freq: Option<FlashFreq>,
+    /// `--min-rev` (deprecated in esptool): the legacy major-only minimum chip revision,
+    /// extended header byte 6.
     pub min_rev: u8,
+    /// `--min-rev-full`: minimum chip revision, major * 100 + minor.
     pub min_rev_full: u16,
+    /// `--max-rev-full`: maximum chip revision, major * 100 + minor (default 0xFFFF).
     pub max_rev_full: u16,
+    /// `--secure-pad` or `--secure-pad-v2`; `V1` is ignored on chips without Secure
+    /// Boot v1, as esptool ignores it.
     pub secure_pad: Option<SecurePad>,
+    /// Append the SHA-256 of the image after the checksum (default; off with
+    /// `--dont-append-digest`, and forced off by `ram_only_header`). ESP32 family only:
+    /// ESP8266 v3 images always carry one, v1/v2 never.
     pub append_digest: bool,
-    /// Where to put the ELF's SHA-256 (0 or none: at 0xB0 when the app descriptor is in
-    /// flash).
+    /// `--elf-sha256-offset`: image file offset where the ELF file's SHA-256 is written
+    /// (the 32 bytes there must be zero). 0 or none: at 0xB0 (the descriptor's
+    /// `app_elf_sha256`) when the app descriptor is in flash, else nowhere.
     pub elf_sha256_offset: Option<u32>,
+    /// `--use-segments`: build the image from the PT_LOAD program headers instead of the
+    /// sections.
     pub use_segments: bool,
+    /// `--flash-mmu-page-size` in bytes. `None`: what the app descriptor says (or, before
+    /// ESP-IDF 5.4, where it sits), else the chip's default.
     pub mmu_page_size: Option<u32>,
-    /// Pad the image with 0xFF to a multiple of this many bytes.
+    /// `--pad-to-size` in bytes: pad the image with 0xFF to a multiple of this (ESP32
+    /// family only; 0 is no padding).
     pub pad_to_size: Option<u32>,
+    /// `--ram-only-header`: RAM segments first and only they counted in the header, so
+    /// that the ROM loads just them; implies no digest.
     pub ram_only_header: bool,
 }
 
@@ -88,12 +110,22 @@ impl Default for Elf2ImageOptions {
 pub enum Elf2ImageOutput {
     /// ESP8266 v1: the IROM bytes (with their offset in flash) and the RAM image at 0.
     Esp8266V1 {
+        /// The IROM section's bytes and its offset in flash (its address minus the start
+        /// of the IROM window): esptool writes them to `<prefix>0x<offset>.bin`. `None`
+        /// when the ELF has no IROM section.
         irom: Option<(u32, Vec<u8>)>,
+        /// The v1 image of the RAM segments, flashed at 0 (`<prefix>0x00000.bin`).
         main: Vec<u8>,
     },
-    /// ESP8266 v2; `irom_offset` names the default output file.
-    Esp8266V2 { image: Vec<u8>, irom_offset: u32 },
-    /// ESP32 family and ESP8266 v3.
+    /// ESP8266 v2: one image.
+    Esp8266V2 {
+        /// The v2 image bytes.
+        image: Vec<u8>,
+        /// The IROM section's offset in flash rounded down to a 4 KB sector: the default
+        /// output file is named after it (`<ELF name without extension>-0x<offset>.bin`).
+        irom_offset: u32,
+    },
+    /// ESP32 family and ESP8266 v3: one image file.
     Single(Vec<u8>),
 }
 
