@@ -21,6 +21,7 @@ pub mod esp32s2;
 pub mod esp32s3;
 pub mod esp32s31;
 pub mod esp8266;
+pub mod esp8266_rom_erase;
 pub mod family;
 pub mod flash;
 pub mod image;

@@ -18,7 +18,7 @@ use crate::loader::{BaudSwitch, Transition, in_flash};
 use crate::ram::{Jump, RamError, RamUpload};
 use crate::soc::Soc;
 use crate::uart::Rate;
-use espctl_chips::FLASH_SECTOR_SIZE;
+use espctl_chips::{FLASH_SECTOR_SIZE, esp8266_rom_erase};
 use espctl_protocol::command::FlashBegin;
 use espctl_protocol::status::{RomError, Status};
 use espctl_protocol::{
@@ -26,9 +26,6 @@ use espctl_protocol::{
     StatusLength,
 };
 use std::time::Duration;
-
-/// Sectors in one 64 KB block: the unit the ESP8266 ROM's erase routine thinks in.
-const SECTORS_PER_BLOCK: u32 = 16;
 
 #[derive(Debug)]
 struct FlashWrite {
@@ -343,20 +340,19 @@ impl RomLoader {
         Ok(())
     }
 
-    /// The ESP8266 ROM's erase, unit by unit as [`esp8266_rom_erase_plan`] orders it. A
-    /// unit past the end of the flash the ROM knows fails the command, after everything
-    /// before it was erased (inferred code 0x06).
+    /// The ESP8266 ROM's erase, unit by unit as [`esp8266_rom_erase::units`] orders it.
+    /// A unit past the end of the flash the ROM knows fails the command, after
+    /// everything before it was erased (inferred code 0x06).
     fn esp8266_erase(&self, soc: &mut Soc, offset: u32, size: u32) -> Result<(), Failure> {
         let sector = FLASH_SECTOR_SIZE;
-        let plan = esp8266_rom_erase_plan(offset / sector, size.div_ceil(sector));
         let array = &mut soc.flash.array;
-        for unit in plan {
+        for unit in esp8266_rom_erase::units(offset, size) {
             let (addr, len) = (unit.sector * sector, unit.sectors * sector);
             if !in_flash(addr, len, self.flash_size) {
                 array.meter().wait_flash();
                 return Err(RomError::WrongResult);
             }
-            let started = if unit.sectors == SECTORS_PER_BLOCK {
+            let started = if unit.sectors == esp8266_rom_erase::SECTORS_PER_BLOCK {
                 array.start_block_erase(addr)
             } else {
                 array.start_sector_erase(addr)
@@ -434,101 +430,4 @@ fn program_verified(soc: &mut Soc, flash_size: u32, addr: u32, data: &[u8]) -> R
         return Err(RomError::FlashWrite);
     }
     Ok(())
-}
-
-/// One erase command of the ESP8266 ROM: `sectors` (1, or 16 for a block) from `sector`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EraseUnit {
-    pub sector: u32,
-    pub sectors: u32,
-}
-
-/// What the ESP8266 ROM erases when asked for `sectors` sectors from `start_sector`, in
-/// order: the sectors up to the next 64 KB boundary ("head") one by one, then — its bug
-/// — the full requested count again after them, as 64 KB blocks while more than 16
-/// sectors remain and single sectors after that. esptool's `get_erase_size` shrinks the
-/// request so that this comes out right (at most one sector more).
-pub fn esp8266_rom_erase_plan(start_sector: u32, sectors: u32) -> Vec<EraseUnit> {
-    let head = (SECTORS_PER_BLOCK - start_sector % SECTORS_PER_BLOCK).min(sectors);
-    let mut plan: Vec<EraseUnit> = (0..head)
-        .map(|i| EraseUnit {
-            sector: start_sector + i,
-            sectors: 1,
-        })
-        .collect();
-    let (mut at, mut remaining) = (start_sector + head, sectors);
-    while remaining > SECTORS_PER_BLOCK {
-        plan.push(EraseUnit {
-            sector: at,
-            sectors: SECTORS_PER_BLOCK,
-        });
-        at += SECTORS_PER_BLOCK;
-        remaining -= SECTORS_PER_BLOCK;
-    }
-    plan.extend((0..remaining).map(|i| EraseUnit {
-        sector: at + i,
-        sectors: 1,
-    }));
-    plan
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// esptool's workaround (targets/esp8266.py `get_erase_size`), restated.
-    fn esptool_erase_size(offset: u32, size: u32) -> u32 {
-        let sectors = size.div_ceil(4096);
-        let start = offset / 4096;
-        let head = (16 - start % 16).min(sectors);
-        if sectors < 2 * head {
-            sectors.div_ceil(2) * 4096
-        } else {
-            (sectors - head) * 4096
-        }
-    }
-
-    #[test]
-    fn esptool_workaround_yields_the_wanted_region() {
-        for offset in (0..0x40000).step_by(0x1000) {
-            for size in [
-                1, 0x400, 0x1000, 0x1001, 0x2710, 0x8000, 0xF000, 0x10000, 0x23456,
-            ] {
-                let wanted = u32::div_ceil(size, 4096);
-                let sent = esptool_erase_size(offset, size);
-                let plan = esp8266_rom_erase_plan(offset / 4096, sent.div_ceil(4096));
-                let erased: u32 = plan.iter().map(|u| u.sectors).sum();
-                assert!(
-                    erased == wanted || erased == wanted + 1,
-                    "offset {offset:#x} size {size:#x}: wanted {wanted}, erased {erased}"
-                );
-                // Contiguous from the start, blocks only on 64 KB boundaries.
-                let mut next = offset / 4096;
-                for u in &plan {
-                    assert_eq!(u.sector, next);
-                    assert!(u.sectors == 1 || u.sector % 16 == 0);
-                    next += u.sectors;
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn blocks_only_while_more_than_sixteen_sectors_remain() {
-        // From a block boundary the "head" is a whole block, sector by sector; then 32
-        // sectors: one block while more than 16 remain, then 16 single sectors.
-        let plan = esp8266_rom_erase_plan(16, 32);
-        assert_eq!(plan.len(), 16 + 1 + 16);
-        assert!(plan[..16].iter().all(|u| u.sectors == 1));
-        assert_eq!(
-            plan[16],
-            EraseUnit {
-                sector: 32,
-                sectors: 16
-            }
-        );
-        assert!(plan[17..].iter().all(|u| u.sectors == 1));
-        // Exactly 16: sector by sector.
-        assert_eq!(esp8266_rom_erase_plan(0, 16).len(), 32);
-    }
 }

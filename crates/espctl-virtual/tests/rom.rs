@@ -155,9 +155,9 @@ fn rom_write(h: &mut Host, offset: u32, data: &[u8], erase_size: u32, status: &[
 
 #[test]
 fn esp8266_rom_erases_what_esptools_workaround_expects() {
-    // The erase sizes esptool 5.6.0 sends (targets/esp8266.py `get_erase_size`, the one
-    // copy of the formula lives in src/rom.rs's tests): 256 KB at 0 -> 0x30000;
-    // 10000 bytes at 0x13000 -> 0x2000.
+    // The erase sizes esptool 5.6.0 sends (targets/esp8266.py `get_erase_size`; the
+    // formula is `espctl_chips::esp8266_rom_erase::request_size`): 256 KB at 0 ->
+    // 0x30000; 10000 bytes at 0x13000 -> 0x2000.
     const WHOLE_256K: u32 = 0x3_0000;
     const FILE_AT_0X13000: u32 = 0x2000;
     let mut h = Host::esp8266();
