@@ -125,19 +125,11 @@ impl fmt::Display for FlashSize {
 }
 
 impl FromStr for FlashSize {
-    type Err = String;
+    type Err = crate::size_syntax::SizeError;
 
-    /// Accepts esptool 5 names (`4MB`, `2MB-c1`) and the megabit names (`32m`, `16m-c1`).
-    fn from_str(s: &str) -> Result<FlashSize, String> {
-        FlashSize::ALL
-            .into_iter()
-            .find(|size| {
-                size.name().eq_ignore_ascii_case(s)
-                    || size
-                        .megabit_name()
-                        .is_some_and(|m| m.eq_ignore_ascii_case(s))
-            })
-            .ok_or_else(|| format!("unknown flash size '{s}'"))
+    /// A flash size name, as [`crate::size_syntax::flash_size_name`] reads it.
+    fn from_str(s: &str) -> Result<FlashSize, Self::Err> {
+        crate::size_syntax::flash_size_name(s)
     }
 }
 
@@ -267,14 +259,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_new_and_megabit_names() {
-        assert_eq!("4MB".parse::<FlashSize>(), Ok(FlashSize::Mb4));
+    fn sizes_in_bytes() {
+        // Names are read by `size_syntax`, tested there.
         assert_eq!("32m".parse::<FlashSize>(), Ok(FlashSize::Mb4));
-        assert_eq!("4m".parse::<FlashSize>(), Ok(FlashSize::Kb512));
-        assert_eq!("16m-c1".parse::<FlashSize>(), Ok(FlashSize::Mb2C1));
-        assert_eq!("2MB-c1".parse::<FlashSize>(), Ok(FlashSize::Mb2C1));
-        assert_eq!("1mb".parse::<FlashSize>(), Ok(FlashSize::Mb1));
-        assert!("3MB".parse::<FlashSize>().is_err());
         assert_eq!(FlashSize::Kb512.bytes(), 0x80000);
         assert_eq!(FlashSize::from_bytes(0x400000), Some(FlashSize::Mb4));
     }

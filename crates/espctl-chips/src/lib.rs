@@ -26,6 +26,7 @@ pub mod family;
 pub mod flash;
 pub mod image;
 pub mod registers;
+pub mod size_syntax;
 pub mod spi_flash;
 
 /// Typical parts as the virtual device models them (crystal, boot log).

@@ -126,29 +126,6 @@ pub enum DeviceError {
     },
 }
 
-/// Parses a flash size as people write it: `4MB`, `512KB`, `4M`, `16m`, `0x400000`, `4194304`.
-/// Any number of bytes is returned; [`DeviceConfig::validate`] decides whether it fits.
-pub fn parse_flash_size(text: &str) -> Result<u32, String> {
-    let t = text.trim();
-    let lower = t.to_ascii_lowercase();
-    let (digits, unit) = if let Some(d) = lower.strip_suffix("mb").or(lower.strip_suffix('m')) {
-        (d, 1u64 << 20)
-    } else if let Some(d) = lower.strip_suffix("kb").or(lower.strip_suffix('k')) {
-        (d, 1u64 << 10)
-    } else {
-        (lower.as_str(), 1)
-    };
-    let value = if let Some(hex) = digits.strip_prefix("0x") {
-        u64::from_str_radix(hex, 16).ok()
-    } else {
-        digits.parse::<u64>().ok()
-    };
-    value
-        .and_then(|v| v.checked_mul(unit))
-        .and_then(|v| u32::try_from(v).ok())
-        .ok_or_else(|| format!("'{t}' is not a flash size; write it like 4MB or 512KB"))
-}
-
 /// Parses `AA:BB:CC:DD:EE:FF` (or with `-`).
 pub fn parse_mac(text: &str) -> Result<[u8; 6], String> {
     let parts: Vec<&str> = text.trim().split([':', '-']).collect();
@@ -182,13 +159,7 @@ mod tests {
     }
 
     #[test]
-    fn parses_sizes_and_rejects_odd_ones() {
-        assert_eq!(parse_flash_size("4MB"), Ok(4 << 20));
-        assert_eq!(parse_flash_size("512kb"), Ok(512 << 10));
-        assert_eq!(parse_flash_size("16m"), Ok(16 << 20));
-        assert_eq!(parse_flash_size("0x100000"), Ok(1 << 20));
-        assert!(parse_flash_size("four").is_err());
-        assert!(parse_flash_size("9999999MB").is_err());
+    fn rejects_flash_sizes_the_device_does_not_model() {
         let mut c = DeviceConfig {
             flash_size: 3 << 20,
             ..DeviceConfig::default()

@@ -53,11 +53,13 @@ fn chunk_size(s: &str) -> Result<usize, String> {
     Ok(n)
 }
 
-fn setting<T: std::str::FromStr<Err = String>>(s: &str) -> Result<Setting<T>, Fatal> {
+fn setting<T: std::str::FromStr<Err: ToString>>(s: &str) -> Result<Setting<T>, Fatal> {
     if s == "keep" {
         Ok(Setting::Keep)
     } else {
-        s.parse().map(Setting::Set).map_err(Fatal)
+        s.parse()
+            .map(Setting::Set)
+            .map_err(|e: T::Err| Fatal(e.to_string()))
     }
 }
 

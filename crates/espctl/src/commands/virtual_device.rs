@@ -10,7 +10,7 @@ use espctl_chips::Chip;
 #[cfg(unix)]
 use espctl_virtual::BootMode;
 use espctl_virtual::server::{ResetHandle, TcpOptions, TcpServer};
-use espctl_virtual::{Device, DeviceConfig, Work, parse_flash_size, parse_mac};
+use espctl_virtual::{Device, DeviceConfig, Work, parse_mac};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -52,7 +52,8 @@ fn device_config(args: &VirtualArgs) -> Result<DeviceConfig, Fatal> {
                 args.chip
             ))
         })?;
-    let flash_size = parse_flash_size(&args.flash_size).map_err(Fatal)?;
+    let flash_size = espctl_chips::size_syntax::flash_bytes(&args.flash_size)
+        .map_err(|e| Fatal(e.to_string()))?;
     let mut config = DeviceConfig::new(chip, flash_size);
     config.flash_file = args.flash_file.clone();
     config.timing = args.timing.parse().map_err(Fatal)?;
