@@ -23,6 +23,31 @@ pub struct FlashBegin {
     pub encrypted: Option<u32>,
 }
 
+impl FlashBegin {
+    /// The payload: size, blocks, block size, offset, then the fifth word if there is one.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = vec![self.size, self.blocks, self.block_size, self.offset];
+        w.extend(self.encrypted);
+        words(&w)
+    }
+
+    /// Reads the 16-byte form (no `encrypted` word) or the 20-byte form; `None` for any
+    /// other length.
+    pub fn decode(data: &[u8]) -> Option<FlashBegin> {
+        let w = word_reader(data);
+        match data.len() {
+            16 | 20 => Some(FlashBegin {
+                size: w(0),
+                blocks: w(1),
+                block_size: w(2),
+                offset: w(3),
+                encrypted: (data.len() == 20).then(|| w(4)),
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// One write of WRITE_REG: `reg = (reg & !mask) | (value & mask)`, then wait `delay_us`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RegWrite {
@@ -39,14 +64,16 @@ impl RegWrite {
         if data.is_empty() || !data.len().is_multiple_of(16) {
             return None;
         }
-        let word = |b: &[u8]| u32::from_le_bytes(b.try_into().unwrap());
         Some(
             data.chunks_exact(16)
-                .map(|c| RegWrite {
-                    addr: word(&c[0..4]),
-                    value: word(&c[4..8]),
-                    mask: word(&c[8..12]),
-                    delay_us: word(&c[12..16]),
+                .map(|c| {
+                    let w = word_reader(c);
+                    RegWrite {
+                        addr: w(0),
+                        value: w(1),
+                        mask: w(2),
+                        delay_us: w(3),
+                    }
                 })
                 .collect(),
         )
@@ -65,6 +92,31 @@ pub struct SpiParams {
 }
 
 impl SpiParams {
+    /// The payload: six words in field order.
+    pub fn encode(&self) -> Vec<u8> {
+        words(&[
+            self.id,
+            self.total_size,
+            self.block_size,
+            self.sector_size,
+            self.page_size,
+            self.status_mask,
+        ])
+    }
+
+    /// Reads the 24-byte payload; `None` for any other length.
+    pub fn decode(data: &[u8]) -> Option<SpiParams> {
+        let w = word_reader(data);
+        (data.len() == 24).then(|| SpiParams {
+            id: w(0),
+            total_size: w(1),
+            block_size: w(2),
+            sector_size: w(3),
+            page_size: w(4),
+            status_mask: w(5),
+        })
+    }
+
     /// What esptool sends for a flash of `total_size` bytes.
     pub fn for_size(total_size: u32) -> SpiParams {
         SpiParams {
@@ -176,16 +228,44 @@ fn words(values: &[u32]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
 
-fn data_block(seq: u32, data: &[u8]) -> Vec<u8> {
-    let mut out = words(&[data.len() as u32, seq, 0, 0]);
-    out.extend_from_slice(data);
-    out
+/// Reads little-endian word `i` of `data`; the caller has checked the length.
+fn word_reader(data: &[u8]) -> impl Fn(usize) -> u32 + '_ {
+    move |i| u32::from_le_bytes(data[i * 4..i * 4 + 4].try_into().unwrap())
 }
 
-fn begin_words(b: &FlashBegin) -> Vec<u8> {
-    let mut w = vec![b.size, b.blocks, b.block_size, b.offset];
-    w.extend(b.encrypted);
-    words(&w)
+/// The payload of MEM_DATA, FLASH_DATA and FLASH_DEFL_DATA split at its sub-header
+/// (`u32 len, u32 seq, u32 0, u32 0`, [`DATA_HEADER_LEN`] bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataBlock<'a> {
+    /// The length the sub-header announces (loaders differ in how they trust it).
+    pub declared_len: u32,
+    /// The block's sequence number.
+    pub seq: u32,
+    /// The bytes after the sub-header, whatever their number.
+    pub data: &'a [u8],
+}
+
+impl<'a> DataBlock<'a> {
+    /// The sub-header and what follows it; `None` when the payload is shorter than the
+    /// sub-header.
+    pub fn split(payload: &'a [u8]) -> Option<DataBlock<'a>> {
+        if payload.len() < DATA_HEADER_LEN {
+            return None;
+        }
+        let w = word_reader(payload);
+        Some(DataBlock {
+            declared_len: w(0),
+            seq: w(1),
+            data: &payload[DATA_HEADER_LEN..],
+        })
+    }
+
+    /// The payload of block `seq` carrying `data`, its length announced.
+    pub fn encode(seq: u32, data: &[u8]) -> Vec<u8> {
+        let mut out = words(&[data.len() as u32, seq, 0, 0]);
+        out.extend_from_slice(data);
+        out
+    }
 }
 
 impl Command {
@@ -221,12 +301,12 @@ impl Command {
         let op = self.opcode();
         let mut sum = 0u32;
         let data = match self {
-            Command::FlashBegin(b) | Command::FlashDeflBegin(b) => begin_words(b),
+            Command::FlashBegin(b) | Command::FlashDeflBegin(b) => b.encode(),
             Command::FlashData { seq, data }
             | Command::MemData { seq, data }
             | Command::FlashDeflData { seq, data } => {
                 sum = checksum(data) as u32;
-                data_block(*seq, data)
+                DataBlock::encode(*seq, data)
             }
             Command::FlashEnd { reboot } | Command::FlashDeflEnd { reboot } => {
                 words(&[u32::from(!reboot)])
@@ -246,14 +326,7 @@ impl Command {
                     .collect::<Vec<_>>(),
             ),
             Command::ReadReg { addr } => words(&[*addr]),
-            Command::SpiSetParams(p) => words(&[
-                p.id,
-                p.total_size,
-                p.block_size,
-                p.sector_size,
-                p.page_size,
-                p.status_mask,
-            ]),
+            Command::SpiSetParams(p) => p.encode(),
             Command::SpiAttach { config, rom_form } => {
                 if *rom_form {
                     words(&[*config, 0])
@@ -287,31 +360,20 @@ impl Command {
         let op = Opcode::from_u8(req.op).ok_or(CommandError::UnknownOpcode(req.op))?;
         let d = &req.data;
         let bad = || CommandError::BadLength { op, len: d.len() };
-        let w = |i: usize| -> u32 { u32::from_le_bytes(d[i * 4..i * 4 + 4].try_into().unwrap()) };
+        let w = word_reader(d);
         let need = |n: usize| if d.len() == n * 4 { Ok(()) } else { Err(bad()) };
 
-        let begin = || -> Result<FlashBegin, CommandError> {
-            match d.len() {
-                16 | 20 => Ok(FlashBegin {
-                    size: w(0),
-                    blocks: w(1),
-                    block_size: w(2),
-                    offset: w(3),
-                    encrypted: (d.len() == 20).then(|| w(4)),
-                }),
-                _ => Err(bad()),
-            }
-        };
+        let begin = || FlashBegin::decode(d).ok_or_else(bad);
         let block = || -> Result<(u32, Vec<u8>), CommandError> {
-            if d.len() < DATA_HEADER_LEN {
-                return Err(bad());
-            }
-            let declared = w(0) as usize;
-            let payload = &d[DATA_HEADER_LEN..];
-            if declared != payload.len() {
+            let DataBlock {
+                declared_len,
+                seq,
+                data: payload,
+            } = DataBlock::split(d).ok_or_else(bad)?;
+            if declared_len as usize != payload.len() {
                 return Err(CommandError::DataLength {
                     op,
-                    declared,
+                    declared: declared_len as usize,
                     actual: payload.len(),
                 });
             }
@@ -326,7 +388,7 @@ impl Command {
                     actual,
                 });
             }
-            Ok((w(1), payload.to_vec()))
+            Ok((seq, payload.to_vec()))
         };
 
         Ok(match op {
@@ -379,17 +441,7 @@ impl Command {
                 need(1)?;
                 Command::ReadReg { addr: w(0) }
             }
-            Opcode::SpiSetParams => {
-                need(6)?;
-                Command::SpiSetParams(SpiParams {
-                    id: w(0),
-                    total_size: w(1),
-                    block_size: w(2),
-                    sector_size: w(3),
-                    page_size: w(4),
-                    status_mask: w(5),
-                })
-            }
+            Opcode::SpiSetParams => Command::SpiSetParams(SpiParams::decode(d).ok_or_else(bad)?),
             Opcode::SpiAttach => match d.len() {
                 4 | 8 => Command::SpiAttach {
                     config: w(0),

@@ -319,6 +319,46 @@ fn bad_checksum_and_bad_lengths_get_stub_codes() {
 }
 
 #[test]
+fn lengths_are_checked_before_the_state_and_flash_begin_has_two_forms() {
+    let mut h = stub(true);
+    // FLASH_END outside a write: a wrong length is reported first, then the state.
+    let end = |len: usize| Request {
+        op: 0x04,
+        checksum: 0,
+        data: vec![0; len],
+    };
+    assert_eq!(h.status_of(&end(8), 2), [0xC0, 0]);
+    assert_eq!(h.status_of(&end(4), 2), [0xC6, 0]);
+    // The same for MEM_END.
+    let mem_end = |len: usize| Request {
+        op: 0x06,
+        checksum: 0,
+        data: vec![0; len],
+    };
+    assert_eq!(h.status_of(&mem_end(4), 2), [0xC0, 0]);
+    assert_eq!(h.status_of(&mem_end(8), 2), [0xC6, 0]);
+    // FLASH_BEGIN takes 16 bytes (no encrypted word) and 20; nothing else.
+    for (len, code) in [(12, 0xC0), (16, 0), (20, 0), (24, 0xC0)] {
+        let mut data = Vec::new();
+        for w in [0x1000u32, 1, 0x4000, 0, 0, 0] {
+            data.extend_from_slice(&w.to_le_bytes());
+        }
+        data.truncate(len);
+        let req = Request {
+            op: 0x02,
+            checksum: 0,
+            data,
+        };
+        assert_eq!(h.status_of(&req, 2), [code, 0], "{len} bytes");
+    }
+    // SPI_SET_PARAMS wants its six words exactly.
+    let mut params = Command::SpiSetParams(SpiParams::for_size(4 << 20)).to_request();
+    assert_eq!(h.status_of(&params, 2), [0, 0]);
+    params.data.push(0);
+    assert_eq!(h.status_of(&params, 2), [0xC0, 0]);
+}
+
+#[test]
 fn read_flash_streams_one_packet_per_ack_then_the_digest() {
     let mut h = stub(false);
     let data: Vec<u8> = (0..0x2800u32).map(|i| (i * 31) as u8).collect();
