@@ -11,6 +11,8 @@
 //!   acknowledgements).
 //! * [`status`] holds the error codes reported by the ROM and the stub.
 
+#![warn(missing_docs)]
+
 pub mod checksum;
 pub mod command;
 pub mod opcode;
