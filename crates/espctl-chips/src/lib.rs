@@ -5,6 +5,8 @@
 //! eFuse words spell the MAC or the chip name) is a plain function stored in the
 //! definition, next to its inverse used by the virtual device.
 
+#![warn(missing_docs)]
+
 pub mod efuse;
 pub mod esp32;
 pub mod esp32c2;
@@ -47,33 +49,54 @@ pub const FLASH_SECTOR_SIZE: u32 = 0x1000;
 /// Which chip family a definition describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ChipKind {
+    /// ESP8266 (and ESP8285).
     Esp8266,
+    /// ESP32.
     Esp32,
+    /// ESP32-S2.
     Esp32s2,
+    /// ESP32-S3.
     Esp32s3,
+    /// ESP32-C3.
     Esp32c3,
+    /// ESP32-C2.
     Esp32c2,
+    /// ESP32-C6.
     Esp32c6,
+    /// ESP32-C61.
     Esp32c61,
+    /// ESP32-C5.
     Esp32c5,
+    /// ESP32-E22.
     Esp32e22,
+    /// ESP32-H2.
     Esp32h2,
+    /// ESP32-H21.
     Esp32h21,
+    /// ESP32-P4.
     Esp32p4,
+    /// ESP32-H4.
     Esp32h4,
+    /// ESP32-S31.
     Esp32s31,
 }
 
 /// Registers of the SPI controller that drives the flash chip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SpiRegisters {
+    /// Address of the controller's first register (CMD).
     pub base: u32,
+    /// Offset of USR: which phases the user command has.
     pub usr_offset: u32,
+    /// Offset of USR1: the address length (and on the ESP8266 the data lengths).
     pub usr1_offset: u32,
+    /// Offset of USR2: the command byte and its length.
     pub usr2_offset: u32,
     /// Data-length registers exist on the ESP32 family; the ESP8266 keeps the lengths in USR1.
     pub mosi_dlen_offset: Option<u32>,
+    /// Offset of MISO_DLEN, the read length in bits minus one (not on the ESP8266).
     pub miso_dlen_offset: Option<u32>,
+    /// Offset of W0, the first of the 16 data words.
     pub w0_offset: u32,
     /// Whether the address register holds the address in its top bits (ESP8266, ESP32).
     pub addr_msb_aligned: bool,
@@ -82,29 +105,38 @@ pub struct SpiRegisters {
 impl SpiRegisters {
     /// The CMD register sits at the base; writing bit 18 (USR) runs the user command.
     pub const CMD_USR: u32 = 1 << 18;
+    /// The ADDR register follows CMD on every chip.
     pub const ADDR_OFFSET: u32 = 0x04;
 
+    /// Address of CMD.
     pub fn cmd(&self) -> u32 {
         self.base
     }
+    /// Address of ADDR, the flash address of the user command.
     pub fn addr(&self) -> u32 {
         self.base + Self::ADDR_OFFSET
     }
+    /// Address of USR.
     pub fn usr(&self) -> u32 {
         self.base + self.usr_offset
     }
+    /// Address of USR1.
     pub fn usr1(&self) -> u32 {
         self.base + self.usr1_offset
     }
+    /// Address of USR2.
     pub fn usr2(&self) -> u32 {
         self.base + self.usr2_offset
     }
+    /// Address of MOSI_DLEN, where the chip has it.
     pub fn mosi_dlen(&self) -> Option<u32> {
         self.mosi_dlen_offset.map(|o| self.base + o)
     }
+    /// Address of MISO_DLEN, where the chip has it.
     pub fn miso_dlen(&self) -> Option<u32> {
         self.miso_dlen_offset.map(|o| self.base + o)
     }
+    /// Address of W0.
     pub fn w0(&self) -> u32 {
         self.base + self.w0_offset
     }
@@ -118,13 +150,21 @@ pub struct RomFacts {
     /// FLASH_BEGIN takes a fifth "encrypted" word (ROMs newer than the ESP32).
     pub flash_begin_encrypted_word: bool,
     /// ESP8266: the ROM erases more than asked in FLASH_BEGIN, esptool shrinks the size.
+    /// The erase is modelled in [`esp8266_rom_erase`].
     pub erase_size_bug: bool,
+    /// The ROM has SPI_ATTACH (the ESP8266's attaches the flash with FLASH_BEGIN).
     pub spi_attach: bool,
+    /// The ROM has SPI_SET_PARAMS.
     pub spi_set_params: bool,
+    /// The ROM has FLASH_DEFL_BEGIN/DATA/END.
     pub compressed_flash: bool,
+    /// The ROM has SPI_FLASH_MD5.
     pub flash_md5: bool,
+    /// The ROM has CHANGE_BAUDRATE.
     pub change_baudrate: bool,
+    /// The ROM has READ_FLASH_SLOW.
     pub read_flash_slow: bool,
+    /// The ROM has GET_SECURITY_INFO.
     pub security_info: bool,
     /// Data block size for FLASH_DATA through the ROM.
     pub flash_write_size: u32,
@@ -139,11 +179,14 @@ pub struct RomFacts {
 pub struct Description {
     /// `ESP8266EX`, `ESP32-D0WD-V3 (revision v3.0)`.
     pub name: String,
+    /// esptool's feature list: `WiFi`, `BT`, `Dual Core + LP Core`, `Embedded Flash 4MB`.
     pub features: Vec<String>,
 }
 
+/// Why a MAC cannot be read from the registers.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdentityError {
+    /// ESP8266: the OTP words select none of the OUIs esptool knows.
     #[error("Unknown OUI")]
     UnknownOui,
 }
@@ -153,7 +196,9 @@ pub enum IdentityError {
 pub struct Identity {
     /// Registers a client reads to decode the identity.
     pub registers: &'static [u32],
+    /// Name and features from the registers read.
     pub describe: fn(&Registers) -> Description,
+    /// The base MAC from the registers read.
     pub mac: fn(&Registers) -> Result<[u8; 6], IdentityError>,
     /// Only the ESP8266 has a chip ID distinct from its MAC.
     pub chip_id: Option<fn(&Registers) -> u32>,
@@ -166,6 +211,7 @@ pub struct Identity {
 pub struct RegisterValue<T: 'static> {
     /// Registers a client reads to decode the value.
     pub registers: &'static [u32],
+    /// The value from the registers read.
     pub decode: fn(&Registers) -> T,
 }
 
@@ -181,6 +227,7 @@ pub struct FlashVoltage {
 /// One chip: everything the client and the virtual device need to know about it.
 #[derive(Debug, Clone, Copy)]
 pub struct Chip {
+    /// Which chip this is.
     pub kind: ChipKind,
     /// esptool's name: `ESP8266`, `ESP32`.
     pub name: &'static str,
@@ -190,8 +237,11 @@ pub struct Chip {
     pub magic_values: &'static [u32],
     /// Chip ID in GET_SECURITY_INFO and in the extended image header (ESP32 family).
     pub image_chip_id: Option<u16>,
+    /// What its ROM bootloader can do.
     pub rom: RomFacts,
+    /// The SPI controller the flash is on.
     pub spi: SpiRegisters,
+    /// UART0's clock divider register (the crystal is estimated from it).
     pub uart_clkdiv_reg: u32,
     /// The bus clock is this many times the crystal (ESP8266: 2).
     pub xtal_clk_divider: u32,
@@ -203,6 +253,7 @@ pub struct Chip {
     pub flash_sizes: &'static [(FlashSize, u8)],
     /// Flash frequency names and their header encoding (low nibble of byte 3).
     pub flash_freqs: &'static [(FlashFreq, u8)],
+    /// How name, features and MAC are read from its registers.
     pub identity: Identity,
     /// Name of the esp-flasher-stub JSON file for this chip.
     pub stub_file: &'static str,
@@ -285,6 +336,7 @@ impl Chip {
             .map(|(s, _)| *s)
     }
 
+    /// Header encoding of a flash frequency, if this chip supports it.
     pub fn flash_freq_code(&self, freq: FlashFreq) -> Option<u8> {
         self.flash_freqs
             .iter()
@@ -292,6 +344,7 @@ impl Chip {
             .map(|(_, c)| *c)
     }
 
+    /// Flash frequency of a header encoding.
     pub fn flash_freq_from_code(&self, code: u8) -> Option<FlashFreq> {
         self.flash_freqs
             .iter()
