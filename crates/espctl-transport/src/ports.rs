@@ -13,9 +13,13 @@ const ADAPTER_PATTERNS: &[&str] = &["ttyUSB", "ttyACM"];
 /// One candidate port.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PortInfo {
+    /// Device path (`/dev/ttyUSB0`).
     pub path: String,
+    /// USB vendor ID, for a USB adapter.
     pub vid: Option<u16>,
+    /// USB product ID, for a USB adapter.
     pub pid: Option<u16>,
+    /// USB serial number, when the adapter reports one.
     pub serial: Option<String>,
 }
 
@@ -23,9 +27,13 @@ pub struct PortInfo {
 /// match.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PortFilter {
+    /// `vid=`: accepted USB vendor IDs.
     pub vids: Vec<u16>,
+    /// `pid=`: accepted USB product IDs.
     pub pids: Vec<u16>,
+    /// `name=`: texts one of which the path must contain (any case).
     pub names: Vec<String>,
+    /// `serial=`: texts one of which the serial number must contain (any case).
     pub serials: Vec<String>,
 }
 
@@ -59,6 +67,7 @@ impl PortFilter {
         Ok(f)
     }
 
+    /// Whether `p` passes every kind of term given.
     pub fn matches(&self, p: &PortInfo) -> bool {
         let any = |list: &[String], value: &str| {
             list.is_empty()

@@ -53,6 +53,8 @@
 //! # Ok::<(), espctl_virtual::DeviceError>(())
 //! ```
 
+#![warn(missing_docs)]
+
 mod answers;
 pub mod clock;
 pub mod config;
@@ -63,7 +65,7 @@ mod loader;
 mod memory;
 mod nor;
 mod ram;
-pub mod reset;
+mod reset;
 mod rom;
 mod schedule;
 pub mod server;
