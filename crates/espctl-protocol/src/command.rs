@@ -4,145 +4,12 @@
 //! parses a [`Request`] back into a [`Command`]. Both directions live here so the two
 //! sides cannot disagree about a field.
 
-use crate::DATA_HEADER_LEN;
 use crate::checksum::checksum;
 use crate::opcode::Opcode;
 use crate::packet::Request;
+pub use crate::payload::{DataBlock, FlashBegin, RegWrite, SpiParams};
+use crate::payload::{word_reader, words};
 use thiserror::Error;
-
-/// Parameters of FLASH_BEGIN and FLASH_DEFL_BEGIN.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FlashBegin {
-    /// Bytes to erase (FLASH_BEGIN) or uncompressed size (FLASH_DEFL_BEGIN).
-    pub size: u32,
-    /// Number of FLASH_DATA / FLASH_DEFL_DATA blocks that will follow.
-    pub blocks: u32,
-    /// Bytes per data block (the last FLASH_DATA block is padded to it).
-    pub block_size: u32,
-    /// Flash address the write starts at.
-    pub offset: u32,
-    /// The fifth word sent to stubs and to ROMs newer than the ESP32; `None` means the
-    /// 16-byte form that the ESP8266 and ESP32 ROMs expect.
-    pub encrypted: Option<u32>,
-}
-
-impl FlashBegin {
-    /// The payload: size, blocks, block size, offset, then the fifth word if there is one.
-    pub fn encode(&self) -> Vec<u8> {
-        let mut w = vec![self.size, self.blocks, self.block_size, self.offset];
-        w.extend(self.encrypted);
-        words(&w)
-    }
-
-    /// Reads the 16-byte form (no `encrypted` word) or the 20-byte form; `None` for any
-    /// other length.
-    pub fn decode(data: &[u8]) -> Option<FlashBegin> {
-        let w = word_reader(data);
-        match data.len() {
-            16 | 20 => Some(FlashBegin {
-                size: w(0),
-                blocks: w(1),
-                block_size: w(2),
-                offset: w(3),
-                encrypted: (data.len() == 20).then(|| w(4)),
-            }),
-            _ => None,
-        }
-    }
-}
-
-/// One write of WRITE_REG: `reg = (reg & !mask) | (value & mask)`, then wait `delay_us`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RegWrite {
-    /// Register address.
-    pub addr: u32,
-    /// Value to write (only the bits set in `mask`).
-    pub value: u32,
-    /// Bits of the register the write changes.
-    pub mask: u32,
-    /// Microseconds the loader waits before the write.
-    pub delay_us: u32,
-}
-
-impl RegWrite {
-    /// The writes of a WRITE_REG payload: 16 bytes each, at least one. `None` when the
-    /// length is not a non-zero multiple of 16.
-    pub fn decode_all(data: &[u8]) -> Option<Vec<RegWrite>> {
-        if data.is_empty() || !data.len().is_multiple_of(16) {
-            return None;
-        }
-        Some(
-            data.chunks_exact(16)
-                .map(|c| {
-                    let w = word_reader(c);
-                    RegWrite {
-                        addr: w(0),
-                        value: w(1),
-                        mask: w(2),
-                        delay_us: w(3),
-                    }
-                })
-                .collect(),
-        )
-    }
-}
-
-/// SPI_SET_PARAMS: the geometry of the attached flash chip.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SpiParams {
-    /// Flash chip ID word (esptool sends 0).
-    pub id: u32,
-    /// Flash size in bytes: the size the loader checks addresses against from now on.
-    pub total_size: u32,
-    /// Bytes per erase block (64 KB).
-    pub block_size: u32,
-    /// Bytes per erase sector (4 KB).
-    pub sector_size: u32,
-    /// Bytes per program page (256).
-    pub page_size: u32,
-    /// Status register bits the loader may touch (esptool sends 0xFFFF).
-    pub status_mask: u32,
-}
-
-impl SpiParams {
-    /// The payload: six words in field order.
-    pub fn encode(&self) -> Vec<u8> {
-        words(&[
-            self.id,
-            self.total_size,
-            self.block_size,
-            self.sector_size,
-            self.page_size,
-            self.status_mask,
-        ])
-    }
-
-    /// Reads the 24-byte payload; `None` for any other length.
-    pub fn decode(data: &[u8]) -> Option<SpiParams> {
-        let w = word_reader(data);
-        (data.len() == 24).then(|| SpiParams {
-            id: w(0),
-            total_size: w(1),
-            block_size: w(2),
-            sector_size: w(3),
-            page_size: w(4),
-            status_mask: w(5),
-        })
-    }
-
-    /// What esptool sends for a flash of `total_size` bytes.
-    pub fn for_size(total_size: u32) -> SpiParams {
-        SpiParams {
-            id: 0,
-            total_size,
-            block_size: 0x1_0000,
-            sector_size: 0x1000,
-            page_size: 0x100,
-            status_mask: 0xFFFF,
-        }
-    }
-}
-
 /// A request's payload, typed: one variant per opcode, in opcode order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -304,50 +171,6 @@ pub enum CommandError {
     },
 }
 
-fn words(values: &[u32]) -> Vec<u8> {
-    values.iter().flat_map(|v| v.to_le_bytes()).collect()
-}
-
-/// Reads little-endian word `i` of `data`; the caller has checked the length.
-fn word_reader(data: &[u8]) -> impl Fn(usize) -> u32 + '_ {
-    move |i| u32::from_le_bytes(data[i * 4..i * 4 + 4].try_into().unwrap())
-}
-
-/// The payload of MEM_DATA, FLASH_DATA and FLASH_DEFL_DATA split at its sub-header
-/// (`u32 len, u32 seq, u32 0, u32 0`, [`DATA_HEADER_LEN`] bytes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DataBlock<'a> {
-    /// The length the sub-header announces (loaders differ in how they trust it).
-    pub declared_len: u32,
-    /// The block's sequence number.
-    pub seq: u32,
-    /// The bytes after the sub-header, whatever their number.
-    pub data: &'a [u8],
-}
-
-impl<'a> DataBlock<'a> {
-    /// The sub-header and what follows it; `None` when the payload is shorter than the
-    /// sub-header.
-    pub fn split(payload: &'a [u8]) -> Option<DataBlock<'a>> {
-        if payload.len() < DATA_HEADER_LEN {
-            return None;
-        }
-        let w = word_reader(payload);
-        Some(DataBlock {
-            declared_len: w(0),
-            seq: w(1),
-            data: &payload[DATA_HEADER_LEN..],
-        })
-    }
-
-    /// The payload of block `seq` carrying `data`, its length announced.
-    pub fn encode(seq: u32, data: &[u8]) -> Vec<u8> {
-        let mut out = words(&[data.len() as u32, seq, 0, 0]);
-        out.extend_from_slice(data);
-        out
-    }
-}
-
 impl Command {
     /// The opcode this command is sent with.
     pub fn opcode(&self) -> Opcode {
@@ -400,12 +223,7 @@ impl Command {
             } => words(&[*size, *blocks, *block_size, *addr]),
             Command::MemEnd { execute, entry } => words(&[u32::from(!execute), *entry]),
             Command::Sync => crate::SYNC_PAYLOAD.to_vec(),
-            Command::WriteReg(writes) => words(
-                &writes
-                    .iter()
-                    .flat_map(|w| [w.addr, w.value, w.mask, w.delay_us])
-                    .collect::<Vec<_>>(),
-            ),
+            Command::WriteReg(writes) => writes.iter().flat_map(RegWrite::encode).collect(),
             Command::ReadReg { addr } => words(&[*addr]),
             Command::SpiSetParams(p) => p.encode(),
             Command::SpiAttach { config, rom_form } => {

@@ -17,6 +17,7 @@ pub mod checksum;
 pub mod command;
 pub mod opcode;
 pub mod packet;
+mod payload;
 pub mod reply;
 pub mod slip;
 pub mod status;
