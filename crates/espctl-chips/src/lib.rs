@@ -26,6 +26,7 @@ pub mod esp8266;
 pub mod esp8266_rom_erase;
 pub mod family;
 pub mod flash;
+pub mod identity;
 pub mod image;
 pub mod registers;
 pub mod size_syntax;
@@ -35,8 +36,10 @@ pub mod spi_flash;
 pub mod part;
 
 pub use flash::{FlashFreq, FlashMode, FlashSize};
+pub use identity::{Description, FlashVoltage, Identity, IdentityError, RegisterValue, format_mac};
 pub use image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion};
 pub use registers::Registers;
+pub use spi_flash::SpiRegisters;
 
 pub use part::{BootLog, BootMode, ResetCause, StrapRegister, StubUartClock, TypicalPart};
 
@@ -81,67 +84,6 @@ pub enum ChipKind {
     Esp32s31,
 }
 
-/// Registers of the SPI controller that drives the flash chip.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SpiRegisters {
-    /// Address of the controller's first register (CMD).
-    pub base: u32,
-    /// Offset of USR: which phases the user command has.
-    pub usr_offset: u32,
-    /// Offset of USR1: the address length (and on the ESP8266 the data lengths).
-    pub usr1_offset: u32,
-    /// Offset of USR2: the command byte and its length.
-    pub usr2_offset: u32,
-    /// Data-length registers exist on the ESP32 family; the ESP8266 keeps the lengths in USR1.
-    pub mosi_dlen_offset: Option<u32>,
-    /// Offset of MISO_DLEN, the read length in bits minus one (not on the ESP8266).
-    pub miso_dlen_offset: Option<u32>,
-    /// Offset of W0, the first of the 16 data words.
-    pub w0_offset: u32,
-    /// Whether the address register holds the address in its top bits (ESP8266, ESP32).
-    pub addr_msb_aligned: bool,
-}
-
-impl SpiRegisters {
-    /// The CMD register sits at the base; writing bit 18 (USR) runs the user command.
-    pub const CMD_USR: u32 = 1 << 18;
-    /// The ADDR register follows CMD on every chip.
-    pub const ADDR_OFFSET: u32 = 0x04;
-
-    /// Address of CMD.
-    pub fn cmd(&self) -> u32 {
-        self.base
-    }
-    /// Address of ADDR, the flash address of the user command.
-    pub fn addr(&self) -> u32 {
-        self.base + Self::ADDR_OFFSET
-    }
-    /// Address of USR.
-    pub fn usr(&self) -> u32 {
-        self.base + self.usr_offset
-    }
-    /// Address of USR1.
-    pub fn usr1(&self) -> u32 {
-        self.base + self.usr1_offset
-    }
-    /// Address of USR2.
-    pub fn usr2(&self) -> u32 {
-        self.base + self.usr2_offset
-    }
-    /// Address of MOSI_DLEN, where the chip has it.
-    pub fn mosi_dlen(&self) -> Option<u32> {
-        self.mosi_dlen_offset.map(|o| self.base + o)
-    }
-    /// Address of MISO_DLEN, where the chip has it.
-    pub fn miso_dlen(&self) -> Option<u32> {
-        self.miso_dlen_offset.map(|o| self.base + o)
-    }
-    /// Address of W0.
-    pub fn w0(&self) -> u32 {
-        self.base + self.w0_offset
-    }
-}
-
 /// What the chip's ROM bootloader can do, as esptool relies on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RomFacts {
@@ -172,56 +114,6 @@ pub struct RomFacts {
     pub ram_block_size: u32,
     /// The flash size the ROM assumes until SPI_SET_PARAMS says otherwise.
     pub default_flash_size: u32,
-}
-
-/// Values read from the chip that describe it, decoded from [`Registers`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Description {
-    /// `ESP8266EX`, `ESP32-D0WD-V3 (revision v3.0)`.
-    pub name: String,
-    /// esptool's feature list: `WiFi`, `BT`, `Dual Core + LP Core`, `Embedded Flash 4MB`.
-    pub features: Vec<String>,
-}
-
-/// Why a MAC cannot be read from the registers.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum IdentityError {
-    /// ESP8266: the OTP words select none of the OUIs esptool knows.
-    #[error("Unknown OUI")]
-    UnknownOui,
-}
-
-/// How a chip's identity (name, features, MAC) is stored in its registers.
-#[derive(Debug, Clone, Copy)]
-pub struct Identity {
-    /// Registers a client reads to decode the identity.
-    pub registers: &'static [u32],
-    /// Name and features from the registers read.
-    pub describe: fn(&Registers) -> Description,
-    /// The base MAC from the registers read.
-    pub mac: fn(&Registers) -> Result<[u8; 6], IdentityError>,
-    /// Only the ESP8266 has a chip ID distinct from its MAC.
-    pub chip_id: Option<fn(&Registers) -> u32>,
-    /// Register values of a typical part with this MAC (used by the virtual device).
-    pub registers_for_mac: fn([u8; 6]) -> Vec<(u32, u32)>,
-}
-
-/// A value decoded from a few registers (eFuses, calibration results).
-#[derive(Debug, Clone, Copy)]
-pub struct RegisterValue<T: 'static> {
-    /// Registers a client reads to decode the value.
-    pub registers: &'static [u32],
-    /// The value from the registers read.
-    pub decode: fn(&Registers) -> T,
-}
-
-/// Where the flash supply voltage comes from and what it is, as esptool reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FlashVoltage {
-    /// `RTC_CNTL`, `eFuse` or `a strapping pin`.
-    pub source: &'static str,
-    /// `3.3V`, `1.8V`, `1.9V` or `OFF`.
-    pub voltage: &'static str,
 }
 
 /// One chip: everything the client and the virtual device need to know about it.
@@ -374,14 +266,6 @@ impl Chip {
     }
 }
 
-/// Formats a MAC the way esptool prints it: `18:fe:34:12:34:56`.
-pub fn format_mac(mac: &[u8]) -> String {
-    mac.iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(":")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -478,13 +362,5 @@ mod tests {
                 assert_eq!(chip.crystal_mhz(div, 115_200).1, xtal, "{}", chip.name);
             }
         }
-    }
-
-    #[test]
-    fn mac_formats_in_lower_case() {
-        assert_eq!(
-            format_mac(&[0x18, 0xFE, 0x34, 0xAB, 0x00, 0x01]),
-            "18:fe:34:ab:00:01"
-        );
     }
 }

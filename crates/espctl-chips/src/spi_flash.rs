@@ -24,6 +24,67 @@ pub const ESP8266_MISO_BITLEN_SHIFT: u32 = 8;
 /// ESP8266 USR1: the 9 bits of one of those lengths.
 pub const ESP8266_BITLEN_MASK: u32 = 0x1FF;
 
+/// Registers of the SPI controller that drives the flash chip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpiRegisters {
+    /// Address of the controller's first register (CMD).
+    pub base: u32,
+    /// Offset of USR: which phases the user command has.
+    pub usr_offset: u32,
+    /// Offset of USR1: the address length (and on the ESP8266 the data lengths).
+    pub usr1_offset: u32,
+    /// Offset of USR2: the command byte and its length.
+    pub usr2_offset: u32,
+    /// Data-length registers exist on the ESP32 family; the ESP8266 keeps the lengths in USR1.
+    pub mosi_dlen_offset: Option<u32>,
+    /// Offset of MISO_DLEN, the read length in bits minus one (not on the ESP8266).
+    pub miso_dlen_offset: Option<u32>,
+    /// Offset of W0, the first of the 16 data words.
+    pub w0_offset: u32,
+    /// Whether the address register holds the address in its top bits (ESP8266, ESP32).
+    pub addr_msb_aligned: bool,
+}
+
+impl SpiRegisters {
+    /// The CMD register sits at the base; writing bit 18 (USR) runs the user command.
+    pub const CMD_USR: u32 = 1 << 18;
+    /// The ADDR register follows CMD on every chip.
+    pub const ADDR_OFFSET: u32 = 0x04;
+
+    /// Address of CMD.
+    pub fn cmd(&self) -> u32 {
+        self.base
+    }
+    /// Address of ADDR, the flash address of the user command.
+    pub fn addr(&self) -> u32 {
+        self.base + Self::ADDR_OFFSET
+    }
+    /// Address of USR.
+    pub fn usr(&self) -> u32 {
+        self.base + self.usr_offset
+    }
+    /// Address of USR1.
+    pub fn usr1(&self) -> u32 {
+        self.base + self.usr1_offset
+    }
+    /// Address of USR2.
+    pub fn usr2(&self) -> u32 {
+        self.base + self.usr2_offset
+    }
+    /// Address of MOSI_DLEN, where the chip has it.
+    pub fn mosi_dlen(&self) -> Option<u32> {
+        self.mosi_dlen_offset.map(|o| self.base + o)
+    }
+    /// Address of MISO_DLEN, where the chip has it.
+    pub fn miso_dlen(&self) -> Option<u32> {
+        self.miso_dlen_offset.map(|o| self.base + o)
+    }
+    /// Address of W0.
+    pub fn w0(&self) -> u32 {
+        self.base + self.w0_offset
+    }
+}
+
 /// Commands of SPI NOR flash chips (JEDEC common set).
 pub mod opcode {
     /// Write status register 1 (with a second byte: register 2 too, on many chips).

@@ -65,7 +65,7 @@ mod loader;
 mod memory;
 mod nor;
 mod ram;
-mod reset;
+pub mod reset;
 mod rom;
 mod schedule;
 pub mod server;
