@@ -215,3 +215,43 @@ pub fn raw_block(op: u8, seq: u32, declared: u32, payload: &[u8], sum: u32) -> R
         data,
     }
 }
+
+/// The 16-byte FLASH_BEGIN the ESP8266 and ESP32 ROMs take.
+pub fn rom_begin(size: u32, blocks: u32, block_size: u32, offset: u32) -> Command {
+    Command::FlashBegin(FlashBegin {
+        size,
+        blocks,
+        block_size,
+        offset,
+        encrypted: None,
+    })
+}
+
+/// Writes `data` at `offset` the way esptool does through a ROM.
+pub fn rom_write(h: &mut Host, offset: u32, data: &[u8], erase_size: u32, status: &[u8]) {
+    let blocks = data.len().div_ceil(0x400) as u32;
+    assert_eq!(
+        h.command(&rom_begin(erase_size, blocks, 0x400, offset))
+            .body,
+        status
+    );
+    for (seq, chunk) in data.chunks(0x400).enumerate() {
+        let mut block = chunk.to_vec();
+        block.resize(0x400, 0xFF);
+        let a = h.command(&Command::FlashData {
+            seq: seq as u32,
+            data: block,
+        });
+        assert_eq!(a.body, status, "block {seq}");
+    }
+}
+
+/// An ESP32 whose ROM has attached the flash (SPI_ATTACH in its 8-byte form).
+pub fn attached_esp32() -> Host {
+    let mut h = Host::esp32();
+    h.command(&Command::SpiAttach {
+        config: 0,
+        rom_form: true,
+    });
+    h
+}
