@@ -28,6 +28,16 @@ pub enum SizeGrammar {
     FlashBytes,
 }
 
+impl SizeGrammar {
+    /// What a text of this grammar is, for the error line.
+    fn noun(self) -> &'static str {
+        match self {
+            SizeGrammar::ByteCount | SizeGrammar::ByteCountOrAll => "a size",
+            SizeGrammar::FlashSizeName | SizeGrammar::FlashBytes => "a flash size",
+        }
+    }
+}
+
 impl fmt::Display for SizeGrammar {
     /// What to write instead, as the end of an error line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -63,7 +73,7 @@ impl fmt::Display for SizeGrammar {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SizeError {
     /// Not a number with a unit, or not a name, of the grammar.
-    #[error("'{text}' is not a size: write {grammar}")]
+    #[error("'{text}' is not {}: write {grammar}", grammar.noun())]
     NotASize {
         /// The text as given.
         text: String,
@@ -347,7 +357,7 @@ mod tests {
         assert_eq!(flash_bytes("3MB"), Ok(3 << 20));
         assert_eq!(
             flash_bytes("four").unwrap_err().to_string(),
-            "'four' is not a size: write a flash size like 4MB or 512KB, a megabit name like 32m, or a byte count like 0x400000"
+            "'four' is not a flash size: write a flash size like 4MB or 512KB, a megabit name like 32m, or a byte count like 0x400000"
         );
         assert!(matches!(
             flash_bytes("9999999MB"),
@@ -357,6 +367,12 @@ mod tests {
 
     #[test]
     fn the_flash_size_name_hint_lists_every_name() {
+        assert!(
+            flash_size_name("3MB")
+                .unwrap_err()
+                .to_string()
+                .starts_with("'3MB' is not a flash size: write one of 256KB, 512KB,")
+        );
         let hint = SizeGrammar::FlashSizeName.to_string();
         assert_eq!(
             hint,
