@@ -2,7 +2,7 @@
 //! same everywhere.
 //!
 //! * A byte count is an integer — decimal, `0x` hex, `0o` octal or `0b` binary, `_`
-//!   allowed between digits — with an optional unit: `k`, `K` or `KB` for KiB, `M` or
+//!   separators ignored — with an optional unit: `k`, `K` or `KB` for KiB, `M` or
 //!   `MB` for MiB (`KB` and `MB` in any case). esptool's size arguments (`AutoSizeType`:
 //!   `k`, `M`) and its `KB`/`MB` sizes (`flash_size_bytes`) are both this.
 //! * A lone lower-case `m` means megabits, and only in the old flash size names of
@@ -110,7 +110,7 @@ pub enum SizeError {
 }
 
 /// Reads an integer: decimal, or `0x`/`0o`/`0b` (any case) hex, octal or binary, with
-/// `_` allowed between digits. `None` when it is not one or does not fit 64 bits.
+/// `_` separators ignored. `None` when it is not one or does not fit 64 bits.
 fn integer(text: &str) -> Option<u64> {
     let (digits, radix) = match text.get(..2).map(str::to_ascii_lowercase).as_deref() {
         Some("0x") => (&text[2..], 16),
@@ -118,9 +118,6 @@ fn integer(text: &str) -> Option<u64> {
         Some("0b") => (&text[2..], 2),
         _ => (text, 10),
     };
-    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') {
-        return None;
-    }
     u64::from_str_radix(&digits.replace('_', ""), radix).ok()
 }
 
@@ -260,7 +257,7 @@ mod tests {
         assert_eq!(byte_count("0x10k"), Ok(16 << 10));
         assert_eq!(byte_count(" 4 MB "), Ok(4 << 20));
         assert_eq!(byte_count("4095M"), Ok(4095 << 20));
-        for bad in ["", "k", "M", "KB", "1G", "four", "0x", "1__", "-1", "4 k b"] {
+        for bad in ["", "k", "M", "KB", "1G", "four", "0x", "_", "-1", "4 k b"] {
             assert!(
                 matches!(byte_count(bad), Err(SizeError::NotASize { .. })),
                 "{bad:?}"
