@@ -10,6 +10,7 @@ use crate::{IdentityError, Registers};
 pub struct Block(pub u32);
 
 impl Block {
+    /// Address of read word `n` of the block.
     pub const fn word(self, n: u32) -> u32 {
         self.0 + 4 * n
     }
@@ -27,8 +28,11 @@ impl Block {
 /// `width` bits of a register, from bit `shift` up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bits {
+    /// Register address.
     pub reg: u32,
+    /// Number of the lowest bit.
     pub shift: u32,
+    /// Number of bits.
     pub width: u32,
 }
 
@@ -41,8 +45,15 @@ impl Bits {
 /// A value stored in eFuse: one run of bits, or two joined (`high` above `low`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
+    /// One run of bits.
     Bits(Bits),
-    Joined { high: Bits, low: Bits },
+    /// Two runs read as one number.
+    Joined {
+        /// The upper bits of the value.
+        high: Bits,
+        /// The lower bits of the value.
+        low: Bits,
+    },
 }
 
 impl Field {
@@ -54,6 +65,7 @@ impl Field {
         }
     }
 
+    /// The field's value in `r`.
     pub fn read(self, r: &Registers) -> u32 {
         match self {
             Field::Bits(b) => b.read(r),
@@ -65,6 +77,7 @@ impl Field {
 /// What esptool calls the values of a field.
 pub type Names = &'static [(u32, &'static str)];
 
+/// esptool's name for `value`, if it has one.
 pub fn name_of(names: Names, value: u32) -> Option<&'static str> {
     names.iter().find(|(v, _)| *v == value).map(|(_, n)| *n)
 }
@@ -106,6 +119,7 @@ pub fn features(list: &[&str]) -> Vec<String> {
 /// Embedded flash or PSRAM as esptool lists it among the features.
 #[derive(Debug, Clone, Copy)]
 pub struct EmbeddedMemory {
+    /// The field holding the capacity code (0: nothing fitted).
     pub capacity: Field,
     /// Feature text by capacity value (`Embedded Flash 4MB`).
     pub sizes: Names,
@@ -120,6 +134,7 @@ pub struct EmbeddedMemory {
 }
 
 impl EmbeddedMemory {
+    /// The feature text for the part in `r` (`Embedded Flash 4MB (XMC)`), if any.
     pub fn feature(&self, r: &Registers) -> Option<String> {
         let capacity = self.capacity.read(r);
         if capacity == 0 && self.absent.is_some() {

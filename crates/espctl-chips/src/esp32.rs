@@ -7,19 +7,23 @@ use crate::{
     RomFacts, SpiRegisters, StubUartClock,
 };
 
-pub const EFUSE_RD_BASE: u32 = 0x3FF5_A000;
+/// Base of the eFuse read words.
+const EFUSE_RD_BASE: u32 = 0x3FF5_A000;
 /// APB_CTL_DATE: bit 31 is the third bit of the major revision.
-pub const APB_CTL_DATE: u32 = 0x3FF6_607C;
+const APB_CTL_DATE: u32 = 0x3FF6_607C;
 /// RTC calibration value the ROM measured; with eFuse word 4 it gives the crystal.
-pub const RTC_CALI_CFG1: u32 = 0x3FF5_F06C;
+const RTC_CALI_CFG1: u32 = 0x3FF5_F06C;
+/// GPIO_STRAP: the strapping pins latched at reset (bit 5: MTDI, the flash voltage).
 pub const GPIO_STRAP: u32 = 0x3FF4_4038;
-pub const RTC_CNTL_SDIO_CONF: u32 = 0x3FF4_8074;
+/// RTC_CNTL_SDIO_CONF: the software override of the flash voltage regulator.
+const RTC_CNTL_SDIO_CONF: u32 = 0x3FF4_8074;
 
 /// Address of eFuse read word `n`.
-pub const fn efuse(n: u32) -> u32 {
+const fn efuse(n: u32) -> u32 {
     EFUSE_RD_BASE + 4 * n
 }
 
+/// The ESP32 as espctl knows it: ROM abilities, registers, eFuse identity, image format.
 pub static ESP32: Chip = Chip {
     kind: ChipKind::Esp32,
     name: "ESP32",
@@ -185,7 +189,7 @@ fn package(r: &Registers) -> u32 {
 }
 
 /// Major revision: three bits spread over eFuse words 3 and 5 and APB_CTL_DATE.
-pub fn major_revision(r: &Registers) -> u32 {
+fn major_revision(r: &Registers) -> u32 {
     let bit0 = (r.get(efuse(3)) >> 15) & 1;
     let bit1 = (r.get(efuse(5)) >> 20) & 1;
     let bit2 = (r.get(APB_CTL_DATE) >> 31) & 1;
@@ -197,7 +201,7 @@ pub fn major_revision(r: &Registers) -> u32 {
     }
 }
 
-pub fn minor_revision(r: &Registers) -> u32 {
+fn minor_revision(r: &Registers) -> u32 {
     (r.get(efuse(5)) >> 24) & 3
 }
 

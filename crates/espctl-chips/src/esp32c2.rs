@@ -8,11 +8,13 @@ use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
 use crate::{Chip, ChipKind, Description, FlashFreq, Identity, Registers};
 
-pub const EFUSE_BASE: u32 = 0x6000_8800;
+/// Base address of the eFuse controller.
+const EFUSE_BASE: u32 = 0x6000_8800;
 /// The C2 keeps the MAC and the chip version in BLOCK2.
-pub const BLOCK2: u32 = EFUSE_BASE + 0x40;
+const BLOCK2: u32 = EFUSE_BASE + 0x40;
 const B2: Block = Block(BLOCK2);
 
+/// The ESP32-C2 as espctl knows it: ROM abilities, registers, eFuse identity, image format.
 pub static ESP32C2: Chip = Chip {
     kind: ChipKind::Esp32c2,
     name: "ESP32-C2",

@@ -7,8 +7,10 @@ use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
 use crate::{Chip, ChipKind, Description, FlashFreq, Identity, Registers};
 
-pub const EFUSE_BASE: u32 = 0x600B_0800;
-pub const BLOCK1: u32 = EFUSE_BASE + 0x44;
+/// Base address of the eFuse controller.
+const EFUSE_BASE: u32 = 0x600B_0800;
+/// eFuse BLOCK1 (system data: MAC, chip version, package).
+const BLOCK1: u32 = EFUSE_BASE + 0x44;
 const B1: Block = Block(BLOCK1);
 
 /// The C6's memory map (esptool's ESP32-H2 definition has it too).
@@ -25,10 +27,12 @@ pub const MEMORY_MAP: &[M] = &[
     M::new(0x5000_0000, 0x5000_4000, "RTC_DRAM"),
     M::new(0x600F_E000, 0x6010_0000, "MEM_INTERNAL2"),
 ];
-/// Flash-mapped instruction and data ranges.
+/// Flash-mapped instruction range.
 pub const IROM: AddrRange = AddrRange::new(0x4200_0000, 0x4280_0000);
+/// Flash-mapped data range.
 pub const DROM: AddrRange = AddrRange::new(0x4280_0000, 0x4300_0000);
 
+/// The ESP32-C6 as espctl knows it: ROM abilities, registers, eFuse identity, image format.
 pub static ESP32C6: Chip = Chip {
     kind: ChipKind::Esp32c6,
     name: "ESP32-C6",

@@ -6,10 +6,13 @@ use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
 use crate::{Chip, ChipKind, Description, Identity, Registers};
 
-pub const EFUSE_BASE: u32 = 0xC400_8000;
-pub const BLOCK1: u32 = EFUSE_BASE + 0x44;
+/// Base address of the eFuse controller.
+const EFUSE_BASE: u32 = 0xC400_8000;
+/// eFuse BLOCK1 (system data: MAC, chip version, package).
+const BLOCK1: u32 = EFUSE_BASE + 0x44;
 const B1: Block = Block(BLOCK1);
 
+/// The ESP32-E22 as espctl knows it: ROM abilities, registers, eFuse identity, image format.
 pub static ESP32E22: Chip = Chip {
     kind: ChipKind::Esp32e22,
     name: "ESP32-E22",

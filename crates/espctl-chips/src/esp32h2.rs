@@ -9,10 +9,13 @@ use crate::family;
 use crate::image::{ImageFacts, ImageFormat};
 use crate::{Chip, ChipKind, Description, FlashFreq, Identity, Registers};
 
-pub const EFUSE_BASE: u32 = 0x600B_0800;
-pub const BLOCK1: u32 = EFUSE_BASE + 0x44;
+/// Base address of the eFuse controller.
+const EFUSE_BASE: u32 = 0x600B_0800;
+/// eFuse BLOCK1 (system data: MAC, chip version, package).
+const BLOCK1: u32 = EFUSE_BASE + 0x44;
 const B1: Block = Block(BLOCK1);
 
+/// The ESP32-H2 as espctl knows it: ROM abilities, registers, eFuse identity, image format.
 pub static ESP32H2: Chip = Chip {
     kind: ChipKind::Esp32h2,
     name: "ESP32-H2",

@@ -8,10 +8,13 @@ use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
 use crate::{Chip, ChipKind, Description, FlashFreq, Identity, Registers};
 
-pub const EFUSE_BASE: u32 = 0x600B_1800;
-pub const BLOCK1: u32 = EFUSE_BASE + 0x44;
+/// Base address of the eFuse controller.
+const EFUSE_BASE: u32 = 0x600B_1800;
+/// eFuse BLOCK1 (system data: MAC, chip version, package).
+const BLOCK1: u32 = EFUSE_BASE + 0x44;
 const B1: Block = Block(BLOCK1);
 
+/// The ESP32-H4 as espctl knows it: ROM abilities, registers, eFuse identity, image format.
 pub static ESP32H4: Chip = Chip {
     kind: ChipKind::Esp32h4,
     name: "ESP32-H4",

@@ -8,12 +8,16 @@ use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
 use crate::{Chip, ChipKind, Description, Identity, Registers};
 
-pub const EFUSE_BASE: u32 = 0x3F41_A000;
-pub const BLOCK1: u32 = EFUSE_BASE + 0x44;
-pub const BLOCK2: u32 = EFUSE_BASE + 0x5C;
+/// Base address of the eFuse controller.
+const EFUSE_BASE: u32 = 0x3F41_A000;
+/// eFuse BLOCK1 (system data: MAC, chip version, package).
+const BLOCK1: u32 = EFUSE_BASE + 0x44;
+/// eFuse BLOCK2 (system data 2: the wafer and package details).
+const BLOCK2: u32 = EFUSE_BASE + 0x5C;
 const B1: Block = Block(BLOCK1);
 const B2: Block = Block(BLOCK2);
 
+/// The ESP32-S2 as espctl knows it: ROM abilities, registers, eFuse identity, image format.
 pub static ESP32S2: Chip = Chip {
     kind: ChipKind::Esp32s2,
     name: "ESP32-S2",

@@ -5,10 +5,13 @@ use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
 use crate::{Chip, ChipKind, Description, Identity, Registers, RomFacts};
 
-pub const EFUSE_BASE: u32 = 0x2071_5000;
-pub const BLOCK1: u32 = EFUSE_BASE + 0x50;
+/// Base address of the eFuse controller.
+const EFUSE_BASE: u32 = 0x2071_5000;
+/// eFuse BLOCK1 (system data: MAC, chip version, package).
+const BLOCK1: u32 = EFUSE_BASE + 0x50;
 const B1: Block = Block(BLOCK1);
 
+/// The ESP32-S31 as espctl knows it: ROM abilities, registers, eFuse identity, image format.
 pub static ESP32S31: Chip = Chip {
     kind: ChipKind::Esp32s31,
     name: "ESP32-S31",

@@ -7,15 +7,16 @@ use crate::{
 };
 
 /// OTP words that hold the MAC and the ESP8285 marks.
-pub const OTP_MAC0: u32 = 0x3FF0_0050;
-pub const OTP_MAC1: u32 = 0x3FF0_0054;
-pub const OTP_MAC2: u32 = 0x3FF0_0058;
-pub const OTP_MAC3: u32 = 0x3FF0_005C;
+const OTP_MAC0: u32 = 0x3FF0_0050;
+const OTP_MAC1: u32 = 0x3FF0_0054;
+const OTP_MAC2: u32 = 0x3FF0_0058;
+const OTP_MAC3: u32 = 0x3FF0_005C;
 
 /// OUIs selected by bits 16..24 of MAC1 when MAC3 is zero.
 const OUI_0: [u8; 3] = [0x18, 0xFE, 0x34];
 const OUI_1: [u8; 3] = [0xAC, 0xD0, 0x74];
 
+/// The ESP8266 as espctl knows it: ROM abilities, registers, eFuse identity, image format.
 pub static ESP8266: Chip = Chip {
     kind: ChipKind::Esp8266,
     name: "ESP8266",

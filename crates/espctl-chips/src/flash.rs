@@ -8,21 +8,34 @@ use std::str::FromStr;
 /// The `-c1` variants are ESP8266 layouts of the same size with a different memory map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FlashSize {
+    /// 256 KB (`2m`).
     Kb256,
+    /// 512 KB (`4m`).
     Kb512,
+    /// 1 MB (`8m`).
     Mb1,
+    /// 2 MB (`16m`).
     Mb2,
+    /// 2 MB, ESP8266 layout c1 (`16m-c1`).
     Mb2C1,
+    /// 4 MB (`32m`).
     Mb4,
+    /// 4 MB, ESP8266 layout c1 (`32m-c1`).
     Mb4C1,
+    /// 8 MB (`64m`).
     Mb8,
+    /// 16 MB (`128m`).
     Mb16,
+    /// 32 MB.
     Mb32,
+    /// 64 MB.
     Mb64,
+    /// 128 MB.
     Mb128,
 }
 
 impl FlashSize {
+    /// Every size, smallest first.
     pub const ALL: [FlashSize; 12] = [
         FlashSize::Kb256,
         FlashSize::Kb512,
@@ -38,6 +51,7 @@ impl FlashSize {
         FlashSize::Mb128,
     ];
 
+    /// The size in bytes.
     pub fn bytes(self) -> u32 {
         const MB: u32 = 1 << 20;
         match self {
@@ -125,32 +139,29 @@ impl fmt::Display for FlashSize {
 }
 
 impl FromStr for FlashSize {
-    type Err = String;
+    type Err = crate::size_syntax::SizeError;
 
-    /// Accepts esptool 5 names (`4MB`, `2MB-c1`) and the megabit names (`32m`, `16m-c1`).
-    fn from_str(s: &str) -> Result<FlashSize, String> {
-        FlashSize::ALL
-            .into_iter()
-            .find(|size| {
-                size.name().eq_ignore_ascii_case(s)
-                    || size
-                        .megabit_name()
-                        .is_some_and(|m| m.eq_ignore_ascii_case(s))
-            })
-            .ok_or_else(|| format!("unknown flash size '{s}'"))
+    /// A flash size name, as [`crate::size_syntax::flash_size_name`] reads it.
+    fn from_str(s: &str) -> Result<FlashSize, Self::Err> {
+        crate::size_syntax::flash_size_name(s)
     }
 }
 
 /// SPI flash access mode (header byte 2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FlashMode {
+    /// Quad I/O: address and data on four lines.
     Qio = 0,
+    /// Quad output: data read on four lines.
     Qout = 1,
+    /// Dual I/O: address and data on two lines.
     Dio = 2,
+    /// Dual output: data read on two lines.
     Dout = 3,
 }
 
 impl FlashMode {
+    /// Every mode, in header-code order.
     pub const ALL: [FlashMode; 4] = [
         FlashMode::Qio,
         FlashMode::Qout,
@@ -158,14 +169,17 @@ impl FlashMode {
         FlashMode::Dout,
     ];
 
+    /// The header byte for this mode.
     pub fn code(self) -> u8 {
         self as u8
     }
 
+    /// The mode of a header byte.
     pub fn from_code(code: u8) -> Option<FlashMode> {
         FlashMode::ALL.into_iter().find(|m| m.code() == code)
     }
 
+    /// The command-line name: `qio`, `dout`.
     pub fn name(self) -> &'static str {
         match self {
             FlashMode::Qio => "qio",
@@ -195,22 +209,36 @@ impl fmt::Display for FlashMode {
 /// SPI flash clock as named on the command line (`40m`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FlashFreq {
+    /// 80 MHz.
     F80m,
+    /// 64 MHz.
     F64m,
+    /// 60 MHz.
     F60m,
+    /// 48 MHz.
     F48m,
+    /// 40 MHz.
     F40m,
+    /// 32 MHz.
     F32m,
+    /// 30 MHz.
     F30m,
+    /// 26 MHz.
     F26m,
+    /// 24 MHz.
     F24m,
+    /// 20 MHz.
     F20m,
+    /// 16 MHz.
     F16m,
+    /// 15 MHz.
     F15m,
+    /// 12 MHz.
     F12m,
 }
 
 impl FlashFreq {
+    /// Every frequency, fastest first.
     pub const ALL: [FlashFreq; 13] = [
         FlashFreq::F80m,
         FlashFreq::F64m,
@@ -227,6 +255,7 @@ impl FlashFreq {
         FlashFreq::F12m,
     ];
 
+    /// The command-line name: `80m`, `40m`.
     pub fn name(self) -> &'static str {
         match self {
             FlashFreq::F80m => "80m",
@@ -267,14 +296,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_new_and_megabit_names() {
-        assert_eq!("4MB".parse::<FlashSize>(), Ok(FlashSize::Mb4));
+    fn sizes_in_bytes() {
+        // Names are read by `size_syntax`, tested there.
         assert_eq!("32m".parse::<FlashSize>(), Ok(FlashSize::Mb4));
-        assert_eq!("4m".parse::<FlashSize>(), Ok(FlashSize::Kb512));
-        assert_eq!("16m-c1".parse::<FlashSize>(), Ok(FlashSize::Mb2C1));
-        assert_eq!("2MB-c1".parse::<FlashSize>(), Ok(FlashSize::Mb2C1));
-        assert_eq!("1mb".parse::<FlashSize>(), Ok(FlashSize::Mb1));
-        assert!("3MB".parse::<FlashSize>().is_err());
         assert_eq!(FlashSize::Kb512.bytes(), 0x80000);
         assert_eq!(FlashSize::from_bytes(0x400000), Some(FlashSize::Mb4));
     }

@@ -5,13 +5,16 @@
 /// an address can be `DRAM` and `BYTE_ACCESSIBLE` at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MemoryRegion {
+    /// First address.
     pub start: u32,
     /// One past the last address.
     pub end: u32,
+    /// esptool's name for it (`DRAM`, `IROM`).
     pub name: &'static str,
 }
 
 impl MemoryRegion {
+    /// The region `[start, end)` called `name`.
     pub const fn new(start: u32, end: u32, name: &'static str) -> MemoryRegion {
         MemoryRegion { start, end, name }
     }
@@ -20,15 +23,19 @@ impl MemoryRegion {
 /// A half-open address range `[start, end)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AddrRange {
+    /// First address.
     pub start: u32,
+    /// One past the last address.
     pub end: u32,
 }
 
 impl AddrRange {
+    /// The range `[start, end)`.
     pub const fn new(start: u32, end: u32) -> AddrRange {
         AddrRange { start, end }
     }
 
+    /// Whether `addr` is in the range.
     pub fn contains(&self, addr: u32) -> bool {
         self.start <= addr && addr < self.end
     }
@@ -47,6 +54,7 @@ pub enum ImageFormat {
 /// Image facts of one chip.
 #[derive(Debug, Clone, Copy)]
 pub struct ImageFacts {
+    /// The header layout.
     pub format: ImageFormat,
     /// Named ranges, in esptool's order (image-info lists every match in this order).
     pub memory_map: &'static [MemoryRegion],

@@ -5,6 +5,8 @@
 //! eFuse words spell the MAC or the chip name) is a plain function stored in the
 //! definition, next to its inverse used by the virtual device.
 
+#![warn(missing_docs)]
+
 pub mod efuse;
 pub mod esp32;
 pub mod esp32c2;
@@ -21,18 +23,23 @@ pub mod esp32s2;
 pub mod esp32s3;
 pub mod esp32s31;
 pub mod esp8266;
+pub mod esp8266_rom_erase;
 pub mod family;
 pub mod flash;
+pub mod identity;
 pub mod image;
 pub mod registers;
+pub mod size_syntax;
 pub mod spi_flash;
 
 /// Typical parts as the virtual device models them (crystal, boot log).
 pub mod part;
 
 pub use flash::{FlashFreq, FlashMode, FlashSize};
+pub use identity::{Description, FlashVoltage, Identity, IdentityError, RegisterValue, format_mac};
 pub use image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion};
 pub use registers::Registers;
+pub use spi_flash::SpiRegisters;
 
 pub use part::{BootLog, BootMode, ResetCause, StrapRegister, StubUartClock, TypicalPart};
 
@@ -45,67 +52,36 @@ pub const FLASH_SECTOR_SIZE: u32 = 0x1000;
 /// Which chip family a definition describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ChipKind {
+    /// ESP8266 (and ESP8285).
     Esp8266,
+    /// ESP32.
     Esp32,
+    /// ESP32-S2.
     Esp32s2,
+    /// ESP32-S3.
     Esp32s3,
+    /// ESP32-C3.
     Esp32c3,
+    /// ESP32-C2.
     Esp32c2,
+    /// ESP32-C6.
     Esp32c6,
+    /// ESP32-C61.
     Esp32c61,
+    /// ESP32-C5.
     Esp32c5,
+    /// ESP32-E22.
     Esp32e22,
+    /// ESP32-H2.
     Esp32h2,
+    /// ESP32-H21.
     Esp32h21,
+    /// ESP32-P4.
     Esp32p4,
+    /// ESP32-H4.
     Esp32h4,
+    /// ESP32-S31.
     Esp32s31,
-}
-
-/// Registers of the SPI controller that drives the flash chip.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SpiRegisters {
-    pub base: u32,
-    pub usr_offset: u32,
-    pub usr1_offset: u32,
-    pub usr2_offset: u32,
-    /// Data-length registers exist on the ESP32 family; the ESP8266 keeps the lengths in USR1.
-    pub mosi_dlen_offset: Option<u32>,
-    pub miso_dlen_offset: Option<u32>,
-    pub w0_offset: u32,
-    /// Whether the address register holds the address in its top bits (ESP8266, ESP32).
-    pub addr_msb_aligned: bool,
-}
-
-impl SpiRegisters {
-    /// The CMD register sits at the base; writing bit 18 (USR) runs the user command.
-    pub const CMD_USR: u32 = 1 << 18;
-    pub const ADDR_OFFSET: u32 = 0x04;
-
-    pub fn cmd(&self) -> u32 {
-        self.base
-    }
-    pub fn addr(&self) -> u32 {
-        self.base + Self::ADDR_OFFSET
-    }
-    pub fn usr(&self) -> u32 {
-        self.base + self.usr_offset
-    }
-    pub fn usr1(&self) -> u32 {
-        self.base + self.usr1_offset
-    }
-    pub fn usr2(&self) -> u32 {
-        self.base + self.usr2_offset
-    }
-    pub fn mosi_dlen(&self) -> Option<u32> {
-        self.mosi_dlen_offset.map(|o| self.base + o)
-    }
-    pub fn miso_dlen(&self) -> Option<u32> {
-        self.miso_dlen_offset.map(|o| self.base + o)
-    }
-    pub fn w0(&self) -> u32 {
-        self.base + self.w0_offset
-    }
 }
 
 /// What the chip's ROM bootloader can do, as esptool relies on it.
@@ -116,13 +92,21 @@ pub struct RomFacts {
     /// FLASH_BEGIN takes a fifth "encrypted" word (ROMs newer than the ESP32).
     pub flash_begin_encrypted_word: bool,
     /// ESP8266: the ROM erases more than asked in FLASH_BEGIN, esptool shrinks the size.
+    /// The erase is modelled in [`esp8266_rom_erase`].
     pub erase_size_bug: bool,
+    /// The ROM has SPI_ATTACH (the ESP8266's attaches the flash with FLASH_BEGIN).
     pub spi_attach: bool,
+    /// The ROM has SPI_SET_PARAMS.
     pub spi_set_params: bool,
+    /// The ROM has FLASH_DEFL_BEGIN/DATA/END.
     pub compressed_flash: bool,
+    /// The ROM has SPI_FLASH_MD5.
     pub flash_md5: bool,
+    /// The ROM has CHANGE_BAUDRATE.
     pub change_baudrate: bool,
+    /// The ROM has READ_FLASH_SLOW.
     pub read_flash_slow: bool,
+    /// The ROM has GET_SECURITY_INFO.
     pub security_info: bool,
     /// Data block size for FLASH_DATA through the ROM.
     pub flash_write_size: u32,
@@ -132,53 +116,10 @@ pub struct RomFacts {
     pub default_flash_size: u32,
 }
 
-/// Values read from the chip that describe it, decoded from [`Registers`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Description {
-    /// `ESP8266EX`, `ESP32-D0WD-V3 (revision v3.0)`.
-    pub name: String,
-    pub features: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum IdentityError {
-    #[error("Unknown OUI")]
-    UnknownOui,
-}
-
-/// How a chip's identity (name, features, MAC) is stored in its registers.
-#[derive(Debug, Clone, Copy)]
-pub struct Identity {
-    /// Registers a client reads to decode the identity.
-    pub registers: &'static [u32],
-    pub describe: fn(&Registers) -> Description,
-    pub mac: fn(&Registers) -> Result<[u8; 6], IdentityError>,
-    /// Only the ESP8266 has a chip ID distinct from its MAC.
-    pub chip_id: Option<fn(&Registers) -> u32>,
-    /// Register values of a typical part with this MAC (used by the virtual device).
-    pub registers_for_mac: fn([u8; 6]) -> Vec<(u32, u32)>,
-}
-
-/// A value decoded from a few registers (eFuses, calibration results).
-#[derive(Debug, Clone, Copy)]
-pub struct RegisterValue<T: 'static> {
-    /// Registers a client reads to decode the value.
-    pub registers: &'static [u32],
-    pub decode: fn(&Registers) -> T,
-}
-
-/// Where the flash supply voltage comes from and what it is, as esptool reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FlashVoltage {
-    /// `RTC_CNTL`, `eFuse` or `a strapping pin`.
-    pub source: &'static str,
-    /// `3.3V`, `1.8V`, `1.9V` or `OFF`.
-    pub voltage: &'static str,
-}
-
 /// One chip: everything the client and the virtual device need to know about it.
 #[derive(Debug, Clone, Copy)]
 pub struct Chip {
+    /// Which chip this is.
     pub kind: ChipKind,
     /// esptool's name: `ESP8266`, `ESP32`.
     pub name: &'static str,
@@ -188,8 +129,11 @@ pub struct Chip {
     pub magic_values: &'static [u32],
     /// Chip ID in GET_SECURITY_INFO and in the extended image header (ESP32 family).
     pub image_chip_id: Option<u16>,
+    /// What its ROM bootloader can do.
     pub rom: RomFacts,
+    /// The SPI controller the flash is on.
     pub spi: SpiRegisters,
+    /// UART0's clock divider register (the crystal is estimated from it).
     pub uart_clkdiv_reg: u32,
     /// The bus clock is this many times the crystal (ESP8266: 2).
     pub xtal_clk_divider: u32,
@@ -201,6 +145,7 @@ pub struct Chip {
     pub flash_sizes: &'static [(FlashSize, u8)],
     /// Flash frequency names and their header encoding (low nibble of byte 3).
     pub flash_freqs: &'static [(FlashFreq, u8)],
+    /// How name, features and MAC are read from its registers.
     pub identity: Identity,
     /// Name of the esp-flasher-stub JSON file for this chip.
     pub stub_file: &'static str,
@@ -283,6 +228,7 @@ impl Chip {
             .map(|(s, _)| *s)
     }
 
+    /// Header encoding of a flash frequency, if this chip supports it.
     pub fn flash_freq_code(&self, freq: FlashFreq) -> Option<u8> {
         self.flash_freqs
             .iter()
@@ -290,6 +236,7 @@ impl Chip {
             .map(|(_, c)| *c)
     }
 
+    /// Flash frequency of a header encoding.
     pub fn flash_freq_from_code(&self, code: u8) -> Option<FlashFreq> {
         self.flash_freqs
             .iter()
@@ -317,14 +264,6 @@ impl Chip {
         let bus = xtal_mhz as u64 * 1_000_000 * self.xtal_clk_divider as u64;
         (bus / baud as u64) as u32
     }
-}
-
-/// Formats a MAC the way esptool prints it: `18:fe:34:12:34:56`.
-pub fn format_mac(mac: &[u8]) -> String {
-    mac.iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(":")
 }
 
 #[cfg(test)]
@@ -423,13 +362,5 @@ mod tests {
                 assert_eq!(chip.crystal_mhz(div, 115_200).1, xtal, "{}", chip.name);
             }
         }
-    }
-
-    #[test]
-    fn mac_formats_in_lower_case() {
-        assert_eq!(
-            format_mac(&[0x18, 0xFE, 0x34, 0xAB, 0x00, 0x01]),
-            "18:fe:34:ab:00:01"
-        );
     }
 }

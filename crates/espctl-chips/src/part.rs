@@ -41,8 +41,11 @@ pub struct BootLog {
 /// as `boot:0x13` (flash) or `boot:0x3` (download).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StrapRegister {
+    /// Register address.
     pub addr: u32,
+    /// Its value when the chip booted from flash.
     pub flash_boot: u32,
+    /// Its value when the chip booted into download mode (GPIO0 low).
     pub download_boot: u32,
 }
 
@@ -57,23 +60,29 @@ pub enum StubUartClock {
     /// The stub switches the bus to the PLL at start and programs the divider from that
     /// clock, with 4 fractional bits: `(clock << 4) / baud` (ESP32: 80 MHz APB, stub
     /// `main.c` clock boost and esp-stub-lib `target/esp32/src/uart.c`).
-    Pll { clock_hz: u32 },
+    Pll {
+        /// The UART clock after the switch, in Hz.
+        clock_hz: u32,
+    },
 }
 
 /// A typical part of one chip.
 #[derive(Debug, Clone, Copy)]
 pub struct TypicalPart {
+    /// The chip the part is of.
     pub kind: ChipKind,
     /// Crystal of the common modules (ESP-12: 26 MHz; ESP32-WROOM: 40 MHz).
     pub xtal_mhz: u32,
     /// A MAC with the chip's usual Espressif OUI, for a device given none.
     pub example_mac: [u8; 6],
+    /// The strapping register the ROM reports, where a host can read it.
     pub strap: Option<StrapRegister>,
+    /// What the ROM prints on the UART at reset.
     pub boot_log: BootLog,
 }
 
 /// Typical parts of the chips the virtual device can be.
-pub static TYPICAL_PARTS: &[&TypicalPart] = &[&ESP8266_PART, &ESP32_PART];
+static TYPICAL_PARTS: &[&TypicalPart] = &[&ESP8266_PART, &ESP32_PART];
 
 impl Chip {
     /// The typical part of this chip, if the virtual device models it.
@@ -82,7 +91,8 @@ impl Chip {
     }
 }
 
-pub static ESP8266_PART: TypicalPart = TypicalPart {
+/// An ESP8266EX on an ESP-12 module.
+static ESP8266_PART: TypicalPart = TypicalPart {
     kind: ChipKind::Esp8266,
     xtal_mhz: 26,
     example_mac: [0x18, 0xFE, 0x34, 0xA1, 0xB2, 0xC3],
@@ -109,7 +119,8 @@ fn esp8266_boot_log(cause: ResetCause, mode: BootMode) -> String {
     format!("\r\n ets Jan  8 2013,rst cause:{cause}, boot mode:({mode})\r\n\r\n")
 }
 
-pub static ESP32_PART: TypicalPart = TypicalPart {
+/// An ESP32-D0WD-V3 on an ESP32-WROOM module.
+static ESP32_PART: TypicalPart = TypicalPart {
     kind: ChipKind::Esp32,
     xtal_mhz: 40,
     example_mac: [0x24, 0x0A, 0xC4, 0xA1, 0xB2, 0xC3],

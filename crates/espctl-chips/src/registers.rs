@@ -7,18 +7,22 @@ use std::collections::BTreeMap;
 pub struct Registers(BTreeMap<u32, u32>);
 
 impl Registers {
+    /// No register read yet.
     pub fn new() -> Registers {
         Registers::default()
     }
 
+    /// The value of `addr` (0 when it was not read).
     pub fn get(&self, addr: u32) -> u32 {
         self.0.get(&addr).copied().unwrap_or(0)
     }
 
+    /// Records the value of `addr`.
     pub fn set(&mut self, addr: u32, value: u32) {
         self.0.insert(addr, value);
     }
 
+    /// Every register read, as `(address, value)` in address order.
     pub fn iter(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
         self.0.iter().map(|(a, v)| (*a, *v))
     }

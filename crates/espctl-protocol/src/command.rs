@@ -4,191 +4,175 @@
 //! parses a [`Request`] back into a [`Command`]. Both directions live here so the two
 //! sides cannot disagree about a field.
 
-use crate::DATA_HEADER_LEN;
 use crate::checksum::checksum;
 use crate::opcode::Opcode;
 use crate::packet::Request;
+pub use crate::payload::{DataBlock, FlashBegin, RegWrite, SpiParams};
+use crate::payload::{word_reader, words};
 use thiserror::Error;
-
-/// Parameters of FLASH_BEGIN and FLASH_DEFL_BEGIN.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FlashBegin {
-    /// Bytes to erase (FLASH_BEGIN) or uncompressed size (FLASH_DEFL_BEGIN).
-    pub size: u32,
-    pub blocks: u32,
-    pub block_size: u32,
-    pub offset: u32,
-    /// The fifth word sent to stubs and to ROMs newer than the ESP32; `None` means the
-    /// 16-byte form that the ESP8266 and ESP32 ROMs expect.
-    pub encrypted: Option<u32>,
-}
-
-/// One write of WRITE_REG: `reg = (reg & !mask) | (value & mask)`, then wait `delay_us`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RegWrite {
-    pub addr: u32,
-    pub value: u32,
-    pub mask: u32,
-    pub delay_us: u32,
-}
-
-impl RegWrite {
-    /// The writes of a WRITE_REG payload: 16 bytes each, at least one. `None` when the
-    /// length is not a non-zero multiple of 16.
-    pub fn decode_all(data: &[u8]) -> Option<Vec<RegWrite>> {
-        if data.is_empty() || !data.len().is_multiple_of(16) {
-            return None;
-        }
-        let word = |b: &[u8]| u32::from_le_bytes(b.try_into().unwrap());
-        Some(
-            data.chunks_exact(16)
-                .map(|c| RegWrite {
-                    addr: word(&c[0..4]),
-                    value: word(&c[4..8]),
-                    mask: word(&c[8..12]),
-                    delay_us: word(&c[12..16]),
-                })
-                .collect(),
-        )
-    }
-}
-
-/// SPI_SET_PARAMS: the geometry of the attached flash chip.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SpiParams {
-    pub id: u32,
-    pub total_size: u32,
-    pub block_size: u32,
-    pub sector_size: u32,
-    pub page_size: u32,
-    pub status_mask: u32,
-}
-
-impl SpiParams {
-    /// What esptool sends for a flash of `total_size` bytes.
-    pub fn for_size(total_size: u32) -> SpiParams {
-        SpiParams {
-            id: 0,
-            total_size,
-            block_size: 0x1_0000,
-            sector_size: 0x1000,
-            page_size: 0x100,
-            status_mask: 0xFFFF,
-        }
-    }
-}
-
+/// A request's payload, typed: one variant per opcode, in opcode order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
+    /// FLASH_BEGIN (0x02): erase a region and get ready for FLASH_DATA blocks.
     FlashBegin(FlashBegin),
+    /// FLASH_DATA (0x03): one block of data to write.
     FlashData {
+        /// Block number, from 0.
         seq: u32,
+        /// The block's bytes.
         data: Vec<u8>,
     },
-    /// `reboot == false` asks the loader to stay (wire flag 1).
+    /// FLASH_END (0x04). `reboot == false` asks the loader to stay (wire flag 1).
     FlashEnd {
+        /// Whether the loader runs the program in flash afterwards (wire flag 0).
         reboot: bool,
     },
+    /// MEM_BEGIN (0x05): announce a segment to upload to RAM.
     MemBegin {
+        /// Bytes of the segment.
         size: u32,
+        /// Number of MEM_DATA blocks that will follow.
         blocks: u32,
+        /// Bytes per MEM_DATA block.
         block_size: u32,
+        /// RAM address of the segment.
         addr: u32,
     },
+    /// MEM_DATA (0x07): one block of the segment.
     MemData {
+        /// Block number, from 0.
         seq: u32,
+        /// The block's bytes.
         data: Vec<u8>,
     },
-    /// `execute` jumps to `entry` (wire flag 0); otherwise the loader stays (flag 1).
+    /// MEM_END (0x06). `execute` jumps to `entry` (wire flag 0); otherwise the loader
+    /// stays (flag 1).
     MemEnd {
+        /// Whether to jump to `entry`.
         execute: bool,
+        /// Address to jump to.
         entry: u32,
     },
+    /// SYNC (0x08): the fixed 36-byte [`crate::SYNC_PAYLOAD`].
     Sync,
+    /// WRITE_REG (0x09): one or more masked register writes.
     WriteReg(Vec<RegWrite>),
+    /// READ_REG (0x0A): the reply's value word is the register.
     ReadReg {
+        /// Register address.
         addr: u32,
     },
+    /// SPI_SET_PARAMS (0x0B): the attached flash chip's geometry.
     SpiSetParams(SpiParams),
-    /// `rom_form` appends the 4 zero bytes (`is_legacy` and padding) that ROMs expect.
+    /// SPI_ATTACH (0x0D). `rom_form` appends the 4 zero bytes (`is_legacy` and
+    /// padding) that ROMs expect.
     SpiAttach {
+        /// Which pins the flash is on: 0 for the default SPI pins, else the packed
+        /// eFuse pin numbers.
         config: u32,
+        /// The 8-byte form of the ROMs instead of the stub's 4 bytes.
         rom_form: bool,
     },
+    /// READ_FLASH_SLOW (0x0E, ROM only): read up to 64 bytes in the reply.
     ReadFlashSlow {
+        /// Flash address.
         offset: u32,
+        /// Bytes wanted (at most [`crate::READ_FLASH_SLOW_CHUNK`]).
         len: u32,
     },
-    /// `old_baud` is 0 when talking to a ROM and the current rate for a stub.
+    /// CHANGE_BAUDRATE (0x0F).
     ChangeBaudrate {
+        /// The rate to switch to, in baud.
         new_baud: u32,
+        /// 0 when talking to a ROM, the current rate for a stub.
         old_baud: u32,
     },
+    /// FLASH_DEFL_BEGIN (0x10): like FLASH_BEGIN, for a zlib stream.
     FlashDeflBegin(FlashBegin),
+    /// FLASH_DEFL_DATA (0x11): the next piece of the zlib stream.
     FlashDeflData {
+        /// Block number, from 0.
         seq: u32,
+        /// Compressed bytes.
         data: Vec<u8>,
     },
+    /// FLASH_DEFL_END (0x12).
     FlashDeflEnd {
+        /// Whether the loader runs the program in flash afterwards (wire flag 0).
         reboot: bool,
     },
+    /// SPI_FLASH_MD5 (0x13): the MD5 of a flash region.
     SpiFlashMd5 {
+        /// Flash address.
         addr: u32,
+        /// Bytes to hash.
         size: u32,
     },
+    /// GET_SECURITY_INFO (0x14): answered with [`crate::reply::SecurityInfo`].
     GetSecurityInfo,
+    /// ERASE_FLASH (0xD0, stub only): erase the whole chip.
     EraseFlash,
+    /// ERASE_REGION (0xD1, stub only): erase whole sectors.
     EraseRegion {
+        /// Flash address, a multiple of the sector size.
         offset: u32,
+        /// Bytes, a multiple of the sector size.
         size: u32,
     },
+    /// READ_FLASH (0xD2, stub only): the stub streams the region in packets, each
+    /// acknowledged by the host, then sends its MD5.
     ReadFlash {
+        /// Flash address.
         offset: u32,
+        /// Bytes to read.
         len: u32,
+        /// Bytes per data packet.
         packet_size: u32,
+        /// Packets the stub may send ahead of the acknowledgements.
         max_in_flight: u32,
     },
+    /// RUN_USER_CODE (0xD3, stub only): leave the loader and run the program in flash.
     RunUserCode,
 }
 
+/// Why a request is not a well-formed [`Command`].
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum CommandError {
+    /// The opcode byte names no command.
     #[error("unknown opcode 0x{0:02x}")]
     UnknownOpcode(u8),
+    /// The payload is not the opcode's length.
     #[error("{op} payload of {len} bytes has the wrong length")]
-    BadLength { op: Opcode, len: usize },
+    BadLength {
+        /// The request's command.
+        op: Opcode,
+        /// Bytes the payload had.
+        len: usize,
+    },
+    /// A data block's sub-header announces another length than it carries.
     #[error("{op} block announces {declared} bytes but carries {actual}")]
     DataLength {
+        /// The request's command.
         op: Opcode,
+        /// Bytes the sub-header announces.
         declared: usize,
+        /// Bytes after the sub-header.
         actual: usize,
     },
+    /// A data block's checksum field does not match its data.
     #[error("{op} block checksum 0x{expected:08x} does not match the data (0x{actual:02x})")]
     Checksum {
+        /// The request's command.
         op: Opcode,
         /// The request's whole 32-bit checksum field.
         expected: u32,
+        /// The XOR checksum of the data.
         actual: u8,
     },
 }
 
-fn words(values: &[u32]) -> Vec<u8> {
-    values.iter().flat_map(|v| v.to_le_bytes()).collect()
-}
-
-fn data_block(seq: u32, data: &[u8]) -> Vec<u8> {
-    let mut out = words(&[data.len() as u32, seq, 0, 0]);
-    out.extend_from_slice(data);
-    out
-}
-
-fn begin_words(b: &FlashBegin) -> Vec<u8> {
-    let mut w = vec![b.size, b.blocks, b.block_size, b.offset];
-    w.extend(b.encrypted);
-    words(&w)
-}
-
 impl Command {
+    /// The opcode this command is sent with.
     pub fn opcode(&self) -> Opcode {
         match self {
             Command::FlashBegin(_) => Opcode::FlashBegin,
@@ -221,12 +205,12 @@ impl Command {
         let op = self.opcode();
         let mut sum = 0u32;
         let data = match self {
-            Command::FlashBegin(b) | Command::FlashDeflBegin(b) => begin_words(b),
+            Command::FlashBegin(b) | Command::FlashDeflBegin(b) => b.encode(),
             Command::FlashData { seq, data }
             | Command::MemData { seq, data }
             | Command::FlashDeflData { seq, data } => {
                 sum = checksum(data) as u32;
-                data_block(*seq, data)
+                DataBlock::encode(*seq, data)
             }
             Command::FlashEnd { reboot } | Command::FlashDeflEnd { reboot } => {
                 words(&[u32::from(!reboot)])
@@ -239,21 +223,9 @@ impl Command {
             } => words(&[*size, *blocks, *block_size, *addr]),
             Command::MemEnd { execute, entry } => words(&[u32::from(!execute), *entry]),
             Command::Sync => crate::SYNC_PAYLOAD.to_vec(),
-            Command::WriteReg(writes) => words(
-                &writes
-                    .iter()
-                    .flat_map(|w| [w.addr, w.value, w.mask, w.delay_us])
-                    .collect::<Vec<_>>(),
-            ),
+            Command::WriteReg(writes) => writes.iter().flat_map(RegWrite::encode).collect(),
             Command::ReadReg { addr } => words(&[*addr]),
-            Command::SpiSetParams(p) => words(&[
-                p.id,
-                p.total_size,
-                p.block_size,
-                p.sector_size,
-                p.page_size,
-                p.status_mask,
-            ]),
+            Command::SpiSetParams(p) => p.encode(),
             Command::SpiAttach { config, rom_form } => {
                 if *rom_form {
                     words(&[*config, 0])
@@ -287,31 +259,20 @@ impl Command {
         let op = Opcode::from_u8(req.op).ok_or(CommandError::UnknownOpcode(req.op))?;
         let d = &req.data;
         let bad = || CommandError::BadLength { op, len: d.len() };
-        let w = |i: usize| -> u32 { u32::from_le_bytes(d[i * 4..i * 4 + 4].try_into().unwrap()) };
+        let w = word_reader(d);
         let need = |n: usize| if d.len() == n * 4 { Ok(()) } else { Err(bad()) };
 
-        let begin = || -> Result<FlashBegin, CommandError> {
-            match d.len() {
-                16 | 20 => Ok(FlashBegin {
-                    size: w(0),
-                    blocks: w(1),
-                    block_size: w(2),
-                    offset: w(3),
-                    encrypted: (d.len() == 20).then(|| w(4)),
-                }),
-                _ => Err(bad()),
-            }
-        };
+        let begin = || FlashBegin::decode(d).ok_or_else(bad);
         let block = || -> Result<(u32, Vec<u8>), CommandError> {
-            if d.len() < DATA_HEADER_LEN {
-                return Err(bad());
-            }
-            let declared = w(0) as usize;
-            let payload = &d[DATA_HEADER_LEN..];
-            if declared != payload.len() {
+            let DataBlock {
+                declared_len,
+                seq,
+                data: payload,
+            } = DataBlock::split(d).ok_or_else(bad)?;
+            if declared_len as usize != payload.len() {
                 return Err(CommandError::DataLength {
                     op,
-                    declared,
+                    declared: declared_len as usize,
                     actual: payload.len(),
                 });
             }
@@ -326,7 +287,7 @@ impl Command {
                     actual,
                 });
             }
-            Ok((w(1), payload.to_vec()))
+            Ok((seq, payload.to_vec()))
         };
 
         Ok(match op {
@@ -379,17 +340,7 @@ impl Command {
                 need(1)?;
                 Command::ReadReg { addr: w(0) }
             }
-            Opcode::SpiSetParams => {
-                need(6)?;
-                Command::SpiSetParams(SpiParams {
-                    id: w(0),
-                    total_size: w(1),
-                    block_size: w(2),
-                    sector_size: w(3),
-                    page_size: w(4),
-                    status_mask: w(5),
-                })
-            }
+            Opcode::SpiSetParams => Command::SpiSetParams(SpiParams::decode(d).ok_or_else(bad)?),
             Opcode::SpiAttach => match d.len() {
                 4 | 8 => Command::SpiAttach {
                     config: w(0),

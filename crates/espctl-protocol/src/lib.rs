@@ -7,12 +7,18 @@
 //! * [`Request`] / [`Response`] are the packets inside the frames.
 //! * [`Command`] is the typed form of every request payload, encoded by the client and
 //!   decoded by the device.
+//! * [`reply`] holds the payloads that are not requests (security info, READ_FLASH
+//!   acknowledgements).
 //! * [`status`] holds the error codes reported by the ROM and the stub.
+
+#![warn(missing_docs)]
 
 pub mod checksum;
 pub mod command;
 pub mod opcode;
 pub mod packet;
+mod payload;
+pub mod reply;
 pub mod slip;
 pub mod status;
 

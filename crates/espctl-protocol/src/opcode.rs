@@ -4,27 +4,49 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum Opcode {
+    /// Erase a flash region and start a write.
     FlashBegin = 0x02,
+    /// One block of a flash write.
     FlashData = 0x03,
+    /// End a flash write; optionally run the program in flash.
     FlashEnd = 0x04,
+    /// Start an upload to RAM.
     MemBegin = 0x05,
+    /// End a RAM upload; optionally jump to its entry point.
     MemEnd = 0x06,
+    /// One block of a RAM upload.
     MemData = 0x07,
+    /// The handshake that lets the loader find the baud rate.
     Sync = 0x08,
+    /// Masked register writes.
     WriteReg = 0x09,
+    /// Read one register.
     ReadReg = 0x0A,
+    /// Tell the loader the flash chip's geometry and size.
     SpiSetParams = 0x0B,
+    /// Connect the SPI flash (pins, mode).
     SpiAttach = 0x0D,
+    /// Read 64 bytes of flash through the ROM.
     ReadFlashSlow = 0x0E,
+    /// Switch the UART to another rate.
     ChangeBaudrate = 0x0F,
+    /// Start a write of zlib-compressed data.
     FlashDeflBegin = 0x10,
+    /// The next piece of the zlib stream.
     FlashDeflData = 0x11,
+    /// End a compressed write.
     FlashDeflEnd = 0x12,
+    /// MD5 of a flash region.
     SpiFlashMd5 = 0x13,
+    /// Secure boot and flash encryption state, chip ID.
     GetSecurityInfo = 0x14,
+    /// Erase the whole flash (stub).
     EraseFlash = 0xD0,
+    /// Erase whole sectors (stub).
     EraseRegion = 0xD1,
+    /// Stream a flash region to the host (stub).
     ReadFlash = 0xD2,
+    /// Leave the stub and run the program in flash (stub).
     RunUserCode = 0xD3,
 }
 
@@ -86,14 +108,6 @@ impl Opcode {
             Opcode::ReadFlash => "READ_FLASH",
             Opcode::RunUserCode => "RUN_USER_CODE",
         }
-    }
-
-    /// Whether the request carries a data checksum in its header.
-    pub fn has_checksum(self) -> bool {
-        matches!(
-            self,
-            Opcode::MemData | Opcode::FlashData | Opcode::FlashDeflData
-        )
     }
 }
 

@@ -7,20 +7,38 @@
 use crate::status::Status;
 use thiserror::Error;
 
+/// First byte of a request (host to chip).
 pub const REQUEST_DIRECTION: u8 = 0x00;
+/// First byte of a response (chip to host).
 pub const RESPONSE_DIRECTION: u8 = 0x01;
+/// Bytes of the header in front of a packet's data.
 pub const HEADER_LEN: usize = 8;
 
+/// Why bytes are not a packet.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum PacketError {
+    /// Fewer bytes than a header: the count.
     #[error("packet of {0} bytes is shorter than the 8-byte header")]
     TooShort(usize),
+    /// The direction byte found, and the one expected.
     #[error("packet direction byte is 0x{0:02x}, expected 0x{1:02x}")]
     WrongDirection(u8, u8),
+    /// The header's length field disagrees with the bytes after the header.
     #[error("packet header announces {declared} data bytes but {actual} follow")]
-    LengthMismatch { declared: usize, actual: usize },
+    LengthMismatch {
+        /// Data bytes the header announces.
+        declared: usize,
+        /// Data bytes present.
+        actual: usize,
+    },
+    /// A response too short to hold its status bytes.
     #[error("response body of {len} bytes is too short for {status} status bytes")]
-    NoStatus { len: usize, status: usize },
+    NoStatus {
+        /// Bytes of the response's data.
+        len: usize,
+        /// Status bytes expected at its end.
+        status: usize,
+    },
 }
 
 /// How many status bytes end a response.
@@ -33,6 +51,7 @@ pub enum StatusLength {
 }
 
 impl StatusLength {
+    /// The number of status bytes.
     #[allow(clippy::len_without_is_empty)] // a count of bytes, never empty
     pub fn len(self) -> usize {
         match self {
@@ -45,12 +64,16 @@ impl StatusLength {
 /// A host-to-chip packet. `op` is kept raw so a device can answer opcodes it does not know.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
+    /// The opcode byte.
     pub op: u8,
+    /// The header's checksum word: the XOR checksum of a data block's data, else 0.
     pub checksum: u32,
+    /// The payload.
     pub data: Vec<u8>,
 }
 
 impl Request {
+    /// The packet's bytes (to be SLIP-framed).
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(HEADER_LEN + self.data.len());
         out.push(REQUEST_DIRECTION);
@@ -61,6 +84,7 @@ impl Request {
         out
     }
 
+    /// Reads a request packet; its length field must match the data that follows.
     pub fn decode(packet: &[u8]) -> Result<Request, PacketError> {
         let (op, declared, word, data) = split_header(packet, REQUEST_DIRECTION)?;
         if declared != data.len() {
@@ -80,9 +104,13 @@ impl Request {
 /// A chip-to-host packet: the echoed opcode, the value word, the data and the status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
+    /// The opcode of the request answered.
     pub op: u8,
+    /// The value word (READ_REG's register, SYNC's marker, else 0).
     pub value: u32,
+    /// The data before the status bytes.
     pub data: Vec<u8>,
+    /// Success or the loader's error code.
     pub status: Status,
 }
 

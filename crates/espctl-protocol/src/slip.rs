@@ -6,9 +6,13 @@
 
 use thiserror::Error;
 
+/// Starts and ends every frame.
 pub const END: u8 = 0xC0;
+/// Starts an escape sequence inside a frame.
 pub const ESC: u8 = 0xDB;
+/// After [`ESC`]: a payload byte 0xC0.
 pub const ESC_END: u8 = 0xDC;
+/// After [`ESC`]: a payload byte 0xDB.
 pub const ESC_ESC: u8 = 0xDD;
 
 /// Appends the SLIP frame of `payload` to `out`.
@@ -32,6 +36,7 @@ pub fn encode(payload: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A frame that is not valid SLIP.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum SlipError {
     /// `0xDB` followed by something other than `0xDC` or `0xDD`.
@@ -64,6 +69,7 @@ impl Default for Decoder {
 const NOISE_LIMIT: usize = 64 * 1024;
 
 impl Decoder {
+    /// A decoder between frames, with no noise kept yet.
     pub fn new() -> Decoder {
         Decoder {
             state: State::Idle,

@@ -7,11 +7,14 @@
 /// The two status bytes at the end of a response body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Status {
+    /// 0 on success; 1 for a ROM failure; the stub's error code for a stub failure.
     pub status: u8,
+    /// The ROM's error code; 0 from the stub.
     pub error: u8,
 }
 
 impl Status {
+    /// Success: `00 00`.
     pub const OK: Status = Status {
         status: 0,
         error: 0,
@@ -33,6 +36,7 @@ impl Status {
         }
     }
 
+    /// Whether the command succeeded (status byte 0).
     pub fn is_ok(self) -> bool {
         self.status == 0
     }
@@ -62,10 +66,11 @@ macro_rules! error_table {
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         #[repr(u8)]
         pub enum $name {
-            $($variant = $value,)*
+            $(#[doc = $text] $variant = $value,)*
         }
 
         impl $name {
+            /// The error with this code, if it is known.
             pub fn from_u8(value: u8) -> Option<$name> {
                 match value {
                     $($value => Some($name::$variant),)*

@@ -4,6 +4,8 @@
 //! This crate knows nothing of the bootloader protocol: it moves bytes, sets the line's
 //! rate and, where the port has them, the DTR/RTS modem lines the reset circuit uses.
 
+#![warn(missing_docs)]
+
 pub mod ports;
 pub mod serial;
 pub mod socket;
@@ -31,6 +33,7 @@ pub enum LineError {
     /// The port has no modem lines (a pty answers ENOTTY, a socket has none).
     #[error("setting RTS/DTR lines is not supported")]
     Unsupported,
+    /// The port refused the change.
     #[error(transparent)]
     Io(#[from] io::Error),
 }
@@ -43,8 +46,10 @@ pub trait Transport: Send {
     /// The port as the user named it (`/dev/ttyUSB0`, `socket://127.0.0.1:5555`).
     fn name(&self) -> &str;
 
+    /// What is at the other end.
     fn kind(&self) -> TransportKind;
 
+    /// Sends all of `data`.
     fn write_all(&mut self, data: &[u8]) -> io::Result<()>;
 
     /// Waits up to `timeout` for data and returns what has arrived (0 on timeout).
@@ -53,12 +58,16 @@ pub trait Transport: Send {
     /// Drops everything received but not yet read.
     fn clear_input(&mut self) -> io::Result<()>;
 
+    /// The line rate in baud.
     fn baud(&self) -> u32;
 
+    /// Switches the line rate (the chip must be switched too).
     fn set_baud(&mut self, baud: u32) -> io::Result<()>;
 
+    /// Asserts or releases DTR (on the usual circuit: IO0 low when asserted).
     fn set_dtr(&mut self, asserted: bool) -> Result<(), LineError>;
 
+    /// Asserts or releases RTS (on the usual circuit: EN low, the chip in reset).
     fn set_rts(&mut self, asserted: bool) -> Result<(), LineError>;
 
     /// Sets both lines in one operation where the port can (TIOCMSET on Unix), so the

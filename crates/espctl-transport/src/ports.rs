@@ -13,9 +13,13 @@ const ADAPTER_PATTERNS: &[&str] = &["ttyUSB", "ttyACM"];
 /// One candidate port.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PortInfo {
+    /// Device path (`/dev/ttyUSB0`).
     pub path: String,
+    /// USB vendor ID, for a USB adapter.
     pub vid: Option<u16>,
+    /// USB product ID, for a USB adapter.
     pub pid: Option<u16>,
+    /// USB serial number, when the adapter reports one.
     pub serial: Option<String>,
 }
 
@@ -23,42 +27,62 @@ pub struct PortInfo {
 /// match.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PortFilter {
+    /// `vid=`: accepted USB vendor IDs.
     pub vids: Vec<u16>,
+    /// `pid=`: accepted USB product IDs.
     pub pids: Vec<u16>,
+    /// `name=`: texts one of which the path must contain (any case).
     pub names: Vec<String>,
+    /// `serial=`: texts one of which the serial number must contain (any case).
     pub serials: Vec<String>,
+}
+
+/// Why a filter term could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PortFilterError {
+    /// A term without `=`.
+    #[error("port filter term '{0}' is not key=value")]
+    NotKeyValue(String),
+    /// `vid=` or `pid=` with something other than a 16-bit number.
+    #[error("port filter term '{term}': '{value}' is not a 16-bit number")]
+    BadNumber {
+        /// The whole term.
+        term: String,
+        /// The value.
+        value: String,
+    },
+    /// A key other than vid, pid, name and serial.
+    #[error("port filter key '{0}' is unknown (use vid, pid, name or serial)")]
+    UnknownKey(String),
 }
 
 impl PortFilter {
     /// Parses terms like `vid=0x303a`, `pid=4097`, `name=ttyUSB`, `serial=ABC`.
-    pub fn parse<S: AsRef<str>>(terms: &[S]) -> Result<PortFilter, String> {
+    pub fn parse<S: AsRef<str>>(terms: &[S]) -> Result<PortFilter, PortFilterError> {
         let mut f = PortFilter::default();
         for term in terms {
             let term = term.as_ref();
-            let (key, value) = term.split_once('=').ok_or_else(|| {
-                format!(
-                    "Option --port-filter argument must consist of key-value pairs. Got '{term}'."
-                )
-            })?;
+            let (key, value) = term
+                .split_once('=')
+                .ok_or_else(|| PortFilterError::NotKeyValue(term.to_string()))?;
             let number = || {
-                parse_u16(value)
-                    .ok_or_else(|| format!("Invalid number '{value}' in --port-filter {term}."))
+                parse_u16(value).ok_or_else(|| PortFilterError::BadNumber {
+                    term: term.to_string(),
+                    value: value.to_string(),
+                })
             };
             match key {
                 "vid" => f.vids.push(number()?),
                 "pid" => f.pids.push(number()?),
                 "name" => f.names.push(value.to_string()),
                 "serial" => f.serials.push(value.to_string()),
-                _ => {
-                    return Err(format!(
-                        "Option --port-filter argument key not recognized: '{key}' (use vid, pid, name or serial)."
-                    ));
-                }
+                _ => return Err(PortFilterError::UnknownKey(key.to_string())),
             }
         }
         Ok(f)
     }
 
+    /// Whether `p` passes every kind of term given.
     pub fn matches(&self, p: &PortInfo) -> bool {
         let any = |list: &[String], value: &str| {
             list.is_empty()

@@ -13,6 +13,7 @@ type Port = serialport::TTYPort;
 #[cfg(windows)]
 type Port = serialport::COMPort;
 
+/// A serial device (USB adapter, pty) at a baud rate, with DTR/RTS where it has them.
 pub struct SerialTransport {
     name: String,
     port: Port,

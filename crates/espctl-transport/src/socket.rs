@@ -8,6 +8,8 @@ use std::time::Duration;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// A `socket://host:port` TCP connection: raw bytes, no modem lines; the baud rate is
+/// only remembered (nothing on the wire carries it).
 pub struct SocketTransport {
     name: String,
     stream: TcpStream,

@@ -38,10 +38,6 @@ impl VirtualChip {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub fn clock(&self) -> &ManualClock {
-        &self.clock
-    }
-
     /// Lets `duration` pass on the chip's clock.
     pub fn advance(&self, duration: Duration) {
         self.clock.advance(duration);

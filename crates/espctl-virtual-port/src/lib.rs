@@ -11,6 +11,8 @@
 //! unconnected GPIO0, a dead TX line; and optionally a [`LineTap`] that sees every frame
 //! each way (to record commands, answer in the chip's place, or damage a reply).
 
+#![warn(missing_docs)]
+
 mod chip;
 mod port;
 mod spec;

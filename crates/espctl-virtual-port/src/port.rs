@@ -49,11 +49,14 @@ impl VirtualPort {
         self
     }
 
+    /// The same port with the adapter and board behaviour of `wiring`.
     pub fn wired(mut self, wiring: Wiring) -> VirtualPort {
         self.wiring = wiring;
         self
     }
 
+    /// The same port with `tap` watching (and possibly answering or changing) every
+    /// frame on the line.
     pub fn tapped(mut self, tap: impl LineTap + 'static) -> VirtualPort {
         self.tap = Some(Tapped {
             tap: Box::new(tap),
@@ -64,6 +67,7 @@ impl VirtualPort {
         self
     }
 
+    /// The chip at the other end of the line.
     pub fn chip(&self) -> &VirtualChip {
         &self.chip
     }

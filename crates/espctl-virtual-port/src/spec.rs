@@ -7,8 +7,9 @@
 
 use crate::{VirtualChip, VirtualPort, Wiring};
 use espctl_chips::Chip;
+use espctl_chips::size_syntax::flash_bytes;
 use espctl_transport::{OpenError, PortOpener, Transport};
-use espctl_virtual::{DeviceConfig, StartMode, parse_flash_size, parse_mac};
+use espctl_virtual::{DeviceConfig, StartMode, parse_mac};
 use std::path::PathBuf;
 
 /// Builds the chip described by `spec` (the part after `virtual:`) and opens a session
@@ -28,7 +29,7 @@ pub fn open(spec: &str, baud: u32) -> Result<VirtualPort, String> {
             .ok_or_else(|| bad(format!("option '{option}' is not key=value")))?;
         match key {
             "flash-size" | "flash_size" => {
-                config.flash_size = parse_flash_size(value).map_err(bad)?;
+                config.flash_size = flash_bytes(value).map_err(|e| bad(e.to_string()))?;
                 config.jedec_id = espctl_virtual::config::default_jedec_id(config.flash_size);
             }
             "flash-file" | "flash_file" => config.flash_file = Some(PathBuf::from(value)),

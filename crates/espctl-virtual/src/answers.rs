@@ -3,6 +3,7 @@
 
 use crate::soc::Soc;
 use espctl_protocol::command::RegWrite;
+use espctl_protocol::reply::SecurityInfo;
 use espctl_protocol::{SYNC_REPLY_COUNT, StatusLength};
 use md5::{Digest, Md5};
 use std::time::Duration;
@@ -31,15 +32,12 @@ pub fn flash_md5(soc: &mut Soc, addr: u32, size: u32) -> [u8; 16] {
     Md5::digest(&data).into()
 }
 
-/// GET_SECURITY_INFO's 20-byte answer for a chip with nothing enabled: flags, flash
-/// crypt count, seven key purposes, chip ID, API version.
+/// GET_SECURITY_INFO's 20-byte answer for a chip with nothing enabled.
 pub fn security_info(soc: &Soc) -> Vec<u8> {
-    let mut out = Vec::with_capacity(20);
-    out.extend_from_slice(&0u32.to_le_bytes());
-    out.push(0);
-    out.extend_from_slice(&[0; 7]);
-    let chip_id = soc.chip.image_chip_id.map_or(0, u32::from);
-    out.extend_from_slice(&chip_id.to_le_bytes());
-    out.extend_from_slice(&0u32.to_le_bytes());
-    out
+    SecurityInfo {
+        chip_id: Some(soc.chip.image_chip_id.map_or(0, u32::from)),
+        api_version: Some(0),
+        ..SecurityInfo::default()
+    }
+    .encode()
 }

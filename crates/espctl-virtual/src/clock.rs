@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 /// A monotonic time source: time elapsed since some fixed start.
 pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// Time since the clock's start.
     fn now(&self) -> Duration;
 }
 
@@ -21,6 +22,7 @@ pub struct SystemClock {
 }
 
 impl SystemClock {
+    /// A clock starting now.
     pub fn new() -> SystemClock {
         SystemClock {
             start: Instant::now(),
@@ -47,10 +49,12 @@ pub struct ManualClock {
 }
 
 impl ManualClock {
+    /// A clock at zero.
     pub fn new() -> ManualClock {
         ManualClock::default()
     }
 
+    /// Moves the time (of every clone) on by `by`.
     pub fn advance(&self, by: Duration) {
         self.nanos.fetch_add(by.as_nanos() as u64, Ordering::SeqCst);
     }

@@ -7,13 +7,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Smallest and largest flash the device models (esptool's size names span this range).
-pub const MIN_FLASH_SIZE: u32 = 256 << 10;
-pub const MAX_FLASH_SIZE: u32 = 128 << 20;
+const MIN_FLASH_SIZE: u32 = 256 << 10;
+const MAX_FLASH_SIZE: u32 = 128 << 20;
 
 /// Manufacturer and memory type of the default flash chip: Zbit ZB25VQ, as fitted to many
 /// ESP-12 modules (RDID reads `5E 40 16` for the 4 MB part).
-pub const DEFAULT_FLASH_MANUFACTURER: u8 = 0x5E;
-pub const DEFAULT_FLASH_MEMORY_TYPE: u8 = 0x40;
+const DEFAULT_FLASH_MANUFACTURER: u8 = 0x5E;
+const DEFAULT_FLASH_MEMORY_TYPE: u8 = 0x40;
 
 /// Where the device is when it is created.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -27,10 +27,13 @@ pub enum StartMode {
     Flash,
 }
 
+/// What a [`Device`](crate::Device) is made of; [`DeviceConfig::validate`] says
+/// whether it can be built.
 #[derive(Debug, Clone)]
 pub struct DeviceConfig {
+    /// The chip; it must have a typical part (ESP8266 or ESP32).
     pub chip: &'static Chip,
-    /// Bytes of flash; a power of two between [`MIN_FLASH_SIZE`] and [`MAX_FLASH_SIZE`].
+    /// Bytes of flash; a power of two between 256 KB and 128 MB.
     pub flash_size: u32,
     /// What RDID (0x9F) reads, as the host sees it in W0: manufacturer in the low byte,
     /// then memory type, then capacity (`0x16405E` for a 4 MB Zbit part).
@@ -39,6 +42,7 @@ pub struct DeviceConfig {
     pub mac: Option<[u8; 6]>,
     /// Image file mirroring the flash; created blank if missing or empty.
     pub flash_file: Option<PathBuf>,
+    /// Whether the chip powers up in download mode or runs its flash.
     pub start: StartMode,
     /// The device's time source; `None` is real time.
     pub clock: Option<Arc<dyn Clock>>,
@@ -103,50 +107,38 @@ pub fn default_jedec_id(flash_size: u32) -> u32 {
         | u32::from(DEFAULT_FLASH_MANUFACTURER)
 }
 
+/// Why a device cannot be built from a [`DeviceConfig`].
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
+    /// A chip without a typical part: its name.
     #[error("the virtual device does not model the {0}; use esp8266 or esp32")]
     UnsupportedChip(&'static str),
+    /// A flash size that is not a power of two from 256 KB to 128 MB: the bytes.
     #[error("flash size of {0} bytes is not a power of two between 256KB and 128MB; use e.g. 4MB")]
     FlashSize(u32),
+    /// A JEDEC ID wider than its three bytes.
     #[error("JEDEC ID 0x{0:x} has more than 24 bits; give manufacturer, type and capacity bytes")]
     JedecId(u32),
+    /// The flash file could not be opened, read or sized.
     #[error("cannot use flash file {path}: {source}")]
     FlashFile {
+        /// The file.
         path: PathBuf,
+        /// What the system said.
         source: std::io::Error,
     },
     #[error(
         "flash file {path} has {file_len} bytes but the flash has {flash_size}; give the matching --flash-size or a new file"
     )]
+    /// A flash file of another size than the flash.
     FlashFileSize {
+        /// The file.
         path: PathBuf,
+        /// Its bytes.
         file_len: u64,
+        /// The flash's bytes.
         flash_size: u32,
     },
-}
-
-/// Parses a flash size as people write it: `4MB`, `512KB`, `4M`, `16m`, `0x400000`, `4194304`.
-/// Any number of bytes is returned; [`DeviceConfig::validate`] decides whether it fits.
-pub fn parse_flash_size(text: &str) -> Result<u32, String> {
-    let t = text.trim();
-    let lower = t.to_ascii_lowercase();
-    let (digits, unit) = if let Some(d) = lower.strip_suffix("mb").or(lower.strip_suffix('m')) {
-        (d, 1u64 << 20)
-    } else if let Some(d) = lower.strip_suffix("kb").or(lower.strip_suffix('k')) {
-        (d, 1u64 << 10)
-    } else {
-        (lower.as_str(), 1)
-    };
-    let value = if let Some(hex) = digits.strip_prefix("0x") {
-        u64::from_str_radix(hex, 16).ok()
-    } else {
-        digits.parse::<u64>().ok()
-    };
-    value
-        .and_then(|v| v.checked_mul(unit))
-        .and_then(|v| u32::try_from(v).ok())
-        .ok_or_else(|| format!("'{t}' is not a flash size; write it like 4MB or 512KB"))
 }
 
 /// Parses `AA:BB:CC:DD:EE:FF` (or with `-`).
@@ -182,13 +174,7 @@ mod tests {
     }
 
     #[test]
-    fn parses_sizes_and_rejects_odd_ones() {
-        assert_eq!(parse_flash_size("4MB"), Ok(4 << 20));
-        assert_eq!(parse_flash_size("512kb"), Ok(512 << 10));
-        assert_eq!(parse_flash_size("16m"), Ok(16 << 20));
-        assert_eq!(parse_flash_size("0x100000"), Ok(1 << 20));
-        assert!(parse_flash_size("four").is_err());
-        assert!(parse_flash_size("9999999MB").is_err());
+    fn rejects_flash_sizes_the_device_does_not_model() {
         let mut c = DeviceConfig {
             flash_size: 3 << 20,
             ..DeviceConfig::default()

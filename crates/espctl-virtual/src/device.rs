@@ -37,10 +37,15 @@ pub enum DeviceState {
 /// Counters of the work done and the time it took.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Work {
+    /// What the flash array did.
     pub flash: FlashWork,
+    /// What the SPI controller ran.
     pub spi: SpiWork,
+    /// Bytes the chip's UART received (garbled ones included).
     pub bytes_received: u64,
+    /// Bytes the chip's UART sent.
     pub bytes_sent: u64,
+    /// Times the chip started from a reset or power-up.
     pub boots: u64,
     /// The serial line's traffic and the lower bound it implies.
     pub link: LinkStats,
@@ -300,6 +305,7 @@ impl Device {
         self.soc.uart.pending()
     }
 
+    /// What the chip is doing now.
     pub fn state(&self) -> DeviceState {
         match &self.state {
             State::HeldInReset => DeviceState::HeldInReset,
@@ -309,10 +315,12 @@ impl Device {
         }
     }
 
+    /// The chip it is.
     pub fn chip(&self) -> &'static Chip {
         self.config.chip
     }
 
+    /// What it was built from.
     pub fn config(&self) -> &DeviceConfig {
         &self.config
     }
@@ -322,6 +330,7 @@ impl Device {
         self.config.effective_mac()
     }
 
+    /// The work done since it was built.
     pub fn work(&self) -> Work {
         Work {
             flash: self.soc.flash.array.work(),

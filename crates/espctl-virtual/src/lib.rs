@@ -53,6 +53,8 @@
 //! # Ok::<(), espctl_virtual::DeviceError>(())
 //! ```
 
+#![warn(missing_docs)]
+
 mod answers;
 pub mod clock;
 pub mod config;
@@ -73,7 +75,7 @@ mod stub;
 pub mod timing;
 mod uart;
 
-pub use config::{DeviceConfig, DeviceError, StartMode, parse_flash_size, parse_mac};
+pub use config::{DeviceConfig, DeviceError, StartMode, parse_mac};
 pub use device::{Device, DeviceState, Work};
 pub use espctl_chips::BootMode;
 pub use nor::FlashWork;

@@ -32,10 +32,15 @@ pub fn erase_step(at: u64, remaining: u64) -> u32 {
 /// Work the flash array has done; a timing model turns these into durations.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FlashWork {
+    /// 4 KB sector erases.
     pub sectors_erased: u64,
+    /// 32 KB and 64 KB block erases.
     pub blocks_erased: u64,
+    /// Whole-chip erases.
     pub chip_erases: u64,
+    /// Bytes programmed.
     pub bytes_programmed: u64,
+    /// Bytes read.
     pub bytes_read: u64,
     /// Accesses that reached past the end of the chip and wrapped around to its start.
     pub wrapped_accesses: u64,

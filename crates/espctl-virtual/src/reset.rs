@@ -35,7 +35,7 @@ struct Release {
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct ResetCircuit {
+pub(crate) struct ResetCircuit {
     dtr: bool,
     rts: bool,
     release: Option<Release>,

@@ -12,42 +12,21 @@
 //! ROMs take only the 16-byte FLASH_BEGIN ("ESP32 and ESP8266 ROMs do not support
 //! extended parameter format", esptool `loader.py`).
 
+mod flash_write;
+
 use crate::answers;
-use crate::inflate::{RomInflateError, RomInflater};
 use crate::loader::{BaudSwitch, Transition, in_flash};
 use crate::ram::{Jump, RamError, RamUpload};
 use crate::soc::Soc;
 use crate::uart::Rate;
-use espctl_chips::FLASH_SECTOR_SIZE;
 use espctl_protocol::command::FlashBegin;
 use espctl_protocol::status::{RomError, Status};
 use espctl_protocol::{
     Command, CommandError, Opcode, PacketError, READ_FLASH_SLOW_CHUNK, ROM_SYNC_VALUE, Request,
     StatusLength,
 };
+use flash_write::RomFlashWriter;
 use std::time::Duration;
-
-/// Sectors in one 64 KB block: the unit the ESP8266 ROM's erase routine thinks in.
-const SECTORS_PER_BLOCK: u32 = 16;
-
-#[derive(Debug)]
-struct FlashWrite {
-    offset: u32,
-    blocks: u32,
-    block_size: u32,
-    /// The block expected next.
-    next_seq: u32,
-    /// FLASH_DEFL_*: the stream and where its output goes next.
-    deflate: Option<Deflate>,
-}
-
-#[derive(Debug)]
-struct Deflate {
-    inflater: RomInflater,
-    written: u32,
-    /// Bytes FLASH_DEFL_BEGIN erased (and so the most the stream may produce).
-    size: u32,
-}
 
 #[derive(Debug)]
 pub struct RomLoader {
@@ -57,7 +36,7 @@ pub struct RomLoader {
     flash_size: u32,
     /// ESP32: SPI_ATTACH routes the flash pins. ESP8266: FLASH_BEGIN does it.
     attached: bool,
-    write: Option<FlashWrite>,
+    writer: RomFlashWriter,
     ram: RamUpload,
 }
 
@@ -74,7 +53,7 @@ impl RomLoader {
             },
             flash_size: soc.chip.rom.default_flash_size,
             attached: false,
-            write: None,
+            writer: RomFlashWriter::default(),
             ram: RamUpload::default(),
         }
     }
@@ -205,15 +184,15 @@ impl RomLoader {
                 done(Transition::Stay)
             }
             Command::FlashData { seq, data } => {
-                self.flash_data(soc, seq, &data)?;
+                self.writer.data(soc, self.flash_size, seq, &data)?;
                 done(Transition::Stay)
             }
             Command::FlashDeflData { seq, data } => {
-                self.flash_defl_data(soc, seq, &data)?;
+                self.writer.defl_data(soc, self.flash_size, seq, &data)?;
                 done(Transition::Stay)
             }
             Command::FlashEnd { reboot } | Command::FlashDeflEnd { reboot } => {
-                self.write = None;
+                self.writer.end();
                 done(if reboot {
                     Transition::SoftwareReset
                 } else {
@@ -295,7 +274,8 @@ impl RomLoader {
         }
     }
 
-    /// FLASH_BEGIN / FLASH_DEFL_BEGIN: the ROM erases the whole region before answering.
+    /// FLASH_BEGIN / FLASH_DEFL_BEGIN: the ROM's checks, then [`RomFlashWriter::begin`]
+    /// erases the region before the answer.
     fn flash_begin(
         &mut self,
         soc: &mut Soc,
@@ -314,221 +294,6 @@ impl RomLoader {
         if begin.block_size > soc.chip.rom.flash_write_size {
             return Err(RomError::InvalidParameter);
         }
-        self.write = None;
-        if begin.size > 0 {
-            if soc.chip.rom.erase_size_bug {
-                self.esp8266_erase(soc, begin.offset, begin.size)?;
-            } else {
-                // Erase failures (outside the flash the ROM knows): inferred code 0x06.
-                if !in_flash(begin.offset, begin.size, self.flash_size) {
-                    return Err(RomError::WrongResult);
-                }
-                soc.flash
-                    .array
-                    .erase_range(begin.offset, begin.size)
-                    .map_err(|_| RomError::WrongResult)?;
-            }
-        }
-        self.write = Some(FlashWrite {
-            offset: begin.offset,
-            blocks: begin.blocks,
-            block_size: begin.block_size,
-            next_seq: 0,
-            deflate: compressed.then(|| Deflate {
-                inflater: RomInflater::new(),
-                written: 0,
-                size: begin.size,
-            }),
-        });
-        Ok(())
-    }
-
-    /// The ESP8266 ROM's erase, unit by unit as [`esp8266_rom_erase_plan`] orders it. A
-    /// unit past the end of the flash the ROM knows fails the command, after everything
-    /// before it was erased (inferred code 0x06).
-    fn esp8266_erase(&self, soc: &mut Soc, offset: u32, size: u32) -> Result<(), Failure> {
-        let sector = FLASH_SECTOR_SIZE;
-        let plan = esp8266_rom_erase_plan(offset / sector, size.div_ceil(sector));
-        let array = &mut soc.flash.array;
-        for unit in plan {
-            let (addr, len) = (unit.sector * sector, unit.sectors * sector);
-            if !in_flash(addr, len, self.flash_size) {
-                array.meter().wait_flash();
-                return Err(RomError::WrongResult);
-            }
-            let started = if unit.sectors == SECTORS_PER_BLOCK {
-                array.start_block_erase(addr)
-            } else {
-                array.start_sector_erase(addr)
-            };
-            started.map_err(|_| RomError::WrongResult)?;
-        }
-        array.meter().wait_flash();
-        Ok(())
-    }
-
-    /// FLASH_DATA: block `seq` goes to `offset + seq * block_size`. Blocks must come in
-    /// order with exactly the announced block size (esptool pads the last one); the last
-    /// block again (a host that lost its answer) is written again. The ROM reads the data
-    /// back and reports a flash write error when it does not match (unerased flash).
-    fn flash_data(&mut self, soc: &mut Soc, seq: u32, data: &[u8]) -> Result<(), Failure> {
-        let flash_size = self.flash_size;
-        let Some(w) = &mut self.write else {
-            return Err(RomError::InvalidParameter);
-        };
-        // Out of order, too many, or not the block size (inferred code).
-        let in_order = seq == w.next_seq || seq.wrapping_add(1) == w.next_seq;
-        if w.deflate.is_some() || !in_order || seq >= w.blocks || data.len() as u32 != w.block_size
-        {
-            return Err(RomError::InvalidParameter);
-        }
-        let addr = w.offset.wrapping_add(seq.wrapping_mul(w.block_size));
-        if seq == w.next_seq {
-            w.next_seq += 1;
-        }
-        program_verified(soc, flash_size, addr, data)
-    }
-
-    /// FLASH_DEFL_DATA: the next block of the stream, inflated and written before the
-    /// answer. The last block again (a lost answer) is acknowledged without effect.
-    fn flash_defl_data(&mut self, soc: &mut Soc, seq: u32, data: &[u8]) -> Result<(), Failure> {
-        let flash_size = self.flash_size;
-        let Some(w) = &mut self.write else {
-            return Err(RomError::InvalidParameter);
-        };
-        let offset = w.offset;
-        let (next_seq, blocks, block_size) = (w.next_seq, w.blocks, w.block_size);
-        let Some(d) = &mut w.deflate else {
-            return Err(RomError::InvalidParameter);
-        };
-        if seq.wrapping_add(1) == next_seq {
-            return Ok(());
-        }
-        if seq != next_seq || seq >= blocks || data.len() as u32 > block_size {
-            return Err(RomError::InvalidParameter);
-        }
-        let out = d.inflater.feed(data).map_err(|e| match e {
-            RomInflateError::Adler32 => RomError::DeflateAdler32,
-            RomInflateError::Corrupt => RomError::Deflate,
-        })?;
-        soc.meter.inflated(out.len());
-        w.next_seq += 1;
-        let addr = offset + d.written;
-        d.written += out.len() as u32;
-        if d.written > d.size {
-            return Err(RomError::FlashWrite);
-        }
-        program_verified(soc, flash_size, addr, &out)
-    }
-}
-
-fn program_verified(soc: &mut Soc, flash_size: u32, addr: u32, data: &[u8]) -> Result<(), Failure> {
-    if !in_flash(addr, data.len() as u32, flash_size) {
-        return Err(RomError::FlashWrite);
-    }
-    let array = &mut soc.flash.array;
-    array
-        .program(addr, data)
-        .map_err(|_| RomError::FlashWrite)?;
-    if array.read(addr, data.len() as u32) != data {
-        return Err(RomError::FlashWrite);
-    }
-    Ok(())
-}
-
-/// One erase command of the ESP8266 ROM: `sectors` (1, or 16 for a block) from `sector`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EraseUnit {
-    pub sector: u32,
-    pub sectors: u32,
-}
-
-/// What the ESP8266 ROM erases when asked for `sectors` sectors from `start_sector`, in
-/// order: the sectors up to the next 64 KB boundary ("head") one by one, then — its bug
-/// — the full requested count again after them, as 64 KB blocks while more than 16
-/// sectors remain and single sectors after that. esptool's `get_erase_size` shrinks the
-/// request so that this comes out right (at most one sector more).
-pub fn esp8266_rom_erase_plan(start_sector: u32, sectors: u32) -> Vec<EraseUnit> {
-    let head = (SECTORS_PER_BLOCK - start_sector % SECTORS_PER_BLOCK).min(sectors);
-    let mut plan: Vec<EraseUnit> = (0..head)
-        .map(|i| EraseUnit {
-            sector: start_sector + i,
-            sectors: 1,
-        })
-        .collect();
-    let (mut at, mut remaining) = (start_sector + head, sectors);
-    while remaining > SECTORS_PER_BLOCK {
-        plan.push(EraseUnit {
-            sector: at,
-            sectors: SECTORS_PER_BLOCK,
-        });
-        at += SECTORS_PER_BLOCK;
-        remaining -= SECTORS_PER_BLOCK;
-    }
-    plan.extend((0..remaining).map(|i| EraseUnit {
-        sector: at + i,
-        sectors: 1,
-    }));
-    plan
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// esptool's workaround (targets/esp8266.py `get_erase_size`), restated.
-    fn esptool_erase_size(offset: u32, size: u32) -> u32 {
-        let sectors = size.div_ceil(4096);
-        let start = offset / 4096;
-        let head = (16 - start % 16).min(sectors);
-        if sectors < 2 * head {
-            sectors.div_ceil(2) * 4096
-        } else {
-            (sectors - head) * 4096
-        }
-    }
-
-    #[test]
-    fn esptool_workaround_yields_the_wanted_region() {
-        for offset in (0..0x40000).step_by(0x1000) {
-            for size in [
-                1, 0x400, 0x1000, 0x1001, 0x2710, 0x8000, 0xF000, 0x10000, 0x23456,
-            ] {
-                let wanted = u32::div_ceil(size, 4096);
-                let sent = esptool_erase_size(offset, size);
-                let plan = esp8266_rom_erase_plan(offset / 4096, sent.div_ceil(4096));
-                let erased: u32 = plan.iter().map(|u| u.sectors).sum();
-                assert!(
-                    erased == wanted || erased == wanted + 1,
-                    "offset {offset:#x} size {size:#x}: wanted {wanted}, erased {erased}"
-                );
-                // Contiguous from the start, blocks only on 64 KB boundaries.
-                let mut next = offset / 4096;
-                for u in &plan {
-                    assert_eq!(u.sector, next);
-                    assert!(u.sectors == 1 || u.sector % 16 == 0);
-                    next += u.sectors;
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn blocks_only_while_more_than_sixteen_sectors_remain() {
-        // From a block boundary the "head" is a whole block, sector by sector; then 32
-        // sectors: one block while more than 16 remain, then 16 single sectors.
-        let plan = esp8266_rom_erase_plan(16, 32);
-        assert_eq!(plan.len(), 16 + 1 + 16);
-        assert!(plan[..16].iter().all(|u| u.sectors == 1));
-        assert_eq!(
-            plan[16],
-            EraseUnit {
-                sector: 32,
-                sectors: 16
-            }
-        );
-        assert!(plan[17..].iter().all(|u| u.sectors == 1));
-        // Exactly 16: sector by sector.
-        assert_eq!(esp8266_rom_erase_plan(0, 16).len(), 32);
+        self.writer.begin(soc, self.flash_size, begin, compressed)
     }
 }

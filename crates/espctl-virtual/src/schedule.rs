@@ -25,7 +25,9 @@ use std::time::Duration;
 /// What crossed the line and how long it had to take.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LinkStats {
+    /// Bytes that reached the chip from the host.
     pub bytes_received: u64,
+    /// Bytes the chip sent to the host.
     pub bytes_sent: u64,
     /// Wire time of the received bytes.
     pub receive_time: Duration,

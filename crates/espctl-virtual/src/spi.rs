@@ -23,6 +23,7 @@ const REGISTER_SPAN: u32 = 0x100;
 /// Counts of commands run, for tests and a later timing model.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SpiWork {
+    /// User commands run (writes of CMD_USR).
     pub commands: u64,
 }
 

@@ -34,9 +34,13 @@ impl std::str::FromStr for TimingMode {
 /// Durations and rates of the work a command can cause.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Timings {
+    /// Erasing one 4 KB sector.
     pub sector_erase: Duration,
+    /// Erasing one 32 KB block.
     pub block32_erase: Duration,
+    /// Erasing one 64 KB block.
     pub block_erase: Duration,
+    /// Erasing the whole chip.
     pub chip_erase: Duration,
     /// Programming one 256-byte page (a partial page costs a whole one).
     pub page_program: Duration,
@@ -93,7 +97,7 @@ fn at_rate(bytes: u64, rate: f64) -> Duration {
 /// inflates while the flash erases); any later flash access first waits until the flash
 /// is idle again, as the ROM's flash routines poll the chip's WIP bit.
 #[derive(Debug, Clone)]
-pub struct WorkMeter {
+pub(crate) struct WorkMeter {
     state: Arc<Mutex<MeterState>>,
     timings: Timings,
 }

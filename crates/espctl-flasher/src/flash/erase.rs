@@ -2,11 +2,11 @@
 //! the same is done with FLASH_BEGIN, which erases the region it is given.
 
 use super::FlashSizeArg;
-use super::plan::esp8266_exact_erase;
 use crate::error::{Error, Result};
 use crate::event::{Event, Operation};
 use crate::loader::{EraseMethod, timeout_per_mb};
 use crate::session::Session;
+use espctl_chips::esp8266_rom_erase;
 use espctl_chips::{FLASH_SECTOR_SIZE, FlashSize};
 use espctl_protocol::Command;
 use std::time::{Duration, Instant};
@@ -77,13 +77,15 @@ impl Session {
     fn rom_erase(&mut self, addr: u32, size: u32) -> Result<()> {
         let block = self.loader.flash_block_size();
         let requests = if self.chip.rom.erase_size_bug {
-            esp8266_exact_erase(addr / FLASH_SECTOR_SIZE, size.div_ceil(FLASH_SECTOR_SIZE)).ok_or(
-                Error::InexactRomErase {
-                    chip: self.chip.name,
-                    addr,
-                    size,
-                },
-            )?
+            esp8266_rom_erase::exact_requests(
+                addr / FLASH_SECTOR_SIZE,
+                size.div_ceil(FLASH_SECTOR_SIZE),
+            )
+            .ok_or(Error::InexactRomErase {
+                chip: self.chip.name,
+                addr,
+                size,
+            })?
         } else {
             vec![(addr, size)]
         };

@@ -7,6 +7,7 @@ use crate::event::{Event, Operation};
 use crate::link::DEFAULT_TIMEOUT;
 use crate::loader::ReadMethod;
 use crate::session::Session;
+use espctl_protocol::reply::read_flash_ack;
 use espctl_protocol::{Command, READ_FLASH_SLOW_CHUNK};
 use std::time::Instant;
 
@@ -85,7 +86,7 @@ impl Session {
                 });
             }
             // Acknowledge: the total received so far, as a bare frame.
-            self.conn.write_frame(&(data.len() as u32).to_le_bytes())?;
+            self.conn.write_frame(&read_flash_ack(data.len() as u32))?;
             self.emit(Event::Progress {
                 op: Operation::Read,
                 addr: addr + data.len() as u32,

@@ -6,6 +6,7 @@ use super::connection::Connection;
 use crate::error::{Error, Result};
 use espctl_chips::{CHIP_DETECT_MAGIC_REG, Chip};
 use espctl_protocol::Command;
+use espctl_protocol::reply::SecurityInfo;
 
 /// Identifies the chip: GET_SECURITY_INFO (newer chips report an ID), else the magic
 /// register every older ROM has.
@@ -41,9 +42,9 @@ fn security_info_chip_id(conn: &mut Connection) -> Result<Option<u32>> {
         Err(Error::UnsupportedCommand { .. } | Error::NoReply { .. }) => return Ok(None),
         Err(e) => return Err(e),
     };
-    // 20 bytes: flags, crypt count, 7 key purposes, chip ID, API version.
+    // The 20-byte form carries the chip ID; a 12-byte one (or a failure) does not.
     match reply.check("get security info", 20) {
-        Ok((_, data)) => Ok(Some(u32::from_le_bytes(data[12..16].try_into().unwrap()))),
+        Ok((_, data)) => Ok(SecurityInfo::decode(&data).and_then(|info| info.chip_id)),
         Err(_) => Ok(None),
     }
 }

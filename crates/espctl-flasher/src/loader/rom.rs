@@ -5,8 +5,7 @@ use super::{
     Ability, AttachMethod, BaudRequest, CrystalSource, ERASE_WRITE_SECONDS_PER_MB, EraseMethod,
     Limitation, Loader, LoaderKind, ReadMethod, SoftReset, timeout_per_mb,
 };
-use crate::flash::plan::esp8266_rom_erase_size;
-use espctl_chips::Chip;
+use espctl_chips::{Chip, esp8266_rom_erase};
 use std::time::Duration;
 
 /// The ROM loader of one chip.
@@ -80,7 +79,7 @@ impl Loader for RomLoader {
 
     fn begin_erase_size(&self, addr: u32, len: u32) -> u32 {
         if self.chip.rom.erase_size_bug {
-            esp8266_rom_erase_size(addr, len)
+            esp8266_rom_erase::request_size(addr, len)
         } else {
             len
         }

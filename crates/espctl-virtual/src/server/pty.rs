@@ -20,6 +20,8 @@ use std::io::{self, Read};
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 
+/// The device behind a pseudo-terminal: clients open its slave path like a serial port
+/// (no modem lines, so no resets from the client).
 pub struct PtyServer {
     master: File,
     _slave: OwnedFd,
@@ -51,6 +53,7 @@ impl PtyServer {
         &self.path
     }
 
+    /// A handle that resets the device from another thread (signals).
     pub fn reset_handle(&self) -> ResetHandle {
         ResetHandle(self.port.clone())
     }

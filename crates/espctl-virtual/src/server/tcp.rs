@@ -14,6 +14,7 @@ use espctl_chips::BootMode;
 use std::io::{self, Read};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 
+/// How a [`TcpServer`] treats its clients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TcpOptions {
     /// Reset the device into download mode whenever a client connects.
@@ -28,6 +29,7 @@ impl Default for TcpOptions {
     }
 }
 
+/// The device behind a TCP listener, for `socket://` clients, one at a time.
 pub struct TcpServer {
     listener: TcpListener,
     port: Port,
@@ -48,6 +50,7 @@ impl TcpServer {
         })
     }
 
+    /// The address it listens on.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.local_addr()
     }
@@ -57,6 +60,7 @@ impl TcpServer {
         Ok(format!("socket://{}", self.local_addr()?))
     }
 
+    /// A handle that resets the device from another thread (signals).
     pub fn reset_handle(&self) -> ResetHandle {
         ResetHandle(self.port.clone())
     }

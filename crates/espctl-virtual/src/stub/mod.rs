@@ -30,9 +30,9 @@ use crate::uart::Rate;
 use espctl_chips::{FLASH_SECTOR_SIZE, FlashSize, StubUartClock};
 use espctl_protocol::packet::REQUEST_DIRECTION;
 use espctl_protocol::status::{Status, StubError};
-use espctl_protocol::{Request, StatusLength};
+use espctl_protocol::{Command, Request, StatusLength};
 use flash_write::FlashWriter;
-use parse::{Context, StubCommand, parse};
+use parse::{Context, parse};
 use read_stream::{Progress, ReadStream};
 use std::time::Duration;
 
@@ -173,7 +173,7 @@ impl StubLoader {
             mem_remaining: self.mem.remaining,
         };
         let command = match parse(&req, ctx) {
-            Ok(StubCommand::RunUserCode) => return Transition::Stay,
+            Ok(Command::RunUserCode) => return Transition::Stay,
             Ok(c) => c,
             Err(e) => return self.fail(soc, op, e),
         };
@@ -204,35 +204,37 @@ impl StubLoader {
         &mut self,
         soc: &mut Soc,
         op: u8,
-        command: StubCommand,
+        command: Command,
     ) -> Result<(u32, Vec<u8>, After)> {
         let ok = |after| Ok((0, Vec::new(), after));
         match command {
-            StubCommand::Sync => {
+            Command::Sync => {
                 // Eight replies with value 0 (the ROM's are non-zero): that is how a
                 // host tells that the stub is running.
                 answers::sync_replies(soc, op, 0, StatusLength::Two);
                 ok(After::Nothing)
             }
-            StubCommand::ReadReg(addr) => Ok((soc.read_reg(addr), Vec::new(), After::Nothing)),
-            StubCommand::WriteReg(writes) => {
+            Command::ReadReg { addr } => Ok((soc.read_reg(addr), Vec::new(), After::Nothing)),
+            Command::WriteReg(writes) => {
                 answers::write_registers(soc, &writes);
                 ok(After::Nothing)
             }
-            StubCommand::FlashBegin { begin, compressed } => {
-                match self.writer.begin(soc, self.flash_size, &begin, compressed) {
+            Command::FlashBegin(ref begin) | Command::FlashDeflBegin(ref begin) => {
+                let compressed = matches!(command, Command::FlashDeflBegin(_));
+                match self.writer.begin(soc, self.flash_size, begin, compressed) {
                     Ok(()) => ok(After::Nothing),
                     Err(Fault::Error(e)) => Err(e),
                     Err(Fault::Hang) => unreachable!("one erase step cannot hang"),
                 }
             }
-            StubCommand::FlashData(data) => ok(After::Write(data)),
-            StubCommand::FlashDeflData { seq, data } => ok(After::Inflate { seq, data }),
-            StubCommand::FlashEnd => {
+            Command::FlashData { data, .. } => ok(After::Write(data)),
+            Command::FlashDeflData { seq, data } => ok(After::Inflate { seq, data }),
+            // The reboot flag is read and ignored.
+            Command::FlashEnd { .. } | Command::FlashDeflEnd { .. } => {
                 self.writer.end()?;
                 ok(After::Nothing)
             }
-            StubCommand::MemBegin { size, addr } => {
+            Command::MemBegin { size, addr, .. } => {
                 self.mem = MemState {
                     in_progress: true,
                     remaining: size,
@@ -240,12 +242,12 @@ impl StubLoader {
                 self.ram.begin(addr, size);
                 ok(After::Nothing)
             }
-            StubCommand::MemData(data) => {
+            Command::MemData { data, .. } => {
                 self.ram.append(soc, &data);
                 self.mem.remaining -= data.len() as u32;
                 ok(After::Nothing)
             }
-            StubCommand::MemEnd { execute, entry } => {
+            Command::MemEnd { execute, entry } => {
                 self.mem = MemState::default();
                 self.ram.end();
                 ok(if execute {
@@ -254,13 +256,14 @@ impl StubLoader {
                     After::Nothing
                 })
             }
-            StubCommand::SpiAttach => ok(After::Nothing),
-            StubCommand::SpiSetParams(p) => {
+            Command::SpiAttach { .. } => ok(After::Nothing),
+            Command::SpiSetParams(p) => {
                 self.flash_size = p.total_size;
                 ok(After::Nothing)
             }
-            StubCommand::ChangeBaudrate(baud) => ok(After::Baud(baud)),
-            StubCommand::SpiFlashMd5 { addr, size } => {
+            // The second word (the old rate) is not read.
+            Command::ChangeBaudrate { new_baud, .. } => ok(After::Baud(new_baud)),
+            Command::SpiFlashMd5 { addr, size } => {
                 if u64::from(addr) + u64::from(size) > u64::from(self.flash_size) {
                     return Err(StubError::SpiOperationFailed);
                 }
@@ -271,7 +274,7 @@ impl StubLoader {
                     After::Nothing,
                 ))
             }
-            StubCommand::GetSecurityInfo => {
+            Command::GetSecurityInfo => {
                 if !soc.chip.rom.security_info {
                     // ESP8266 and ESP32: no GetSecurityInfoProc in ROM, the library
                     // answers "not supported".
@@ -279,27 +282,29 @@ impl StubLoader {
                 }
                 Ok((0, answers::security_info(soc), After::Nothing))
             }
-            StubCommand::ReadFlash {
+            Command::ReadFlash {
                 offset,
                 len,
                 packet_size,
+                ..
             } => ok(After::Read {
                 offset,
                 len,
                 packet_size,
             }),
-            StubCommand::EraseFlash => {
+            Command::EraseFlash => {
                 soc.flash
                     .array
                     .erase_chip()
                     .map_err(|_| StubError::SpiOperationFailed)?;
                 ok(After::Nothing)
             }
-            StubCommand::EraseRegion { offset, size } => {
+            Command::EraseRegion { offset, size } => {
                 self.erase_region(soc, offset, size)?;
                 ok(After::Nothing)
             }
-            StubCommand::RunUserCode => unreachable!("answered before"),
+            Command::RunUserCode => unreachable!("answered before"),
+            Command::ReadFlashSlow { .. } => unreachable!("refused by parse"),
         }
     }
 

@@ -9,6 +9,7 @@
 
 use super::Fault;
 use crate::soc::Soc;
+use espctl_protocol::reply::read_flash_acked;
 use espctl_protocol::status::StubError;
 use md5::{Digest, Md5};
 
@@ -67,12 +68,12 @@ impl ReadStream {
         flash_size: u32,
         frame: &[u8],
     ) -> Result<Progress, Fault> {
-        let Ok(bytes) = <[u8; 4]>::try_from(frame) else {
+        let Some(acked) = read_flash_acked(frame) else {
             // Anything but a 4-byte acknowledgement ends the stream early.
             self.finish(soc);
             return Ok(Progress::Done);
         };
-        self.acked_bytes = u32::from_le_bytes(bytes);
+        self.acked_bytes = acked;
         self.acked_packets += 1;
         self.pump(soc, flash_size)
     }

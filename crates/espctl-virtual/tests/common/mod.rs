@@ -2,9 +2,10 @@
 #![allow(dead_code)]
 
 use espctl_chips::{Chip, esp32::ESP32, esp8266::ESP8266};
+use espctl_protocol::command::{DataBlock, FlashBegin};
 use espctl_protocol::{Command, Request, slip};
 use espctl_virtual::clock::ManualClock;
-use espctl_virtual::{Device, DeviceConfig};
+use espctl_virtual::{Device, DeviceConfig, DeviceState};
 use std::sync::Arc;
 
 pub struct Host {
@@ -172,4 +173,85 @@ impl Host {
         assert_eq!(frames[0][1], 0x06);
         assert_eq!(frames[1], b"OHAI");
     }
+}
+
+/// A device whose flasher stub runs: an ESP32 or an ESP8266.
+pub fn stub(esp32: bool) -> Host {
+    let mut h = if esp32 {
+        Host::esp32()
+    } else {
+        Host::esp8266()
+    };
+    h.start_stub();
+    assert_eq!(h.dev.state(), DeviceState::Stub);
+    h
+}
+
+/// Frames the device's receiver has lost so far.
+pub fn frames_lost(h: &Host) -> u64 {
+    h.dev.work().link.frames_lost
+}
+
+/// FLASH_BEGIN or FLASH_DEFL_BEGIN (`cmd`) of the stub's kind: 16 KB blocks, the
+/// encrypted word present.
+pub fn begin(cmd: fn(FlashBegin) -> Command, size: u32, blocks: u32, offset: u32) -> Command {
+    cmd(FlashBegin {
+        size,
+        blocks,
+        block_size: 0x4000,
+        offset,
+        encrypted: Some(0),
+    })
+}
+
+/// A data block request whose header declares `declared` bytes, whatever it carries.
+pub fn raw_block(op: u8, seq: u32, declared: u32, payload: &[u8], sum: u32) -> Request {
+    let mut data = DataBlock::encode(seq, payload);
+    // The sub-header's first word is the length it declares.
+    data[..4].copy_from_slice(&declared.to_le_bytes());
+    Request {
+        op,
+        checksum: sum,
+        data,
+    }
+}
+
+/// The 16-byte FLASH_BEGIN the ESP8266 and ESP32 ROMs take.
+pub fn rom_begin(size: u32, blocks: u32, block_size: u32, offset: u32) -> Command {
+    Command::FlashBegin(FlashBegin {
+        size,
+        blocks,
+        block_size,
+        offset,
+        encrypted: None,
+    })
+}
+
+/// Writes `data` at `offset` the way esptool does through a ROM.
+pub fn rom_write(h: &mut Host, offset: u32, data: &[u8], erase_size: u32, status: &[u8]) {
+    let blocks = data.len().div_ceil(0x400) as u32;
+    assert_eq!(
+        h.command(&rom_begin(erase_size, blocks, 0x400, offset))
+            .body,
+        status
+    );
+    for (seq, chunk) in data.chunks(0x400).enumerate() {
+        let mut block = chunk.to_vec();
+        block.resize(0x400, 0xFF);
+        let a = h.command(&Command::FlashData {
+            seq: seq as u32,
+            data: block,
+        });
+        assert_eq!(a.body, status, "block {seq}");
+    }
+}
+
+/// An ESP32 whose ROM has attached the flash (SPI_ATTACH in its 8-byte form).
+pub fn attached_esp32() -> Host {
+    let mut h = Host::esp32();
+    h.command(&Command::SpiAttach {
+        config: 0,
+        rom_form: true,
+    });
+    h
 }

@@ -27,13 +27,13 @@ use crate::commands::write_flash::WriteFlash;
 use crate::commands::{DeviceWork, Invocation, Work};
 use crate::fatal::Fatal;
 use espctl_chips::{Chip, FlashFreq, FlashMode, FlashSize};
-use espctl_flasher::ports::PortFilter;
+use espctl_flasher::ports::{PortFilter, PortFilterError};
 use espctl_flasher::{
     ConnectPlan, FAST_BAUD, FlashParamsRequest, Need, PortSpec, ROM_BAUD, StubSource, WriteOptions,
 };
 use espctl_image::elf2image::{Elf2ImageOptions, Esp8266Version, SecurePad};
 use espctl_image::merge::Format;
-use espctl_virtual::{DeviceConfig, parse_flash_size, parse_mac};
+use espctl_virtual::{DeviceConfig, parse_mac};
 use espctl_virtual_port::VirtualPorts;
 
 /// Env var listing extra ports (separated by `,`, `;` or spaces) for the port scan: ptys,
@@ -111,7 +111,7 @@ fn target(cli: &Cli, need: Need) -> Result<Target, Fatal> {
     let port = match cli.port.clone().filter(|p| !p.is_empty()) {
         Some(name) => PortSpec::named(name),
         None => {
-            let filter = PortFilter::parse(&cli.port_filter).map_err(Fatal)?;
+            let filter = PortFilter::parse(&cli.port_filter).map_err(port_filter_error)?;
             let extra: Vec<String> = std::env::var(PORT_SCAN_EXTRA)
                 .unwrap_or_default()
                 .split([',', ';', ' ', '\n'])
@@ -136,6 +136,21 @@ fn target(cli: &Cli, need: Need) -> Result<Target, Fatal> {
             StubSource::InstalledDefault
         });
     Ok(Target { port, plan })
+}
+
+/// esptool's words for a `--port-filter` it cannot read.
+fn port_filter_error(e: PortFilterError) -> Fatal {
+    Fatal(match e {
+        PortFilterError::NotKeyValue(term) => {
+            format!("Option --port-filter argument must consist of key-value pairs. Got '{term}'.")
+        }
+        PortFilterError::BadNumber { term, value } => {
+            format!("Invalid number '{value}' in --port-filter {term}.")
+        }
+        PortFilterError::UnknownKey(key) => format!(
+            "Option --port-filter argument key not recognized: '{key}' (use vid, pid, name or serial)."
+        ),
+    })
 }
 
 /// `ADDR FILE` pairs: addresses read, files named (read by the command).
@@ -287,7 +302,8 @@ fn virtual_device(chip: &str, args: &VirtualArgs) -> Result<VirtualDevice, Fatal
                 "unknown chip '{chip}'; use --chip esp8266 or --chip esp32"
             ))
         })?;
-    let flash_size = parse_flash_size(&args.flash_size).map_err(Fatal)?;
+    let flash_size = espctl_chips::size_syntax::flash_bytes(&args.flash_size)
+        .map_err(|e| Fatal(e.to_string()))?;
     let mut config = DeviceConfig::new(chip, flash_size);
     config.flash_file = args.flash_file.clone();
     config.timing = args.timing.parse().map_err(Fatal)?;

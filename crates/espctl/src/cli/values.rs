@@ -3,6 +3,7 @@
 //! with their `keep`/`detect` choices and old megabit names.
 
 use crate::fatal::Fatal;
+use espctl_chips::size_syntax;
 use espctl_chips::{CHIPS, Chip, FlashFreq, FlashMode, FlashSize};
 use espctl_flasher::{FlashParamsRequest, FlashSizeArg, Setting};
 
@@ -19,49 +20,20 @@ pub fn parse_int(s: &str) -> Result<u32, String> {
         .map_err(|_| format!("'{s}' is not a number (use decimal or 0x hex)"))
 }
 
-/// A size with a `KB` or `MB` suffix (`64KB`, `4MB`), in bytes.
+/// A flash size in bytes (`--pad-to-size`, `--flash-mmu-page-size`): a flash size name
+/// (`4MB`, `64KB`) or a byte count.
 pub fn parse_size(s: &str) -> Result<u32, String> {
-    let bad = || format!("Unknown size {s}: use a number with a KB or MB suffix, like 4MB");
-    let (number, unit) = if let Some(i) = s.find("MB") {
-        (&s[..i], 1 << 20)
-    } else if let Some(i) = s.find("KB") {
-        (&s[..i], 1 << 10)
-    } else {
-        return Err(bad());
-    };
-    number
-        .trim()
-        .parse::<u32>()
-        .ok()
-        .and_then(|n| n.checked_mul(unit))
-        .ok_or_else(bad)
+    size_syntax::flash_bytes(s).map_err(|e| e.to_string())
 }
 
 /// A size argument: a number with an optional `k` or `M` suffix (×1024, ×1024²).
 pub fn size_number(s: &str) -> Result<u32, Fatal> {
-    let bad = || {
-        Fatal(format!(
-            "'{s}' is not a valid size: use a number (0x hex, or with a k or M suffix) or ALL."
-        ))
-    };
-    let (digits, mult) = match s.strip_suffix('k') {
-        Some(d) if !d.is_empty() => (d, 1024u64),
-        _ => match s.strip_suffix('M') {
-            Some(d) if !d.is_empty() => (d, 1024 * 1024),
-            _ => (s, 1),
-        },
-    };
-    let n = parse_int(digits).map_err(|_| bad())? as u64 * mult;
-    u32::try_from(n).map_err(|_| bad())
+    size_syntax::byte_count(s).map_err(|e| Fatal(e.to_string()))
 }
 
 /// A size that may also be `ALL` (the whole detected flash): `None` for ALL.
 pub fn size_or_all(s: &str) -> Result<Option<u32>, Fatal> {
-    if s.eq_ignore_ascii_case("all") {
-        Ok(None)
-    } else {
-        size_number(s).map(Some)
-    }
+    size_syntax::byte_count_or_all(s).map_err(|e| Fatal(e.to_string()))
 }
 
 /// An address argument.
@@ -156,11 +128,13 @@ pub fn freq_arg(s: &str) -> Result<Setting<FlashFreq>, Fatal> {
 }
 
 /// A header setting for merge-bin: `keep` or a value its type parses.
-pub fn setting<T: std::str::FromStr<Err = String>>(s: &str) -> Result<Setting<T>, Fatal> {
+pub fn setting<T: std::str::FromStr<Err: ToString>>(s: &str) -> Result<Setting<T>, Fatal> {
     if s == "keep" {
         Ok(Setting::Keep)
     } else {
-        s.parse().map(Setting::Set).map_err(Fatal)
+        s.parse()
+            .map(Setting::Set)
+            .map_err(|e: T::Err| Fatal(e.to_string()))
     }
 }
 
@@ -175,7 +149,11 @@ mod tests {
         assert!(parse_int("0xZZ").is_err());
         assert_eq!(parse_size("4MB"), Ok(4 << 20));
         assert_eq!(parse_size("64KB"), Ok(64 << 10));
-        assert!(parse_size("64").is_err());
+        // As everywhere: a plain number is bytes, a lone m is megabits (a flash size name).
+        assert_eq!(parse_size("65536"), Ok(64 << 10));
+        assert_eq!(parse_size("4m"), Ok(512 << 10));
+        assert!(parse_size("MB").is_err());
+        assert!(parse_size("4MBfoo").is_err());
     }
 
     #[test]
