@@ -167,7 +167,8 @@ fn a_scan_skips_ports_without_a_chip_and_says_why() {
     .with_opener(Renamed(OnChip(device.clone())))
     .with_opener(VirtualPorts);
     let (events, log) = recorder();
-    let plan = ConnectPlan::new(Need::Registers).before(Before::DefaultReset);
+    let plan = ConnectPlan::new(Need::Registers)
+        .connect(ConnectOptions::default().before(Before::DefaultReset));
     let flasher = Flasher::open(&port, &plan, events).unwrap();
     assert_eq!(flasher.chip().name, "ESP8266");
     flasher.abandon();

@@ -35,17 +35,13 @@ impl Flasher {
     /// Connects to the chip on `port` and prepares it for `plan`; every step is
     /// reported through `events`.
     pub fn open(port: &PortSpec, plan: &ConnectPlan, events: EventSink) -> Result<Flasher> {
-        let initial_baud = if plan.before == Before::NoResetNoSync {
+        let options = &plan.connect;
+        let initial_baud = if options.before == Before::NoResetNoSync {
             plan.baud
         } else {
             plan.baud.min(ROM_BAUD)
         };
-        let options = ConnectOptions::default()
-            .before(plan.before)
-            .attempts(plan.attempts)
-            .chip(plan.chip)
-            .trace(plan.trace);
-        let mut session = connect_first(port, initial_baud, &options, &events)?;
+        let mut session = connect_first(port, initial_baud, options, &events)?;
 
         let info = session.chip_info()?;
         events(Event::Connected {
@@ -60,7 +56,7 @@ impl Flasher {
                 && (plan.need != Need::Registers || plan.after == After::NoResetStub));
         let automatic = plan.fast_baud.is_some()
             && plan.need == Need::FlashData
-            && plan.before != Before::NoResetNoSync
+            && options.before != Before::NoResetNoSync
             && session.port_kind() != TransportKind::Socket;
         let target = if automatic {
             plan.fast_baud
@@ -71,7 +67,7 @@ impl Flasher {
         };
         let mut raised = false;
         let recovery = baud_policy::Recovery {
-            options: &options,
+            options,
             plan,
             events: &events,
         };

@@ -1,9 +1,9 @@
 //! What a front end asks of a connection: what the work needs, how to reset before and
 //! after, which rates to use, and where the flasher stub comes from.
 
-use crate::link::{After, Before, DEFAULT_CONNECT_ATTEMPTS};
+use crate::link::After;
+use crate::session::ConnectOptions;
 use crate::stub::{StubImage, StubStore};
-use espctl_chips::Chip;
 
 /// The rate every ROM loader starts at.
 pub const ROM_BAUD: u32 = 115_200;
@@ -45,16 +45,11 @@ pub enum StubSource {
 pub struct ConnectPlan {
     /// What the work needs.
     pub need: Need,
-    /// The reset before connecting.
-    pub before: Before,
+    /// How to reach the chip on each port: the reset before, attempts, the chip
+    /// expected, tracing.
+    pub connect: ConnectOptions,
     /// What to leave the chip doing.
     pub after: After,
-    /// The chip expected; `None` detects it.
-    pub chip: Option<&'static Chip>,
-    /// Connection attempts per port (0: forever).
-    pub attempts: u32,
-    /// Report every frame as trace events.
-    pub trace: bool,
     /// The rate asked for (esptool's `--baud`): the ROM talks at 115200 first and the
     /// line moves here for stub and flash work.
     pub baud: u32,
@@ -66,17 +61,14 @@ pub struct ConnectPlan {
 }
 
 impl ConnectPlan {
-    /// The defaults for work that needs `need`: reset in, hard reset out, the chip
-    /// detected, 7 attempts, 115200 baud with the fast rate for flash data, the
-    /// installed stub.
+    /// The defaults for work that needs `need`: [`ConnectOptions::default`] (reset in,
+    /// the chip detected, 7 attempts), hard reset out, 115200 baud with the fast rate
+    /// for flash data, the installed stub.
     pub fn new(need: Need) -> ConnectPlan {
         ConnectPlan {
             need,
-            before: Before::DefaultReset,
+            connect: ConnectOptions::default(),
             after: After::HardReset,
-            chip: None,
-            attempts: DEFAULT_CONNECT_ATTEMPTS,
-            trace: false,
             baud: ROM_BAUD,
             fast_baud: Some(FAST_BAUD),
             stub: StubSource::InstalledDefault,
@@ -89,33 +81,15 @@ impl ConnectPlan {
         self
     }
 
-    /// Sets the reset before connecting.
-    pub fn before(mut self, before: Before) -> Self {
-        self.before = before;
+    /// Sets how to reach the chip on each port.
+    pub fn connect(mut self, connect: ConnectOptions) -> Self {
+        self.connect = connect;
         self
     }
 
     /// Sets what to leave the chip doing.
     pub fn after(mut self, after: After) -> Self {
         self.after = after;
-        self
-    }
-
-    /// Sets the chip expected.
-    pub fn chip(mut self, chip: Option<&'static Chip>) -> Self {
-        self.chip = chip;
-        self
-    }
-
-    /// Sets the connection attempts per port (0: forever).
-    pub fn attempts(mut self, attempts: u32) -> Self {
-        self.attempts = attempts;
-        self
-    }
-
-    /// Reports every frame when `true`.
-    pub fn trace(mut self, trace: bool) -> Self {
-        self.trace = trace;
         self
     }
 

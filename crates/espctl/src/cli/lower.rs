@@ -29,7 +29,8 @@ use crate::fatal::Fatal;
 use espctl_chips::{Chip, FlashFreq, FlashMode, FlashSize};
 use espctl_flasher::ports::{PortFilter, PortFilterError};
 use espctl_flasher::{
-    ConnectPlan, FAST_BAUD, FlashParamsRequest, Need, PortSpec, ROM_BAUD, StubSource, WriteOptions,
+    ConnectOptions, ConnectPlan, FAST_BAUD, FlashParamsRequest, Need, PortSpec, ROM_BAUD,
+    StubSource, WriteOptions,
 };
 use espctl_image::elf2image::{Elf2ImageOptions, Esp8266Version, SecurePad};
 use espctl_image::merge::Format;
@@ -122,12 +123,14 @@ fn target(cli: &Cli, need: Need) -> Result<Target, Fatal> {
         }
     }
     .with_opener(VirtualPorts);
-    let plan = ConnectPlan::new(need)
+    let connect = ConnectOptions::default()
         .before(cli.before)
-        .after(cli.after)
-        .chip(chip_arg(&cli.chip)?)
         .attempts(cli.connect_attempts.max(0).min(u32::MAX as i64) as u32)
-        .trace(cli.trace)
+        .chip(chip_arg(&cli.chip)?)
+        .trace(cli.trace);
+    let plan = ConnectPlan::new(need)
+        .connect(connect)
+        .after(cli.after)
         .baud(cli.baud.unwrap_or(ROM_BAUD))
         .fast_baud((cli.baud.is_none() && !cli.no_fast_baud).then_some(FAST_BAUD))
         .stub(if cli.no_stub {
