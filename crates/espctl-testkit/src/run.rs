@@ -1,0 +1,246 @@
+//! Running a program (espctl or the referee esptool) the way every test does, and
+//! [`Run`], what it did.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::Read;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// How long one run may take before the test gives up on it (and kills it).
+pub const RUN_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// What one run of a program did.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// The program's file name and its arguments, for messages.
+    pub command: String,
+    /// The exit code; -1 when a signal ended the process.
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    /// From start to exit.
+    pub elapsed: Duration,
+    /// The files the run created or changed in its working folder, by name; filled only
+    /// by a [`WorkDir`](crate::WorkDir) that tracks files.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// The largest resident set of the process itself (not of other processes of the
+    /// test), in bytes; `None` where the platform does not say.
+    pub peak_rss: Option<u64>,
+}
+
+impl Run {
+    /// Panics with the whole output unless the program exited with code 0.
+    #[track_caller]
+    pub fn ok(self) -> Run {
+        assert_eq!(self.code, 0, "command failed:\n{self}");
+        self
+    }
+
+    /// Panics unless the program failed with exit code 2 and printed exactly one error
+    /// line, and nothing but error and warning lines, on stderr; returns that line.
+    #[track_caller]
+    pub fn fatal(&self) -> String {
+        assert_eq!(self.code, 2, "expected exit code 2:\n{self}");
+        let errors: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("ERROR:"))
+            .collect();
+        assert_eq!(errors.len(), 1, "expected one error line:\n{self}");
+        assert!(
+            self.stderr
+                .lines()
+                .all(|l| !l.trim().is_empty()
+                    && (l.starts_with("ERROR:") || l.starts_with("WARNING:"))),
+            "stderr has more than error and warning lines:\n{self}"
+        );
+        errors[0].to_string()
+    }
+
+    /// Panics unless stdout has a line equal to `line`.
+    #[track_caller]
+    pub fn has(&self, line: &str) -> &Run {
+        assert!(
+            self.stdout.lines().any(|l| l == line),
+            "stdout has no line {line:?}:\n{self}"
+        );
+        self
+    }
+
+    /// Panics unless stdout or stderr contains `needle`.
+    #[track_caller]
+    pub fn says(&self, needle: &str) -> &Run {
+        assert!(
+            self.stdout.contains(needle) || self.stderr.contains(needle),
+            "the output lacks {needle:?}:\n{self}"
+        );
+        self
+    }
+
+    /// Panics if stdout or stderr contains `needle`.
+    #[track_caller]
+    pub fn lacks(&self, needle: &str) -> &Run {
+        assert!(
+            !self.stdout.contains(needle) && !self.stderr.contains(needle),
+            "the output has {needle:?}:\n{self}"
+        );
+        self
+    }
+
+    /// How often `needle` occurs in stdout and stderr.
+    pub fn count(&self, needle: &str) -> usize {
+        self.stdout.matches(needle).count() + self.stderr.matches(needle).count()
+    }
+
+    /// Index of the first stdout line equal to `line`; panics if there is none.
+    #[track_caller]
+    pub fn line_index(&self, line: &str) -> usize {
+        self.stdout
+            .lines()
+            .position(|l| l == line)
+            .unwrap_or_else(|| panic!("stdout has no line {line:?}:\n{self}"))
+    }
+}
+
+impl fmt::Display for Run {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}\nexit code {} after {:.1} s\n--- stdout\n{}--- stderr\n{}",
+            self.command,
+            self.code,
+            self.elapsed.as_secs_f64(),
+            self.stdout,
+            self.stderr
+        )
+    }
+}
+
+/// Runs `cmd` with stdin closed and stdout and stderr captured; kills it and panics
+/// after `timeout`. Every run of the tests goes through here.
+pub fn run_command(cmd: &mut Command, timeout: Duration) -> Run {
+    let command = describe(cmd);
+    let start = Instant::now();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {command}: {e}"));
+    let stdout = collect(child.stdout.take().expect("piped stdout"));
+    let stderr = collect(child.stderr.take().expect("piped stderr"));
+    let (code, peak_rss) = match wait(child, timeout) {
+        Some(exit) => exit,
+        None => panic!(
+            "{command} did not finish in {timeout:?} and was killed\n--- stdout\n{}--- stderr\n{}",
+            text(stdout.join()),
+            text(stderr.join())
+        ),
+    };
+    let elapsed = start.elapsed();
+    Run {
+        command,
+        code,
+        stdout: text(stdout.join()),
+        stderr: text(stderr.join()),
+        elapsed,
+        files: BTreeMap::new(),
+        peak_rss,
+    }
+}
+
+fn describe(cmd: &Command) -> String {
+    let program = Path::new(cmd.get_program());
+    let mut out = program
+        .file_name()
+        .unwrap_or(program.as_os_str())
+        .to_string_lossy()
+        .into_owned();
+    for arg in cmd.get_args() {
+        out.push(' ');
+        out.push_str(&arg.to_string_lossy());
+    }
+    out
+}
+
+type Collected = std::thread::JoinHandle<Vec<u8>>;
+
+fn collect(mut pipe: impl Read + Send + 'static) -> Collected {
+    std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let _ = pipe.read_to_end(&mut out);
+        out
+    })
+}
+
+fn text(collected: std::thread::Result<Vec<u8>>) -> String {
+    String::from_utf8_lossy(&collected.unwrap_or_default()).into_owned()
+}
+
+/// Waits for the child for at most `timeout`: its exit code and peak resident set, or
+/// `None` after killing it.
+#[cfg(unix)]
+fn wait(child: Child, timeout: Duration) -> Option<(i32, Option<u64>)> {
+    let pid = child.id() as libc::pid_t;
+    let (tx, rx) = mpsc::channel();
+    // wait4 rather than Child::wait: it reports this child's own peak memory.
+    std::thread::spawn(move || {
+        let mut status = 0;
+        // SAFETY: wait4 fills the status and the rusage it is given.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        loop {
+            let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+            if r == pid {
+                break;
+            }
+            let error = std::io::Error::last_os_error();
+            assert_eq!(r, -1);
+            assert_eq!(
+                error.kind(),
+                std::io::ErrorKind::Interrupted,
+                "wait4: {error}"
+            );
+        }
+        drop(child);
+        let code = if libc::WIFEXITED(status) {
+            libc::WEXITSTATUS(status)
+        } else {
+            -1
+        };
+        // Kilobytes on Linux, bytes on macOS.
+        let unit = if cfg!(target_os = "macos") { 1 } else { 1024 };
+        let _ = tx.send((code, Some(usage.ru_maxrss as u64 * unit)));
+    });
+    match rx.recv_timeout(timeout) {
+        Ok(exit) => Some(exit),
+        Err(_) => {
+            if let Ok(exit) = rx.try_recv() {
+                return Some(exit);
+            }
+            // Not reaped (the waiter has not sent), so the pid is still the child's.
+            // SAFETY: kill has no memory effects.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            let _ = rx.recv();
+            None
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn wait(mut child: Child, timeout: Duration) -> Option<(i32, Option<u64>)> {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait for the child") {
+            return Some((status.code().unwrap_or(-1), None));
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
