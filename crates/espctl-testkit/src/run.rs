@@ -60,6 +60,14 @@ impl Run {
         errors[0].to_string()
     }
 
+    /// Panics unless the program exited with `code` (for the referee's errors, which
+    /// may take more than one line: see [`Run::fatal`] for espctl's).
+    #[track_caller]
+    pub fn exits(&self, code: i32) -> &Run {
+        assert_eq!(self.code, code, "expected exit code {code}:\n{self}");
+        self
+    }
+
     /// Panics unless stdout has a line equal to `line`.
     #[track_caller]
     pub fn has(&self, line: &str) -> &Run {

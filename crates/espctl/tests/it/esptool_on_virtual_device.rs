@@ -126,11 +126,10 @@ fn esptool(v: &mut Virtual, stub: bool, args: &[&str]) -> Run {
     v.esptool(stub, args)
 }
 
-/// esptool's FatalError: exit code 2 and one error line; the output says `needle`.
+/// esptool's FatalError (exit code 2) whose output says `needle`.
 #[track_caller]
 fn refused(run: &Run, needle: &str) {
-    run.fatal();
-    run.says(needle);
+    run.exits(2).says(needle);
 }
 
 fn identity(v: &mut Virtual, stub: bool) {
