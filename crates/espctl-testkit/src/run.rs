@@ -144,16 +144,16 @@ pub fn run_command(cmd: &mut Command, timeout: Duration) -> Run {
         Some(exit) => exit,
         None => panic!(
             "{command} did not finish in {timeout:?} and was killed\n--- stdout\n{}--- stderr\n{}",
-            text(stdout.join()),
-            text(stderr.join())
+            text(stdout, true),
+            text(stderr, true)
         ),
     };
     let elapsed = start.elapsed();
     Run {
         command,
         code,
-        stdout: text(stdout.join()),
-        stderr: text(stderr.join()),
+        stdout: text(stdout, false),
+        stderr: text(stderr, false),
         elapsed,
         files: BTreeMap::new(),
         peak_rss,
@@ -174,18 +174,30 @@ fn describe(cmd: &Command) -> String {
     out
 }
 
-type Collected = std::thread::JoinHandle<Vec<u8>>;
+/// The bytes of a pipe, read to its end by a thread of its own.
+type Collected = mpsc::Receiver<Vec<u8>>;
 
 fn collect(mut pipe: impl Read + Send + 'static) -> Collected {
+    let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let mut out = Vec::new();
         let _ = pipe.read_to_end(&mut out);
-        out
-    })
+        let _ = tx.send(out);
+    });
+    rx
 }
 
-fn text(collected: std::thread::Result<Vec<u8>>) -> String {
-    String::from_utf8_lossy(&collected.unwrap_or_default()).into_owned()
+/// All of a pipe's text, or after a kill, what came within a second (a process the
+/// killed one started may hold the pipe open).
+fn text(collected: Collected, killed: bool) -> String {
+    let bytes = if killed {
+        collected.recv_timeout(Duration::from_secs(1))
+    } else {
+        collected
+            .recv()
+            .map_err(|_| mpsc::RecvTimeoutError::Disconnected)
+    };
+    String::from_utf8_lossy(&bytes.unwrap_or_default()).into_owned()
 }
 
 /// Waits for the child for at most `timeout`: its exit code and peak resident set, or
@@ -250,5 +262,88 @@ fn wait(mut child: Child, timeout: Duration) -> Option<(i32, Option<u64>)> {
             return None;
         }
         std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str, timeout: Duration) -> Run {
+        run_command(Command::new("sh").args(["-c", script]), timeout)
+    }
+
+    fn exited(code: i32, stdout: &str, stderr: &str) -> Run {
+        Run {
+            command: "test".into(),
+            code,
+            stdout: stdout.into(),
+            stderr: stderr.into(),
+            elapsed: Duration::ZERO,
+            files: BTreeMap::new(),
+            peak_rss: None,
+        }
+    }
+
+    #[test]
+    fn a_run_keeps_code_output_time_and_memory() {
+        let run = sh("echo out; echo err >&2; sleep 0.2; exit 3", RUN_TIMEOUT);
+        assert_eq!(run.code, 3);
+        assert_eq!(
+            (run.stdout.as_str(), run.stderr.as_str()),
+            ("out\n", "err\n")
+        );
+        assert!(run.elapsed >= Duration::from_millis(200), "{run}");
+        assert!(run.peak_rss.is_some_and(|m| m > 0), "{run:?}");
+        assert_eq!(
+            run.command,
+            "sh -c echo out; echo err >&2; sleep 0.2; exit 3"
+        );
+        assert_eq!(sh("kill -9 $$", RUN_TIMEOUT).code, -1);
+    }
+
+    #[test]
+    #[should_panic(expected = "did not finish in 200ms and was killed")]
+    fn a_run_that_hangs_is_killed() {
+        sh("echo started; sleep 30", Duration::from_millis(200));
+    }
+
+    #[test]
+    fn fatal_takes_one_error_line_and_warnings() {
+        let run = exited(
+            2,
+            "",
+            "WARNING: careful\nERROR: A fatal error occurred: no\n",
+        );
+        assert_eq!(run.fatal(), "ERROR: A fatal error occurred: no");
+        for (code, stderr) in [
+            (1, "ERROR: no\n"),
+            (2, "ERROR: no\nERROR: again\n"),
+            (2, "ERROR: no\nTraceback\n"),
+            (2, "ERROR: no\n\n"),
+            (2, ""),
+        ] {
+            let run = exited(code, "", stderr);
+            assert!(panics(|| _ = run.fatal()), "{run}");
+        }
+    }
+
+    fn panics(check: impl FnOnce()) -> bool {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(check)).is_err()
+    }
+
+    #[test]
+    fn output_checks_fail_when_they_should() {
+        let run = exited(0, "one\ntwo three\n", "WARNING: four\n");
+        run.has("one").says("three").says("four").lacks("five");
+        assert_eq!(run.count("o"), 3);
+        assert_eq!(run.line_index("two three"), 1);
+        assert!(panics(|| _ = run.has("two")));
+        assert!(panics(|| _ = run.says("five")));
+        assert!(panics(|| _ = run.lacks("four")));
+        assert!(panics(|| _ = run.exits(2)));
+        assert!(panics(|| _ = run.line_index("three")));
+        assert!(!panics(|| _ = run.clone().ok()));
+        assert!(panics(|| _ = exited(1, "", "").ok()));
     }
 }
