@@ -204,26 +204,38 @@ fn text(collected: Collected, killed: bool) -> String {
 /// `None` after killing it.
 #[cfg(unix)]
 fn wait(child: Child, timeout: Duration) -> Option<(i32, Option<u64>)> {
+    use std::sync::{Arc, Mutex};
     let pid = child.id() as libc::pid_t;
+    // The child is reaped, and its pid free for another process, only under this lock;
+    // a kill checks it first.
+    let reaped = Arc::new(Mutex::new(false));
     let (tx, rx) = mpsc::channel();
-    // wait4 rather than Child::wait: it reports this child's own peak memory.
+    let waiter_reaped = Arc::clone(&reaped);
     std::thread::spawn(move || {
+        // Wait for the exit without reaping...
+        retry_interrupted("waitid", || {
+            // SAFETY: waitid fills the siginfo it is given.
+            let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+            unsafe {
+                libc::waitid(
+                    libc::P_PID,
+                    pid as libc::id_t,
+                    &mut info,
+                    libc::WEXITED | libc::WNOWAIT,
+                )
+            }
+        });
+        // ...then reap with wait4 rather than Child::wait: it reports this child's own
+        // peak memory.
+        let mut reaped = waiter_reaped.lock().unwrap_or_else(|e| e.into_inner());
         let mut status = 0;
         // SAFETY: wait4 fills the status and the rusage it is given.
         let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        loop {
-            let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-            if r == pid {
-                break;
-            }
-            let error = std::io::Error::last_os_error();
-            assert_eq!(r, -1);
-            assert_eq!(
-                error.kind(),
-                std::io::ErrorKind::Interrupted,
-                "wait4: {error}"
-            );
-        }
+        retry_interrupted("wait4", || unsafe {
+            libc::wait4(pid, &mut status, 0, &mut usage)
+        });
+        *reaped = true;
+        drop(reaped);
         drop(child);
         let code = if libc::WIFEXITED(status) {
             libc::WEXITSTATUS(status)
@@ -237,15 +249,31 @@ fn wait(child: Child, timeout: Duration) -> Option<(i32, Option<u64>)> {
     match rx.recv_timeout(timeout) {
         Ok(exit) => Some(exit),
         Err(_) => {
-            if let Ok(exit) = rx.try_recv() {
-                return Some(exit);
+            let reaped = reaped.lock().unwrap_or_else(|e| e.into_inner());
+            if *reaped {
+                // It finished just now.
+                drop(reaped);
+                return rx.recv().ok();
             }
-            // Not reaped (the waiter has not sent), so the pid is still the child's.
-            // SAFETY: kill has no memory effects.
+            // SAFETY: kill has no memory effects; the pid is still the child's.
             unsafe { libc::kill(pid, libc::SIGKILL) };
+            drop(reaped);
             let _ = rx.recv();
             None
         }
+    }
+}
+
+/// Calls `f` until it does not fail with EINTR; panics on another error.
+#[cfg(unix)]
+fn retry_interrupted(what: &str, mut f: impl FnMut() -> libc::c_int) {
+    while f() == -1 {
+        let error = std::io::Error::last_os_error();
+        assert_eq!(
+            error.kind(),
+            std::io::ErrorKind::Interrupted,
+            "{what}: {error}"
+        );
     }
 }
 
