@@ -1,6 +1,7 @@
 //! espctl's own peak memory while it writes a 16 MB image: the device runs in another
-//! process (`espctl virtual --pty`), so only espctl itself is measured (the harness
-//! reads the peak of that one process, not of the test binary's other children).
+//! process (`espctl virtual --pty`), and the harness samples the peak of the espctl
+//! process itself (its `VmHWM`), which neither the test process's memory nor the other
+//! tests' programs count in.
 
 use crate::ESPCTL;
 use espctl_testkit::{Link, Stubs, noise};
