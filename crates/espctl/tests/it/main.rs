@@ -4,9 +4,10 @@
 //! returns a [`Run`](espctl_testkit::Run).
 //!
 //! The tests share one process and run in parallel threads: each works in folders of
-//! its own, asks the system for free TCP ports, passes environment variables to the
-//! programs it runs (never sets them in this process) and measures its programs, not
-//! the process (e.g. their peak memory with `wait4`).
+//! its own, asks the system for free TCP ports (and holds the ones it needs free),
+//! passes environment variables to the programs it runs (never sets them in this
+//! process) and measures its programs, not this process (their peak memory is their
+//! own `VmHWM`).
 
 mod bad_input;
 mod device_commands;
