@@ -1,4 +1,6 @@
-//! Helpers shared by the tests of every espctl crate.
+//! Helpers shared by the tests of every espctl crate: where the referee and the fixtures
+//! are, and the one harness espctl's integration tests run programs with ([`Espctl`],
+//! [`WorkDir`], [`Run`]) and reach virtual devices with ([`Device`]).
 //!
 //! `scripts/test` installs the referee (esptool 5.6.0) and exports `ESPCTL_ESPTOOL` and
 //! `ESPCTL_FIXTURES`. When a test runs under plain `cargo test`, the same defaults are
@@ -10,6 +12,15 @@ mod fake_line;
 pub use fake_line::{Behaviour, FakeLine, LineLog, Script};
 
 use std::path::{Path, PathBuf};
+
+mod device;
+pub mod elf;
+mod run;
+mod workdir;
+
+pub use device::{Device, DeviceOptions, Link, VirtualServer, mac_text, test_mac};
+pub use run::{RUN_TIMEOUT, Run, run_command};
+pub use workdir::{Espctl, Stubs, WorkDir};
 
 /// The repository root (the workspace directory).
 pub fn repo_root() -> PathBuf {
@@ -51,6 +62,41 @@ pub fn fixture(relative: &str) -> PathBuf {
     let path = fixtures().join(relative);
     assert!(path.exists(), "missing fixture {}", path.display());
     path
+}
+
+/// The bytes of one file of the fixtures.
+pub fn fixture_bytes(relative: &str) -> Vec<u8> {
+    let path = fixture(relative);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+/// Every file of a fixture folder (`images`, `elf`) with its bytes, sorted by name.
+pub fn fixture_files(folder: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = fixtures().join(folder);
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("list {}: {e}", dir.display()))
+        .map(|e| e.expect("list the fixtures").path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            let data = std::fs::read(&p).expect("read a fixture");
+            (p.file_name().unwrap().to_string_lossy().into_owned(), data)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Deterministic data of `len` bytes that does not compress well.
+pub fn noise(len: usize, seed: u32) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(12345) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x >> 11) as u8
+        })
+        .collect()
 }
 
 /// esptool 5.6.0's sdist, which holds the esp-flasher-stub v1.4.1 JSON files
@@ -116,62 +162,46 @@ pub fn assert_erased(flash: &[u8], range: std::ops::Range<usize>, what: &str) {
     }
 }
 
-/// A running `espctl virtual` server: the child, the address it printed first (a pty
-/// path or `socket://...`), and its stderr lines as they come.
-pub struct VirtualServer {
-    pub child: std::process::Child,
-    pub address: String,
-    pub stderr: std::sync::mpsc::Receiver<String>,
+/// A TCP port of 127.0.0.1 that refuses connections: bound, so that no other test (nor
+/// another process) can take it, but not listening. Free again when dropped.
+pub struct RefusingPort {
+    pub port: u16,
+    #[cfg(unix)]
+    _socket: std::os::fd::OwnedFd,
 }
 
-impl VirtualServer {
-    /// Starts `espctl ARGS` (`virtual --chip ... --listen ...|--pty`) and waits for the
-    /// address it prints.
-    pub fn start(espctl: &Path, args: &[std::ffi::OsString]) -> VirtualServer {
-        use std::io::{BufRead, BufReader};
-        use std::process::{Command, Stdio};
-        use std::sync::mpsc::channel;
-        let mut child = Command::new(espctl)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start espctl virtual");
-        let (line_tx, line_rx) = channel();
-        let stdout = child.stdout.take().expect("piped stdout");
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            if let Some(Ok(first)) = lines.next() {
-                let _ = line_tx.send(first);
-            }
-            for _ in lines {}
-        });
-        let (err_tx, err_rx) = channel();
-        let stderr = child.stderr.take().expect("piped stderr");
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = err_tx.send(line);
-            }
-        });
-        match line_rx.recv_timeout(std::time::Duration::from_secs(20)) {
-            Ok(address) => VirtualServer {
-                child,
-                address: address.trim().to_string(),
-                stderr: err_rx,
-            },
-            Err(_) => {
-                let _ = child.kill();
-                let errors: Vec<String> = err_rx.try_iter().collect();
-                panic!("espctl virtual printed no address; stderr: {errors:?}")
-            }
-        }
+#[cfg(not(unix))]
+impl RefusingPort {
+    /// Elsewhere a free port, not held: another process could take it meanwhile.
+    pub fn bind() -> RefusingPort {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let port = listener.local_addr().expect("local address").port();
+        RefusingPort { port }
     }
 }
 
-impl Drop for VirtualServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+#[cfg(unix)]
+impl RefusingPort {
+    pub fn bind() -> RefusingPort {
+        use std::os::fd::FromRawFd;
+        // SAFETY: plain socket calls on a socket of our own, with a sockaddr_in of the
+        // size given.
+        unsafe {
+            let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+            assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
+            let socket = std::os::fd::OwnedFd::from_raw_fd(fd);
+            let mut addr: libc::sockaddr_in = std::mem::zeroed();
+            addr.sin_family = libc::AF_INET as libc::sa_family_t;
+            addr.sin_addr.s_addr = u32::from(std::net::Ipv4Addr::LOCALHOST).to_be();
+            let mut len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+            let bound = libc::bind(fd, (&raw const addr).cast(), len);
+            assert_eq!(bound, 0, "bind: {}", std::io::Error::last_os_error());
+            let named = libc::getsockname(fd, (&raw mut addr).cast(), &mut len);
+            assert_eq!(named, 0, "getsockname: {}", std::io::Error::last_os_error());
+            RefusingPort {
+                port: u16::from_be(addr.sin_port),
+                _socket: socket,
+            }
+        }
     }
 }

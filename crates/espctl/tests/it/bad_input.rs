@@ -2,15 +2,14 @@
 //! missing files, bad addresses, overlaps, files larger than the flash, unknown chips,
 //! ports that do not exist, devices that never answer (in about esptool's time).
 
-mod support;
-
+use crate::{ESPCTL, firmware};
+use espctl_testkit::{Device, Link, Stubs, WorkDir, noise};
 use std::net::TcpListener;
 use std::time::Duration;
-use support::{Env, Link, Target, firmware, noise};
 
 /// A device with known, non-blank flash content, and that content.
-fn device_with_content(env: &Env, flash_size: &str) -> (Target, Vec<u8>) {
-    let dev = Target::start("esp8266", Link::InProcess, flash_size);
+fn device_with_content(env: &WorkDir, flash_size: &str) -> (Device, Vec<u8>) {
+    let dev = ESPCTL.device("esp8266", Link::InProcess, flash_size);
     env.write("seed.bin", &noise(8192, 1));
     env.espctl(&["--port", &dev.port, "write_flash", "0x0", "seed.bin"])
         .ok();
@@ -19,7 +18,7 @@ fn device_with_content(env: &Env, flash_size: &str) -> (Target, Vec<u8>) {
 }
 
 #[track_caller]
-fn fails_cleanly(env: &Env, dev: &Target, before: &[u8], args: &[&str], expect: &str) {
+fn fails_cleanly(env: &WorkDir, dev: &Device, before: &[u8], args: &[&str], expect: &str) {
     let mut all = vec!["--port", dev.port.as_str()];
     all.extend_from_slice(args);
     let out = env.espctl(&all);
@@ -36,7 +35,7 @@ fn fails_cleanly(env: &Env, dev: &Target, before: &[u8], args: &[&str], expect: 
 
 #[test]
 fn refuses_bad_write_flash_arguments_without_writing() {
-    let env = Env::new(false);
+    let env = ESPCTL.workdir(Stubs::None);
     let (dev, before) = device_with_content(&env, "1MB");
     env.write("fw.bin", &firmware());
     env.write("big.bin", &noise(1 << 20, 3));
@@ -130,8 +129,8 @@ fn refuses_bad_write_flash_arguments_without_writing() {
 /// names the problem (not a device error, nor addresses wrapping around).
 #[test]
 fn refuses_addresses_past_4gb_when_the_flash_size_is_unknown() {
-    let env = Env::new(true);
-    let dev = Target::start("esp32", Link::InProcess, "4MB");
+    let env = ESPCTL.workdir(Stubs::Installed);
+    let dev = ESPCTL.device("esp32", Link::InProcess, "4MB");
     let port = format!("{}&jedec=0xffffff", dev.port);
     env.write("init.bin", &noise(4096, 4));
     let line = env
@@ -152,7 +151,7 @@ fn refuses_addresses_past_4gb_when_the_flash_size_is_unknown() {
 
 #[test]
 fn refuses_bad_reads_and_erases_without_output() {
-    let env = Env::new(true);
+    let env = ESPCTL.workdir(Stubs::Installed);
     let (dev, before) = device_with_content(&env, "4MB");
     fails_cleanly(
         &env,
@@ -195,7 +194,7 @@ fn refuses_bad_reads_and_erases_without_output() {
 
 #[test]
 fn refuses_unknown_and_wrong_chips() {
-    let env = Env::new(false);
+    let env = ESPCTL.workdir(Stubs::None);
     let (dev, before) = device_with_content(&env, "1MB");
     env.write("fw.bin", &firmware());
     fails_cleanly(
@@ -217,18 +216,16 @@ fn refuses_unknown_and_wrong_chips() {
 
 #[test]
 fn refuses_ports_that_do_not_exist() {
-    let env = Env::new(false);
+    let env = ESPCTL.workdir(Stubs::None);
     let out = env.espctl(&["--port", "/dev/ttyNOPE0", "read_mac"]);
     let line = out.fatal();
     assert!(
         line.contains("Could not open /dev/ttyNOPE0, the port is busy or doesn't exist"),
         "{line}"
     );
-    // Nothing listens on this port.
-    let free = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = free.local_addr().unwrap().port();
-    drop(free);
-    let url = format!("socket://127.0.0.1:{port}");
+    // Nothing listens on this port (held, so no other test takes it meanwhile).
+    let refusing = espctl_testkit::RefusingPort::bind();
+    let url = format!("socket://127.0.0.1:{}", refusing.port);
     let line = env.espctl(&["--port", &url, "read_mac"]).fatal();
     assert!(line.contains("Connection refused"), "{line}");
 }
@@ -250,14 +247,14 @@ fn silent_listener() -> (String, std::thread::JoinHandle<()>) {
 
 #[test]
 fn a_silent_device_fails_in_about_esptools_time() {
-    let env = Env::new(false);
+    let env = ESPCTL.workdir(Stubs::None);
     let (url, _t) = silent_listener();
     // esptool against the same kind of silent device, at the same time.
-    let esptool = espctl_testkit::esptool();
     let url2 = url.clone();
     let theirs = std::thread::spawn(move || {
-        let env = Env::new(false);
-        env.run(&esptool, &["--port", &url2, "chip-id"])
+        ESPCTL
+            .workdir(Stubs::None)
+            .esptool(&["--port", &url2, "chip-id"])
     });
     let ours = env.espctl(&["--port", &url, "chip_id"]);
     let theirs = theirs.join().unwrap();
@@ -286,7 +283,7 @@ fn a_pty_without_reset_lines_is_warned_about_once() {
     let (_master, slave) = serialport::TTYPort::pair().unwrap();
     let path = slave.name().unwrap();
     drop(slave);
-    let env = Env::new(false);
+    let env = ESPCTL.workdir(Stubs::None);
     let out = env.espctl(&["--port", &path, "--connect-attempts", "2", "read_mac"]);
     out.fatal();
     let warning = format!(
@@ -335,8 +332,8 @@ fn cutting_proxy(target: &str, cut_after: usize) -> String {
 /// output file (not even a partial or temporary one).
 #[test]
 fn a_read_cut_short_leaves_no_output_file() {
-    let env = Env::new(true);
-    let dev = Target::start("esp32", Link::Socket, "4MB");
+    let env = ESPCTL.workdir(Stubs::Installed);
+    let dev = ESPCTL.device("esp32", Link::Socket, "4MB");
     let url = cutting_proxy(&dev.port, 64 * 1024);
     let out = env.espctl(&[
         "--port",
@@ -351,10 +348,9 @@ fn a_read_cut_short_leaves_no_output_file() {
         line.contains("socket://"),
         "the error names the port: {line}"
     );
-    let left: Vec<_> = std::fs::read_dir(env.dir.path())
+    let left: Vec<_> = std::fs::read_dir(env.dir())
         .unwrap()
         .map(|e| e.unwrap().file_name())
-        .filter(|n| n != "empty-data")
         .collect();
     assert!(left.is_empty(), "files left behind: {left:?}");
 }
@@ -373,7 +369,13 @@ fn a_chattering_device_fails_in_bounded_time() {
             }
         }
     });
-    let out = Env::new(false).espctl(&["--port", &url, "--connect-attempts", "2", "read_mac"]);
+    let out = ESPCTL.workdir(Stubs::None).espctl(&[
+        "--port",
+        &url,
+        "--connect-attempts",
+        "2",
+        "read_mac",
+    ]);
     let line = out.fatal();
     assert!(
         line.contains("Invalid head of packet (0x49): Possible serial noise or corruption.")

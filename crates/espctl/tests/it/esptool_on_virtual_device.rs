@@ -4,11 +4,10 @@
 //! Every scenario checks what esptool prints and what ends up in the device's flash file
 //! (the bytes esptool sent, including the header bytes it patches).
 
-mod virtual_harness;
-
+use crate::ESPCTL;
 use espctl_chips::{Chip, Registers, format_mac};
-use espctl_testkit::{assert_erased, assert_flash_holds};
-use virtual_harness::{Transport, Virtual, fixture_str, read_fixture};
+use espctl_testkit::{Device, Link, Run, Stubs, WorkDir, assert_erased, assert_flash_holds};
+use std::path::PathBuf;
 
 const MAC: &str = "5c:cf:7f:12:34:56";
 const MAC_BYTES: [u8; 6] = [0x5C, 0xCF, 0x7F, 0x12, 0x34, 0x56];
@@ -58,29 +57,85 @@ fn facts(chip: &str) -> Facts {
     }
 }
 
-fn start(chip: &'static str, transport: Transport) -> Virtual {
+fn fixture(name: &str) -> PathBuf {
+    espctl_testkit::fixture(&format!("images/{name}"))
+}
+
+fn fixture_str(name: &str) -> String {
+    fixture(name).display().to_string()
+}
+
+fn read_fixture(name: &str) -> Vec<u8> {
+    espctl_testkit::fixture_bytes(&format!("images/{name}"))
+}
+
+/// A device served by `espctl virtual` (killed on drop) and a folder to run esptool in.
+struct Virtual {
+    dev: Device,
+    env: WorkDir,
+}
+
+impl Virtual {
+    fn start(dev: espctl_testkit::DeviceOptions) -> Virtual {
+        Virtual {
+            dev: dev.start(),
+            env: ESPCTL.workdir(Stubs::None),
+        }
+    }
+
+    fn chip(&self) -> &str {
+        &self.dev.chip
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.env.path(name)
+    }
+
+    fn flash(&self) -> Vec<u8> {
+        self.dev.flash()
+    }
+
+    /// Runs esptool with `--chip` and `--port` (and `--no-stub` when `stub` is false).
+    fn esptool(&self, stub: bool, args: &[&str]) -> Run {
+        let mut all = vec!["--chip", self.chip(), "--port", &self.dev.port];
+        if !stub {
+            all.push("--no-stub");
+        }
+        all.extend(args);
+        self.env.esptool(&all)
+    }
+}
+
+/// A device with the MAC and flash size of the scenarios.
+fn start(chip: &'static str, link: Link) -> Virtual {
     let f = facts(chip);
     Virtual::start(
-        chip,
-        transport,
-        &["--mac", MAC, "--flash-size", f.flash_size],
+        ESPCTL
+            .device_options(chip, link)
+            .mac(MAC_BYTES)
+            .flash_size(f.flash_size),
     )
 }
 
 /// One esptool run; on a pty the board is first reset into download mode by hand (a
 /// pty has no DTR/RTS), as the auto-reset circuit would do on a real port.
-fn esptool(v: &mut Virtual, stub: bool, args: &[&str]) -> virtual_harness::Run {
-    if v.transport == Transport::Pty {
-        v.reset_into_download();
+fn esptool(v: &mut Virtual, stub: bool, args: &[&str]) -> Run {
+    if v.dev.link == Link::Pty {
+        v.dev.reset_into_download();
     }
     v.esptool(stub, args)
 }
 
+/// esptool's FatalError (exit code 2) whose output says `needle`.
+#[track_caller]
+fn refused(run: &Run, needle: &str) {
+    run.exits(2).says(needle);
+}
+
 fn identity(v: &mut Virtual, stub: bool) {
-    let f = facts(v.chip);
-    let run = esptool(v, stub, &["chip-id"]);
-    run.ok()
-        .says(&format!("Chip type:          {}", f.chip_type))
+    let f = facts(v.chip());
+    let run = esptool(v, stub, &["chip-id"]).ok();
+    run.says(&format!("Chip type:          {}", f.chip_type))
         .says(&format!("Crystal frequency:  {}", f.crystal))
         .says(&format!("MAC:                {MAC}"));
     if f.chip.kind == espctl_chips::ChipKind::Esp8266 {
@@ -93,7 +148,7 @@ fn identity(v: &mut Virtual, stub: bool) {
     } else {
         run.lacks("Uploading stub flasher");
     }
-    if v.transport == Transport::Pty {
+    if v.dev.link == Link::Pty {
         run.says("WARNING: Chip was NOT reset.");
     }
     esptool(v, stub, &["read-mac"])
@@ -101,7 +156,7 @@ fn identity(v: &mut Virtual, stub: bool) {
         .says(&format!("MAC:                {MAC}"));
 
     // A faster baud rate: the ESP32 ROM and the stubs switch, the ESP8266 ROM cannot.
-    let run = esptool(v, stub, &["--baud", "460800", "flash-id"]);
+    let run = esptool(v, stub, &["--baud", "460800", "flash-id"]).ok();
     if !stub && !f.chip.rom.change_baudrate {
         run.says(
             "WARNING: ROM doesn't support changing baud rate. Keeping initial baud rate 115200.",
@@ -109,8 +164,7 @@ fn identity(v: &mut Virtual, stub: bool) {
     } else {
         run.says("Changing baud rate to 460800").says("Changed.");
     }
-    run.ok()
-        .says("Manufacturer: 5e")
+    run.says("Manufacturer: 5e")
         .says(&format!("Device: {}", f.device_id))
         .says(&format!("Detected flash size: {}", f.flash_size));
     if !stub {
@@ -151,7 +205,7 @@ fn patched_bootloader(f: &Facts) -> Vec<u8> {
 }
 
 fn write_several_files(v: &mut Virtual, stub: bool) {
-    let f = facts(v.chip);
+    let f = facts(v.chip());
     let boot_offset = format!("0x{:x}", f.bootloader_offset);
     let run = esptool(
         v,
@@ -169,9 +223,9 @@ fn write_several_files(v: &mut Virtual, stub: bool) {
             "0x30000",
             &fixture_str("one_kb_all_ef.bin"),
         ],
-    );
-    run.ok()
-        .says(&format!("Auto-detected flash size: {}", f.flash_size))
+    )
+    .ok();
+    run.says(&format!("Auto-detected flash size: {}", f.flash_size))
         .says(&format!(
             "Flash parameters set to 0x03{:02x}.",
             f.patched_size_freq
@@ -179,10 +233,10 @@ fn write_several_files(v: &mut Virtual, stub: bool) {
         .says("Wrote 51200 bytes at 0x00010000");
     let verified = run.count("Hash of data verified.");
     if f.chip.rom.flash_md5 || stub {
-        assert_eq!(verified, 3, "{}", run.text);
+        assert_eq!(verified, 3, "{run}");
     } else {
         // The ESP8266 ROM has no MD5: esptool cannot verify (the flash file does).
-        assert_eq!(verified, 0, "{}", run.text);
+        assert_eq!(verified, 0, "{run}");
     }
     if stub {
         run.says(&format!(
@@ -211,7 +265,7 @@ fn write_several_files(v: &mut Virtual, stub: bool) {
 }
 
 fn write_other_compression(v: &mut Virtual, stub: bool) {
-    let f = facts(v.chip);
+    let f = facts(v.chip());
     if stub {
         // Uncompressed through the stub.
         let run = esptool(
@@ -244,24 +298,25 @@ fn write_other_compression(v: &mut Virtual, stub: bool) {
         );
     } else {
         let before = v.flash();
-        esptool(
-            v,
-            stub,
-            &[
-                "write-flash",
-                "-z",
-                "0x40000",
-                &fixture_str("one_kb_all_ef.bin"),
-            ],
-        )
-        .fatal()
-        .says("ESP8266 ROM does not support function flash_defl_begin.");
+        refused(
+            &esptool(
+                v,
+                stub,
+                &[
+                    "write-flash",
+                    "-z",
+                    "0x40000",
+                    &fixture_str("one_kb_all_ef.bin"),
+                ],
+            ),
+            "ESP8266 ROM does not support function flash_defl_begin.",
+        );
         assert_eq!(v.flash(), before);
     }
 }
 
 fn read_back(v: &mut Virtual, stub: bool) {
-    let f = facts(v.chip);
+    let f = facts(v.chip());
     let out = v.path("read.bin");
     let out_s = out.display().to_string();
     if stub {
@@ -271,7 +326,7 @@ fn read_back(v: &mut Virtual, stub: bool) {
         assert_eq!(std::fs::read(&out).unwrap(), read_fixture("fifty_kb.bin"));
         // pyserial's socket:// reads one byte per call (~140 KB/s), so the whole flash is
         // read over the pty here and over TCP from a small flash (`read_all_over_tcp`).
-        if v.transport == Transport::Pty {
+        if v.dev.link == Link::Pty {
             read_all(v, f.flash_bytes);
         }
     } else if f.chip.rom.read_flash_slow {
@@ -283,9 +338,10 @@ fn read_back(v: &mut Virtual, stub: bool) {
             read_fixture("fifty_kb.bin")[..0x1000]
         );
     } else {
-        esptool(v, stub, &["read-flash", "0x10000", "0x1000", &out_s])
-            .fatal()
-            .says("ESP8266 ROM does not support function read_flash_slow.");
+        refused(
+            &esptool(v, stub, &["read-flash", "0x10000", "0x1000", &out_s]),
+            "ESP8266 ROM does not support function read_flash_slow.",
+        );
         assert!(!out.exists());
     }
 }
@@ -305,7 +361,11 @@ fn read_all(v: &mut Virtual, flash_bytes: usize) {
 #[test]
 fn read_all_over_tcp() {
     for chip in ["esp8266", "esp32"] {
-        let mut v = Virtual::start(chip, Transport::Tcp, &["--flash-size", "512KB"]);
+        let mut v = Virtual::start(
+            ESPCTL
+                .device_options(chip, Link::Socket)
+                .flash_size("512KB"),
+        );
         esptool(
             &mut v,
             true,
@@ -323,7 +383,7 @@ fn read_all_over_tcp() {
 }
 
 fn verify(v: &mut Virtual, stub: bool) {
-    let f = facts(v.chip);
+    let f = facts(v.chip());
     if stub || f.chip.rom.flash_md5 {
         esptool(
             v,
@@ -332,21 +392,23 @@ fn verify(v: &mut Virtual, stub: bool) {
         )
         .ok()
         .says("Verification successful (digest matched).");
-        esptool(
-            v,
-            stub,
-            &["verify-flash", "0x10000", &fixture_str("sector.bin")],
-        )
-        .fatal()
-        .says("Verification failed (digest mismatch).");
+        refused(
+            &esptool(
+                v,
+                stub,
+                &["verify-flash", "0x10000", &fixture_str("sector.bin")],
+            ),
+            "Verification failed (digest mismatch).",
+        );
     } else {
-        esptool(
-            v,
-            stub,
-            &["verify-flash", "0x10000", &fixture_str("fifty_kb.bin")],
-        )
-        .fatal()
-        .says("ESP8266 ROM does not support function flash_md5sum.");
+        refused(
+            &esptool(
+                v,
+                stub,
+                &["verify-flash", "0x10000", &fixture_str("fifty_kb.bin")],
+            ),
+            "ESP8266 ROM does not support function flash_md5sum.",
+        );
     }
 }
 
@@ -354,7 +416,7 @@ fn verify(v: &mut Virtual, stub: bool) {
 /// Through the ESP8266 ROM that is one sector more (its erase bug, which esptool's
 /// erase-size workaround halves but cannot avoid for a single sector).
 fn rewrite_over_old_data(v: &mut Virtual, stub: bool) {
-    let f = facts(v.chip);
+    let f = facts(v.chip());
     esptool(
         v,
         stub,
@@ -373,12 +435,11 @@ fn rewrite_over_old_data(v: &mut Virtual, stub: bool) {
 }
 
 fn erase(v: &mut Virtual, stub: bool) {
-    let f = facts(v.chip);
+    let f = facts(v.chip());
     let is_8266_rom = !stub && f.chip.kind == espctl_chips::ChipKind::Esp8266;
     let run = esptool(v, stub, &["erase-region", "0x30000", "0x1000"]);
     if is_8266_rom {
-        run.fatal()
-            .says("ESP8266 ROM does not support function erase_region.");
+        refused(&run, "ESP8266 ROM does not support function erase_region.");
         assert_flash_holds(
             &v.flash(),
             0x30000,
@@ -410,10 +471,10 @@ fn erase(v: &mut Virtual, stub: bool) {
         assert_flash_holds(&flash, 0x50000, &read_fixture("one_kb.bin"), "one_kb");
         assert_erased(&flash, 0x50400..flash.len(), "after the file");
     } else {
-        run.fatal().says(&format!(
-            "{} ROM does not support function erase_flash.",
-            f.chip.name
-        ));
+        refused(
+            &run,
+            &format!("{} ROM does not support function erase_flash.", f.chip.name),
+        );
     }
 
     let run = esptool(v, stub, &["erase-flash"]);
@@ -421,10 +482,10 @@ fn erase(v: &mut Virtual, stub: bool) {
         run.ok().says("Flash memory erased successfully");
         assert_erased(&v.flash(), 0..f.flash_bytes, "erase-flash");
     } else {
-        run.fatal().says(&format!(
-            "{} ROM does not support function erase_flash.",
-            f.chip.name
-        ));
+        refused(
+            &run,
+            &format!("{} ROM does not support function erase_flash.", f.chip.name),
+        );
         assert_flash_holds(
             &v.flash(),
             0x12000,
@@ -435,9 +496,9 @@ fn erase(v: &mut Virtual, stub: bool) {
 }
 
 fn run_program(v: &mut Virtual, stub: bool) {
-    let run = esptool(v, stub, &["run"]);
-    run.ok().says("Hard resetting via RTS pin...");
-    if v.transport == Transport::Pty {
+    let run = esptool(v, stub, &["run"]).ok();
+    run.says("Hard resetting via RTS pin...");
+    if v.dev.link == Link::Pty {
         if stub {
             // Through the stub, `run` is FLASH_END "stay": esptool leaves the starting to
             // its hard reset, which a pty cannot do. The stub is still there.
@@ -446,9 +507,10 @@ fn run_program(v: &mut Virtual, stub: bool) {
                 .says("Stub flasher is already running. No upload is necessary.");
         } else {
             // The ROM started the program and nothing resets the chip: the loader is gone.
-            v.esptool(stub, &["--connect-attempts", "1", "chip-id"])
-                .fatal()
-                .says("Failed to connect to");
+            refused(
+                &v.esptool(stub, &["--connect-attempts", "1", "chip-id"]),
+                "Failed to connect to",
+            );
         }
     } else {
         run.says("NOTE: It's not possible to reset the chip over a TCP socket.");
@@ -457,16 +519,16 @@ fn run_program(v: &mut Virtual, stub: bool) {
     esptool(v, stub, &["read-mac"]).ok().says(MAC);
 }
 
-fn scenario(chip: &'static str, transport: Transport, stub: bool) {
-    let mut v = start(chip, transport);
-    if transport == Transport::Tcp {
+fn scenario(chip: &'static str, link: Link, stub: bool) {
+    let mut v = start(chip, link);
+    if link == Link::Socket {
         assert!(
-            v.address.starts_with("socket://127.0.0.1:"),
+            v.dev.port.starts_with("socket://127.0.0.1:"),
             "{}",
-            v.address
+            v.dev.port
         );
     } else {
-        assert!(v.address.starts_with("/dev/"), "{}", v.address);
+        assert!(v.dev.port.starts_with("/dev/"), "{}", v.dev.port);
     }
     identity(&mut v, stub);
     write_several_files(&mut v, stub);
@@ -480,42 +542,42 @@ fn scenario(chip: &'static str, transport: Transport, stub: bool) {
 
 #[test]
 fn esp8266_tcp_stub() {
-    scenario("esp8266", Transport::Tcp, true);
+    scenario("esp8266", Link::Socket, true);
 }
 
 #[test]
 fn esp8266_tcp_rom() {
-    scenario("esp8266", Transport::Tcp, false);
+    scenario("esp8266", Link::Socket, false);
 }
 
 #[test]
 fn esp8266_pty_stub() {
-    scenario("esp8266", Transport::Pty, true);
+    scenario("esp8266", Link::Pty, true);
 }
 
 #[test]
 fn esp8266_pty_rom() {
-    scenario("esp8266", Transport::Pty, false);
+    scenario("esp8266", Link::Pty, false);
 }
 
 #[test]
 fn esp32_tcp_stub() {
-    scenario("esp32", Transport::Tcp, true);
+    scenario("esp32", Link::Socket, true);
 }
 
 #[test]
 fn esp32_tcp_rom() {
-    scenario("esp32", Transport::Tcp, false);
+    scenario("esp32", Link::Socket, false);
 }
 
 #[test]
 fn esp32_pty_stub() {
-    scenario("esp32", Transport::Pty, true);
+    scenario("esp32", Link::Pty, true);
 }
 
 #[test]
 fn esp32_pty_rom() {
-    scenario("esp32", Transport::Pty, false);
+    scenario("esp32", Link::Pty, false);
 }
 
 /// Multi-step flows that keep the chip's state between esptool runs: the stub left
@@ -524,13 +586,13 @@ fn esp32_pty_rom() {
 /// "// TODO: Implement reboot").
 #[test]
 fn stub_left_running_is_reused_even_after_no_reset() {
-    for (chip, transport) in [("esp8266", Transport::Pty), ("esp32", Transport::Tcp)] {
-        let extra: &[&str] = if transport == Transport::Tcp {
+    for (chip, link) in [("esp8266", Link::Pty), ("esp32", Link::Socket)] {
+        let extra: &[&str] = if link == Link::Socket {
             &["--keep-state"]
         } else {
             &[]
         };
-        let v = Virtual::start(chip, transport, extra);
+        let v = Virtual::start(ESPCTL.device_options(chip, link).server_args(extra));
         let file = fixture_str("one_kb.bin");
         v.esptool(
             true,

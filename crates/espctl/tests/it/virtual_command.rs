@@ -1,25 +1,24 @@
-//! `espctl virtual` on bad input: one line on stderr, exit code 2, nothing served.
+//! `espctl virtual`: on bad input one line on stderr, exit code 2, nothing served; else
+//! the address to connect to first.
 
-mod virtual_harness;
+use crate::ESPCTL;
+use espctl_testkit::{Link, Run, Stubs};
 
-use std::process::{Command, Output};
-
-fn virtual_device(args: &[&str]) -> Output {
-    Command::new(virtual_harness::espctl())
-        .arg("virtual")
-        .args(args)
-        .output()
-        .unwrap()
+fn virtual_device(args: &[&str]) -> Run {
+    let mut all = vec!["virtual"];
+    all.extend(args);
+    ESPCTL.workdir(Stubs::None).espctl(&all)
 }
 
-fn assert_refused(out: &Output, mentions: &str) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
-    assert!(out.stdout.is_empty(), "no address printed");
-    assert_eq!(stderr.lines().count(), 1, "one line: {stderr:?}");
+#[track_caller]
+fn assert_refused(out: &Run, mentions: &str) {
+    assert_eq!(out.code, 2, "{out}");
+    assert!(out.stdout.is_empty(), "no address printed: {out}");
+    assert_eq!(out.stderr.lines().count(), 1, "one line: {out}");
     assert!(
-        stderr.contains(mentions),
-        "{stderr:?} should mention {mentions:?}"
+        out.stderr.contains(mentions),
+        "{:?} should mention {mentions:?}",
+        out.stderr
     );
 }
 
@@ -95,9 +94,10 @@ fn bad_mac_and_jedec_id() {
 
 #[test]
 fn first_line_is_the_address_to_connect_to() {
-    let v = virtual_harness::Virtual::start("esp8266", virtual_harness::Transport::Tcp, &[]);
+    // No flash size given: the default.
+    let v = ESPCTL.device_options("esp8266", Link::Socket).start();
     let port: u16 = v
-        .address
+        .port
         .strip_prefix("socket://127.0.0.1:")
         .expect("socket URL")
         .parse()

@@ -1,14 +1,58 @@
 //! espctl against esptool 5.6.0 on every fixture image and ELF: same files, same lines,
 //! same exit codes (image-info, elf2image, merge-bin in raw, HEX and UF2).
 
-mod common;
-
-use common::elf::{self, Section};
-use common::{compare, fixture_files, run_in};
+use crate::{ESPCTL, run_in};
 use espctl_chips::{CHIPS, Chip, ImageFormat};
+use espctl_testkit::elf::{self, Section};
+use espctl_testkit::{Run, fixture_files};
 
 fn image(name: &str) -> Vec<u8> {
-    std::fs::read(espctl_testkit::fixture(&format!("images/{name}"))).unwrap()
+    espctl_testkit::fixture_bytes(&format!("images/{name}"))
+}
+
+/// esptool's stdout without its version banner and without trailing blank lines (esptool
+/// prints an empty line before a fatal error).
+fn normalise(stdout: &str, banner: bool) -> String {
+    let mut lines: Vec<&str> = stdout.lines().collect();
+    if banner && lines.first().is_some_and(|l| l.starts_with("esptool v")) {
+        lines.remove(0);
+    }
+    while lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
+    lines.join("\n")
+}
+
+/// Runs both tools, each in a fresh folder holding `inputs`, and asserts the same exit
+/// code, output lines and written files.
+fn compare(label: &str, args: &[&str], inputs: &[(&str, &[u8])]) -> Run {
+    let theirs = run_in(&espctl_testkit::esptool(), args, inputs);
+    let ours = run_in(ESPCTL.path(), args, inputs);
+    assert!(
+        !theirs.stderr.contains("Traceback"),
+        "{label}: esptool crashed, pick another case:\n{}",
+        theirs.stderr
+    );
+    assert_eq!(
+        ours.code, theirs.code,
+        "{label}: exit code\nours: {}\ntheirs: {}",
+        ours.stderr, theirs.stderr
+    );
+    assert_eq!(
+        normalise(&ours.stdout, false),
+        normalise(&theirs.stdout, true),
+        "{label}: stdout"
+    );
+    assert_eq!(ours.stderr, theirs.stderr, "{label}: stderr");
+    assert_eq!(
+        ours.files.keys().collect::<Vec<_>>(),
+        theirs.files.keys().collect::<Vec<_>>(),
+        "{label}: files written"
+    );
+    for (name, data) in &theirs.files {
+        assert!(ours.files[name] == *data, "{label}: {name} differs");
+    }
+    ours
 }
 
 #[test]
@@ -41,7 +85,7 @@ fn image_info_with_an_explicit_chip_matches() {
 }
 
 fn elf_cases(elf: &str, chip: &str, option_sets: &[&[&str]]) {
-    let data = std::fs::read(espctl_testkit::fixture(&format!("elf/{elf}"))).unwrap();
+    let data = espctl_testkit::fixture_bytes(&format!("elf/{elf}"));
     for options in option_sets {
         let mut args = vec!["--chip", chip, "elf2image", elf];
         args.extend(*options);
@@ -559,7 +603,7 @@ fn image_info_keeps_the_warnings_before_a_failure() {
 
 /// The image esptool's elf2image makes of a fixture ELF (checked against espctl's).
 fn built_app(chip: &str, elf: &str) -> Vec<u8> {
-    let data = std::fs::read(espctl_testkit::fixture(&format!("elf/{elf}"))).unwrap();
+    let data = espctl_testkit::fixture_bytes(&format!("elf/{elf}"));
     let run = compare(
         &format!("{chip} app"),
         &["--chip", chip, "elf2image", "-o", "app.bin", elf],
@@ -649,7 +693,7 @@ fn pad_to_size_without_a_digest_pads_after_the_image() {
     // Deliberately different: esptool 5.6.0 pads from its file position after patching
     // the segment count (offset 2) when no digest follows, overwriting its own image
     // with 0xFF. espctl pads after the image, as with a digest.
-    let data = std::fs::read(espctl_testkit::fixture("elf/esp32c6-appdesc.elf")).unwrap();
+    let data = espctl_testkit::fixture_bytes("elf/esp32c6-appdesc.elf");
     for no_digest in ["--dont-append-digest", "--ram-only-header"] {
         let args = [
             "--chip",
@@ -665,7 +709,7 @@ fn pad_to_size_without_a_digest_pads_after_the_image() {
         let mut padded_args = args.to_vec();
         padded_args.extend(["--pad-to-size", "64KB"]);
         let inputs: &[(&str, &[u8])] = &[("app.elf", &data)];
-        let ours = run_in(&common::espctl(), &padded_args, inputs);
+        let ours = run_in(ESPCTL.path(), &padded_args, inputs);
         let theirs = run_in(&espctl_testkit::esptool(), &padded_args, inputs);
         assert_eq!((ours.code, theirs.code), (0, 0), "{no_digest}");
         let ours = &ours.files["app.bin"];

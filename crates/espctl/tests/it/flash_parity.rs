@@ -2,10 +2,9 @@
 //! espctl against two fresh virtual devices (same chip, flash and MAC), leave the same
 //! flash contents. With and without the flasher stub, ESP8266 and ESP32.
 
-mod support;
-
-use std::path::PathBuf;
-use support::{Env, Link, Target, firmware, noise};
+use crate::{ESPCTL, firmware};
+use espctl_testkit::{Device, Link, Stubs, WorkDir, noise};
+use std::path::Path;
 
 /// One step: the command line (after `--port P`) for esptool and for espctl. They are
 /// the same except where esptool 5 lost a spelling the guides use (`-fs 32m`).
@@ -20,10 +19,6 @@ fn same(args: &[&str]) -> Step {
         esptool: v.clone(),
         espctl: v,
     }
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(espctl_testkit::fixture(&format!("images/{name}"))).unwrap()
 }
 
 fn scenarios(chip: &str, stub: bool) -> Vec<(&'static str, Vec<Step>)> {
@@ -194,7 +189,7 @@ fn scenarios(chip: &str, stub: bool) -> Vec<(&'static str, Vec<Step>)> {
     s
 }
 
-fn inputs(env: &Env) {
+fn inputs(env: &WorkDir) {
     let fw = firmware();
     for name in ["firmware.bin", "nodemcu.bin", "fw.bin"] {
         env.write(name, &fw);
@@ -217,20 +212,24 @@ fn inputs(env: &Env) {
         "fifty_kb.bin",
         "one_mb.bin",
     ] {
-        env.write(name, &fixture(name));
+        env.write(
+            name,
+            &espctl_testkit::fixture_bytes(&format!("images/{name}")),
+        );
     }
 }
 
-fn compare(chip: &str, stub: bool) {
-    let esptool: PathBuf = espctl_testkit::esptool();
-    let env = Env::new(stub);
+fn compare(chip: &str, stubs: Stubs) {
+    let esptool = espctl_testkit::esptool();
+    let env = ESPCTL.workdir(stubs);
     inputs(&env);
+    let stub = stubs == Stubs::Installed;
     let stub_flag: &[&str] = if stub { &[] } else { &["--no-stub"] };
     for (what, steps) in scenarios(chip, stub) {
-        let theirs = Target::start(chip, Link::Socket, "4MB");
-        let ours = Target::start(chip, Link::Socket, "4MB");
+        let theirs = ESPCTL.device(chip, Link::Socket, "4MB");
+        let ours = ESPCTL.device(chip, Link::Socket, "4MB");
         for step in &steps {
-            let run = |program: &std::path::Path, target: &Target, args: &[String]| {
+            let run = |program: &Path, target: &Device, args: &[String]| {
                 let mut all: Vec<&str> = vec!["--port", &target.port];
                 all.extend(stub_flag);
                 all.extend(args.iter().map(String::as_str));
@@ -238,7 +237,7 @@ fn compare(chip: &str, stub: bool) {
             };
             let t = run(&esptool, &theirs, &step.esptool);
             assert_eq!(t.code, 0, "{chip} {what}: esptool failed\n{t}");
-            let o = run(&support::espctl_bin(), &ours, &step.espctl);
+            let o = run(ESPCTL.path(), &ours, &step.espctl);
             assert_eq!(o.code, 0, "{chip} {what}: espctl failed\n{o}");
         }
         let (a, b) = (theirs.flash(), ours.flash());
@@ -256,20 +255,20 @@ fn compare(chip: &str, stub: bool) {
 
 #[test]
 fn esp8266_with_stub_matches_esptool() {
-    compare("esp8266", true);
+    compare("esp8266", Stubs::Installed);
 }
 
 #[test]
 fn esp8266_rom_matches_esptool() {
-    compare("esp8266", false);
+    compare("esp8266", Stubs::None);
 }
 
 #[test]
 fn esp32_with_stub_matches_esptool() {
-    compare("esp32", true);
+    compare("esp32", Stubs::Installed);
 }
 
 #[test]
 fn esp32_rom_matches_esptool() {
-    compare("esp32", false);
+    compare("esp32", Stubs::None);
 }

@@ -6,9 +6,9 @@
 //! nor are the lines about how the link is run, where espctl deliberately differs: it
 //! uploads the stub only for flash work and picks its own baud rate (README).
 
-mod support;
-
-use support::{Env, Link, Target};
+use crate::ESPCTL;
+use espctl_testkit::{Device, Link, Stubs, WorkDir};
+use std::path::Path;
 
 /// Line starts whose lines must match esptool's exactly (after masking).
 const KEY_LINES: &[&str] = &[
@@ -86,19 +86,22 @@ fn key_lines(text: &str, port: &str) -> Vec<String> {
         .collect()
 }
 
-fn inputs(env: &Env) {
+fn inputs(env: &WorkDir) {
     for name in [
         "bootloader_esp32.bin",
         "bootloader_esp8266.bin",
         "fifty_kb.bin",
     ] {
-        let data = std::fs::read(espctl_testkit::fixture(&format!("images/{name}"))).unwrap();
-        env.write(name, &data);
+        env.write(
+            name,
+            &espctl_testkit::fixture_bytes(&format!("images/{name}")),
+        );
     }
 }
 
-fn compare(chip: &str, stub: bool) {
-    let env = Env::new(stub);
+fn compare(chip: &str, stubs: Stubs) {
+    let env = ESPCTL.workdir(stubs);
+    let stub = stubs == Stubs::Installed;
     inputs(&env);
     let esptool = espctl_testkit::esptool();
     let (boot_addr, boot) = if chip == "esp8266" {
@@ -148,10 +151,10 @@ fn compare(chip: &str, stub: bool) {
     commands.push(vec!["write_mem", "0x3ffe8000", "0xabad1dea", "0xffff"]);
     // Last: the chip then runs its application and no longer talks to the loader.
     commands.push(vec!["run"]);
-    let theirs = Target::start(chip, Link::Socket, "4MB");
-    let ours = Target::start(chip, Link::Socket, "4MB");
+    let theirs = ESPCTL.device(chip, Link::Socket, "4MB");
+    let ours = ESPCTL.device(chip, Link::Socket, "4MB");
     for args in commands {
-        let run = |program: &std::path::Path, target: &Target| {
+        let run = |program: &Path, target: &Device| {
             let mut all = vec!["--port", target.port.as_str()];
             if !stub {
                 all.push("--no-stub");
@@ -161,7 +164,7 @@ fn compare(chip: &str, stub: bool) {
             assert_eq!(out.code, 0, "{chip} {args:?}:\n{out}");
             key_lines(&out.stdout, &target.port)
         };
-        let (t, o) = (run(&esptool, &theirs), run(&support::espctl_bin(), &ours));
+        let (t, o) = (run(&esptool, &theirs), run(ESPCTL.path(), &ours));
         assert_eq!(
             o, t,
             "{chip} stub={stub} {args:?}: espctl's key lines (left) differ from esptool's (right)"
@@ -172,22 +175,22 @@ fn compare(chip: &str, stub: bool) {
 
 #[test]
 fn esp8266_stub_lines_match_esptool() {
-    compare("esp8266", true);
+    compare("esp8266", Stubs::Installed);
 }
 
 #[test]
 fn esp8266_rom_lines_match_esptool() {
-    compare("esp8266", false);
+    compare("esp8266", Stubs::None);
 }
 
 #[test]
 fn esp32_stub_lines_match_esptool() {
-    compare("esp32", true);
+    compare("esp32", Stubs::Installed);
 }
 
 #[test]
 fn esp32_rom_lines_match_esptool() {
-    compare("esp32", false);
+    compare("esp32", Stubs::None);
 }
 
 #[test]

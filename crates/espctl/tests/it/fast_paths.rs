@@ -1,35 +1,25 @@
 //! Where espctl saves the user's time: the fast default baud rate (and its fallbacks),
 //! writing only changed sectors, and no stub upload for commands the ROM can do.
 
-mod support;
-
-use support::{Env, Link, Out, Target, firmware, noise};
-
-/// Index of the first stdout line equal to `line`.
-#[track_caller]
-fn line_at(out: &Out, line: &str) -> usize {
-    out.stdout
-        .lines()
-        .position(|l| l == line)
-        .unwrap_or_else(|| panic!("stdout has no line {line:?}:\n{out}"))
-}
+use crate::{ESPCTL, firmware};
+use espctl_testkit::{Link, Stubs, noise};
 
 #[test]
 fn flash_commands_move_to_921600_without_a_baud_option() {
-    let env = Env::new(true);
+    let env = ESPCTL.workdir(Stubs::Installed);
     let fw = firmware();
     env.write("fw.bin", &fw);
     for chip in ["esp8266", "esp32"] {
-        let dev = Target::start(chip, Link::InProcess, "4MB");
+        let dev = ESPCTL.device(chip, Link::InProcess, "4MB");
         let out = env
             .espctl(&["--port", &dev.port, "write_flash", "0x10000", "fw.bin"])
             .ok();
-        let change = line_at(&out, "Changing baud rate to 921600...");
-        assert_eq!(line_at(&out, "Changed."), change + 1);
-        let upload = line_at(&out, "Uploading stub flasher...");
+        let change = out.line_index("Changing baud rate to 921600...");
+        assert_eq!(out.line_index("Changed."), change + 1);
+        let upload = out.line_index("Uploading stub flasher...");
         if chip == "esp8266" {
             // Its ROM cannot change the rate: the stub does, once it runs.
-            assert!(change > line_at(&out, "Stub flasher running."), "{out}");
+            assert!(change > out.line_index("Stub flasher running."), "{out}");
         } else {
             // The ESP32 ROM switches first, so the stub uploads at the fast rate.
             assert!(change < upload, "{out}");
@@ -51,9 +41,9 @@ fn flash_commands_move_to_921600_without_a_baud_option() {
 
 #[test]
 fn no_fast_baud_over_tcp() {
-    let env = Env::new(true);
+    let env = ESPCTL.workdir(Stubs::Installed);
     env.write("fw.bin", &firmware());
-    let dev = Target::start("esp32", Link::Socket, "4MB");
+    let dev = ESPCTL.device("esp32", Link::Socket, "4MB");
     let out = env
         .espctl(&["--port", &dev.port, "write_flash", "0x10000", "fw.bin"])
         .ok();
@@ -62,11 +52,11 @@ fn no_fast_baud_over_tcp() {
 
 #[test]
 fn an_adapter_that_cannot_do_921600_falls_back_to_115200() {
-    let env = Env::new(true);
+    let env = ESPCTL.workdir(Stubs::Installed);
     let fw = firmware();
     env.write("fw.bin", &fw);
     for chip in ["esp8266", "esp32"] {
-        let dev = Target::start(chip, Link::InProcess, "4MB");
+        let dev = ESPCTL.device(chip, Link::InProcess, "4MB");
         // With reset lines: the chip is reset and the write goes on at 115200.
         let port = format!("{}&max-baud=460800", dev.port);
         let out = env
@@ -114,10 +104,10 @@ fn an_adapter_that_cannot_do_921600_falls_back_to_115200() {
 
 #[test]
 fn a_stub_left_running_is_put_back_to_115200() {
-    let env = Env::new(true);
+    let env = ESPCTL.workdir(Stubs::Installed);
     env.write("fw.bin", &firmware());
     // A pty: fast baud applies; the stub stays for the next command.
-    let dev = Target::start("esp32", Link::Pty, "4MB");
+    let dev = ESPCTL.device("esp32", Link::Pty, "4MB");
     let out = env
         .espctl(&[
             "--port",
@@ -131,9 +121,9 @@ fn a_stub_left_running_is_put_back_to_115200() {
             "fw.bin",
         ])
         .ok();
-    let up = line_at(&out, "Changing baud rate to 921600...");
-    let down = line_at(&out, "Changing baud rate to 115200...");
-    assert!(up < down && down < line_at(&out, "Staying in flasher stub."));
+    let up = out.line_index("Changing baud rate to 921600...");
+    let down = out.line_index("Changing baud rate to 115200...");
+    assert!(up < down && down < out.line_index("Staying in flasher stub."));
     env.espctl(&["--port", &dev.port, "--before", "no-reset", "read_mac"])
         .ok()
         .has("Stub flasher is already running. No upload is necessary.");
@@ -148,10 +138,10 @@ fn a_stub_left_running_is_put_back_to_115200() {
             "fw.bin",
         ])
         .ok();
-    let down = line_at(&out, "Changing baud rate to 115200...");
-    assert!(down < line_at(&out, "Hard resetting via RTS pin..."));
+    let down = out.line_index("Changing baud rate to 115200...");
+    assert!(down < out.line_index("Hard resetting via RTS pin..."));
     // Where the chip is reset afterwards, the rate is left alone.
-    let dev = Target::start("esp32", Link::InProcess, "4MB");
+    let dev = ESPCTL.device("esp32", Link::InProcess, "4MB");
     let out = env
         .espctl(&["--port", &dev.port, "write_flash", "0x10000", "fw.bin"])
         .ok();
@@ -163,9 +153,9 @@ fn a_stub_left_running_is_put_back_to_115200() {
 
 #[test]
 fn register_commands_talk_to_the_rom_without_the_stub() {
-    let env = Env::new(true);
+    let env = ESPCTL.workdir(Stubs::Installed);
     for chip in ["esp8266", "esp32"] {
-        let dev = Target::start(chip, Link::InProcess, "4MB");
+        let dev = ESPCTL.device(chip, Link::InProcess, "4MB");
         let mac = dev.mac_text();
         let runs = [
             (vec!["flash_id"], "Manufacturer: 5e".to_string()),
@@ -192,11 +182,11 @@ fn register_commands_talk_to_the_rom_without_the_stub() {
 
 #[test]
 fn rewriting_an_image_sends_only_what_changed() {
-    let env = Env::new(true);
+    let env = ESPCTL.workdir(Stubs::Installed);
     let fw = firmware();
     env.write("fw.bin", &fw);
     for chip in ["esp8266", "esp32"] {
-        let dev = Target::start(chip, Link::InProcess, "4MB");
+        let dev = ESPCTL.device(chip, Link::InProcess, "4MB");
         let write = |file: &str, extra: &[&str]| {
             let mut args = vec!["--port", dev.port.as_str(), "write_flash"];
             args.extend(extra);
@@ -231,8 +221,8 @@ fn rewriting_an_image_sends_only_what_changed() {
         .has("Hash of data verified.");
     }
     // Without the stub the ESP8266 ROM cannot hash flash: every write is a full one.
-    let dev = Target::start("esp8266", Link::InProcess, "4MB");
-    let rom = Env::new(false);
+    let dev = ESPCTL.device("esp8266", Link::InProcess, "4MB");
+    let rom = ESPCTL.workdir(Stubs::None);
     rom.write("small.bin", &noise(5000, 3));
     for _ in 0..2 {
         let out = rom

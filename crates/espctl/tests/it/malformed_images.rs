@@ -1,11 +1,10 @@
 //! Malformed inputs: one clear line on stderr, exit code 2, no panic, no output file.
 
-mod common;
+use crate::{ESPCTL, run_in};
+use espctl_testkit::elf::{self, Section};
+use espctl_testkit::{Run, Stubs};
 
-use common::elf::{self, Section};
-use common::run_in;
-
-fn assert_clean_failure(label: &str, run: &common::Run, expected: &str) {
+fn assert_clean_failure(label: &str, run: &Run, expected: &str) {
     assert_eq!(run.code, 2, "{label}: exit code; stderr: {}", run.stderr);
     assert!(!run.stderr.contains("panicked"), "{label}: {}", run.stderr);
     let lines: Vec<&str> = run.stderr.lines().collect();
@@ -22,8 +21,8 @@ fn assert_clean_failure(label: &str, run: &common::Run, expected: &str) {
     );
 }
 
-fn espctl(args: &[&str], inputs: &[(&str, &[u8])]) -> common::Run {
-    run_in(&common::espctl(), args, inputs)
+fn espctl(args: &[&str], inputs: &[(&str, &[u8])]) -> Run {
+    run_in(ESPCTL.path(), args, inputs)
 }
 
 #[test]
@@ -219,7 +218,7 @@ fn overlapping_merge_inputs_are_reported() {
 
 #[test]
 fn bad_requests_are_reported() {
-    let boot = std::fs::read(espctl_testkit::fixture("images/bootloader_esp32.bin")).unwrap();
+    let boot = espctl_testkit::fixture_bytes("images/bootloader_esp32.bin");
     let run = espctl(
         &[
             "--chip",
@@ -270,40 +269,27 @@ fn bad_requests_are_reported() {
 #[test]
 fn a_failed_write_leaves_no_output_behind() {
     // ESP8266 v1 writes two files: when the second cannot be written, the first goes too.
-    let elf = std::fs::read(espctl_testkit::fixture(
-        "elf/esp8266-nonossdkv12-example.elf",
-    ))
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("app.elf"), &elf).unwrap();
-    // A folder where the RAM image file should go.
-    std::fs::create_dir(dir.path().join("out-0x00000.bin")).unwrap();
-    let run = std::process::Command::new(common::espctl())
-        .args(["--chip", "esp8266", "elf2image", "-o", "out-", "app.elf"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(run.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(
-        stderr.contains("Cannot write 'out-0x00000.bin'"),
-        "{stderr}"
+    let env = ESPCTL.workdir(Stubs::None);
+    env.write(
+        "app.elf",
+        &espctl_testkit::fixture_bytes("elf/esp8266-nonossdkv12-example.elf"),
     );
-    let mut left: Vec<String> = std::fs::read_dir(dir.path())
+    // A folder where the RAM image file should go.
+    std::fs::create_dir(env.path("out-0x00000.bin")).unwrap();
+    let elf2image = ["--chip", "esp8266", "elf2image", "-o", "out-", "app.elf"];
+    let run = env.espctl(&elf2image);
+    let line = run.fatal();
+    assert!(line.contains("Cannot write 'out-0x00000.bin'"), "{run}");
+    let mut left: Vec<String> = std::fs::read_dir(env.dir())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     left.sort();
     assert_eq!(left, ["app.elf", "out-0x00000.bin"]);
     // Without the obstacle both files are written (so the IROM file above was removed).
-    std::fs::remove_dir(dir.path().join("out-0x00000.bin")).unwrap();
-    let run = std::process::Command::new(common::espctl())
-        .args(["--chip", "esp8266", "elf2image", "-o", "out-", "app.elf"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(run.status.code(), Some(0));
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+    std::fs::remove_dir(env.path("out-0x00000.bin")).unwrap();
+    env.espctl(&elf2image).ok();
+    assert_eq!(std::fs::read_dir(env.dir()).unwrap().count(), 3);
 }
 
 #[test]

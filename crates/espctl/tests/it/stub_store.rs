@@ -2,18 +2,17 @@
 //! accepted, from an esptool sdist, a folder or a download; without a stub espctl works
 //! in ROM mode and says so once.
 
-mod support;
-
+use crate::ESPCTL;
+use espctl_testkit::{Link, Stubs, WorkDir};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use support::{Env, Link, Target};
 
 const STORE: &str = "stubs/esp-flasher-stub-v1.4.1";
 
-fn fresh_env() -> (Env, PathBuf) {
-    let env = Env::new(false);
-    let data = env.data_dir.clone();
+fn fresh_env() -> (WorkDir, PathBuf) {
+    let env = ESPCTL.workdir(Stubs::None);
+    let data = env.data_dir().to_path_buf();
     (env, data)
 }
 
@@ -62,7 +61,7 @@ fn imports_the_pinned_stubs_from_the_esptool_sdist() {
 fn imports_from_a_folder_and_refuses_other_files() {
     let (env, data) = fresh_env();
     // Unpack by importing once, then import the store folder itself elsewhere.
-    let first = Env::new(false);
+    let first = ESPCTL.workdir(Stubs::None);
     first
         .espctl(&[
             "stub",
@@ -70,7 +69,7 @@ fn imports_from_a_folder_and_refuses_other_files() {
             espctl_testkit::esptool_sdist().to_str().unwrap(),
         ])
         .ok();
-    let folder = first.data_dir.join(STORE);
+    let folder = first.data_dir().join(STORE);
     env.espctl(&["stub", "import", folder.to_str().unwrap()])
         .ok()
         .has("Installed esp8266.json (esp-flasher-stub v1.4.1, SHA-256 checked)");
@@ -105,7 +104,7 @@ fn refuses_to_use_a_stub_changed_after_installation() {
     let mut json = std::fs::read(&path).unwrap();
     json[200] ^= 1;
     std::fs::write(&path, json).unwrap();
-    let dev = Target::start("esp8266", Link::InProcess, "1MB");
+    let dev = ESPCTL.device("esp8266", Link::InProcess, "1MB");
     // A flash command (register commands like read_mac need no stub).
     env.write("small.bin", &[0x5A; 2000]);
     let out = env
@@ -123,7 +122,7 @@ fn refuses_to_use_a_stub_changed_after_installation() {
 #[test]
 fn rom_mode_is_announced_once_in_one_line() {
     let (env, _) = fresh_env();
-    let dev = Target::start("esp32", Link::InProcess, "4MB");
+    let dev = ESPCTL.device("esp32", Link::InProcess, "4MB");
     env.write("small.bin", &[0x5A; 2000]);
     let write = ["write_flash", "0x10000", "small.bin"];
     let mut args = vec!["--port", dev.port.as_str()];
@@ -194,7 +193,7 @@ fn serve(dir: PathBuf) -> Http {
 #[test]
 fn fetches_the_release_assets_and_checks_them() {
     // The release assets are the same files esptool ships; serve them locally.
-    let source = Env::new(false);
+    let source = ESPCTL.workdir(Stubs::None);
     source
         .espctl(&[
             "stub",
@@ -202,17 +201,17 @@ fn fetches_the_release_assets_and_checks_them() {
             espctl_testkit::esptool_sdist().to_str().unwrap(),
         ])
         .ok();
-    let http = serve(source.data_dir.join(STORE));
+    let http = serve(source.data_dir().join(STORE));
 
-    let (mut env, data) = fresh_env();
-    env.vars.push(("ESPCTL_STUB_URL".into(), http.url.clone()));
+    let (env, data) = fresh_env();
+    let env = env.with_var("ESPCTL_STUB_URL", &http.url);
     let out = env.espctl(&["stub", "fetch"]).ok();
     out.has("Installed esp8266.json (SHA-256 checked)")
         .has("Installed esp32.json (SHA-256 checked)");
     let names = installed(&data);
     assert!(names.contains(&"esp8266.json".to_string()), "{names:?}");
     // The fetched stub works.
-    let dev = Target::start("esp8266", Link::InProcess, "1MB");
+    let dev = ESPCTL.device("esp8266", Link::InProcess, "1MB");
     env.write("small.bin", &[0x5A; 2000]);
     env.espctl(&["--port", &dev.port, "write_flash", "0x10000", "small.bin"])
         .ok()
@@ -220,12 +219,12 @@ fn fetches_the_release_assets_and_checks_them() {
 
     // A server handing out other bytes is refused; nothing gets installed.
     let tampered = tempfile::tempdir().unwrap();
-    let mut json = std::fs::read(source.data_dir.join(STORE).join("esp8266.json")).unwrap();
+    let mut json = std::fs::read(source.data_dir().join(STORE).join("esp8266.json")).unwrap();
     json[50] ^= 1;
     std::fs::write(tampered.path().join("esp8266.json"), json).unwrap();
     let bad = serve(tampered.path().to_path_buf());
-    let (mut env, data) = fresh_env();
-    env.vars.push(("ESPCTL_STUB_URL".into(), bad.url.clone()));
+    let (env, data) = fresh_env();
+    let env = env.with_var("ESPCTL_STUB_URL", &bad.url);
     let line = env.espctl(&["stub", "fetch"]).fatal();
     assert!(
         line.contains("esp8266.json failed: the file does not match the pinned SHA-256"),
@@ -235,9 +234,8 @@ fn fetches_the_release_assets_and_checks_them() {
     // A missing asset is an error too.
     let empty = tempfile::tempdir().unwrap();
     let missing = serve(empty.path().to_path_buf());
-    let (mut env, _) = fresh_env();
-    env.vars
-        .push(("ESPCTL_STUB_URL".into(), missing.url.clone()));
+    let (env, _) = fresh_env();
+    let env = env.with_var("ESPCTL_STUB_URL", &missing.url);
     let line = env.espctl(&["stub", "fetch"]).fatal();
     assert!(line.contains("404"), "{line}");
 }

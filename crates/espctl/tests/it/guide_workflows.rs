@@ -3,9 +3,8 @@
 //! devices: in process, over a pty and over `socket://`, with and without the stub.
 //! Each step checks the device's flash afterwards.
 
-mod support;
-
-use support::{Env, Link, Target, firmware, noise, with_header};
+use crate::{ESPCTL, firmware};
+use espctl_testkit::{Link, Stubs, noise};
 
 const MB: usize = 1 << 20;
 
@@ -17,20 +16,29 @@ const SIZE_512KB: u8 = 0x00;
 const SIZE_1MB: u8 = 0x20;
 const SIZE_4MB: u8 = 0x40;
 
+/// The image as esptool would write it at the bootloader offset with `mode` and
+/// `size_code` set in the header (ESP8266 images carry no SHA-256).
+fn with_header(image: &[u8], mode: u8, size_code: u8) -> Vec<u8> {
+    let mut out = image.to_vec();
+    out[2] = mode;
+    out[3] = size_code | (image[3] & 0x0F);
+    out
+}
+
 #[track_caller]
 fn assert_at(flash: &[u8], addr: usize, expected: &[u8]) {
-    espctl_testkit::assert_flash_holds(flash, addr, expected, "seed workflow");
+    espctl_testkit::assert_flash_holds(flash, addr, expected, "guide workflow");
 }
 
 #[track_caller]
 fn assert_erased(flash: &[u8], range: std::ops::Range<usize>) {
-    espctl_testkit::assert_erased(flash, range, "seed workflow");
+    espctl_testkit::assert_erased(flash, range, "guide workflow");
 }
 
-fn seed_workflows(chip: &str, link: Link, stubs: bool) {
-    let env = Env::new(stubs);
+fn guide_workflows(chip: &str, link: Link, stubs: Stubs) {
+    let env = ESPCTL.workdir(stubs);
     // The ESP8266 ROM has no command to read flash; everything else works without stub.
-    let can_read = chip != "esp8266" || stubs;
+    let can_read = chip != "esp8266" || stubs == Stubs::Installed;
     let fw = firmware();
     let init = noise(4096, 7);
     for name in ["firmware.bin", "nodemcu.bin", "fw.bin"] {
@@ -47,7 +55,7 @@ fn seed_workflows(chip: &str, link: Link, stubs: bool) {
         }
     };
 
-    let dev = Target::start(chip, link, "4MB");
+    let dev = ESPCTL.device(chip, link, "4MB");
     let p = dev.port.as_str();
 
     // espurna-flash-binary-image: erase, then write with -fs 1MB / detect and -fm dout.
@@ -145,9 +153,9 @@ fn seed_workflows(chip: &str, link: Link, stubs: bool) {
     assert_at(&flash, 0x3fc000, &init);
 
     // save-restore-esp-firmware: flash_id found by the port scan, backups, restores.
-    let mut scan = Env::new(stubs);
-    scan.vars
-        .push(("ESPCTL_PORT_SCAN_EXTRA".into(), dev.port.clone()));
+    let scan = ESPCTL
+        .workdir(stubs)
+        .with_var("ESPCTL_PORT_SCAN_EXTRA", &dev.port);
     let out = scan.espctl(&["flash_id"]).ok();
     out.has("Manufacturer: 5e")
         .has("Device: 4016")
@@ -199,7 +207,7 @@ fn seed_workflows(chip: &str, link: Link, stubs: bool) {
     drop(dev);
 
     // nodemcu-flashing on a 512KB module: -fm qio -fs 4m, init data at 0x7c000.
-    let small = Target::start(chip, link, "512KB");
+    let small = ESPCTL.device(chip, link, "512KB");
     env.espctl(&[
         "--port",
         &small.port,
@@ -222,60 +230,60 @@ fn seed_workflows(chip: &str, link: Link, stubs: bool) {
 
 #[test]
 fn esp8266_in_process_with_stub() {
-    seed_workflows("esp8266", Link::InProcess, true);
+    guide_workflows("esp8266", Link::InProcess, Stubs::Installed);
 }
 
 #[test]
 fn esp8266_in_process_rom_only() {
-    seed_workflows("esp8266", Link::InProcess, false);
+    guide_workflows("esp8266", Link::InProcess, Stubs::None);
 }
 
 #[test]
 fn esp32_in_process_with_stub() {
-    seed_workflows("esp32", Link::InProcess, true);
+    guide_workflows("esp32", Link::InProcess, Stubs::Installed);
 }
 
 #[test]
 fn esp32_in_process_rom_only() {
-    seed_workflows("esp32", Link::InProcess, false);
+    guide_workflows("esp32", Link::InProcess, Stubs::None);
 }
 
 #[test]
 fn esp8266_pty_with_stub() {
-    seed_workflows("esp8266", Link::Pty, true);
+    guide_workflows("esp8266", Link::Pty, Stubs::Installed);
 }
 
 #[test]
 fn esp8266_pty_rom_only() {
-    seed_workflows("esp8266", Link::Pty, false);
+    guide_workflows("esp8266", Link::Pty, Stubs::None);
 }
 
 #[test]
 fn esp32_pty_with_stub() {
-    seed_workflows("esp32", Link::Pty, true);
+    guide_workflows("esp32", Link::Pty, Stubs::Installed);
 }
 
 #[test]
 fn esp32_pty_rom_only() {
-    seed_workflows("esp32", Link::Pty, false);
+    guide_workflows("esp32", Link::Pty, Stubs::None);
 }
 
 #[test]
 fn esp8266_socket_with_stub() {
-    seed_workflows("esp8266", Link::Socket, true);
+    guide_workflows("esp8266", Link::Socket, Stubs::Installed);
 }
 
 #[test]
 fn esp8266_socket_rom_only() {
-    seed_workflows("esp8266", Link::Socket, false);
+    guide_workflows("esp8266", Link::Socket, Stubs::None);
 }
 
 #[test]
 fn esp32_socket_with_stub() {
-    seed_workflows("esp32", Link::Socket, true);
+    guide_workflows("esp32", Link::Socket, Stubs::Installed);
 }
 
 #[test]
 fn esp32_socket_rom_only() {
-    seed_workflows("esp32", Link::Socket, false);
+    guide_workflows("esp32", Link::Socket, Stubs::None);
 }

@@ -2,14 +2,13 @@
 //! verify-flash, read/write-mem, chip-id, load-ram, erase-region, --after, --trace, the
 //! baud change, the port scan filters and ESPTOOL_PORT.
 
-mod support;
-
-use support::{Env, Link, Target, firmware, noise};
+use crate::{ESPCTL, firmware};
+use espctl_testkit::{Link, Stubs, noise};
 
 #[test]
 fn verify_flash_compares_by_digest_and_lists_differences() {
-    let env = Env::new(true);
-    let dev = Target::start("esp32", Link::InProcess, "4MB");
+    let env = ESPCTL.workdir(Stubs::Installed);
+    let dev = ESPCTL.device("esp32", Link::InProcess, "4MB");
     let fw = firmware();
     env.write("fw.bin", &fw);
     env.espctl(&["--port", &dev.port, "write_flash", "0x10000", "fw.bin"])
@@ -44,9 +43,9 @@ fn verify_flash_compares_by_digest_and_lists_differences() {
 /// flash with those patched bytes: only the byte that really differs is listed.
 #[test]
 fn verify_flash_diffs_against_the_patched_bootloader() {
-    let env = Env::new(true);
-    let dev = Target::start("esp32", Link::InProcess, "4MB");
-    let boot = std::fs::read(espctl_testkit::fixture("images/bootloader_esp32.bin")).unwrap();
+    let env = ESPCTL.workdir(Stubs::Installed);
+    let dev = ESPCTL.device("esp32", Link::InProcess, "4MB");
+    let boot = espctl_testkit::fixture_bytes("images/bootloader_esp32.bin");
     assert_eq!(boot[2], 0x02, "the fixture is a DIO image");
     env.write("boot.bin", &boot);
     let port = dev.port.as_str();
@@ -120,8 +119,8 @@ fn verify_flash_diffs_against_the_patched_bootloader() {
 
 #[test]
 fn verify_flash_needs_md5_which_the_esp8266_rom_lacks() {
-    let env = Env::new(false);
-    let dev = Target::start("esp8266", Link::InProcess, "1MB");
+    let env = ESPCTL.workdir(Stubs::None);
+    let dev = ESPCTL.device("esp8266", Link::InProcess, "1MB");
     env.write("fw.bin", &firmware());
     let line = env
         .espctl(&["--port", &dev.port, "verify_flash", "0x0", "fw.bin"])
@@ -135,8 +134,8 @@ fn verify_flash_needs_md5_which_the_esp8266_rom_lacks() {
 
 #[test]
 fn memory_chip_id_and_mac_commands() {
-    let env = Env::new(true);
-    let dev = Target::start("esp32", Link::InProcess, "4MB");
+    let env = ESPCTL.workdir(Stubs::Installed);
+    let dev = ESPCTL.device("esp32", Link::InProcess, "4MB");
     env.espctl(&[
         "--port",
         &dev.port,
@@ -174,7 +173,7 @@ fn memory_chip_id_and_mac_commands() {
             .contains("WARNING: ESP32 has no chip ID. Reading MAC address instead.")
     );
 
-    let dev = Target::start("esp8266", Link::InProcess, "4MB");
+    let dev = ESPCTL.device("esp8266", Link::InProcess, "4MB");
     // chip_id = MAC0 >> 24 | (MAC1 & 0xFFFFFF) << 8: the last three MAC bytes.
     env.espctl(&["--port", &dev.port, "chip_id"])
         .ok()
@@ -183,8 +182,8 @@ fn memory_chip_id_and_mac_commands() {
 
 #[test]
 fn the_chip_block_reads_like_esptools() {
-    let env = Env::new(true);
-    let dev = Target::start("esp32", Link::InProcess, "4MB");
+    let env = ESPCTL.workdir(Stubs::Installed);
+    let dev = ESPCTL.device("esp32", Link::InProcess, "4MB");
     // flash-id needs no stub: the ROM reads the flash ID (esptool's --no-stub output).
     let out = env.espctl(&["--port", &dev.port, "flash_id"]).ok();
     let expected = format!(
@@ -210,8 +209,8 @@ fn the_chip_block_reads_like_esptools() {
 
 #[test]
 fn after_modes_and_baud_change() {
-    let env = Env::new(true);
-    let dev = Target::start("esp8266", Link::InProcess, "4MB");
+    let env = ESPCTL.workdir(Stubs::Installed);
+    let dev = ESPCTL.device("esp8266", Link::InProcess, "4MB");
     for (after, line) in [
         ("soft_reset", "Soft resetting..."),
         ("no-reset", "Staying in bootloader."),
@@ -233,7 +232,7 @@ fn after_modes_and_baud_change() {
     };
     let out = env.espctl(&args("921600")).ok();
     out.has("Changing baud rate to 921600...").has("Changed.");
-    let no_stub = Env::new(false);
+    let no_stub = ESPCTL.workdir(Stubs::None);
     no_stub.write("small.bin", &noise(3000, 1));
     let out = no_stub.espctl(&args("921600")).ok();
     assert!(
@@ -246,7 +245,7 @@ fn after_modes_and_baud_change() {
         .espctl(&["--port", &dev.port, "--baud", "921600", "read_mac"])
         .ok();
     assert!(!out.stdout.contains("Changing baud rate"), "{out}");
-    let dev32 = Target::start("esp32", Link::InProcess, "4MB");
+    let dev32 = ESPCTL.device("esp32", Link::InProcess, "4MB");
     let mut a = vec!["--port", dev32.port.as_str(), "-b", "460800"];
     a.extend(write);
     no_stub
@@ -257,8 +256,8 @@ fn after_modes_and_baud_change() {
 
 #[test]
 fn trace_prints_every_frame() {
-    let env = Env::new(false);
-    let dev = Target::start("esp8266", Link::InProcess, "4MB");
+    let env = ESPCTL.workdir(Stubs::None);
+    let dev = ESPCTL.device("esp8266", Link::InProcess, "4MB");
     let out = env
         .espctl(&["--port", &dev.port, "--trace", "read_mem", "0x40001000"])
         .ok();
@@ -285,9 +284,9 @@ fn trace_prints_every_frame() {
 
 #[test]
 fn load_ram_runs_an_image_from_ram_without_resetting() {
-    let env = Env::new(true);
-    let dev = Target::start("esp32", Link::InProcess, "4MB");
-    let image = std::fs::read(espctl_testkit::fixture("images/bootloader_esp32.bin")).unwrap();
+    let env = ESPCTL.workdir(Stubs::Installed);
+    let dev = ESPCTL.device("esp32", Link::InProcess, "4MB");
+    let image = espctl_testkit::fixture_bytes("images/bootloader_esp32.bin");
     env.write("bootloader.bin", &image);
     let out = env
         .espctl(&["--port", &dev.port, "load_ram", "bootloader.bin"])
@@ -305,9 +304,13 @@ fn load_ram_runs_an_image_from_ram_without_resetting() {
 
 #[test]
 fn erase_region_works_through_every_loader() {
-    for (chip, stubs) in [("esp8266", true), ("esp8266", false), ("esp32", false)] {
-        let env = Env::new(stubs);
-        let dev = Target::start(chip, Link::InProcess, "4MB");
+    for (chip, stubs) in [
+        ("esp8266", Stubs::Installed),
+        ("esp8266", Stubs::None),
+        ("esp32", Stubs::None),
+    ] {
+        let env = ESPCTL.workdir(stubs);
+        let dev = ESPCTL.device(chip, Link::InProcess, "4MB");
         let data = noise(0x20000, 2);
         env.write("data.bin", &data);
         env.espctl(&["--port", &dev.port, "write_flash", "0x0", "data.bin"])
@@ -318,20 +321,20 @@ fn erase_region_works_through_every_loader() {
         let flash = dev.flash();
         assert!(
             flash[..0x3000] == data[..0x3000],
-            "{chip} stubs={stubs}: before"
+            "{chip} stubs={stubs:?}: before"
         );
         assert!(
             flash[0x3000..0x14000].iter().all(|&b| b == 0xFF),
-            "{chip} stubs={stubs}: region"
+            "{chip} stubs={stubs:?}: region"
         );
         assert!(
             flash[0x14000..0x20000] == data[0x14000..],
-            "{chip} stubs={stubs}: after"
+            "{chip} stubs={stubs:?}: after"
         );
     }
     // A lone sector cannot be erased by the ESP8266 ROM without its neighbour: refused.
-    let env = Env::new(false);
-    let dev = Target::start("esp8266", Link::InProcess, "4MB");
+    let env = ESPCTL.workdir(Stubs::None);
+    let dev = ESPCTL.device("esp8266", Link::InProcess, "4MB");
     env.write("data.bin", &noise(0x10000, 3));
     env.espctl(&["--port", &dev.port, "write_flash", "0x0", "data.bin"])
         .ok();
@@ -348,12 +351,11 @@ fn erase_region_works_through_every_loader() {
 
 #[test]
 fn port_scan_honours_filters_and_esptool_port() {
-    let dev = Target::start("esp8266", Link::InProcess, "4MB");
-    let mut env = Env::new(false);
-    env.vars.push((
-        "ESPCTL_PORT_SCAN_EXTRA".into(),
-        format!("/dev/ttyNOPE9,{}", dev.port),
-    ));
+    let dev = ESPCTL.device("esp8266", Link::InProcess, "4MB");
+    let env = ESPCTL.workdir(Stubs::None).with_var(
+        "ESPCTL_PORT_SCAN_EXTRA",
+        &format!("/dev/ttyNOPE9,{}", dev.port),
+    );
     // The filter keeps only the virtual port.
     let out = env
         .espctl(&[
@@ -378,8 +380,9 @@ fn port_scan_honours_filters_and_esptool_port() {
         .fatal();
     assert!(line.contains("key not recognized: 'colour'"), "{line}");
 
-    let mut env = Env::new(false);
-    env.vars.push(("ESPTOOL_PORT".into(), dev.port.clone()));
+    let env = ESPCTL
+        .workdir(Stubs::None)
+        .with_var("ESPTOOL_PORT", &dev.port);
     env.espctl(&["read_mac"])
         .ok()
         .has(&format!("Serial port {}:", dev.port));
@@ -387,8 +390,12 @@ fn port_scan_honours_filters_and_esptool_port() {
 
 #[test]
 fn a_stub_left_running_is_reused() {
-    let env = Env::new(true);
-    let dev = Target::start_with("esp32", Link::Socket, "4MB", &["--keep-state"]);
+    let env = ESPCTL.workdir(Stubs::Installed);
+    let dev = ESPCTL
+        .device_options("esp32", Link::Socket)
+        .flash_size("4MB")
+        .server_args(&["--keep-state"])
+        .start();
     env.espctl(&["--port", &dev.port, "--after", "no-reset-stub", "read_mac"])
         .ok()
         .has("Stub flasher running.")
@@ -398,7 +405,8 @@ fn a_stub_left_running_is_reused() {
         .has("Stub flasher is already running. No upload is necessary.");
     // --after hard-reset cannot reset over TCP: the stub still runs, and --no-stub
     // talks to it as the stub it is (as esptool does).
-    let out = Env::new(false)
+    let out = ESPCTL
+        .workdir(Stubs::None)
         .espctl(&[
             "--port",
             &dev.port,
@@ -419,8 +427,8 @@ fn a_stub_left_running_is_reused() {
 /// esptool's `-s/--silent`: nothing but errors; the work is still done (and verified).
 #[test]
 fn silent_prints_only_errors() {
-    let env = Env::new(true);
-    let dev = Target::start("esp32", Link::InProcess, "4MB");
+    let env = ESPCTL.workdir(Stubs::Installed);
+    let dev = ESPCTL.device("esp32", Link::InProcess, "4MB");
     let data = noise(5000, 9);
     env.write("data.bin", &data);
     let out = env

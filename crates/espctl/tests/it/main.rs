@@ -1,0 +1,45 @@
+//! espctl's integration tests, one binary with one module per topic. Every program runs
+//! through espctl-testkit's harness: `ESPCTL` below makes the working folders
+//! ([`WorkDir`]) and virtual devices ([`Device`](espctl_testkit::Device)), and every run
+//! returns a [`Run`](espctl_testkit::Run).
+//!
+//! The tests share one process and run in parallel threads: each works in folders of
+//! its own, asks the system for free TCP ports (and holds the ones it needs free),
+//! passes environment variables to the programs it runs (never sets them in this
+//! process) and measures its programs, not this process (their peak memory is their
+//! own `VmHWM`).
+
+mod bad_input;
+mod device_commands;
+mod esptool_on_virtual_device;
+mod fast_paths;
+mod flash_parity;
+mod guide_workflows;
+mod image_parity;
+mod malformed_images;
+mod output_parity;
+#[cfg(target_os = "linux")]
+mod peak_memory;
+mod stub_store;
+mod virtual_command;
+
+use espctl_testkit::{Espctl, Run, Stubs, WorkDir};
+use std::path::Path;
+
+/// The binary under test (cargo builds it and passes its path to integration tests).
+static ESPCTL: Espctl = Espctl::at(env!("CARGO_BIN_EXE_espctl"));
+
+/// A firmware image for the device tests: a real ESP8266 application image.
+fn firmware() -> Vec<u8> {
+    espctl_testkit::fixture_bytes("images/esp8266_deepsleep.bin")
+}
+
+/// Runs `program args` in a fresh folder holding `inputs` (by file name); the run's
+/// `files` are the ones it created or changed there.
+fn run_in(program: &Path, args: &[&str], inputs: &[(&str, &[u8])]) -> Run {
+    let env: WorkDir = ESPCTL.workdir(Stubs::None).tracking_files();
+    for (name, data) in inputs {
+        env.write(name, data);
+    }
+    env.run(program, args)
+}
