@@ -63,6 +63,7 @@ impl DeviceOptions {
         self
     }
 
+    /// The MAC in the device's eFuses.
     pub fn mac(mut self, mac: [u8; 6]) -> DeviceOptions {
         self.mac = mac;
         self
@@ -74,6 +75,7 @@ impl DeviceOptions {
         self
     }
 
+    /// Creates the device (and starts its server, for a served link).
     pub fn start(self) -> Device {
         let dir = tempfile::tempdir().expect("temporary folder");
         let flash_file = dir.path().join("flash.bin");
@@ -126,11 +128,15 @@ impl DeviceOptions {
 /// A virtual device whose flash is mirrored in a file the test can read; a server is
 /// stopped on drop.
 pub struct Device {
+    /// `esp8266` or `esp32`.
     pub chip: String,
+    /// How espctl reaches it.
     pub link: Link,
     /// What `--port` gets.
     pub port: String,
+    /// The file mirroring its flash.
     pub flash_file: PathBuf,
+    /// The MAC in its eFuses.
     pub mac: [u8; 6],
     server: Option<VirtualServer>,
     _dir: tempfile::TempDir,
@@ -171,8 +177,11 @@ impl Device {
 /// A running `espctl virtual` server: the child, the address it printed first (a pty
 /// path or `socket://...`), and its stderr lines as they come.
 pub struct VirtualServer {
+    /// The `espctl virtual` process.
     pub child: std::process::Child,
+    /// What clients open: a pty path or `socket://127.0.0.1:PORT`.
     pub address: String,
+    /// Its stderr, line by line.
     pub stderr: std::sync::mpsc::Receiver<String>,
 }
 

@@ -2,15 +2,23 @@
 
 /// One section: name, address, type, bytes.
 pub struct Section<'a> {
+    /// Its name (`.text`, `.flash.rodata`).
     pub name: &'a str,
+    /// Its load address.
     pub addr: u32,
+    /// `sh_type`: [`PROGBITS`] or [`NOBITS`].
     pub kind: u32,
+    /// Its bytes (for NOBITS, only the length counts).
     pub data: Vec<u8>,
 }
 
+/// `SHT_PROGBITS`: a section with bytes in the file.
 pub const PROGBITS: u32 = 1;
+/// `SHT_NOBITS`: a section without bytes in the file (.bss).
 pub const NOBITS: u32 = 8;
+/// `e_machine` of the Xtensa chips (ESP8266, ESP32, S2, S3).
 pub const XTENSA: u16 = 0x5E;
+/// `e_machine` of the RISC-V chips (C2, C3, C5, C6, H2, P4).
 pub const RISCV: u16 = 0xF3;
 
 /// An ELF32 little-endian executable with `sections` (plus the null section and

@@ -7,6 +7,8 @@
 //! used (`.venv/bin/esptool`, `../shared/fixtures/esptool-test-data`); a test that needs
 //! one of them and cannot find it fails with a message saying how to get it.
 
+#![warn(missing_docs)]
+
 mod fake_line;
 
 pub use fake_line::{Behaviour, FakeLine, LineLog, Script};
@@ -165,6 +167,7 @@ pub fn assert_erased(flash: &[u8], range: std::ops::Range<usize>, what: &str) {
 /// A TCP port of 127.0.0.1 that refuses connections: bound, so that no other test (nor
 /// another process) can take it, but not listening. Free again when dropped.
 pub struct RefusingPort {
+    /// The port number.
     pub port: u16,
     #[cfg(unix)]
     _socket: std::os::fd::OwnedFd,
@@ -182,6 +185,7 @@ impl RefusingPort {
 
 #[cfg(unix)]
 impl RefusingPort {
+    /// Binds a free port of 127.0.0.1 without listening on it.
     pub fn bind() -> RefusingPort {
         use std::os::fd::FromRawFd;
         // SAFETY: plain socket calls on a socket of our own, with a sockaddr_in of the

@@ -19,7 +19,9 @@ pub struct Run {
     pub command: String,
     /// The exit code; -1 when a signal ended the process.
     pub code: i32,
+    /// Everything it printed on stdout.
     pub stdout: String,
+    /// Everything it printed on stderr.
     pub stderr: String,
     /// From start to exit.
     pub elapsed: Duration,

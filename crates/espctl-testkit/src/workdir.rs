@@ -17,10 +17,12 @@ pub struct Espctl {
 }
 
 impl Espctl {
+    /// The binary at `path` (`env!("CARGO_BIN_EXE_espctl")`).
     pub const fn at(path: &'static str) -> Espctl {
         Espctl { path }
     }
 
+    /// Where the binary is.
     pub fn path(&self) -> &'static Path {
         Path::new(self.path)
     }
@@ -120,12 +122,14 @@ impl WorkDir {
         self.dir.path().join(name)
     }
 
+    /// Writes `data` to the file `name` in the folder; returns its path.
     pub fn write(&self, name: &str, data: &[u8]) -> PathBuf {
         let path = self.path(name);
         std::fs::write(&path, data).unwrap_or_else(|e| panic!("write {name}: {e}"));
         path
     }
 
+    /// The bytes of the file `name` in the folder.
     pub fn read(&self, name: &str) -> Vec<u8> {
         std::fs::read(self.path(name)).unwrap_or_else(|e| panic!("read {name}: {e}"))
     }
