@@ -9,6 +9,7 @@ the time the chip made the host wait), so each espctl run is also compared with 
 own lower bound.
 
     bench/run.py                      # all scenarios, both chips, 3 runs each
+    bench/run.py --scenarios S8,S9 --chips esp8266   # backup and restore of 4 MB
     bench/run.py --runs 5 --chips esp8266 --scenarios S1,S3
     bench/run.py --memory             # peak RSS of espctl writing a 16 MB image
 
@@ -42,6 +43,8 @@ TARGETS = {
     "S5": ("espctl <= 1.1 x bound", None, 1.1),
     "S6": ("espctl <= 0.5 x esptool", 0.5, None),
     "S7": ("espctl <= esptool", 1.0, None),
+    "S8": ("espctl <= 1.1 x bound", None, 1.1),
+    "S9": ("espctl <= 1.1 x bound", None, 1.1),
 }
 
 DESCRIPTIONS = {
@@ -52,6 +55,8 @@ DESCRIPTIONS = {
     "S5": "read-flash 4 MB at 921600",
     "S6": "flash-id, default options",
     "S7": "erase-flash",
+    "S8": "backup 4 MB (esptool: read_flash -b 921600)",
+    "S9": "restore onto an unchanged device",
 }
 
 # Where the application goes: the ESP8266 boots from 0x0, an ESP32 app lives at 0x10000.
@@ -127,9 +132,9 @@ def flash_file_with(path, size, offset, data):
 class Device:
     """A fresh realistic virtual device on a pty; stats come back when it stops."""
 
-    def __init__(self, espctl, chip, work, flash_file=None):
+    def __init__(self, espctl, chip, work, flash_file=None, timing="realistic"):
         self.stats_path = work / f"stats-{time.monotonic_ns()}.json"
-        cmd = [espctl, "--chip", chip, "virtual", "--pty", "--timing", "realistic",
+        cmd = [espctl, "--chip", chip, "virtual", "--pty", "--timing", timing,
                "--flash-size", "4MB", "--stats-file", str(self.stats_path)]
         if flash_file:
             cmd += ["--flash-file", str(flash_file)]
@@ -153,12 +158,24 @@ def timed(cmd, env):
     return elapsed, proc.stdout
 
 
-def scenario_setup(name, chip, image, work):
+def backup_of(espctl, chip, flash, work, env):
+    """A backup (and its manifest) of the device whose flash is `flash`, made on an
+    instant device so that only the restore is timed."""
+    backup = work / f"backup-{chip}-{time.monotonic_ns()}.bin"
+    device = Device(espctl, chip, work, flash, timing="instant")
+    try:
+        timed([espctl, "--port", device.port, "backup", str(backup)], env)
+    finally:
+        device.stop()
+    return backup
+
+
+def scenario_setup(name, chip, image, work, tool="espctl", espctl=None, env=None):
     """Flash file to start from, and the command arguments after the tool's name."""
     offset = APP_OFFSET[chip]
     data = image.read_bytes()
     flash = None
-    if name in ("S3", "S4", "S5", "S7"):
+    if name in ("S3", "S4", "S5", "S7", "S8", "S9"):
         flash = work / f"flash-{name}-{chip}-{time.monotonic_ns()}.bin"
         flash_file_with(flash, 4 * MB, offset, data)
     write_args = ["write_flash", hex(offset), str(image)]
@@ -181,11 +198,21 @@ def scenario_setup(name, chip, image, work):
         return flash, ["flash_id"]
     if name == "S7":
         return flash, ["erase_flash"]
+    if name == "S8":
+        out = str(work / f"backup-{time.monotonic_ns()}.bin")
+        if tool == "esptool":
+            return flash, ["-b", "921600", "read_flash", "0", "0x400000", out]
+        return flash, ["backup", out]
+    if name == "S9":
+        backup = backup_of(espctl, chip, flash, work, env)
+        if tool == "esptool":
+            return flash, ["-b", "921600", "write_flash", "0", str(backup)]
+        return flash, ["restore", str(backup)]
     raise ValueError(name)
 
 
 def run_once(tool, exe, espctl, chip, name, image, work, env):
-    flash, args = scenario_setup(name, chip, image, work)
+    flash, args = scenario_setup(name, chip, image, work, tool, espctl, env)
     device = Device(espctl, chip, work, flash)
     try:
         elapsed, _ = timed([exe, "--port", device.port] + args, env)
@@ -283,7 +310,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--runs", type=int, default=3, help="runs per tool and scenario (default 3)")
     p.add_argument("--chips", default="esp8266,esp32")
-    p.add_argument("--scenarios", default="S1,S2,S3,S4,S5,S6,S7")
+    p.add_argument("--scenarios", default="S1,S2,S3,S4,S5,S6,S7,S8,S9")
     p.add_argument("--memory", action="store_true", help="also measure peak memory (16 MB write)")
     p.add_argument("--memory-only", action="store_true")
     args = p.parse_args()

@@ -371,6 +371,40 @@ pub enum Error {
         addr_end: u64,
     },
 
+    /// ESP8266 SDK areas were asked for on another chip.
+    #[error("The ESP8266 SDK's init data and system areas do not exist on the {chip}.")]
+    NotEsp8266 {
+        /// The chip connected.
+        chip: &'static str,
+    },
+
+    /// A backup's data is not what its manifest describes.
+    #[error(
+        "The backup does not match its manifest (MD5 {expected_md5} expected): the file is damaged or belongs to another manifest."
+    )]
+    BackupDamaged {
+        /// The MD5 the manifest gives.
+        expected_md5: String,
+    },
+
+    /// A backup of another chip type.
+    #[error("The backup is of an {backup}, this chip is an {device}.")]
+    BackupOtherChip {
+        /// The chip the backup was read from.
+        backup: String,
+        /// The chip connected.
+        device: &'static str,
+    },
+
+    /// A backup that ends beyond the flash.
+    #[error("The backup ends at {end:#x}, beyond this chip's {flash} of flash.")]
+    BackupLargerThanFlash {
+        /// Where the backup's data ends.
+        end: u64,
+        /// The flash size RDID reports.
+        flash: String,
+    },
+
     /// `--after soft-reset` through a stub that cannot do it.
     #[error("Soft resetting is currently only supported on ESP8266")]
     SoftResetUnsupported,

@@ -170,6 +170,37 @@ pub enum Event {
     FlashOver16MbNote,
     /// The flash chip answered RDID with a value meaning "nothing there".
     FlashNotResponding,
+    /// A backup is checked: the chip hashes the flash it was read from.
+    CheckingBackup {
+        /// Start of the range.
+        addr: u32,
+        /// Its length.
+        len: u32,
+    },
+    /// A restore goes onto another board of the same chip type (its MAC differs).
+    RestoringOtherBoard {
+        /// The MAC in the backup's manifest.
+        backup_mac: String,
+        /// The MAC of the chip connected.
+        device_mac: String,
+    },
+    /// The image at 0x0 declares another flash size than the chip has: the SDK will
+    /// look for its data where the declared size puts it.
+    DeclaredSizeDiffers {
+        /// The size the image header declares.
+        declared: FlashSize,
+        /// The size RDID reports.
+        detected: FlashSize,
+    },
+    /// The ESP8266 SDK areas go where the declared flash size puts them.
+    Esp8266Areas {
+        /// The size the image header declares.
+        declared: FlashSize,
+        /// Where the init data goes, if asked for.
+        init_data: Option<u32>,
+        /// Where the blank sector goes, if asked for.
+        blank: Option<u32>,
+    },
     /// `ALL` of the flash was asked for: it has this size.
     WholeFlash {
         /// The detected size.

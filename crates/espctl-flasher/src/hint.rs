@@ -38,6 +38,8 @@ pub enum Hint {
     NamePort,
     /// An address is wrong: check it.
     CheckAddress,
+    /// A safety check refused: it can be overridden when the user is sure.
+    Force,
     /// The ESP8266 ROM cannot erase this exact region: erase one sector more or less,
     /// or use the flasher stub.
     EraseOtherSizeOrUseStub,
@@ -65,6 +67,7 @@ impl Error {
             | Error::ShortBlock { .. } => Hint::ReadAgainOrLowerBaud,
             Error::StubResident { .. } => Hint::MoveOrSkipStub,
             Error::PastFlashSpace { .. } => Hint::CheckAddress,
+            Error::BackupOtherChip { .. } | Error::BackupLargerThanFlash { .. } => Hint::Force,
             _ => return None,
         })
     }

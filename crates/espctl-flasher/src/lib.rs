@@ -49,6 +49,7 @@
 
 #![warn(missing_docs)]
 
+pub mod backup;
 pub mod error;
 pub mod event;
 pub mod flash;

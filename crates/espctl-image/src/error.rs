@@ -196,4 +196,8 @@ pub enum ImageError {
     /// wrong MD5; the text says which.
     #[error("{0}")]
     Partition(String),
+    /// An ESP8266 flash layout that cannot exist (a file system larger than the
+    /// flash leaves room for, a flash size that is not a power of two).
+    #[error("{0}")]
+    Layout(String),
 }

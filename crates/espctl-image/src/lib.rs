@@ -15,6 +15,7 @@ pub mod elf2image;
 pub mod error;
 pub mod esp32;
 pub mod esp8266;
+pub mod esp8266_flash_map;
 pub mod firmware;
 #[doc(hidden)]
 pub mod fuzzing;

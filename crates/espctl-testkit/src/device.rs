@@ -153,6 +153,13 @@ impl Device {
         mac_text(&self.mac)
     }
 
+    /// Stops a served device at once, as if it were unplugged.
+    pub fn stop(&mut self) {
+        let server = self.server.as_mut().expect("only a served device can stop");
+        let _ = server.child.kill();
+        let _ = server.child.wait();
+    }
+
     /// Presses BOOT and EN on a served device (SIGUSR1) and waits until the device
     /// confirms the reset: what the auto-reset circuit does on a real port, for a pty,
     /// which has no DTR/RTS.

@@ -209,3 +209,11 @@ impl RefusingPort {
         }
     }
 }
+
+/// Sends Ctrl-C (SIGINT) to `child`, as a user at the terminal would.
+#[cfg(unix)]
+pub fn interrupt(child: &std::process::Child) {
+    // SAFETY: kill has no memory effects; the child is ours and not yet reaped.
+    let sent = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    assert_eq!(sent, 0, "send SIGINT");
+}

@@ -4,6 +4,7 @@
 
 use crate::fatal::Fatal;
 use espctl_flasher::FlashFile;
+use espctl_flasher::backup::Manifest;
 use espctl_flasher::flash::plan::check_address_space;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -58,7 +59,14 @@ pub fn check_output(path: &Path) -> Result<(), Fatal> {
 /// place once complete, so a failure (or a full disk) never leaves a half-written
 /// output; the temporary file is removed on failure.
 pub fn write_output(path: &Path, data: &[u8]) -> Result<(), Fatal> {
-    let fail = |e: std::io::Error| Fatal(format!("Cannot write '{}': {e}", path.display()));
+    let tmp = staged(path, data)?;
+    tmp.persist(path).map_err(|e| cannot_write(path, e.error))?;
+    Ok(())
+}
+
+/// `data` complete and on disk in a temporary file beside `path`.
+fn staged(path: &Path, data: &[u8]) -> Result<tempfile::NamedTempFile, Fatal> {
+    let fail = |e| cannot_write(path, e);
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -69,7 +77,24 @@ pub fn write_output(path: &Path, data: &[u8]) -> Result<(), Fatal> {
         .map_err(fail)?;
     tmp.write_all(data).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(tmp)
+}
+
+fn cannot_write(path: &Path, e: std::io::Error) -> Fatal {
+    Fatal(format!("Cannot write '{}': {e}", path.display()))
+}
+
+/// Writes files that belong together (a backup and its manifest): all are complete on
+/// disk before the first is renamed into place, so a failure while writing leaves the
+/// old files as they were.
+pub fn write_outputs_together(files: &[(PathBuf, Vec<u8>)]) -> Result<(), Fatal> {
+    let staged = files
+        .iter()
+        .map(|(path, data)| staged(path, data))
+        .collect::<Result<Vec<_>, Fatal>>()?;
+    for (tmp, (path, _)) in staged.into_iter().zip(files) {
+        tmp.persist(path).map_err(|e| cannot_write(path, e.error))?;
+    }
     Ok(())
 }
 
@@ -85,4 +110,27 @@ pub fn write_outputs(files: &[(PathBuf, Vec<u8>)]) -> Result<(), Fatal> {
         }
     }
     Ok(())
+}
+
+/// The manifest that goes with `data_file`.
+pub fn manifest_path(data_file: &Path) -> PathBuf {
+    let mut name = data_file.as_os_str().to_owned();
+    name.push(".toml");
+    PathBuf::from(name)
+}
+
+/// The manifest beside `file`, if there is one.
+pub fn read_manifest(file: &Path) -> Result<Option<Manifest>, Fatal> {
+    let path = manifest_path(file);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text = read_input(&path)?;
+    let text = String::from_utf8_lossy(&text);
+    Manifest::from_toml(&text).map(Some).map_err(|e| {
+        Fatal(format!(
+            "Cannot read the manifest '{}': {e}",
+            path.display()
+        ))
+    })
 }

@@ -15,6 +15,16 @@ use std::ops::Range;
 /// The chip hashes 64KB-aligned chunks first, and the sectors of a chunk that differs.
 pub const CHUNK: u32 = 0x1_0000;
 
+/// How far to ask the chip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probe {
+    /// Stop after a chunk that is blank or differs in every sector: the rest is taken
+    /// as changed (right for a write, which then writes it).
+    UntilUnrelated,
+    /// Hash everything: the exact sector map (comparing a device with a backup).
+    Exhaustive,
+}
+
 impl Session {
     /// The sector-aligned runs of `span` whose flash content differs from it, in order
     /// (empty when the flash already holds it all).
@@ -23,7 +33,11 @@ impl Session {
     /// that is blank, or whose every sector differs: the flash was erased or holds
     /// unrelated data, and hashing the rest would cost more time (1 s/MB on the chip)
     /// than it is likely to save.
-    pub(crate) fn changed_runs(&mut self, span: &Span<'_>) -> Result<Vec<Range<u32>>> {
+    pub(crate) fn changed_runs(
+        &mut self,
+        span: &Span<'_>,
+        probe: Probe,
+    ) -> Result<Vec<Range<u32>>> {
         let range = span.range();
         let mut runs: Vec<Range<u32>> = Vec::new();
         let mut probing = true;
@@ -53,11 +67,20 @@ impl Session {
                     all_changed = false;
                 }
             }
-            if blank || all_changed {
+            if (blank || all_changed) && probe == Probe::UntilUnrelated {
                 probing = false;
             }
         }
         Ok(runs)
+    }
+}
+
+impl Session {
+    /// The sector runs where the flash differs from `data` at `addr` (which must be
+    /// sector-aligned), each sector compared by the chip's MD5: nothing is read back.
+    pub fn differing_sectors(&mut self, addr: u32, data: &[u8]) -> Result<Vec<Range<u32>>> {
+        let span = Span::new(addr, data);
+        self.changed_runs(&span, Probe::Exhaustive)
     }
 }
 

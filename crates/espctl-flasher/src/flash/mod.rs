@@ -69,6 +69,8 @@ pub struct WriteOptions {
     /// only the sectors that differ. Needs a loader that can hash flash (not the
     /// ESP8266 ROM); never with `erase_all`. On by default.
     pub skip_unchanged: bool,
+    /// ESP8266 SDK areas to add where the declared flash size puts them.
+    pub esp8266_areas: write::Esp8266Areas,
 }
 
 impl Default for WriteOptions {
@@ -79,6 +81,7 @@ impl Default for WriteOptions {
             erase_all: false,
             compress: None,
             skip_unchanged: true,
+            esp8266_areas: write::Esp8266Areas::default(),
         }
     }
 }
@@ -105,6 +108,12 @@ impl WriteOptions {
     /// Forces (`Some(true)`) or forbids (`Some(false)`) compression.
     pub fn compress(mut self, compress: Option<bool>) -> WriteOptions {
         self.compress = compress;
+        self
+    }
+
+    /// Adds the ESP8266 SDK's init data and blank sector.
+    pub fn esp8266_areas(mut self, areas: write::Esp8266Areas) -> WriteOptions {
+        self.esp8266_areas = areas;
         self
     }
 

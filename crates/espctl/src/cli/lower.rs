@@ -3,10 +3,11 @@
 //! the port and connection plan of the device commands. Errors are one line saying what
 //! to write instead.
 
+use super::args::backup::{BackupArgs, LayoutArgs};
 use super::args::flash::{
     EraseRegionArgs, FlashParams, ReadFlashArgs, VerifyFlashArgs, WriteFlashArgs,
 };
-use super::args::image::{Elf2ImageArgs, MergeBinArgs};
+use super::args::image::{Elf2ImageArgs, ImageInfoArgs, MergeBinArgs};
 use super::args::stub::StubArgs;
 use super::args::virtual_device::VirtualArgs;
 use super::values::{
@@ -14,9 +15,11 @@ use super::values::{
     size_or_all,
 };
 use super::{Cli, Command};
+use crate::commands::backup::BackupCommand;
 use crate::commands::connect::Target;
 use crate::commands::elf2image::Elf2Image;
 use crate::commands::erase::EraseRegion;
+use crate::commands::image_info::OtaCheck;
 use crate::commands::mem::{DumpMem, WriteMem};
 use crate::commands::merge_bin::MergeBin;
 use crate::commands::read_flash::ReadFlash;
@@ -53,14 +56,16 @@ pub fn lower(cli: Cli) -> Result<Invocation, Fatal> {
         }
     }
     let device = |need: Need, work: DeviceWork| -> Result<Work, Fatal> {
-        Ok(Work::Device(target(&cli, need)?, work))
+        Ok(Work::Device(Box::new(target(&cli, need)?), work))
     };
     let work = match &cli.command {
         Command::Version => Work::Version,
         Command::ImageInfo(args) => Work::ImageInfo {
             chip: chip_arg(&cli.chip)?,
             file: args.filename.clone(),
+            ota: ota_check(&cli.chip, args)?,
         },
+        Command::Layout(args) => layout(&cli.chip, args)?,
         Command::Elf2image(args) => Work::Elf2Image(elf2image(&cli.chip, args)?),
         Command::MergeBin(args) => Work::MergeBin(merge_bin(&cli.chip, args)?),
         Command::Stub(args) => Work::Stub(match args {
@@ -99,6 +104,14 @@ pub fn lower(cli: Cli) -> Result<Invocation, Fatal> {
             }),
         )?,
         Command::LoadRam(args) => device(Need::Stub, DeviceWork::LoadRam(args.filename.clone()))?,
+        Command::Backup(args) => device(Need::FlashData, backup(args)?)?,
+        Command::Restore(args) => device(
+            Need::FlashData,
+            DeviceWork::Restore {
+                file: args.file.clone(),
+                force: args.force,
+            },
+        )?,
     };
     Ok(Invocation {
         silent: cli.silent,
@@ -195,7 +208,68 @@ fn write_flash(args: &WriteFlashArgs) -> Result<DeviceWork, Fatal> {
         options,
         progress: !args.no_progress,
         diff_with_given: !args.diff_with.is_empty(),
+        esp8266_init_data: args.esp8266_init_data.clone(),
+        esp8266_blank: args.esp8266_blank,
     }))
+}
+
+fn backup(args: &BackupArgs) -> Result<DeviceWork, Fatal> {
+    if args.check {
+        let file = args.file.clone().expect("clap requires FILE with --check");
+        return Ok(DeviceWork::CheckBackup(file));
+    }
+    let (addr, size) = match &args.region {
+        Some(region) => (address(&region[0])?, size_or_all(&region[1])?),
+        None => (0, None),
+    };
+    Ok(DeviceWork::Backup(BackupCommand {
+        file: args.file.clone(),
+        addr,
+        size,
+    }))
+}
+
+/// The ESP8266 layouts are the Arduino core's: only for `--chip esp8266` (or `auto`).
+fn esp8266_only(chip: &str, what: &str) -> Result<(), Fatal> {
+    match chip_arg(chip)? {
+        Some(c) if c.kind != espctl_chips::ChipKind::Esp8266 => Err(Fatal(format!(
+            "{what} knows the ESP8266 Arduino core's flash layouts only; use --chip esp8266."
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn layout(chip: &str, args: &LayoutArgs) -> Result<Work, Fatal> {
+    esp8266_only(chip, "layout")?;
+    Ok(Work::Layout {
+        flash: flash_size_name(&args.flash_size)?,
+        fs: layout_bytes(&args.fs_size)?,
+    })
+}
+
+fn ota_check(chip: &str, args: &ImageInfoArgs) -> Result<Option<OtaCheck>, Fatal> {
+    if !args.ota_check {
+        return Ok(None);
+    }
+    esp8266_only(chip, "--ota-check")?;
+    let flash = args
+        .flash_size
+        .as_deref()
+        .expect("clap requires --flash-size");
+    Ok(Some(OtaCheck {
+        flash: flash_size_name(flash)?,
+        fs: layout_bytes(&args.fs_size)?,
+    }))
+}
+
+/// A flash size name (`1MB`, `4MB`, `8m`).
+fn flash_size_name(s: &str) -> Result<FlashSize, Fatal> {
+    espctl_chips::size_syntax::flash_size_name(s).map_err(|e| Fatal(e.to_string()))
+}
+
+/// A file system size: `0`, `64KB`, `1MB`, a byte count.
+fn layout_bytes(s: &str) -> Result<u32, Fatal> {
+    espctl_chips::size_syntax::flash_bytes(s).map_err(|e| Fatal(e.to_string()))
 }
 
 fn read_flash(args: &ReadFlashArgs) -> Result<DeviceWork, Fatal> {

@@ -11,6 +11,7 @@ pub use lower::lower;
 pub use spelling::normalise_args;
 
 use crate::console::warning;
+use args::backup::{BackupArgs, LayoutArgs, RestoreArgs};
 use args::flash::{
     EraseFlashArgs, EraseRegionArgs, ReadFlashArgs, VerifyFlashArgs, WriteFlashArgs,
 };
@@ -149,6 +150,15 @@ pub enum Command {
     DumpMem(DumpMemArgs),
     /// Download an image to RAM and execute it
     LoadRam(LoadRamArgs),
+    /// Back up the whole flash (or a region) to a file with a manifest, checked against
+    /// the chip's MD5; --check compares a device with a backup
+    Backup(BackupArgs),
+    /// Restore a backup: refuses another chip or a smaller flash, writes only what
+    /// differs, verifies, resets
+    Restore(RestoreArgs),
+    /// Print the ESP8266 Arduino flash layout of a flash size and the largest image an
+    /// OTA update takes
+    Layout(LayoutArgs),
     /// Install, fetch or list the flasher stubs espctl uploads to the chip
     #[command(subcommand)]
     Stub(StubArgs),

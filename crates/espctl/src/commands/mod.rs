@@ -1,15 +1,18 @@
 //! One file per command; each takes typed options (never the parser's types) and runs
 //! through the libraries. `run` dispatches.
 
+pub mod backup;
 pub mod chip;
 pub mod connect;
 pub mod elf2image;
 pub mod erase;
 pub mod image_info;
+pub mod layout;
 pub mod load_ram;
 pub mod mem;
 pub mod merge_bin;
 pub mod read_flash;
+pub mod restore;
 pub mod stub;
 pub mod verify_flash;
 pub mod virtual_device;
@@ -41,6 +44,15 @@ pub enum Work {
         chip: Option<&'static Chip>,
         /// The image file.
         file: PathBuf,
+        /// Also check it for OTA updates on this layout.
+        ota: Option<image_info::OtaCheck>,
+    },
+    /// `layout`: the ESP8266 Arduino flash map of a flash and file system size.
+    Layout {
+        /// The flash size.
+        flash: espctl_chips::FlashSize,
+        /// The file system size (0: none).
+        fs: u32,
     },
     /// `elf2image`.
     Elf2Image(elf2image::Elf2Image),
@@ -51,7 +63,7 @@ pub enum Work {
     /// `virtual`.
     Virtual(virtual_device::VirtualDevice),
     /// A command that talks to a chip.
-    Device(Target, DeviceWork),
+    Device(Box<Target>, DeviceWork),
 }
 
 /// The commands that talk to a chip.
@@ -83,6 +95,17 @@ pub enum DeviceWork {
     DumpMem(mem::DumpMem),
     /// `load-ram IMAGE`.
     LoadRam(PathBuf),
+    /// `backup`.
+    Backup(backup::BackupCommand),
+    /// `backup --check FILE`.
+    CheckBackup(PathBuf),
+    /// `restore FILE`.
+    Restore {
+        /// The backup.
+        file: PathBuf,
+        /// Override the chip and size checks.
+        force: bool,
+    },
 }
 
 /// Runs what the command line asked for.
@@ -92,7 +115,8 @@ pub fn run(work: Work) -> Result<(), Fatal> {
             say!("{}", env!("CARGO_PKG_VERSION"));
             Ok(())
         }
-        Work::ImageInfo { chip, file } => image_info::image_info(chip, &file),
+        Work::ImageInfo { chip, file, ota } => image_info::image_info(chip, &file, ota),
+        Work::Layout { flash, fs } => layout::layout(flash, fs),
         Work::Elf2Image(cmd) => elf2image::elf2image(cmd),
         Work::MergeBin(cmd) => merge_bin::merge_bin(cmd),
         Work::Stub(action) => stub::stub(action),
@@ -111,6 +135,9 @@ pub fn run(work: Work) -> Result<(), Fatal> {
             DeviceWork::WriteMem(cmd) => mem::write_mem(&target, cmd),
             DeviceWork::DumpMem(cmd) => mem::dump_mem(&target, cmd),
             DeviceWork::LoadRam(image) => load_ram::load_ram(&target, &image),
+            DeviceWork::Backup(cmd) => backup::backup(&target, cmd),
+            DeviceWork::CheckBackup(file) => backup::check(&target, &file),
+            DeviceWork::Restore { file, force } => restore::restore(&target, &file, force),
         },
     }
 }

@@ -5,9 +5,11 @@
 use super::connect::{Target, with_device};
 use crate::console::say;
 use crate::fatal::Fatal;
-use crate::files::read_flash_files;
+use crate::files::{read_flash_files, read_input};
 use espctl_flasher::WriteOptions;
 use espctl_flasher::flash::plan::check_layout;
+use espctl_flasher::flash::write::Esp8266Areas;
+use std::path::PathBuf;
 
 /// `write-flash`.
 #[derive(Debug, Clone)]
@@ -21,12 +23,25 @@ pub struct WriteFlash {
     /// esptool's `--diff-with` files were given (not needed: espctl compares with the
     /// chip).
     pub diff_with_given: bool,
+    /// ESP8266: an init data file to put where the SDK reads it.
+    pub esp8266_init_data: Option<PathBuf>,
+    /// ESP8266: blank the SDK's system parameters.
+    pub esp8266_blank: bool,
 }
 
 /// `write-flash`.
 pub fn write_flash(target: &Target, cmd: WriteFlash) -> Result<(), Fatal> {
     let files = read_flash_files(&cmd.files)?;
     check_layout(&files)?;
+    let areas = Esp8266Areas {
+        init_data: cmd
+            .esp8266_init_data
+            .as_deref()
+            .map(read_input)
+            .transpose()?,
+        blank: cmd.esp8266_blank,
+    };
+    let options = cmd.options.esp8266_areas(areas);
     if cmd.diff_with_given {
         say!(
             "NOTE: espctl compares the files with the chip's flash itself; --diff-with files are not needed and were not read."
@@ -34,6 +49,7 @@ pub fn write_flash(target: &Target, cmd: WriteFlash) -> Result<(), Fatal> {
     }
     with_device(target, |d| {
         d.renderer.show_progress(cmd.progress);
-        Ok(d.flasher.write_flash(files, &cmd.options)?)
+        d.flasher.write_flash(files, &options)?;
+        Ok(())
     })
 }

@@ -33,6 +33,7 @@ pub fn sentence(hint: Hint) -> String {
             "Check the cable and the USB-serial driver, or name the port with --port.".into()
         }
         Hint::CheckAddress => "Check the address.".into(),
+        Hint::Force => "Use --force to go ahead anyway.".into(),
         Hint::EraseOtherSizeOrUseStub => "Erase one sector more or less, or use the flasher stub ('espctl stub fetch').".into(),
         _ => String::new(),
     }

@@ -2,6 +2,7 @@
 //! warnings on stderr, progress bars on a terminal and plain progress lines otherwise.
 
 pub mod advice;
+pub mod flash_map;
 mod trace;
 
 use espctl_flasher::event::ResetNote;
@@ -192,6 +193,35 @@ impl State {
                 "Flash sizes larger than 16MB are not fully supported. Change the flash size argument in case of a failure.",
             ),
             Event::WholeFlash { size } => self.out(&format!("Detected flash size: {size}")),
+            Event::CheckingBackup { addr, len } => self.out(&format!(
+                "Checking the data against the chip's MD5 of {len:#x} bytes at {addr:#010x}..."
+            )),
+            Event::RestoringOtherBoard {
+                backup_mac,
+                device_mac,
+            } => self.warn(&format!(
+                "The backup was read from the board with MAC {backup_mac}; restoring it onto the board with MAC {device_mac}."
+            )),
+            Event::DeclaredSizeDiffers { declared, detected } => self.warn(&format!(
+                "The image at 0x0 declares a {declared} flash but the chip has {detected}: the SDK looks for its data where {declared} puts it (a known cause of boot loops; set -fs {detected} to match the chip)."
+            )),
+            Event::Esp8266Areas {
+                declared,
+                init_data,
+                blank,
+            } => {
+                let mut parts = Vec::new();
+                if let Some(at) = init_data {
+                    parts.push(format!("init data at {at:#010x}"));
+                }
+                if let Some(at) = blank {
+                    parts.push(format!("blank sector at {at:#010x}"));
+                }
+                self.out(&format!(
+                    "ESP8266 SDK areas for a {declared} flash map: {}.",
+                    parts.join(", ")
+                ))
+            }
             Event::FlashNotResponding => self.warn(
                 "Failed to communicate with the flash chip, read/write operations will fail. Try checking the chip connections or removing any other hardware connected to IOs.",
             ),

@@ -9,8 +9,11 @@
 //! process) and measures its programs, not this process (their peak memory is their
 //! own `VmHWM`).
 
+#[cfg(unix)]
+mod backup_restore;
 mod bad_input;
 mod device_commands;
+mod esp8266_flash_map;
 mod esptool_on_virtual_device;
 mod fast_paths;
 mod flash_parity;

@@ -6,13 +6,16 @@
 //! [`send`] (block transfer and verification), [`progress`], and the compression
 //! pipeline in [`crate::flash::deflate`].
 
+mod esp8266_areas;
 mod inflate_meter;
 mod prepare;
 mod progress;
 mod send;
 
+pub use esp8266_areas::Esp8266Areas;
 pub(crate) use prepare::patch_header;
 
+use super::compare::Probe;
 use super::deflate::{Pipeline, sessions};
 use super::plan::{check_fit, erase_range, pad_to};
 use super::span::Span;
@@ -25,16 +28,49 @@ use espctl_chips::FLASH_SECTOR_SIZE;
 use prepare::Prepared;
 use std::ops::Range;
 
+/// What a write did to each file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteReport {
+    /// The files, in the order they were written.
+    pub files: Vec<FileWritten>,
+}
+
+/// What a write did to one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileWritten {
+    /// Where the file is.
+    pub addr: u32,
+    /// Its length (padded to whole words).
+    pub len: usize,
+    /// The flash ranges sent to the chip: empty when the flash held the file already,
+    /// one range covering the file when it was written whole.
+    pub rewritten: Vec<Range<u32>>,
+}
+
+impl WriteReport {
+    /// Bytes of flash sent to the chip, over all files.
+    pub fn bytes_rewritten(&self) -> u64 {
+        self.files
+            .iter()
+            .flat_map(|f| &f.rewritten)
+            .map(|r| (r.end - r.start) as u64)
+            .sum()
+    }
+}
+
 impl Session {
     /// Writes `files` (in the given order) and verifies each with MD5 where the loader
     /// can. All checks that can fail (sizes, header values) run before anything is
     /// written.
-    pub fn write_flash(&mut self, files: Vec<FlashFile>, opts: &WriteOptions) -> Result<()> {
+    pub fn write_flash(
+        &mut self,
+        files: Vec<FlashFile>,
+        opts: &WriteOptions,
+    ) -> Result<WriteReport> {
         let compress = opts.compress.unwrap_or(self.loader.compresses_by_default());
         if compress && !self.loader.can(Ability::CompressedWrite) {
             return Err(self.needs_stub("compressed writes"));
         }
-        let multiple = files.len() > 1;
         let mut files = files;
         for f in &mut files {
             pad_to(&mut f.data, 4);
@@ -54,6 +90,9 @@ impl Session {
                 detected: d,
             });
         }
+        if opts.esp8266_areas.requested() {
+            self.add_esp8266_areas(&mut files, &opts.esp8266_areas, set_bytes, detected)?;
+        }
         let flash_end = match (set_bytes, detected) {
             (Some(s), Some(d)) => Some(s.bytes().min(d.bytes())),
             (s, d) => s.or(d).map(|x| x.bytes()),
@@ -66,11 +105,13 @@ impl Session {
             size: set_bytes.map_or(Setting::Keep, Setting::Set),
             ..opts.header
         };
+        let multiple = files.len() > 1;
         let prepared = prepare::prepare(self.chip, files, &request)?;
 
         if opts.erase_all {
             self.erase_flash()?;
         }
+        let mut report = WriteReport::default();
         for mut p in prepared {
             if multiple {
                 self.emit(Event::FileStarting {
@@ -87,14 +128,24 @@ impl Session {
                 });
                 continue;
             }
-            self.write_one(&p, compress, opts)?;
+            let rewritten = self.write_one(&p, compress, opts)?;
+            report.files.push(FileWritten {
+                addr: p.orig_addr,
+                len: p.image.len(),
+                rewritten,
+            });
         }
-        Ok(())
+        Ok(report)
     }
 
     /// Writes one file: only its changed sectors when the flash can be compared, then
-    /// checks the MD5 of everything the write covers.
-    fn write_one(&mut self, p: &Prepared, compress: bool, opts: &WriteOptions) -> Result<()> {
+    /// checks the MD5 of everything the write covers. Returns the ranges sent.
+    fn write_one(
+        &mut self,
+        p: &Prepared,
+        compress: bool,
+        opts: &WriteOptions,
+    ) -> Result<Vec<Range<u32>>> {
         let span = Span::new(p.orig_addr, &p.image);
         // A loader that writes from sector starts is sent the erased bytes before the
         // file too (as esptool does).
@@ -104,7 +155,7 @@ impl Session {
             span.data_range()
         };
         let skip = opts.skip_unchanged && !opts.erase_all && self.can_md5();
-        let wrote = std::thread::scope(|scope| -> Result<bool> {
+        let runs = std::thread::scope(|scope| -> Result<Vec<Range<u32>>> {
             let mut pipeline = compress.then(|| Pipeline::start(scope, span));
             let runs = if skip {
                 if let Some(pipe) = &mut pipeline {
@@ -121,7 +172,7 @@ impl Session {
                     source: p.quoted_name(),
                     addr: p.orig_addr,
                 });
-                return Ok(false);
+                return Ok(runs);
             }
             let partial = runs != [written.clone()];
             if partial {
@@ -135,13 +186,13 @@ impl Session {
                 self.announce_run(run, p.orig_addr, partial, opts.erase_all);
                 self.write_run(&span, run.clone(), pipeline.as_mut(), p, partial)?;
             }
-            Ok(true)
+            Ok(runs)
         })?;
-        if wrote {
+        if !runs.is_empty() {
             let expected = span.md5(written.clone());
             self.verify_written(written.start, written.len(), expected)?;
         }
-        Ok(())
+        Ok(runs)
     }
 
     /// The runs of `written` whose flash differs from `span`, after asking the chip.
@@ -155,7 +206,7 @@ impl Session {
             len: span.range().end - span.range().start,
         });
         Ok(self
-            .changed_runs(span)?
+            .changed_runs(span, Probe::UntilUnrelated)?
             .into_iter()
             .map(|r| r.start.max(written.start)..r.end.min(written.end))
             .filter(|r| !r.is_empty())

@@ -57,6 +57,14 @@ pub struct WriteFlashArgs {
     /// (accepted for compatibility, requires --diff-with)
     #[arg(long, requires = "diff_with")]
     pub trust_flash_content: bool,
+    /// ESP8266: also write this esp_init_data_default.bin where the SDK reads it (flash
+    /// size - 0x4000, for the flash size the image at 0x0 declares after -fs)
+    #[arg(long, value_name = "FILE")]
+    pub esp8266_init_data: Option<PathBuf>,
+    /// ESP8266: also blank the SDK's system parameters (a 4KB sector of 0xFF at flash
+    /// size - 0x2000, for the declared flash size)
+    #[arg(long)]
+    pub esp8266_blank: bool,
 }
 
 /// `read-flash`.

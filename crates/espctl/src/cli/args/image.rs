@@ -9,6 +9,16 @@ use std::path::PathBuf;
 pub struct ImageInfoArgs {
     /// Image file (binary, or Intel HEX: each region is reported)
     pub filename: PathBuf,
+    /// ESP8266: also say whether the image can be updated over the air (ESP8266 Arduino
+    /// layout of --flash-size and --fs-size), in one step or two
+    #[arg(long, requires = "flash_size")]
+    pub ota_check: bool,
+    /// With --ota-check: the flash size of the layout (512KB, 1MB, 4MB, ...)
+    #[arg(long)]
+    pub flash_size: Option<String>,
+    /// With --ota-check: the file system size of the layout (default: none)
+    #[arg(long, default_value = "0")]
+    pub fs_size: String,
 }
 
 /// `elf2image`.

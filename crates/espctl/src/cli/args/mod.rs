@@ -1,6 +1,7 @@
 //! The arguments of each command, as clap parses them (strings where esptool accepts
 //! several spellings; [`super::lower`] turns them into typed options).
 
+pub mod backup;
 pub mod flash;
 pub mod image;
 pub mod memory;
