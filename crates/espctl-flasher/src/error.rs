@@ -4,6 +4,7 @@
 //! [`Hint`](crate::Hint) (see [`Error::hint`]), which a front end words for its own
 //! users: the `espctl` CLI names its options, a web page would name its buttons.
 
+pub use crate::backup::RestoreRefused;
 use crate::link::ConnectFailure;
 pub use crate::link::ReadFailure;
 pub use crate::session::StubStartFailure;
@@ -378,32 +379,9 @@ pub enum Error {
         chip: &'static str,
     },
 
-    /// A backup's data is not what its manifest describes.
-    #[error(
-        "The backup does not match its manifest (MD5 {expected_md5} expected): the file is damaged or belongs to another manifest."
-    )]
-    BackupDamaged {
-        /// The MD5 the manifest gives.
-        expected_md5: String,
-    },
-
-    /// A backup of another chip type.
-    #[error("The backup is of an {backup}, this chip is an {device}.")]
-    BackupOtherChip {
-        /// The chip the backup was read from.
-        backup: String,
-        /// The chip connected.
-        device: &'static str,
-    },
-
-    /// A backup that ends beyond the flash.
-    #[error("The backup ends at {end:#x}, beyond this chip's {flash} of flash.")]
-    BackupLargerThanFlash {
-        /// Where the backup's data ends.
-        end: u64,
-        /// The flash size RDID reports.
-        flash: String,
-    },
+    /// A restore refused to go ahead.
+    #[error(transparent)]
+    Restore(#[from] RestoreRefused),
 
     /// `--after soft-reset` through a stub that cannot do it.
     #[error("Soft resetting is currently only supported on ESP8266")]

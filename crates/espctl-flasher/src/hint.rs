@@ -2,7 +2,7 @@
 //! names and commands belong to the front end, which turns each [`Hint`] into its own
 //! sentence (the `espctl` CLI writes esptool's).
 
-use crate::error::Error;
+use crate::error::{Error, RestoreRefused};
 
 /// Advice that goes with an error or a warning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +67,9 @@ impl Error {
             | Error::ShortBlock { .. } => Hint::ReadAgainOrLowerBaud,
             Error::StubResident { .. } => Hint::MoveOrSkipStub,
             Error::PastFlashSpace { .. } => Hint::CheckAddress,
-            Error::BackupOtherChip { .. } | Error::BackupLargerThanFlash { .. } => Hint::Force,
+            Error::Restore(
+                RestoreRefused::OtherChip { .. } | RestoreRefused::LargerThanFlash { .. },
+            ) => Hint::Force,
             _ => return None,
         })
     }

@@ -4,7 +4,7 @@
 
 use espctl_chips::esp32::ESP32;
 use espctl_chips::esp8266::ESP8266;
-use espctl_flasher::backup::RestoreOptions;
+use espctl_flasher::backup::{RestoreOptions, RestoreRefused};
 use espctl_flasher::stub::StubStore;
 use espctl_flasher::transport::{OpenError, PortOpener, Transport};
 use espctl_flasher::{
@@ -92,7 +92,10 @@ fn a_refused_restore_writes_nothing() {
             RestoreOptions::default(),
         )
         .unwrap_err();
-    assert!(matches!(err, Error::BackupOtherChip { .. }), "{err}");
+    assert!(
+        matches!(err, Error::Restore(RestoreRefused::OtherChip { .. })),
+        "{err}"
+    );
     assert_eq!(err.hint(), Some(espctl_flasher::Hint::Force));
     f.abandon();
     assert!(other.device().flash() == before);
@@ -108,7 +111,10 @@ fn a_refused_restore_writes_nothing() {
             RestoreOptions::default(),
         )
         .unwrap_err();
-    assert!(matches!(err, Error::BackupLargerThanFlash { .. }), "{err}");
+    assert!(
+        matches!(err, Error::Restore(RestoreRefused::LargerThanFlash { .. })),
+        "{err}"
+    );
     f.abandon();
     assert!(small.device().flash() == before);
 }

@@ -7,7 +7,7 @@ mod manifest;
 mod restore;
 
 pub use manifest::{ChipRecord, DataRecord, FlashRecord, Manifest, ManifestError, utc_now};
-pub use restore::{RestoreOptions, RestoreReport};
+pub use restore::{RestoreOptions, RestoreRefused, RestoreReport};
 
 use crate::error::{Error, Result};
 use crate::event::Event;

@@ -3,11 +3,42 @@
 //! sectors that differ, verified over the whole range.
 
 use super::Manifest;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::event::Event;
 use crate::flash::{FlashFile, WriteOptions, write::WriteReport};
 use crate::session::Session;
 use espctl_chips::format_mac;
+
+/// Why a restore does not go ahead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RestoreRefused {
+    /// A backup's data is not what its manifest describes.
+    #[error(
+        "The backup does not match its manifest (MD5 {expected_md5} expected): the file is damaged or belongs to another manifest."
+    )]
+    Damaged {
+        /// The MD5 the manifest gives.
+        expected_md5: String,
+    },
+
+    /// A backup of another chip type.
+    #[error("The backup is of an {backup}, this chip is an {device}.")]
+    OtherChip {
+        /// The chip the backup was read from.
+        backup: String,
+        /// The chip connected.
+        device: &'static str,
+    },
+
+    /// A backup that ends beyond the flash.
+    #[error("The backup ends at {end:#x}, beyond this chip's {flash} of flash.")]
+    LargerThanFlash {
+        /// Where the backup's data ends.
+        end: u64,
+        /// The flash size RDID reports.
+        flash: String,
+    },
+}
 
 /// How careful a restore is.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -51,15 +82,17 @@ impl Session {
         let len = data.len() as u32;
         if let Some(m) = manifest {
             if !m.describes(&data) {
-                return Err(Error::BackupDamaged {
+                return Err(RestoreRefused::Damaged {
                     expected_md5: m.data.md5.clone(),
-                });
+                }
+                .into());
             }
             if m.chip.name != self.chip().name && !options.force {
-                return Err(Error::BackupOtherChip {
+                return Err(RestoreRefused::OtherChip {
                     backup: m.chip.name.clone(),
                     device: self.chip().name,
-                });
+                }
+                .into());
             }
         }
         let end = addr as u64 + len as u64;
@@ -67,10 +100,11 @@ impl Session {
             && end > size.bytes() as u64
             && !options.force
         {
-            return Err(Error::BackupLargerThanFlash {
+            return Err(RestoreRefused::LargerThanFlash {
                 end,
                 flash: size.to_string(),
-            });
+            }
+            .into());
         }
         if let Some(m) = manifest {
             let mac = self.mac()?.map(|mac| format_mac(&mac));

@@ -4,6 +4,7 @@
 
 pub mod args;
 mod lower;
+mod lower_host;
 mod spelling;
 pub mod values;
 

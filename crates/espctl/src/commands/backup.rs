@@ -8,7 +8,7 @@ use crate::files::{
     check_output, manifest_path, read_input, read_manifest, write_outputs_together,
 };
 use crate::render::speed;
-use espctl_flasher::backup::Manifest;
+use espctl_flasher::backup::{Manifest, RestoreRefused};
 use std::path::{Path, PathBuf};
 
 /// `backup`.
@@ -58,9 +58,9 @@ pub fn check(target: &Target, file: &Path) -> Result<(), Fatal> {
     if let Some(m) = &manifest
         && !m.describes(&data)
     {
-        return Err(espctl_flasher::Error::BackupDamaged {
+        return Err(espctl_flasher::Error::from(RestoreRefused::Damaged {
             expected_md5: m.data.md5.clone(),
-        }
+        })
         .into());
     }
     let addr = manifest.as_ref().map_or(0, |m| m.data.address);

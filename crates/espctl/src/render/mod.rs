@@ -3,12 +3,13 @@
 
 pub mod advice;
 pub mod flash_map;
+mod progress;
 mod trace;
 
 use espctl_flasher::event::ResetNote;
-use espctl_flasher::{ChipInfo, Event, EventSink, Operation, Trace};
+use espctl_flasher::{ChipInfo, Event, EventSink, Trace};
 use espctl_image::Message;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -57,14 +58,6 @@ impl Renderer {
     fn render(&self, event: Event) {
         let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
         s.handle(event);
-    }
-}
-
-fn op_verb(op: Operation) -> &'static str {
-    match op {
-        Operation::Write => "Writing at",
-        Operation::Read => "Reading from",
-        Operation::Erase => "Erasing at",
     }
 }
 
@@ -374,40 +367,6 @@ impl State {
             self.out("");
         }
         self.out(&format!("{prefix} {message}"));
-    }
-
-    fn progress_start(&mut self, op: Operation, addr: u32, total: u64) {
-        self.last_step = None;
-        if self.terminal && self.progress && !crate::console::silent() {
-            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stdout());
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "{msg} [{bar:30}] {percent:>3}% {bytes}/{total_bytes}",
-                )
-                .expect("valid template")
-                .progress_chars("=> "),
-            );
-            bar.set_message(format!("{} {addr:#010x}", op_verb(op)));
-            self.bar = Some(bar);
-        }
-    }
-
-    fn progress(&mut self, op: Operation, addr: u32, done: u64, total: u64) {
-        if let Some(bar) = &self.bar {
-            bar.set_message(format!("{} {addr:#010x}", op_verb(op)));
-            bar.set_position(done);
-            return;
-        }
-        if self.terminal || !self.progress {
-            return;
-        }
-        // Plain output: a line at every 10%.
-        let percent = (done * 100).checked_div(total).unwrap_or(100);
-        let step = percent / 10;
-        if self.last_step != Some(step) {
-            self.last_step = Some(step);
-            self.out(&format!("{} {addr:#010x}... ({percent} %)", op_verb(op)));
-        }
     }
 }
 

@@ -10,6 +10,9 @@ use espctl_chips::{Chip, FlashSize};
 use espctl_image::PatchWarning;
 use std::sync::Arc;
 
+mod trace;
+pub use trace::Trace;
+
 /// Receives every event. Shared by the connection and the session, so it must be `Fn`;
 /// a renderer that keeps state wraps it in a `Mutex`.
 pub type EventSink = Arc<dyn Fn(Event) + Send + Sync>;
@@ -390,30 +393,4 @@ pub enum Event {
     },
     /// A frame or bytes on the wire, when tracing.
     Trace(Trace),
-}
-
-/// One line of `--trace` output: the frames on the wire.
-#[derive(Debug, Clone)]
-pub enum Trace {
-    /// A command is sent.
-    Command {
-        /// Its opcode.
-        op: u8,
-        /// Its name, e.g. `FLASH_BEGIN`.
-        name: &'static str,
-        /// Its payload.
-        data: Vec<u8>,
-        /// Whether a reply is waited for.
-        wait_response: bool,
-        /// How long.
-        timeout_secs: f64,
-    },
-    /// Bytes written to the port (framed).
-    Write(Vec<u8>),
-    /// Bytes read from the port.
-    Read(Vec<u8>),
-    /// A whole frame decoded.
-    Packet(Vec<u8>),
-    /// Bytes received outside any frame (boot messages, noise).
-    Noise(Vec<u8>),
 }
