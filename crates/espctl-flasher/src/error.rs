@@ -379,6 +379,19 @@ pub enum Error {
         chip: &'static str,
     },
 
+    /// After a damaged transfer the loader never answered SYNC cleanly again.
+    #[error("The link to the chip could not be resynchronised after damaged data.")]
+    NoResync,
+
+    /// The port went away and did not come back in time.
+    #[error("Serial port {port} went away and did not come back within {} s.", waited.as_secs_f32())]
+    LinkLost {
+        /// The port as named.
+        port: String,
+        /// How long it was waited for.
+        waited: std::time::Duration,
+    },
+
     /// A restore refused to go ahead.
     #[error(transparent)]
     Restore(#[from] RestoreRefused),

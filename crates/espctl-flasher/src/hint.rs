@@ -38,6 +38,10 @@ pub enum Hint {
     NamePort,
     /// An address is wrong: check it.
     CheckAddress,
+    /// The line is poor: check the cable, or use a lower baud rate.
+    PoorLink,
+    /// The port went away: plug the board back in (or wait longer for it).
+    Reconnect,
     /// A safety check refused: it can be overridden when the user is sure.
     Force,
     /// The ESP8266 ROM cannot erase this exact region: erase one sector more or less,
@@ -67,6 +71,8 @@ impl Error {
             | Error::ShortBlock { .. } => Hint::ReadAgainOrLowerBaud,
             Error::StubResident { .. } => Hint::MoveOrSkipStub,
             Error::PastFlashSpace { .. } => Hint::CheckAddress,
+            Error::NoResync => Hint::PoorLink,
+            Error::LinkLost { .. } => Hint::Reconnect,
             Error::Restore(
                 RestoreRefused::OtherChip { .. } | RestoreRefused::LargerThanFlash { .. },
             ) => Hint::Force,

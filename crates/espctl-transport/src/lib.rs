@@ -52,7 +52,8 @@ pub trait Transport: Send {
     /// Sends all of `data`.
     fn write_all(&mut self, data: &[u8]) -> io::Result<()>;
 
-    /// Waits up to `timeout` for data and returns what has arrived (0 on timeout).
+    /// Waits up to `timeout` for data and returns what has arrived. 0 means the whole
+    /// timeout passed without data (callers count it as time waited).
     fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize>;
 
     /// Drops everything received but not yet read.

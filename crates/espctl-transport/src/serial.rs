@@ -81,11 +81,14 @@ impl Transport for SerialTransport {
 
     fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
         self.set_timeout(timeout)?;
-        match self.port.read(buf) {
-            Ok(n) => Ok(n),
-            Err(e) if e.kind() == io::ErrorKind::TimedOut => Ok(0),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(0),
-            Err(e) => Err(e),
+        loop {
+            match self.port.read(buf) {
+                Ok(n) => return Ok(n),
+                Err(e) if e.kind() == io::ErrorKind::TimedOut => return Ok(0),
+                // A signal is not a timeout: 0 would tell the caller the time had passed.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
         }
     }
 

@@ -64,23 +64,25 @@ impl Transport for SocketTransport {
         // A zero read timeout means "block forever" to the OS.
         let timeout = timeout.max(Duration::from_millis(1));
         self.stream.set_read_timeout(Some(timeout))?;
-        match self.stream.read(buf) {
-            Ok(0) if !buf.is_empty() => Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "the device closed the connection",
-            )),
-            Ok(n) => Ok(n),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock
-                        | io::ErrorKind::TimedOut
-                        | io::ErrorKind::Interrupted
-                ) =>
-            {
-                Ok(0)
-            }
-            Err(e) => Err(e),
+        loop {
+            return match self.stream.read(buf) {
+                Ok(0) if !buf.is_empty() => Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the device closed the connection",
+                )),
+                Ok(n) => Ok(n),
+                // A signal is not a timeout: 0 would tell the caller the time had passed.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    Ok(0)
+                }
+                Err(e) => Err(e),
+            };
         }
     }
 

@@ -8,17 +8,20 @@
 //!
 //! Between the host and the chip sits a model of the board and the serial adapter
 //! ([`Wiring`]): rates the adapter garbles or refuses, missing reset lines, an
-//! unconnected GPIO0, a dead TX line; and optionally a [`LineTap`] that sees every frame
-//! each way (to record commands, answer in the chip's place, or damage a reply).
+//! unconnected GPIO0, a dead TX line; optionally a [`LineTap`] that sees every frame
+//! each way (to record commands, answer in the chip's place, or damage a reply); and
+//! byte-level [`Faults`] (flipped bits, lost and doubled bytes, stalls, a pulled cable).
 
 #![warn(missing_docs)]
 
 mod chip;
+mod faults;
 mod port;
 mod spec;
 mod wiring;
 
 pub use chip::VirtualChip;
+pub use faults::{ByteFaults, Cut, FaultCounts, Faults};
 pub use port::VirtualPort;
 pub use spec::{VirtualPorts, open};
 pub use wiring::{LineTap, Wiring};

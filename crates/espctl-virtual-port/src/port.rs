@@ -1,9 +1,11 @@
 //! One host session on a virtual chip, as a [`Transport`].
 
 use crate::VirtualChip;
+use crate::faults::Faults;
 use crate::wiring::{LineTap, Wiring, garble};
 use espctl_protocol::slip;
 use espctl_transport::{LineError, Transport, TransportKind};
+use espctl_virtual::BootMode;
 use std::collections::VecDeque;
 use std::io;
 use std::time::Duration;
@@ -17,6 +19,16 @@ pub struct VirtualPort {
     rts: bool,
     wiring: Wiring,
     tap: Option<Tapped>,
+    faulty: Option<FaultyLine>,
+}
+
+/// A line with [`Faults`]: the damaged bytes on their way to the host, and whether this
+/// port has lost its device (a pulled cable ends the port for good, as the device file
+/// of an unplugged adapter).
+struct FaultyLine {
+    faults: Faults,
+    to_host: VecDeque<u8>,
+    cuts_at_open: u64,
 }
 
 /// The line as a [`LineTap`] sees it: frames decoded each way.
@@ -40,6 +52,28 @@ impl VirtualPort {
             rts: false,
             wiring: Wiring::default(),
             tap: None,
+            faulty: None,
+        }
+    }
+
+    /// The same port on a line with `faults` (shared with every port opened on it).
+    pub fn faulty(mut self, faults: Faults) -> VirtualPort {
+        self.faulty = Some(FaultyLine {
+            cuts_at_open: faults.counts().cuts,
+            faults,
+            to_host: VecDeque::new(),
+        });
+        self
+    }
+
+    /// Fails once the cable was pulled while this port was open.
+    fn check_line(&self) -> io::Result<()> {
+        match &self.faulty {
+            Some(f) if f.faults.counts().cuts > f.cuts_at_open => Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "device disconnected",
+            )),
+            _ => Ok(()),
         }
     }
 
@@ -90,6 +124,43 @@ impl VirtualPort {
         self.chip.device().set_modem_lines(dtr, self.rts);
     }
 
+    /// What the chip sends within `timeout`, as a good line delivers it.
+    fn read_clean(&mut self, buf: &mut [u8], timeout: Duration) -> usize {
+        let mut n = self.read_chip(buf);
+        if n == 0 {
+            // Nothing queued: let the timeout pass on the chip's clock (a reset may
+            // complete, a busy chip may answer).
+            self.chip.advance(timeout);
+            n = self.read_chip(buf);
+        }
+        if self.garbles() {
+            buf[..n].iter_mut().for_each(|b| *b = garble(*b));
+        }
+        n
+    }
+
+    /// What the chip sends within `timeout`, through the faults of the line.
+    fn read_faulty(&mut self, buf: &mut [u8], timeout: Duration) -> usize {
+        let stalls = self.faulty.as_ref().is_some_and(|f| f.faults.stalls());
+        if stalls {
+            self.chip.advance(timeout);
+            return 0;
+        }
+        if self.faulty.as_ref().is_some_and(|f| f.to_host.is_empty()) {
+            let mut chunk = vec![0; buf.len()];
+            let n = self.read_clean(&mut chunk, timeout);
+            let f = self.faulty.as_mut().expect("a faulty line");
+            let damaged = f.faults.chip_sends(&chunk[..n]);
+            f.to_host.extend(damaged);
+        }
+        let f = self.faulty.as_mut().expect("a faulty line");
+        let n = buf.len().min(f.to_host.len());
+        for (slot, b) in buf.iter_mut().zip(f.to_host.drain(..n)) {
+            *slot = b;
+        }
+        n
+    }
+
     /// What the chip has sent so far, through the tap.
     fn read_chip(&mut self, buf: &mut [u8]) -> usize {
         let Some(t) = &mut self.tap else {
@@ -123,9 +194,26 @@ impl Transport for VirtualPort {
     }
 
     fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        self.check_line()?;
         if !self.wiring.host_tx {
             return Ok(());
         }
+        let damaged;
+        let data = match &self.faulty {
+            Some(f) => {
+                let sent = f.faults.host_sends(data);
+                if let Some(cut) = sent.cut {
+                    if cut.power_cycle {
+                        // USB power goes with the cable: the board boots its firmware.
+                        self.chip.device().reset(BootMode::Flash);
+                    }
+                    return self.check_line();
+                }
+                damaged = sent.bytes;
+                &damaged[..]
+            }
+            None => data,
+        };
         let bytes: Vec<u8> = if self.garbles() {
             data.iter().map(|&b| garble(b)).collect()
         } else {
@@ -153,28 +241,25 @@ impl Transport for VirtualPort {
     }
 
     fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
-        let mut n = self.read_chip(buf);
-        if n == 0 {
-            // Nothing queued: let the timeout pass on the chip's clock (a reset may
-            // complete, a busy chip may answer).
-            self.chip.advance(timeout);
-            n = self.read_chip(buf);
+        self.check_line()?;
+        if self.faulty.is_some() {
+            return Ok(self.read_faulty(buf, timeout));
         }
-        if self.garbles() {
-            buf[..n].iter_mut().for_each(|b| *b = garble(*b));
-        }
-        Ok(n)
+        Ok(self.read_clean(buf, timeout))
     }
 
     fn clear_input(&mut self) -> io::Result<()> {
+        self.check_line()?;
         self.chip.device().clear_output();
         if let Some(t) = &mut self.tap {
             t.to_host.clear();
             t.from_chip.reset();
         }
+        if let Some(f) = &mut self.faulty {
+            f.to_host.clear();
+        }
         Ok(())
     }
-
     fn baud(&self) -> u32 {
         self.baud
     }

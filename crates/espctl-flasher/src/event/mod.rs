@@ -204,6 +204,32 @@ pub enum Event {
         /// Where the blank sector goes, if asked for.
         blank: Option<u32>,
     },
+    /// A frame was lost or damaged: the link is resynchronised (drain, SYNC).
+    Resyncing,
+    /// A write session failed part way: the chip's MD5s tell which sectors of `len`
+    /// bytes at `addr` still differ, and those are written again.
+    Healing {
+        /// Start of the range checked.
+        addr: u32,
+        /// Its length.
+        len: u32,
+    },
+    /// A read failed part way: it goes on from `addr`, the end of what the chip's MD5
+    /// confirmed.
+    ReadResuming {
+        /// Where reading continues.
+        addr: u32,
+    },
+    /// The port went away: it is opened again (for up to `timeout`), the chip reset
+    /// into its loader and the stub started, and the operation resumed.
+    Reconnecting {
+        /// The port as named.
+        port: String,
+        /// How long it is waited for.
+        timeout: std::time::Duration,
+    },
+    /// The operation is over and the link needed help: what it took.
+    LinkReport(crate::session::LinkStats),
     /// `ALL` of the flash was asked for: it has this size.
     WholeFlash {
         /// The detected size.

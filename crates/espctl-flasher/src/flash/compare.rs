@@ -26,8 +26,9 @@ pub enum Probe {
 }
 
 impl Session {
-    /// The sector-aligned runs of `span` whose flash content differs from it, in order
-    /// (empty when the flash already holds it all).
+    /// The sector-aligned runs of `range` (sector-aligned, inside `span.range()`) whose
+    /// flash content differs from `span`, in order (empty when the flash already holds
+    /// it all).
     ///
     /// Probing stops (and everything after is written without asking) after a chunk
     /// that is blank, or whose every sector differs: the flash was erased or holds
@@ -36,9 +37,9 @@ impl Session {
     pub(crate) fn changed_runs(
         &mut self,
         span: &Span<'_>,
+        range: Range<u32>,
         probe: Probe,
     ) -> Result<Vec<Range<u32>>> {
-        let range = span.range();
         let mut runs: Vec<Range<u32>> = Vec::new();
         let mut probing = true;
         for chunk in chunks(range) {
@@ -80,7 +81,7 @@ impl Session {
     /// sector-aligned), each sector compared by the chip's MD5: nothing is read back.
     pub fn differing_sectors(&mut self, addr: u32, data: &[u8]) -> Result<Vec<Range<u32>>> {
         let span = Span::new(addr, data);
-        self.changed_runs(&span, Probe::Exhaustive)
+        self.changed_runs(&span, span.range(), Probe::Exhaustive)
     }
 }
 

@@ -54,7 +54,7 @@ impl Session {
         let start = Instant::now();
         match self.loader.erase_method() {
             EraseMethod::Commands => {
-                self.conn.check(
+                self.check_retried(
                     "erase region",
                     &Command::EraseRegion { offset: addr, size },
                     0,

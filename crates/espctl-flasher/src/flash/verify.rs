@@ -37,7 +37,7 @@ impl Session {
             return Err(self.needs_stub("computing MD5 of flash (SPI_FLASH_MD5)"));
         }
         self.ensure_flash_attached()?;
-        let (_, data) = self.conn.check(
+        let (_, data) = self.check_retried(
             "calculate md5sum",
             &Command::SpiFlashMd5 { addr, size },
             self.loader.md5_reply_len(),

@@ -6,6 +6,7 @@
 mod baud_policy;
 mod plan;
 mod port_spec;
+mod recover;
 mod stub_choice;
 
 pub use plan::{ConnectPlan, FAST_BAUD, Need, ROM_BAUD, StubSource};
@@ -23,7 +24,13 @@ use std::sync::Arc;
 /// A connected chip, prepared for the work its plan named, that is left as the plan
 /// says when finished or dropped. Every [`Session`] operation is available on it.
 pub struct Flasher {
-    session: Session,
+    /// `None` only while a reconnection replaces it.
+    session: Option<Session>,
+    /// Where the chip is, to open the port again after it went away.
+    port: PortSpec,
+    /// How it was connected, to do it again.
+    plan: ConnectPlan,
+    events: EventSink,
     after: After,
     /// The rate the chip's loader talked at before the fast rate was chosen on the
     /// caller's behalf; put back before leaving the loader running.
@@ -87,7 +94,10 @@ impl Flasher {
             (session, raised) = baud_policy::raise(session, baud, automatic, &recovery)?;
         }
         Ok(Flasher {
-            session,
+            session: Some(session),
+            port: port.clone(),
+            plan: plan.clone(),
+            events,
             after: plan.after,
             restore_baud: (raised && automatic).then_some(initial_baud),
             finished: false,
@@ -109,15 +119,22 @@ impl Flasher {
     }
 
     fn leave(&mut self) -> Result<()> {
+        let Some(session) = self.session.as_mut() else {
+            return Ok(());
+        };
+        let stats = session.link_stats();
+        if stats.any() {
+            (self.events)(Event::LinkReport(stats));
+        }
         // A loader left running (asked to, or because the port cannot reset the chip)
         // must talk at the rate the next connection starts with.
         let stays =
-            matches!(self.after, After::NoReset | After::NoResetStub) || !self.session.can_reset();
+            matches!(self.after, After::NoReset | After::NoResetStub) || !session.can_reset();
         let restore = match self.restore_baud {
-            Some(baud) if stays => self.session.change_baud(baud).map(|_| ()),
+            Some(baud) if stays => session.change_baud(baud).map(|_| ()),
             _ => Ok(()),
         };
-        let reset = self.session.finish(self.after);
+        let reset = session.finish(self.after);
         restore.and(reset)
     }
 }
@@ -134,13 +151,17 @@ impl Deref for Flasher {
     type Target = Session;
 
     fn deref(&self) -> &Session {
-        &self.session
+        self.session
+            .as_ref()
+            .expect("a session, except while reconnecting")
     }
 }
 
 impl DerefMut for Flasher {
     fn deref_mut(&mut self) -> &mut Session {
-        &mut self.session
+        self.session
+            .as_mut()
+            .expect("a session, except while reconnecting")
     }
 }
 

@@ -4,6 +4,7 @@
 use crate::link::After;
 use crate::session::ConnectOptions;
 use crate::stub::{StubImage, StubStore};
+use std::time::Duration;
 
 /// The rate every ROM loader starts at.
 pub const ROM_BAUD: u32 = 115_200;
@@ -11,6 +12,9 @@ pub const ROM_BAUD: u32 = 115_200;
 /// The rate flash work moves to when the caller chose none: what common USB-serial
 /// adapters (CP210x, CH340, FTDI) and the chips manage; confirmed with a SYNC.
 pub const FAST_BAUD: u32 = 921_600;
+
+/// How long a port that went away is waited for by default.
+pub const DEFAULT_RECONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// What the work needs from the connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +62,9 @@ pub struct ConnectPlan {
     pub fast_baud: Option<u32>,
     /// Where the stub comes from.
     pub stub: StubSource,
+    /// How long a port that went away (a USB cable pulled) is waited for before the
+    /// operation gives up; zero does not reconnect.
+    pub reconnect_timeout: Duration,
 }
 
 impl ConnectPlan {
@@ -72,6 +79,7 @@ impl ConnectPlan {
             baud: ROM_BAUD,
             fast_baud: Some(FAST_BAUD),
             stub: StubSource::InstalledDefault,
+            reconnect_timeout: DEFAULT_RECONNECT_TIMEOUT,
         }
     }
 
@@ -102,6 +110,12 @@ impl ConnectPlan {
     /// Sets the rate flash work tries when none was asked for (`None`: stay at `baud`).
     pub fn fast_baud(mut self, fast: Option<u32>) -> Self {
         self.fast_baud = fast;
+        self
+    }
+
+    /// Sets how long a port that went away is waited for (zero: not at all).
+    pub fn reconnect_timeout(mut self, timeout: Duration) -> Self {
+        self.reconnect_timeout = timeout;
         self
     }
 

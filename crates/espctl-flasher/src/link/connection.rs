@@ -32,6 +32,88 @@ pub enum Answer {
     None,
 }
 
+/// What is left of a port taken away: every call fails.
+struct Unplugged {
+    name: String,
+}
+
+impl Unplugged {
+    fn gone() -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::NotConnected, "the port was closed")
+    }
+}
+
+impl Transport for Unplugged {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn kind(&self) -> espctl_transport::TransportKind {
+        espctl_transport::TransportKind::Serial
+    }
+
+    fn write_all(&mut self, _data: &[u8]) -> std::io::Result<()> {
+        Err(Unplugged::gone())
+    }
+
+    fn read(&mut self, _buf: &mut [u8], _timeout: Duration) -> std::io::Result<usize> {
+        Err(Unplugged::gone())
+    }
+
+    fn clear_input(&mut self) -> std::io::Result<()> {
+        Err(Unplugged::gone())
+    }
+
+    fn baud(&self) -> u32 {
+        0
+    }
+
+    fn set_baud(&mut self, _baud: u32) -> std::io::Result<()> {
+        Err(Unplugged::gone())
+    }
+
+    fn set_dtr(&mut self, _asserted: bool) -> Result<(), espctl_transport::LineError> {
+        Err(espctl_transport::LineError::Io(Unplugged::gone()))
+    }
+
+    fn set_rts(&mut self, _asserted: bool) -> Result<(), espctl_transport::LineError> {
+        Err(espctl_transport::LineError::Io(Unplugged::gone()))
+    }
+
+    fn pause(&mut self, _duration: Duration) {}
+}
+
+/// A wait of at most `limit`. A read that returns nothing has waited its whole timeout
+/// by the transport's definition, even when it returned at once: an in-process device
+/// lets that time pass on its own clock, and the wait ends as soon as it would on a
+/// real line.
+struct Wait {
+    since: Instant,
+    quiet: Duration,
+    limit: Duration,
+}
+
+impl Wait {
+    fn new(limit: Duration) -> Wait {
+        Wait {
+            since: Instant::now(),
+            quiet: Duration::ZERO,
+            limit,
+        }
+    }
+
+    /// What is left of the wait.
+    fn left(&self) -> Duration {
+        let spent = self.since.elapsed().max(self.quiet);
+        self.limit.saturating_sub(spent)
+    }
+
+    /// A read waited `d` and got nothing.
+    fn waited(&mut self, d: Duration) {
+        self.quiet += d;
+    }
+}
+
 /// The framed link to one chip.
 pub struct Connection {
     transport: Box<dyn Transport>,
@@ -44,6 +126,8 @@ pub struct Connection {
     events: EventSink,
     trace: bool,
     buf: Vec<u8>,
+    /// The port was taken away ([`Connection::take_transport`]).
+    unplugged: bool,
 }
 
 impl Connection {
@@ -58,6 +142,7 @@ impl Connection {
             events,
             trace,
             buf: vec![0; 64 * 1024],
+            unplugged: false,
         }
     }
 
@@ -79,6 +164,19 @@ impl Connection {
     /// Gives the port back.
     pub fn into_transport(self) -> Box<dyn Transport> {
         self.transport
+    }
+
+    /// Takes the port out, leaving one that fails every call (the link is being
+    /// rebuilt on the port that was taken).
+    pub fn take_transport(&mut self) -> Box<dyn Transport> {
+        let name = self.transport.name().to_string();
+        self.unplugged = true;
+        std::mem::replace(&mut self.transport, Box::new(Unplugged { name }))
+    }
+
+    /// Whether the port was taken away.
+    pub fn is_unplugged(&self) -> bool {
+        self.unplugged
     }
 
     fn io(&self, source: std::io::Error) -> Error {
@@ -132,9 +230,9 @@ impl Connection {
     /// Reads whatever arrives within `window` without expecting frames, keeping frames
     /// for later and noise for [`Connection::take_noise`].
     pub fn collect_for(&mut self, window: Duration) -> Result<()> {
-        let end = Instant::now() + window;
+        let wait = Wait::new(window);
         loop {
-            let left = end.saturating_duration_since(Instant::now());
+            let left = wait.left();
             if left.is_zero() {
                 return Ok(());
             }
@@ -172,7 +270,7 @@ impl Connection {
     /// runs its application and prints) do not restart it, or such a chip would keep
     /// espctl waiting forever.
     pub fn read_frame(&mut self, timeout: Duration) -> Result<Vec<u8>> {
-        let mut deadline = Instant::now() + timeout;
+        let mut wait = Wait::new(timeout);
         loop {
             if let Some(frame) = self.frames.pop_front() {
                 return match frame {
@@ -186,11 +284,14 @@ impl Connection {
                     }
                 };
             }
-            let left = deadline.saturating_duration_since(Instant::now());
+            let left = wait.left();
             if left.is_zero() {
                 return Err(Error::Read(self.silence()));
             }
             let got = self.fill(left)?;
+            if got == 0 {
+                wait.waited(left);
+            }
             if self.decoder.partial_len() > MAX_FRAME {
                 let len = self.decoder.partial_len();
                 self.noise.extend(self.decoder.take_noise());
@@ -198,7 +299,7 @@ impl Connection {
                 return Err(Error::Read(ReadFailure::FrameTooLong(len)));
             }
             if got > 0 && (self.decoder.in_frame() || !self.frames.is_empty()) {
-                deadline = Instant::now() + timeout;
+                wait = Wait::new(timeout);
             }
         }
     }

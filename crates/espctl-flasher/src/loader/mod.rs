@@ -173,6 +173,10 @@ pub trait Loader: Debug + Send + Sync {
     /// take before its reply (or, for a loader that acknowledges first, the next one).
     fn block_write_timeout(&self, unpacked: usize) -> Duration;
 
+    /// Whether FLASH_DATA and MEM_DATA blocks land by their sequence number (so the same
+    /// block sent again lands in the same place), rather than after the last block.
+    fn places_blocks_by_seq(&self) -> bool;
+
     /// Whether a write ends with FLASH_END / FLASH_DEFL_END, whose reply comes once the
     /// last block is in flash.
     fn ends_writes(&self) -> bool;

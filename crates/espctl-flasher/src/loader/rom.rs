@@ -105,6 +105,10 @@ impl Loader for RomLoader {
         timeout_per_mb(ERASE_WRITE_SECONDS_PER_MB, unpacked as u64)
     }
 
+    fn places_blocks_by_seq(&self) -> bool {
+        true
+    }
+
     fn ends_writes(&self) -> bool {
         false
     }

@@ -89,6 +89,10 @@ impl Loader for StubLoader {
         timeout_per_mb(ERASE_WRITE_SECONDS_PER_MB, (unpacked + erased) as u64)
     }
 
+    fn places_blocks_by_seq(&self) -> bool {
+        false
+    }
+
     fn ends_writes(&self) -> bool {
         true
     }

@@ -5,9 +5,11 @@
 mod after;
 mod baud;
 mod ram;
+mod recovery;
 mod stub_start;
 
 pub use baud::BaudChange;
+pub use recovery::LinkStats;
 pub use stub_start::StubStartFailure;
 
 use crate::error::{Error, Result};
@@ -114,6 +116,10 @@ pub struct Session {
     pub(crate) flash: FlashState,
     /// RAM the stub we uploaded occupies (`[start, end)`), which load-ram must not touch.
     stub_ram: Vec<(u32, u32)>,
+    /// What it took to keep the link working.
+    pub(crate) stats: LinkStats,
+    /// The largest data block the line currently carries well (`None`: the loader's).
+    pub(crate) block_limit: Option<u32>,
 }
 
 impl Session {
@@ -204,6 +210,8 @@ impl Session {
             lines_warned,
             flash: FlashState::default(),
             stub_ram: Vec::new(),
+            stats: LinkStats::default(),
+            block_limit: None,
         })
     }
 
@@ -247,6 +255,16 @@ impl Session {
         self.conn.into_transport()
     }
 
+    /// Takes the port away; the session fails every call from now on.
+    pub(crate) fn take_transport(&mut self) -> Box<dyn Transport> {
+        self.conn.take_transport()
+    }
+
+    /// Whether the port was taken away (a reconnection that failed half way).
+    pub(crate) fn is_unplugged(&self) -> bool {
+        self.conn.is_unplugged()
+    }
+
     /// Makes `kind` the loader that answers from now on.
     pub(crate) fn switch_loader(&mut self, kind: LoaderKind) {
         self.loader = loader::for_kind(kind, self.chip);
@@ -263,7 +281,7 @@ impl Session {
 
     /// Reads the 32-bit word at `addr` (READ_REG).
     pub fn read_reg(&mut self, addr: u32) -> Result<u32> {
-        let (value, _) = self.conn.check(
+        let (value, _) = self.check_retried(
             "read target memory",
             &Command::ReadReg { addr },
             0,
@@ -274,7 +292,7 @@ impl Session {
 
     /// Writes several registers with one WRITE_REG (applied in order).
     pub fn write_regs(&mut self, writes: Vec<RegWrite>) -> Result<()> {
-        self.conn.check(
+        self.check_retried(
             "write target memory",
             &Command::WriteReg(writes),
             0,

@@ -13,10 +13,30 @@ use std::time::Duration;
 const MEM_END_ROM_TIMEOUT: Duration = Duration::from_millis(200);
 
 impl Session {
+    /// [`Session::check_retried`] when `retry`, else a single try.
+    fn check_if(
+        &mut self,
+        retry: bool,
+        what: &str,
+        cmd: &Command,
+        data_len: usize,
+        timeout: Duration,
+    ) -> Result<(u32, Vec<u8>)> {
+        if retry {
+            self.check_retried(what, cmd, data_len, timeout)
+        } else {
+            self.conn.check(what, cmd, data_len, timeout)
+        }
+    }
+
     /// Loads `data` at `addr` with MEM_BEGIN / MEM_DATA (no MEM_END).
     pub(crate) fn upload_to_ram(&mut self, data: &[u8], addr: u32, block: usize) -> Result<()> {
         let blocks = data.len().div_ceil(block);
-        self.conn.check(
+        // A loader that places blocks by sequence number takes a block again after a
+        // lost answer; the stub appends, so nothing is resent to it.
+        let by_seq = self.loader.places_blocks_by_seq();
+        self.check_if(
+            by_seq,
             "enter RAM download mode",
             &Command::MemBegin {
                 size: data.len() as u32,
@@ -28,7 +48,8 @@ impl Session {
             DEFAULT_TIMEOUT,
         )?;
         for (seq, chunk) in data.chunks(block).enumerate() {
-            self.conn.check(
+            self.check_if(
+                by_seq,
                 "write to target RAM",
                 &Command::MemData {
                     seq: seq as u32,

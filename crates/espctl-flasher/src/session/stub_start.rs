@@ -43,7 +43,12 @@ impl Session {
             return Ok(false);
         };
         self.emit(Event::StubUploading);
-        let block = self.chip.rom.ram_block_size as usize;
+        // Smaller blocks on a line that damaged data before (a reconnection).
+        let block = self
+            .block_limit
+            .map_or(self.chip.rom.ram_block_size, |limit| {
+                limit.min(self.chip.rom.ram_block_size)
+            }) as usize;
         for (data, addr) in [(&stub.text, stub.text_start), (&stub.data, stub.data_start)] {
             if !data.is_empty() {
                 self.upload_to_ram(data, addr, block)?;

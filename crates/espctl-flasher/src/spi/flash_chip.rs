@@ -87,7 +87,7 @@ impl Session {
                 });
                 let [clk, q, d, hd, cs] = pads.map(u32::from);
                 let config = hd << 24 | cs << 18 | d << 12 | q << 6 | clk;
-                self.conn.check(
+                self.check_retried(
                     "configure SPI flash pins",
                     &Command::SpiAttach {
                         config,
@@ -166,7 +166,7 @@ impl Session {
         if !self.loader.can(Ability::SetFlashParams) {
             return Ok(());
         }
-        self.conn.check(
+        self.check_retried(
             "set SPI params",
             &Command::SpiSetParams(SpiParams::for_size(bytes)),
             0,

@@ -7,6 +7,7 @@
 //! pipeline in [`crate::flash::deflate`].
 
 mod esp8266_areas;
+mod heal;
 mod inflate_meter;
 mod prepare;
 mod progress;
@@ -190,7 +191,13 @@ impl Session {
         })?;
         if !runs.is_empty() {
             let expected = span.md5(written.clone());
-            self.verify_written(written.start, written.len(), expected)?;
+            match self.verify_written(written.start, written.len(), expected) {
+                Err(e) if e.is_line_damage() && self.can_md5() => {
+                    self.heal(&span, written.clone(), compress, e)?;
+                    self.verify_written(written.start, written.len(), expected)?;
+                }
+                other => other?,
+            }
         }
         Ok(runs)
     }
@@ -206,7 +213,7 @@ impl Session {
             len: span.range().end - span.range().start,
         });
         Ok(self
-            .changed_runs(span, Probe::UntilUnrelated)?
+            .changed_runs(span, span.range(), Probe::UntilUnrelated)?
             .into_iter()
             .map(|r| r.start.max(written.start)..r.end.min(written.end))
             .filter(|r| !r.is_empty())

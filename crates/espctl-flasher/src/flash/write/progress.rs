@@ -8,6 +8,8 @@ pub(super) struct RunProgress {
     addr: u32,
     done: u64,
     total: u64,
+    /// Whether the events are reported (a heal's resending is not progress).
+    shown: bool,
 }
 
 impl RunProgress {
@@ -17,6 +19,15 @@ impl RunProgress {
             addr,
             done: 0,
             total,
+            shown: true,
+        }
+    }
+
+    /// Progress nobody is told about.
+    pub fn hidden() -> RunProgress {
+        RunProgress {
+            shown: false,
+            ..RunProgress::new(0, 0)
         }
     }
 
@@ -29,14 +40,14 @@ impl RunProgress {
         }
     }
 
-    /// `bytes` more are done: the event that says so.
-    pub fn advance(&mut self, bytes: u64) -> Event {
+    /// `bytes` more are done: the event that says so, if it is shown.
+    pub fn advance(&mut self, bytes: u64) -> Option<Event> {
         self.done = (self.done + bytes).min(self.total);
-        Event::Progress {
+        self.shown.then(|| Event::Progress {
             op: Operation::Write,
             addr: self.addr + self.done as u32,
             done: self.done,
             total: self.total,
-        }
+        })
     }
 }

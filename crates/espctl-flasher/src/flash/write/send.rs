@@ -58,16 +58,24 @@ impl Session {
                 }
                 None => None,
             };
-            match packed {
+            let compress = packed.is_some();
+            let sent = match packed {
                 Some(z) => {
                     self.emit(Event::Compressed {
                         uncompressed: size,
                         compressed: z.len(),
                     });
-                    self.send_compressed(part, &z, &mut progress)?;
                     *compressed_total.get_or_insert(0) += z.len();
+                    self.send_compressed(part.clone(), &z, &mut progress)
                 }
-                None => self.send_plain(span, part, &mut progress)?,
+                None => self.send_plain(span, part.clone(), &mut progress),
+            };
+            match sent {
+                Ok(()) => {}
+                Err(e) if e.is_line_damage() && self.can_md5() => {
+                    self.heal(span, part, compress, e)?
+                }
+                Err(e) => return Err(e),
             }
         }
         self.emit(Event::ProgressEnd {
@@ -84,7 +92,7 @@ impl Session {
 
     /// FLASH_BEGIN / FLASH_DATA (/ FLASH_END where the loader wants it) for `part`,
     /// block by block straight from the span.
-    fn send_plain(
+    pub(super) fn send_plain(
         &mut self,
         span: &Span<'_>,
         part: Range<u32>,
@@ -92,7 +100,7 @@ impl Session {
     ) -> Result<()> {
         let addr = part.start;
         let len = part.end - part.start;
-        let block = self.loader.flash_block_size();
+        let block = self.block_size();
         let blocks = len.div_ceil(block);
         let erase_size = self.loader.begin_erase_size(addr, len);
         let begin = FlashBegin {
@@ -118,8 +126,9 @@ impl Session {
             let cmd = Command::FlashData { seq, data };
             let what = format!("write to target flash after seq {seq}");
             self.send_block(&cmd, &what, DEFAULT_TIMEOUT)?;
-            let event = progress.advance((to - from) as u64);
-            self.emit(event);
+            if let Some(event) = progress.advance((to - from) as u64) {
+                self.emit(event);
+            }
         }
         if self.loader.ends_writes() {
             // The reply comes only when the last block is in flash.
@@ -130,7 +139,7 @@ impl Session {
 
     /// FLASH_DEFL_BEGIN / FLASH_DEFL_DATA (/ FLASH_DEFL_END where the loader wants it)
     /// for `part`, whose zlib stream is `compressed`.
-    fn send_compressed(
+    pub(super) fn send_compressed(
         &mut self,
         part: Range<u32>,
         compressed: &[u8],
@@ -138,7 +147,7 @@ impl Session {
     ) -> Result<()> {
         let addr = part.start;
         let len = part.end - part.start;
-        let block = self.loader.flash_block_size();
+        let block = self.block_size();
         let blocks = compressed.len().div_ceil(block as usize) as u32;
         let size = self.loader.defl_begin_size(len, block);
         let begin = FlashBegin {
@@ -173,8 +182,9 @@ impl Session {
                 // waits for this block's erase and write.
                 timeout = self.loader.block_write_timeout(unpacked);
             }
-            let event = progress.advance(unpacked as u64);
-            self.emit(event);
+            if let Some(event) = progress.advance(unpacked as u64) {
+                self.emit(event);
+            }
         }
         if self.loader.ends_writes() {
             self.conn.check(
@@ -203,14 +213,22 @@ impl Session {
         Ok(())
     }
 
-    /// Sends one data block, retrying as esptool does when it fails.
+    /// Sends one data block. A loader that checks sequence numbers (the ROM) takes the
+    /// same block again after a lost answer, as esptool resends it; the stub writes
+    /// whatever comes where the last block ended, so a block is never resent to it
+    /// blindly (the write is healed instead).
     fn send_block(&mut self, cmd: &Command, what: &str, timeout: Duration) -> Result<()> {
+        let attempts = if self.loader.places_blocks_by_seq() {
+            WRITE_BLOCK_ATTEMPTS
+        } else {
+            1
+        };
         let mut attempt = 1;
         loop {
             match self.conn.check(what, cmd, 0, timeout) {
                 Ok(_) => return Ok(()),
                 Err(e @ Error::Io { .. }) => return Err(e),
-                Err(_) if attempt < WRITE_BLOCK_ATTEMPTS => attempt += 1,
+                Err(_) if attempt < attempts => attempt += 1,
                 Err(e) => return Err(e),
             }
         }
