@@ -66,7 +66,13 @@ fn plan(after: After) -> ConnectPlan {
 /// One 1 MB operation on a fresh chip through a line with `faults` (and `cut`, armed
 /// once connected).
 fn cycle(kind: &'static Chip, op: Op, faults: Faults, cut: Option<Cut>, seed: u32) -> Outcome {
-    let chip = VirtualChip::new(DeviceConfig::new(kind, 4 << 20)).unwrap();
+    // Flash outside the operation holds a pattern, so a stray erase shows as well as a
+    // stray write.
+    let flash_file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(flash_file.path(), surroundings()).unwrap();
+    let mut config = DeviceConfig::new(kind, FLASH_SIZE as u32);
+    config.flash_file = Some(flash_file.path().to_path_buf());
+    let chip = VirtualChip::new(config).unwrap();
     let old = espctl_testkit::noise(MB, seed ^ 0x5A5A);
     let new = espctl_testkit::noise(MB, seed);
     {
@@ -142,15 +148,22 @@ fn cycle(kind: &'static Chip, op: Op, faults: Faults, cut: Option<Cut>, seed: u3
     }
 }
 
-/// Whether the whole flash is `app` at [`APP`] and erased everywhere else: a transfer
-/// must not leave stray data anywhere.
+const FLASH_SIZE: usize = 4 << 20;
+
+/// What the flash holds before a cycle, outside the range the operation works on: no
+/// byte is 0xFF, so erased bytes show.
+fn surroundings() -> Vec<u8> {
+    (0..FLASH_SIZE).map(|i| (i % 251) as u8).collect()
+}
+
+/// Whether the whole flash is `app` at [`APP`] and untouched everywhere else: a transfer
+/// must not write or erase anywhere else.
 fn flash_holds(chip: &VirtualChip, app: &[u8]) -> bool {
     let device = chip.device();
     let flash = device.flash();
-    let at = APP as usize;
-    flash[at..at + app.len()] == *app
-        && flash[..at].iter().all(|&b| b == 0xFF)
-        && flash[at + app.len()..].iter().all(|&b| b == 0xFF)
+    let around = surroundings();
+    let (at, end) = (APP as usize, APP as usize + app.len());
+    flash[at..end] == *app && flash[..at] == around[..at] && flash[end..] == around[end..]
 }
 
 /// Runs `cycles` operations with faults from `make(seed)`; returns the outcomes.
@@ -277,17 +290,26 @@ fn lost_doubled_and_late_bytes_never_go_unnoticed() {
 
 #[test]
 fn a_pulled_cable_is_reconnected() {
+    // The cable stays out for up to this long: short here, up to 5 s under scripts/soak.
+    let longest_ms: u64 = std::env::var("ESPCTL_SOAK_CUT_MAX_MS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(300);
     // A 1 MB write sends about 1 MB, a read about 2 KB of acknowledgements.
     for (op, bytes) in [(Op::Write, 900_000), (Op::Read, 2_000)] {
         let outcomes = run_with_cut(&ESP32, op, cycles(2), Faults::new, |s| {
             Some(Cut {
                 after_host_bytes: 100 + s * 7919 % bytes,
-                down_for: Duration::from_millis(300),
+                down_for: Duration::from_millis(longest_ms - s * 104_729 % (longest_ms / 2 + 1)),
                 power_cycle: true,
             })
         });
         judge(
-            &format!("ESP32 {op:?}, cable pulled for 0.3 s"),
+            &format!(
+                "ESP32 {op:?}, cable pulled for {:.1}..{:.1} s",
+                (longest_ms - longest_ms / 2) as f64 / 1000.0,
+                longest_ms as f64 / 1000.0
+            ),
             &outcomes,
             0.95,
         );

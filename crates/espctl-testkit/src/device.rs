@@ -43,6 +43,7 @@ pub struct DeviceOptions {
     flash_size: Option<String>,
     mac: [u8; 6],
     server_args: Vec<String>,
+    flash_contents: Option<Vec<u8>>,
 }
 
 impl DeviceOptions {
@@ -54,6 +55,7 @@ impl DeviceOptions {
             flash_size: None,
             mac: test_mac(chip),
             server_args: Vec::new(),
+            flash_contents: None,
         }
     }
 
@@ -75,10 +77,19 @@ impl DeviceOptions {
         self
     }
 
+    /// What the flash holds at power-up (its whole size; without it, erased).
+    pub fn flash_contents(mut self, contents: Vec<u8>) -> DeviceOptions {
+        self.flash_contents = Some(contents);
+        self
+    }
+
     /// Creates the device (and starts its server, for a served link).
     pub fn start(self) -> Device {
         let dir = tempfile::tempdir().expect("temporary folder");
         let flash_file = dir.path().join("flash.bin");
+        if let Some(contents) = &self.flash_contents {
+            std::fs::write(&flash_file, contents).expect("write the flash file");
+        }
         let mac = mac_text(&self.mac);
         if self.link == Link::InProcess {
             assert!(

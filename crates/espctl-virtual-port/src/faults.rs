@@ -132,6 +132,11 @@ impl Faults {
         self.lock().counts
     }
 
+    /// Bytes the host has sent so far (those lost to the cut included).
+    pub fn host_bytes(&self) -> u64 {
+        self.lock().host_bytes
+    }
+
     /// Whether the cable is out now (a port cannot be opened).
     pub fn is_down(&self) -> bool {
         let mut s = self.lock();

@@ -11,17 +11,20 @@
 //! unconnected GPIO0, a dead TX line; optionally a [`LineTap`] that sees every frame
 //! each way (to record commands, answer in the chip's place, or damage a reply); and
 //! byte-level [`Faults`] (flipped bits, lost and doubled bytes, stalls, a pulled cable).
+//! [`FaultProxy`] puts the same faults (but stalls) on a TCP line between two processes.
 
 #![warn(missing_docs)]
 
 mod chip;
 mod faults;
 mod port;
+mod proxy;
 mod spec;
 mod wiring;
 
 pub use chip::VirtualChip;
 pub use faults::{ByteFaults, Cut, FaultCounts, Faults};
 pub use port::VirtualPort;
+pub use proxy::FaultProxy;
 pub use spec::{VirtualPorts, open};
 pub use wiring::{LineTap, Wiring};

@@ -104,7 +104,11 @@ impl Flasher {
             port: name.clone(),
             timeout,
         });
-        let reopen = matches!(cause, Error::Io { .. }) || self.session_mut().is_unplugged();
+        // A port whose lines cannot reset the chip is opened again as well: behind some
+        // (a TCP bridge to a board that resets on connection) that is the only reset.
+        let reopen = matches!(cause, Error::Io { .. })
+            || self.session_mut().is_unplugged()
+            || !self.session_mut().can_reset();
         let mut transport = if reopen {
             drop(self.session_mut().take_transport());
             self.reopen(&name, timeout)?

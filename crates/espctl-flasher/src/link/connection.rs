@@ -199,6 +199,13 @@ impl Connection {
         self.transport.write_all(&framed).map_err(|e| self.io(e))
     }
 
+    /// Sends one lone SLIP frame delimiter (`C0`) to put a stub receiver that is out of
+    /// step with the frames back in step (see `Session::resync`).
+    pub fn write_delimiter(&mut self) -> Result<()> {
+        self.trace(|| Trace::Write(vec![0xC0]));
+        self.transport.write_all(&[0xC0]).map_err(|e| self.io(e))
+    }
+
     /// Sends a command without waiting for its reply. `answer` only shows in `--trace`.
     pub fn send(&mut self, cmd: &Command, timeout: Duration, answer: Answer) -> Result<()> {
         let request = cmd.to_request();

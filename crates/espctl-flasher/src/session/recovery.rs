@@ -82,12 +82,22 @@ impl Session {
 
     /// Drains the line and SYNCs until the loader answers cleanly (ending any READ_FLASH
     /// stream and reporting any deferred error on the way).
+    ///
+    /// Every other SYNC goes out after a lone `C0`. The stub's receiver opens a frame on
+    /// a `C0` and takes `C0 C0` as an empty frame that closes it; a frame cut short
+    /// by a damaged byte leaves it one `C0` behind, so that every later `C0 ... C0`
+    /// frame is lost until an extra `C0` arrives between frames (esp-flasher-stub
+    /// `slip.c`). In step, the extra `C0` would put it out of step, hence only every
+    /// other time.
     pub(crate) fn resync(&mut self) -> Result<()> {
         self.stats.resyncs += 1;
         self.emit(Event::Resyncing);
-        for _ in 0..RESYNC_ATTEMPTS {
+        for attempt in 0..RESYNC_ATTEMPTS {
             self.conn.collect_for(QUIET)?;
             self.conn.flush_input()?;
+            if attempt % 2 == 1 {
+                self.conn.write_delimiter()?;
+            }
             self.conn
                 .send(&Command::Sync, SYNC_TIMEOUT, Answer::Expected)?;
             match self.conn.wait_reply(Opcode::Sync, SYNC_TIMEOUT) {

@@ -27,6 +27,7 @@ use espctl_flasher::{
     StubSource, WriteOptions,
 };
 use espctl_virtual_port::VirtualPorts;
+use std::time::Duration;
 
 /// Env var listing extra ports (separated by `,`, `;` or spaces) for the port scan: ptys,
 /// `socket://` URLs and other ports the system does not enumerate. They are tried first.
@@ -134,6 +135,9 @@ fn target(cli: &Cli, need: Need) -> Result<Target, Fatal> {
         .after(cli.after)
         .baud(cli.baud.unwrap_or(ROM_BAUD))
         .fast_baud((cli.baud.is_none() && !cli.no_fast_baud).then_some(FAST_BAUD))
+        .reconnect_timeout(Duration::from_secs_f64(
+            cli.reconnect_timeout.clamp(0.0, 3600.0),
+        ))
         .stub(if cli.no_stub {
             StubSource::Disabled
         } else {

@@ -91,6 +91,11 @@ pub struct Cli {
     )]
     pub connect_attempts: i64,
 
+    /// Seconds to wait for a port that went away (a USB cable pulled and plugged back
+    /// in) before giving up; 0 does not reconnect
+    #[arg(long, default_value_t = 15.0, value_name = "SECONDS")]
+    pub reconnect_timeout: f64,
+
     #[command(subcommand)]
     pub command: Command,
 }

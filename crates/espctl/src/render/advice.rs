@@ -34,6 +34,10 @@ pub fn sentence(hint: Hint) -> String {
         }
         Hint::CheckAddress => "Check the address.".into(),
         Hint::Force => "Use --force to go ahead anyway.".into(),
+        Hint::PoorLink => "Check the cable, or use a lower --baud.".into(),
+        Hint::Reconnect => {
+            "Plug the board back in and run again (--reconnect-timeout waits longer).".into()
+        }
         Hint::EraseOtherSizeOrUseStub => "Erase one sector more or less, or use the flasher stub ('espctl stub fetch').".into(),
         _ => String::new(),
     }
@@ -73,6 +77,43 @@ pub fn stub_not_installed(chip: &Chip, limits: &[Limitation]) -> String {
     )
 }
 
+/// The line at the end of an operation the link needed help with: what was redone, and
+/// what to do about the link.
+pub fn link_report(stats: &espctl_flasher::session::LinkStats) -> String {
+    let count = |n: u32, one: &str, many: &str| {
+        (n > 0).then(|| format!("{n} {}", if n == 1 { one } else { many }))
+    };
+    let parts: Vec<String> = [
+        count(
+            stats.writes_healed,
+            "write session redone",
+            "write sessions redone",
+        )
+        .map(|s| {
+            format!(
+                "{s} ({} sector{})",
+                stats.sectors_rewritten,
+                if stats.sectors_rewritten == 1 {
+                    ""
+                } else {
+                    "s"
+                }
+            )
+        }),
+        count(stats.reads_resumed, "read resumed", "reads resumed"),
+        count(stats.resyncs, "resync", "resyncs"),
+        count(stats.reconnects, "reconnect", "reconnects"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    format!(
+        "The link needed help: {}. {}",
+        parts.join(", "),
+        sentence(Hint::PoorLink)
+    )
+}
+
 /// The warning when the fast default rate lost the chip and it is reset.
 pub fn baud_lost_recovering(chip: &Chip, tried: u32, baud: u32) -> String {
     format!(
@@ -100,6 +141,21 @@ mod tests {
         assert_eq!(
             note,
             "No flasher stub installed for ESP8266: talking to the ROM bootloader, so writing is slower (no compression), read-flash is not available, written data cannot be verified and the baud rate cannot be raised. Install the stub with 'espctl stub fetch' (or 'espctl stub import <esptool-5.6.0.tar.gz>')."
+        );
+    }
+
+    #[test]
+    fn the_link_report_says_what_was_redone() {
+        let stats = espctl_flasher::session::LinkStats {
+            resyncs: 2,
+            writes_healed: 1,
+            sectors_rewritten: 3,
+            reads_resumed: 0,
+            reconnects: 1,
+        };
+        assert_eq!(
+            link_report(&stats),
+            "The link needed help: 1 write session redone (3 sectors), 2 resyncs, 1 reconnect. Check the cable, or use a lower --baud."
         );
     }
 

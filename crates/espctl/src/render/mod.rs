@@ -186,6 +186,11 @@ impl State {
                 "Flash sizes larger than 16MB are not fully supported. Change the flash size argument in case of a failure.",
             ),
             Event::WholeFlash { size } => self.out(&format!("Detected flash size: {size}")),
+            Event::Reconnecting { port, timeout } => self.warn(&format!(
+                "Lost the chip on {port}; reconnecting (waiting up to {} s for the port) and carrying on.",
+                timeout.as_secs_f32()
+            )),
+            Event::LinkReport(stats) => self.warn(&advice::link_report(&stats)),
             Event::CheckingBackup { addr, len } => self.out(&format!(
                 "Checking the data against the chip's MD5 of {len:#x} bytes at {addr:#010x}..."
             )),

@@ -328,8 +328,9 @@ fn cutting_proxy(target: &str, cut_after: usize) -> String {
     url
 }
 
-/// The link breaks in the middle of read-flash: one error line, exit code 2, and no
-/// output file (not even a partial or temporary one).
+/// The link breaks in the middle of read-flash and does not come back within
+/// `--reconnect-timeout`: one error line, exit code 2, and no output file (not even a
+/// partial or temporary one).
 #[test]
 fn a_read_cut_short_leaves_no_output_file() {
     let env = ESPCTL.workdir(Stubs::Installed);
@@ -338,16 +339,20 @@ fn a_read_cut_short_leaves_no_output_file() {
     let out = env.espctl(&[
         "--port",
         &url,
+        "--reconnect-timeout",
+        "1",
         "read_flash",
         "0x0",
         "0x100000",
         "backup.bin",
     ]);
+    out.says("reconnecting (waiting up to 1 s for the port)");
     let line = out.fatal();
     assert!(
-        line.contains("socket://"),
-        "the error names the port: {line}"
+        line.contains("socket://") && line.contains("--reconnect-timeout"),
+        "the error names the port and what to do: {line}"
     );
+    assert!(out.elapsed < Duration::from_secs(10), "{out}");
     let left: Vec<_> = std::fs::read_dir(env.dir())
         .unwrap()
         .map(|e| e.unwrap().file_name())

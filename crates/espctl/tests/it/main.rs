@@ -23,6 +23,8 @@ mod malformed_images;
 mod output_parity;
 #[cfg(target_os = "linux")]
 mod peak_memory;
+#[cfg(unix)]
+mod poor_line;
 mod stub_store;
 mod virtual_command;
 
