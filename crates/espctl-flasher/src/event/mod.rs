@@ -227,6 +227,9 @@ pub enum Event {
         port: String,
         /// How long it is waited for.
         timeout: std::time::Duration,
+        /// Whether espctl can reset the chip into its loader; if not, the user must (or
+        /// the port does, as a TCP bridge to a board that resets on connection).
+        can_reset: bool,
     },
     /// The operation is over and the link needed help: what it took.
     LinkReport(crate::session::LinkStats),

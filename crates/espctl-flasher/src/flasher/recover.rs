@@ -100,15 +100,16 @@ impl Flasher {
         let name = old.port_name().to_string();
         let had_stub = old.loader().kind() == LoaderKind::Stub;
         let baud = old.baud();
+        let can_reset = old.can_reset();
         (self.events)(Event::Reconnecting {
             port: name.clone(),
             timeout,
+            can_reset,
         });
         // A port whose lines cannot reset the chip is opened again as well: behind some
         // (a TCP bridge to a board that resets on connection) that is the only reset.
-        let reopen = matches!(cause, Error::Io { .. })
-            || self.session_mut().is_unplugged()
-            || !self.session_mut().can_reset();
+        let reopen =
+            matches!(cause, Error::Io { .. }) || self.session_mut().is_unplugged() || !can_reset;
         let mut transport = if reopen {
             drop(self.session_mut().take_transport());
             self.reopen(&name, timeout)?

@@ -186,9 +186,18 @@ impl State {
                 "Flash sizes larger than 16MB are not fully supported. Change the flash size argument in case of a failure.",
             ),
             Event::WholeFlash { size } => self.out(&format!("Detected flash size: {size}")),
-            Event::Reconnecting { port, timeout } => self.warn(&format!(
-                "Lost the chip on {port}; reconnecting (waiting up to {} s for the port) and carrying on.",
-                timeout.as_secs_f32()
+            Event::Reconnecting {
+                port,
+                timeout,
+                can_reset,
+            } => self.warn(&format!(
+                "Lost the chip on {port}; reconnecting (waiting up to {} s for the port) and carrying on.{}",
+                timeout.as_secs_f32(),
+                if can_reset {
+                    ""
+                } else {
+                    " This port cannot reset the chip: if it is not back in download mode by itself, hold BOOT and press RESET."
+                }
             )),
             Event::LinkReport(stats) => self.warn(&advice::link_report(&stats)),
             Event::CheckingBackup { addr, len } => self.out(&format!(
