@@ -14,6 +14,7 @@ use espctl_flasher::{
     After, ConnectPlan, Error, FlashFile, Flasher, Need, PortSpec, StubSource, WriteOptions,
     ignore_events,
 };
+use espctl_testkit::soak;
 use espctl_virtual::DeviceConfig;
 use espctl_virtual_port::{ByteFaults, Cut, Faults, VirtualChip};
 use std::time::Duration;
@@ -69,7 +70,7 @@ fn cycle(kind: &'static Chip, op: Op, faults: Faults, cut: Option<Cut>, seed: u3
     // Flash outside the operation holds a pattern, so a stray erase shows as well as a
     // stray write.
     let flash_file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(flash_file.path(), surroundings()).unwrap();
+    std::fs::write(flash_file.path(), soak::surroundings(FLASH_SIZE)).unwrap();
     let mut config = DeviceConfig::new(kind, FLASH_SIZE as u32);
     config.flash_file = Some(flash_file.path().to_path_buf());
     let chip = VirtualChip::new(config).unwrap();
@@ -150,20 +151,10 @@ fn cycle(kind: &'static Chip, op: Op, faults: Faults, cut: Option<Cut>, seed: u3
 
 const FLASH_SIZE: usize = 4 << 20;
 
-/// What the flash holds before a cycle, outside the range the operation works on: no
-/// byte is 0xFF, so erased bytes show.
-fn surroundings() -> Vec<u8> {
-    (0..FLASH_SIZE).map(|i| (i % 251) as u8).collect()
-}
-
 /// Whether the whole flash is `app` at [`APP`] and untouched everywhere else: a transfer
 /// must not write or erase anywhere else.
 fn flash_holds(chip: &VirtualChip, app: &[u8]) -> bool {
-    let device = chip.device();
-    let flash = device.flash();
-    let around = surroundings();
-    let (at, end) = (APP as usize, APP as usize + app.len());
-    flash[at..end] == *app && flash[..at] == around[..at] && flash[end..] == around[end..]
+    soak::holds_only(chip.device().flash(), APP as usize, app)
 }
 
 /// Runs `cycles` operations with faults from `make(seed)`; returns the outcomes.
@@ -179,10 +170,7 @@ fn run_with_cut(
     make: impl Fn(u64) -> Faults,
     cut: impl Fn(u64) -> Option<Cut>,
 ) -> Vec<Outcome> {
-    let base = std::env::var("ESPCTL_SOAK_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1u64);
+    let base: u64 = soak::setting("ESPCTL_SOAK_SEED", 1);
     (0..cycles)
         .map(|i| {
             let seed = base.wrapping_mul(1000).wrapping_add(i as u64);
@@ -192,10 +180,7 @@ fn run_with_cut(
 }
 
 fn cycles(ci: u32) -> u32 {
-    std::env::var("ESPCTL_SOAK_CYCLES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(ci)
+    soak::setting("ESPCTL_SOAK_CYCLES", ci)
 }
 
 /// Prints and checks: never silently wrong, and at least `min_correct` of them right.
@@ -291,10 +276,7 @@ fn lost_doubled_and_late_bytes_never_go_unnoticed() {
 #[test]
 fn a_pulled_cable_is_reconnected() {
     // The cable stays out for up to this long: short here, up to 5 s under scripts/soak.
-    let longest_ms: u64 = std::env::var("ESPCTL_SOAK_CUT_MAX_MS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(300);
+    let longest_ms: u64 = soak::setting("ESPCTL_SOAK_CUT_MAX_MS", 300);
     // A 1 MB write sends about 1 MB, a read about 2 KB of acknowledgements.
     for (op, bytes) in [(Op::Write, 900_000), (Op::Read, 2_000)] {
         let outcomes = run_with_cut(&ESP32, op, cycles(2), Faults::new, |s| {

@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 mod device;
 pub mod elf;
 mod run;
+pub mod soak;
 mod workdir;
 
 pub use device::{Device, DeviceOptions, Link, VirtualServer, mac_text, test_mac};

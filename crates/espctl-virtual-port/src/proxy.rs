@@ -1,9 +1,9 @@
 //! A poor line between two processes: a TCP proxy on 127.0.0.1 that relays each client
 //! to an upstream `socket://` device (`espctl virtual --listen`) through [`Faults`], so
 //! that esptool and espctl can be run over the same damaged line. A pulled cable closes
-//! the connection and refuses new ones (the port is gone) until it is back. Stalls are not modelled here
-//! (they belong to a port's read timeout); every new client finds the device freshly
-//! reset, as `espctl virtual --listen` does.
+//! the connection and refuses new ones (the port is gone) until it is back. Stalls are
+//! not modelled here (they belong to a port's read timeout); every new client finds the
+//! device freshly reset, as `espctl virtual --listen` does.
 
 use crate::faults::Faults;
 use std::io::{self, Read, Write};

@@ -8,7 +8,7 @@
 //! `ESPCTL_SOAK_SEED`) and prints its figures.
 
 use crate::ESPCTL;
-use espctl_testkit::{Device, Link, Run, Stubs, WorkDir, noise};
+use espctl_testkit::{Device, Link, Run, Stubs, WorkDir, noise, soak};
 use espctl_virtual_port::{ByteFaults, Cut, FaultProxy, Faults};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -92,10 +92,7 @@ impl Bench {
 
     /// Whether the flash is `app` at [`APP`] and untouched everywhere else.
     fn flash_holds(&self, app: &[u8]) -> bool {
-        let flash = self.dev.flash();
-        let around = surroundings();
-        let end = APP + app.len();
-        flash[APP..end] == *app && flash[..APP] == around[..APP] && flash[end..] == around[end..]
+        soak::holds_only(&self.dev.flash(), APP, app)
     }
 
     /// A cut in the middle of `op`'s data as `tool` sends it (not in the connection or
@@ -118,21 +115,13 @@ impl Bench {
 static MIDWAY: std::sync::Mutex<BTreeMap<(Tool, Op), (u64, u64)>> =
     std::sync::Mutex::new(BTreeMap::new());
 
-const FLASH_SIZE: usize = 4 << 20;
-
-/// What the flash holds outside [`APP`]: no byte is 0xFF, so a stray erase shows.
-fn surroundings() -> Vec<u8> {
-    (0..FLASH_SIZE).map(|i| (i % 251) as u8).collect()
-}
-
-/// A served ESP32 with 4 MB flash holding `app` at [`APP`] amid [`surroundings`].
+/// A served ESP32 with 4 MB flash holding `app` at [`APP`] amid
+/// [`soak::surroundings`].
 fn device_holding(app: &[u8]) -> Device {
-    let mut flash = surroundings();
-    flash[APP..APP + app.len()].copy_from_slice(app);
     ESPCTL
         .device_options("esp32", Link::Socket)
         .flash_size("4MB")
-        .flash_contents(flash)
+        .flash_contents(soak::flash_with(4 << 20, APP, app))
         .start()
 }
 
@@ -248,66 +237,28 @@ fn a_cut_without_reconnecting_fails_cleanly() {
 #[test]
 #[ignore = "long: scripts/soak runs it"]
 fn soak_espctl_beside_esptool() {
-    let cycles: u32 = std::env::var("ESPCTL_SOAK_CYCLES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5);
-    let base: u64 = std::env::var("ESPCTL_SOAK_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1);
-    let flips = |to_chip: f64, to_host: f64| {
-        move |seed: u64| {
-            Faults::new(seed)
-                .to_chip(ByteFaults::flips(to_chip))
-                .to_host(ByteFaults::flips(to_host))
-        }
-    };
-    type Line = Box<dyn Fn(u64) -> Faults>;
-    let lines: Vec<(&str, Op, Line, f64)> = vec![
-        (
-            "write, 1e-5 flips to chip",
-            Op::Write,
-            Box::new(flips(1e-5, 0.0)),
-            0.99,
-        ),
-        (
-            "write, 1e-4 flips to chip",
-            Op::Write,
-            Box::new(flips(1e-4, 0.0)),
-            0.9,
-        ),
-        (
-            "write, 1e-5 flips to host",
-            Op::Write,
-            Box::new(flips(0.0, 1e-5)),
-            0.99,
-        ),
-        (
-            "write, 1e-4 flips to host",
-            Op::Write,
-            Box::new(flips(0.0, 1e-4)),
-            0.9,
-        ),
-        (
-            "read, 1e-5 flips to host",
-            Op::Read,
-            Box::new(flips(0.0, 1e-5)),
-            0.99,
-        ),
-        (
-            "read, 1e-4 flips to host",
-            Op::Read,
-            Box::new(flips(0.0, 1e-4)),
-            0.9,
-        ),
-        (
-            "read, 1e-4 flips to chip",
-            Op::Read,
-            Box::new(flips(1e-4, 0.0)),
-            0.9,
-        ),
+    let cycles: u32 = soak::setting("ESPCTL_SOAK_CYCLES", 5);
+    let base: u64 = soak::setting("ESPCTL_SOAK_SEED", 1);
+    // What, which operation, flips per byte to the chip and to the host, target.
+    let lines = [
+        ("write, 1e-5 flips to chip", Op::Write, 1e-5, 0.0, 0.99),
+        ("write, 1e-4 flips to chip", Op::Write, 1e-4, 0.0, 0.9),
+        ("write, 1e-5 flips to host", Op::Write, 0.0, 1e-5, 0.99),
+        ("write, 1e-4 flips to host", Op::Write, 0.0, 1e-4, 0.9),
+        ("read, 1e-5 flips to host", Op::Read, 0.0, 1e-5, 0.99),
+        ("read, 1e-4 flips to host", Op::Read, 0.0, 1e-4, 0.9),
+        ("read, 1e-4 flips to chip", Op::Read, 1e-4, 0.0, 0.9),
     ];
+    // `cycles` fresh benches, each with its seed; how each attempt ended, and its time.
+    let each_cycle = |attempt: &mut dyn FnMut(&Bench, u64) -> (Outcome, Run)| -> Vec<_> {
+        (0..cycles)
+            .map(|i| {
+                let seed = base.wrapping_mul(1000).wrapping_add(i as u64);
+                let (outcome, run) = attempt(&Bench::new(MB, seed as u32), seed);
+                (outcome, run.elapsed)
+            })
+            .collect()
+    };
     let mut failures = Vec::new();
     let mut report = |what: &str, tool: Tool, outcomes: &[(Outcome, Duration)], min: f64| {
         let n = outcomes.len();
@@ -325,34 +276,28 @@ fn soak_espctl_beside_esptool() {
             ));
         }
     };
-    for (what, op, line, min) in &lines {
+    for (what, op, to_chip, to_host, min) in lines {
         for tool in [Tool::Espctl, Tool::Esptool] {
-            let outcomes: Vec<_> = (0..cycles)
-                .map(|i| {
-                    let seed = base.wrapping_mul(1000).wrapping_add(i as u64);
-                    let bench = Bench::new(MB, seed as u32);
-                    let (outcome, run) = bench.attempt(tool, *op, line(seed), &[]);
-                    (outcome, run.elapsed)
-                })
-                .collect();
-            report(what, tool, &outcomes, *min);
+            let outcomes = each_cycle(&mut |bench, seed| {
+                let faults = Faults::new(seed)
+                    .to_chip(ByteFaults::flips(to_chip))
+                    .to_host(ByteFaults::flips(to_host));
+                bench.attempt(tool, op, faults, &[])
+            });
+            report(what, tool, &outcomes, min);
         }
     }
     for op in [Op::Write, Op::Read] {
         for tool in [Tool::Espctl, Tool::Esptool] {
             let mut pulled = 0;
-            let outcomes: Vec<_> = (0..cycles)
-                .map(|i| {
-                    let seed = base.wrapping_mul(1000).wrapping_add(i as u64);
-                    let bench = Bench::new(MB, seed as u32);
-                    // Down for 0.5 to 5 s.
-                    let down = Duration::from_millis(500 + seed % 10 * 500);
-                    let faults = Faults::new(seed).cut(bench.cut_midway(tool, op, down));
-                    let (outcome, run) = bench.attempt(tool, op, faults.clone(), &[]);
-                    pulled += faults.counts().cuts;
-                    (outcome, run.elapsed)
-                })
-                .collect();
+            let outcomes = each_cycle(&mut |bench, seed| {
+                // Down for 0.5 to 5 s.
+                let down = Duration::from_millis(500 + seed % 10 * 500);
+                let faults = Faults::new(seed).cut(bench.cut_midway(tool, op, down));
+                let attempt = bench.attempt(tool, op, faults.clone(), &[]);
+                pulled += faults.counts().cuts;
+                attempt
+            });
             let what = format!("{op:?}, cable out 0.5-5 s ({pulled} cuts)").to_lowercase();
             report(&what, tool, &outcomes, 0.95);
         }
