@@ -12,6 +12,11 @@ own lower bound.
     bench/run.py --scenarios S8,S9 --chips esp8266   # backup and restore of 4 MB
     bench/run.py --runs 5 --chips esp8266 --scenarios S1,S3
     bench/run.py --memory             # peak RSS of espctl writing a 16 MB image
+    bench/run.py --ota-only           # network OTA: espctl ota against espota.py
+
+The OTA row (issue 12) uploads a 600 KB ESP8266 image to `espctl virtual --ota --rtt 10`
+(a 10 ms round trip and the ESP8266's TCP receive window) with espota.py, the Arduino
+core's own client, and with `espctl ota`, compressed (its default) and not.
 
 Prints a table of median wall times and ratios, and checks them against the targets of
 the issue. Not a test: figures depend on the machine; nothing here asserts.
@@ -223,6 +228,79 @@ def run_once(tool, exe, espctl, chip, name, image, work, env):
     return elapsed, stats
 
 
+OTA_IMAGE_SIZE = 600 * 1024
+OTA_RTT_MS = 10
+
+
+def espota_path():
+    path = Path(os.environ.get("ESPCTL_REFEREES", ROOT / "../shared/referees")) / "espota.py"
+    if not path.is_file():
+        sys.exit(f"espota.py not found at {path}; set ESPCTL_REFEREES")
+    return path
+
+
+class OtaDevice:
+    """A fresh `espctl virtual --ota` device: 4MB flash, a small image running."""
+
+    def __init__(self, espctl, work):
+        self.flash = work / f"ota-flash-{time.monotonic_ns()}.bin"
+        cmd = [espctl, "virtual", "--ota", "127.0.0.1:0", "--rtt", str(OTA_RTT_MS),
+               "--flash-size", "4MB", "--flash-file", str(self.flash)]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.proc.stdout.readline().split()
+        if len(line) != 2 or line[0] != "ota":
+            sys.exit("virtual OTA device did not start")
+        self.host, self.port = line[1].rsplit(":", 1)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=10)
+        data = self.flash.read_bytes()
+        self.flash.unlink(missing_ok=True)
+        return data
+
+
+def ota_image(image, work):
+    """The first 600 KB of the ESP8266 firmware image (its header says 1MB of flash)."""
+    out = work / "ota-600k.bin"
+    out.write_bytes(image.read_bytes()[:OTA_IMAGE_SIZE])
+    return out
+
+
+def ota_bench(args, espctl, env, work):
+    image = ota_image(firmware_image(espctl, "esp8266", work), work)
+    data = image.read_bytes()
+    tools = {
+        "espota.py": lambda d: [sys.executable, str(espota_path()), "-i", d.host, "-p", d.port,
+                                "-f", str(image)],
+        "espctl": lambda d: [espctl, "ota", "--host", d.host, "--port", d.port, str(image)],
+        "espctl raw": lambda d: [espctl, "ota", "--no-compress", "--host", d.host, "--port",
+                                 d.port, str(image)],
+    }
+    times = {name: [] for name in tools}
+    for i in range(args.runs):
+        for name, cmd in tools.items():
+            device = OtaDevice(espctl, work)
+            try:
+                elapsed, _ = timed(cmd(device), env)
+                # The device restarts after the upload: wait for eboot's copy to 0x0.
+                time.sleep(2.5)
+            finally:
+                flash = device.stop()
+            if flash[: len(data)] != data:
+                sys.exit(f"{name}: the device does not run the uploaded image")
+            times[name].append(elapsed)
+            log(f"ota O1 run {i + 1} {name:10} {elapsed:7.2f} s")
+    espota = median(times["espota.py"])
+    print()
+    print(f"OTA upload of {OTA_IMAGE_SIZE // 1024} KB to a virtual ESP8266 ({OTA_RTT_MS} ms round trip)")
+    for name in tools:
+        t = median(times[name])
+        print(f"  {name:10} {t:7.2f} s  {t / espota:6.3f} x espota.py")
+    ratio = median(times["espctl"]) / espota
+    print(f"  target espctl <= 0.5 x espota.py: {'met' if ratio <= 0.5 else 'MISSED'} ({ratio:.3f})")
+
+
 def median(xs):
     return statistics.median(xs) if xs else float("nan")
 
@@ -313,16 +391,20 @@ def main():
     p.add_argument("--scenarios", default="S1,S2,S3,S4,S5,S6,S7,S8,S9")
     p.add_argument("--memory", action="store_true", help="also measure peak memory (16 MB write)")
     p.add_argument("--memory-only", action="store_true")
+    p.add_argument("--ota", action="store_true", help="also run the network OTA row")
+    p.add_argument("--ota-only", action="store_true")
     args = p.parse_args()
     args.chips = args.chips.split(",")
     args.scenarios = args.scenarios.split(",")
     work = Path(tempfile.mkdtemp(prefix="espctl-bench-"))
     try:
         espctl, esptool, env = setup(work)
-        if not args.memory_only:
+        if not (args.memory_only or args.ota_only):
             rows = bench(args, espctl, esptool, env, work)
             report(rows)
             breakdown(rows)
+        if args.ota or args.ota_only:
+            ota_bench(args, espctl, env, work)
         if args.memory or args.memory_only:
             peak_memory(espctl, env, work)
     finally:

@@ -155,30 +155,37 @@ pub fn arduino_layout(flash: u32, fs: u32) -> Result<ArduinoLayout, ImageError> 
 }
 
 impl ArduinoLayout {
-    /// The largest image that can replace a running image of the same size over the air:
-    /// both rounded up to whole sectors must fit between 0x1000 and the OTA limit, and
-    /// the image must fit the sketch space.
+    /// The largest file an OTA update may carry: the image as uploaded starts at 0x0
+    /// (eboot's sector included) and must end within the sketch space.
+    pub fn max_upload(&self) -> u32 {
+        self.sketch.end
+    }
+
+    /// The largest image that can replace a running image of the same size over the air.
     pub fn max_ota_image(&self) -> u32 {
-        let pair = self.ota_limit.saturating_sub(self.sketch.start) / 2;
-        (pair / FLASH_SECTOR_SIZE * FLASH_SECTOR_SIZE).min(self.sketch.len() as u32)
+        let half = self.ota_limit / 2;
+        (half / FLASH_SECTOR_SIZE * FLASH_SECTOR_SIZE).min(self.max_upload())
     }
 
     /// Whether an image of `new` bytes can be written over the air while an image of
-    /// `running` bytes runs.
+    /// `running` bytes runs. The core's Updater stages the new image as high as it can,
+    /// ending at the OTA limit, and refuses when that start falls below the running image's
+    /// end; both are counted from 0x0 and rounded up to whole sectors (`Updater::begin`).
     pub fn ota_fits(&self, running: u32, new: u32) -> bool {
-        let sectors = |n: u32| n.div_ceil(FLASH_SECTOR_SIZE) as u64 * FLASH_SECTOR_SIZE as u64;
-        new <= self.sketch.len() as u32
-            && self.sketch.start as u64 + sectors(running) + sectors(new) <= self.ota_limit as u64
+        new <= self.max_upload() && sectors(running) + sectors(new) <= self.ota_limit as u64
     }
 
     /// The largest image that can follow a running image of `running` bytes over the air
     /// (the second step of a two-step update, after a small image).
     pub fn max_ota_after(&self, running: u32) -> u32 {
-        let running = running.div_ceil(FLASH_SECTOR_SIZE) * FLASH_SECTOR_SIZE;
-        self.ota_limit
-            .saturating_sub(self.sketch.start + running)
-            .min(self.sketch.len() as u32)
+        let free = (self.ota_limit as u64).saturating_sub(sectors(running)) as u32;
+        free.min(self.max_upload())
     }
+}
+
+/// Bytes of whole sectors that `n` bytes take.
+fn sectors(n: u32) -> u64 {
+    n.div_ceil(FLASH_SECTOR_SIZE) as u64 * FLASH_SECTOR_SIZE as u64
 }
 
 /// What an OTA update of an image needs on a layout.
@@ -203,9 +210,10 @@ impl ArduinoLayout {
         if self.ota_fits(image, image) {
             return OtaVerdict::Fits;
         }
-        let room = self.ota_limit.saturating_sub(self.sketch.start) as u64;
-        let needed = image.div_ceil(FLASH_SECTOR_SIZE) as u64 * FLASH_SECTOR_SIZE as u64;
-        if image > self.sketch.len() as u32 || needed + FLASH_SECTOR_SIZE as u64 > room {
+        let room = self.ota_limit as u64;
+        let needed = sectors(image);
+        // The smallest running image is eboot's sector and one more.
+        if image > self.max_upload() || needed + 2 * FLASH_SECTOR_SIZE as u64 > room {
             return OtaVerdict::TooLarge;
         }
         OtaVerdict::TwoStep {
@@ -257,8 +265,9 @@ mod tests {
         assert_eq!(l.max_ota_image(), 512_000);
         assert!(l.ota_fits(512_000, 512_000));
         assert!(!l.ota_fits(512_001, 512_001));
-        // After a 290KB core image (73 sectors), ~708KB: ESPurna's "up to ~712Kb".
-        assert_eq!(l.max_ota_after(290 * 1024), 0xFB000 - 0x1000 - 73 * 4096);
+        // After a 290KB core image (73 sectors), 712KB: ESPurna's "up to ~712Kb".
+        assert_eq!(l.max_ota_after(290 * 1024), 0xFB000 - 73 * 4096);
+        assert_eq!(l.max_ota_after(290 * 1024) / 1024, 712);
 
         // 1MB with 64KB FS: FS 0xEB000..0xFB000, sketch 940 KB - 4112.
         let l = arduino_layout(1 << 20, 64 * 1024).unwrap();
@@ -272,8 +281,9 @@ mod tests {
         assert_eq!(l.sketch.len() as u32, 1024 * 1024 - 4112);
         assert_eq!(l.file_system, Some(0x300000..0x3FA000));
         assert_eq!(l.rf_cal.start, 0x3FC000);
-        // An image as large as the sketch space still fits twice below 3MB.
-        assert_eq!(l.max_ota_image(), 1024 * 1024 - 4112);
+        // An image as large as the sketch space (with eboot's sector: 1MB - 16 bytes)
+        // still fits twice below 3MB.
+        assert_eq!(l.max_ota_image(), 1024 * 1024 - 16);
 
         // 512KB, no FS: the sketch space (487 KB) cannot hold two images of its size.
         let l = arduino_layout(512 << 10, 0).unwrap();
@@ -290,7 +300,7 @@ mod tests {
         assert_eq!(l.ota_verdict(400_000), OtaVerdict::Fits);
         match l.ota_verdict(700_000) {
             OtaVerdict::TwoStep { max_running } => {
-                assert_eq!(max_running, 0xFB000 - 0x1000 - 700_416);
+                assert_eq!(max_running, 0xFB000 - 700_416);
                 assert!(l.ota_fits(max_running, 700_000));
                 assert!(!l.ota_fits(max_running + 1, 700_000));
             }

@@ -17,11 +17,13 @@ use std::path::{Path, PathBuf};
 
 mod device;
 pub mod elf;
+mod ota_device;
 mod run;
 pub mod soak;
 mod workdir;
 
 pub use device::{Device, DeviceOptions, Link, VirtualServer, mac_text, test_mac};
+pub use ota_device::OtaDevice;
 pub use run::{RUN_TIMEOUT, Run, run_command};
 pub use workdir::{Espctl, Stubs, WorkDir};
 
@@ -55,6 +57,25 @@ pub fn fixtures() -> PathBuf {
     assert!(
         path.join("images").is_dir(),
         "fixtures not found at {}: set ESPCTL_FIXTURES to the esptool-test-data folder",
+        path.display()
+    );
+    path
+}
+
+/// The folder of the third-party programs the tests run unmodified as referees
+/// (`espota.py`): `ESPCTL_REFEREES`, by default `../shared/referees` beside the repository.
+pub fn referees() -> PathBuf {
+    std::env::var_os("ESPCTL_REFEREES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("../shared/referees"))
+}
+
+/// One referee program, e.g. `referee("espota.py")`.
+pub fn referee(name: &str) -> PathBuf {
+    let path = referees().join(name);
+    assert!(
+        path.is_file(),
+        "referee {} not found: set ESPCTL_REFEREES to the folder holding it",
         path.display()
     );
     path

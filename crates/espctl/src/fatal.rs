@@ -27,6 +27,12 @@ impl From<espctl_image::ImageError> for Fatal {
     }
 }
 
+impl From<espctl_ota::arduino::OtaError> for Fatal {
+    fn from(e: espctl_ota::arduino::OtaError) -> Fatal {
+        Fatal(crate::render::ota::with_hint(&e))
+    }
+}
+
 /// Prints the error as esptool 5 does and returns exit code 2.
 pub fn report(err: &Fatal) -> ExitCode {
     eprintln!("ERROR: A fatal error occurred: {err}");

@@ -62,7 +62,15 @@ pub fn lower(cli: Cli) -> Result<Invocation, Fatal> {
             StubArgs::Fetch => StubAction::Fetch,
             StubArgs::List => StubAction::List,
         }),
+        Command::Virtual(args) if args.ota.ota.is_some() => {
+            Work::VirtualOta(super::lower_virtual_ota::virtual_ota(&cli.chip, args)?)
+        }
         Command::Virtual(args) => Work::Virtual(host::virtual_device(&cli.chip, args)?),
+        Command::Ota(args) => match super::lower_ota_upgrade::upgrade(args)? {
+            Some(upgrade) => Work::OtaUpgrade(upgrade),
+            None => Work::Ota(super::lower_ota::ota(args)?),
+        },
+        Command::Discover(args) => Work::Discover(super::lower_discover::discover(args)?),
         Command::WriteFlash(args) => device(Need::FlashData, write_flash(args)?)?,
         Command::ReadFlash(args) => device(Need::FlashData, read_flash(args)?)?,
         Command::VerifyFlash(args) => device(Need::FlashData, verify_flash(args)?)?,

@@ -140,8 +140,9 @@ pub(super) fn virtual_device(chip: &str, args: &VirtualArgs) -> Result<VirtualDe
                 "unknown chip '{chip}'; use --chip esp8266 or --chip esp32"
             ))
         })?;
-    let flash_size = espctl_chips::size_syntax::flash_bytes(&args.flash_size)
-        .map_err(|e| Fatal(e.to_string()))?;
+    let flash_size = args.flash_size.as_deref().unwrap_or("4MB");
+    let flash_size =
+        espctl_chips::size_syntax::flash_bytes(flash_size).map_err(|e| Fatal(e.to_string()))?;
     let mut config = DeviceConfig::new(chip, flash_size);
     config.flash_file = args.flash_file.clone();
     config.timing = args.timing.parse().map_err(Fatal)?;

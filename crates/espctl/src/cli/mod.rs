@@ -4,7 +4,11 @@
 
 pub mod args;
 mod lower;
+mod lower_discover;
 mod lower_host;
+mod lower_ota;
+mod lower_ota_upgrade;
+mod lower_virtual_ota;
 mod spelling;
 pub mod values;
 
@@ -13,11 +17,13 @@ pub use spelling::normalise_args;
 
 use crate::console::warning;
 use args::backup::{BackupArgs, LayoutArgs, RestoreArgs};
+use args::discover::DiscoverArgs;
 use args::flash::{
     EraseFlashArgs, EraseRegionArgs, ReadFlashArgs, VerifyFlashArgs, WriteFlashArgs,
 };
 use args::image::{Elf2ImageArgs, ImageInfoArgs, MergeBinArgs};
 use args::memory::{DumpMemArgs, LoadRamArgs, ReadMemArgs, WriteMemArgs};
+use args::ota::OtaArgs;
 use args::stub::StubArgs;
 use args::virtual_device::VirtualArgs;
 use clap::{Parser, Subcommand};
@@ -177,7 +183,13 @@ pub enum Command {
     /// Merge binary files into a single file for flashing (raw, Intel HEX or UF2)
     MergeBin(MergeBinArgs),
     /// Run a virtual ESP8266/ESP32 (ROM loader, flasher stub, NOR flash) on a TCP port or a pty
-    Virtual(VirtualArgs),
+    Virtual(Box<VirtualArgs>),
+    /// List the devices that announce ArduinoOTA by mDNS (_arduino._tcp): name, address,
+    /// port, board, whether uploads need a password, ESPurna's details
+    Discover(DiscoverArgs),
+    /// Upload an image over the network to a device running ArduinoOTA (what espota.py
+    /// does; its options are accepted)
+    Ota(OtaArgs),
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 pub mod backup;
 pub mod chip;
 pub mod connect;
+pub mod discover;
 pub mod elf2image;
 pub mod erase;
 pub mod image_info;
@@ -11,11 +12,14 @@ pub mod layout;
 pub mod load_ram;
 pub mod mem;
 pub mod merge_bin;
+pub mod ota;
+pub mod ota_upgrade;
 pub mod read_flash;
 pub mod restore;
 pub mod stub;
 pub mod verify_flash;
 pub mod virtual_device;
+pub mod virtual_ota;
 pub mod write_flash;
 
 use crate::console::say;
@@ -62,6 +66,14 @@ pub enum Work {
     Stub(stub::StubAction),
     /// `virtual`.
     Virtual(virtual_device::VirtualDevice),
+    /// `virtual --ota`.
+    VirtualOta(virtual_ota::VirtualOta),
+    /// `discover`.
+    Discover(discover::Discover),
+    /// `ota`.
+    Ota(ota::OtaCommand),
+    /// `ota --http` / `ota --url-via-terminal`: ESPurna's web or terminal upgrade.
+    OtaUpgrade(ota_upgrade::UpgradeCommand),
     /// A command that talks to a chip.
     Device(Box<Target>, DeviceWork),
 }
@@ -121,6 +133,10 @@ pub fn run(work: Work) -> Result<(), Fatal> {
         Work::MergeBin(cmd) => merge_bin::merge_bin(cmd),
         Work::Stub(action) => stub::stub(action),
         Work::Virtual(cmd) => virtual_device::serve(cmd),
+        Work::VirtualOta(cmd) => virtual_ota::serve(cmd),
+        Work::Discover(cmd) => discover::discover(cmd),
+        Work::Ota(cmd) => ota::ota(cmd),
+        Work::OtaUpgrade(cmd) => ota_upgrade::upgrade(cmd),
         Work::Device(target, work) => match work {
             DeviceWork::WriteFlash(cmd) => write_flash::write_flash(&target, cmd),
             DeviceWork::ReadFlash(cmd) => read_flash::read_flash(&target, cmd),

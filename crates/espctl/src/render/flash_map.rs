@@ -39,9 +39,9 @@ pub fn ota_lines(l: &ArduinoLayout, image: u32) -> (Vec<String>, bool) {
             vec![
                 head,
                 format!(
-                    "It cannot be updated over the air on this layout (the sketch space holds {} bytes, the OTA space {} bytes).",
-                    l.sketch.len(),
-                    l.ota_limit - l.sketch.start
+                    "It cannot be updated over the air on this layout (an upload may hold {} bytes, the OTA space {} bytes).",
+                    l.max_upload(),
+                    l.ota_limit
                 ),
             ],
             false,

@@ -3,6 +3,8 @@
 
 pub mod advice;
 pub mod flash_map;
+pub mod ota;
+pub mod ota_upgrade;
 mod progress;
 mod trace;
 

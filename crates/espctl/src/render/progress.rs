@@ -12,20 +12,23 @@ fn op_verb(op: Operation) -> &'static str {
     }
 }
 
+/// The bar of a transfer of `total` bytes on stdout, labelled `message`.
+pub(super) fn byte_bar(total: u64, message: String) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stdout());
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {percent:>3}% {bytes}/{total_bytes}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(message);
+    bar
+}
+
 impl State {
     pub(super) fn progress_start(&mut self, op: Operation, addr: u32, total: u64) {
         self.last_step = None;
         if self.terminal && self.progress && !crate::console::silent() {
-            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stdout());
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "{msg} [{bar:30}] {percent:>3}% {bytes}/{total_bytes}",
-                )
-                .expect("valid template")
-                .progress_chars("=> "),
-            );
-            bar.set_message(format!("{} {addr:#010x}", op_verb(op)));
-            self.bar = Some(bar);
+            self.bar = Some(byte_bar(total, format!("{} {addr:#010x}", op_verb(op))));
         }
     }
 

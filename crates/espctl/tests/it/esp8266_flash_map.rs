@@ -132,7 +132,7 @@ fn ota_check_says_one_step_two_steps_or_none() {
         "big.bin",
     ])
     .ok()
-    .says("a two-step update works, first an image of at most 323584 bytes, then this one.");
+    .says("a two-step update works, first an image of at most 327680 bytes, then this one.");
     let out = env.espctl(&[
         "image-info",
         "--ota-check",

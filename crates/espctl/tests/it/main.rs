@@ -20,6 +20,12 @@ mod flash_parity;
 mod guide_workflows;
 mod image_parity;
 mod malformed_images;
+mod ota_device;
+#[cfg(target_os = "linux")]
+mod ota_discover;
+mod ota_upload;
+mod ota_upload_failures;
+mod ota_web;
 mod output_parity;
 #[cfg(target_os = "linux")]
 mod peak_memory;

@@ -2,8 +2,11 @@
 //! several spellings; [`super::lower`] turns them into typed options).
 
 pub mod backup;
+pub mod discover;
 pub mod flash;
 pub mod image;
 pub mod memory;
+pub mod ota;
 pub mod stub;
 pub mod virtual_device;
+pub mod virtual_ota;

@@ -2,11 +2,12 @@
 
 /// `espctl virtual`.
 #[derive(Debug, clap::Args)]
-#[command(group = clap::ArgGroup::new("transport").required(true).args(["listen", "pty"]))]
+#[command(group = clap::ArgGroup::new("transport").required(true).args(["listen", "pty", "ota"]))]
 pub struct VirtualArgs {
-    /// Flash size (a power of two: 512KB, 1MB, 4MB, 16MB, ...)
-    #[arg(long, default_value = "4MB")]
-    pub flash_size: String,
+    /// Flash size (a power of two: 512KB, 1MB, 4MB, 16MB, ...) [default: 4MB, 1MB with
+    /// --ota]
+    #[arg(long)]
+    pub flash_size: Option<String>,
     /// Image file that mirrors the flash (created blank if missing); every write lands
     /// in it at once
     #[arg(long, value_name = "PATH")]
@@ -38,4 +39,7 @@ pub struct VirtualArgs {
     /// JSON: bytes each way, wire time, busy time, and the session's lower bound
     #[arg(long, value_name = "PATH")]
     pub stats_file: Option<std::path::PathBuf>,
+    /// The ArduinoOTA device (`--ota ADDR` and its options).
+    #[command(flatten)]
+    pub ota: super::virtual_ota::VirtualOtaArgs,
 }

@@ -1,0 +1,19 @@
+//! Lowering of `espctl discover`.
+
+use super::args::discover::DiscoverArgs;
+use crate::commands::discover::Discover;
+use crate::fatal::Fatal;
+use std::time::Duration;
+
+pub(super) fn discover(args: &DiscoverArgs) -> Result<Discover, Fatal> {
+    if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
+        return Err(Fatal(format!(
+            "--timeout {} is not a number of seconds between 0 and 3600.",
+            args.timeout
+        )));
+    }
+    Ok(Discover {
+        timeout: Duration::from_secs_f64(args.timeout),
+        json: args.json,
+    })
+}
