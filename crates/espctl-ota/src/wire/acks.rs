@@ -86,7 +86,10 @@ mod tests {
         let failed = acks.push(b"Failed\n");
         assert_eq!(
             failed,
-            AckEvent::Failed(UpdaterError { code: 7, text: "MD5 Failed".into() })
+            AckEvent::Failed(UpdaterError {
+                code: 7,
+                text: "MD5 Failed".into()
+            })
         );
         let mut cut = Acks::new();
         cut.push(b"ERROR[6]: Stream Read Timeout");

@@ -46,7 +46,8 @@ impl AuthScheme {
             AuthScheme::Md5 => self.hex(format!("{password_hash}:{nonce}:{cnonce}").as_bytes()),
             AuthScheme::Sha256 => {
                 let salt = format!("{nonce}:{cnonce}");
-                let key = pbkdf2_hmac_sha256(password_hash.as_bytes(), salt.as_bytes(), PBKDF2_ROUNDS);
+                let key =
+                    pbkdf2_hmac_sha256(password_hash.as_bytes(), salt.as_bytes(), PBKDF2_ROUNDS);
                 self.hex(format!("{}:{nonce}:{cnonce}", hex(&key)).as_bytes())
             }
         }
@@ -85,9 +86,9 @@ impl Challenge {
 
     /// The scheme the nonce's length names (`None`: a length no core sends).
     pub fn scheme(&self) -> Option<AuthScheme> {
-        [AuthScheme::Md5, AuthScheme::Sha256]
-            .into_iter()
-            .find(|s| s.hex_len() == self.nonce.len() && self.nonce.bytes().all(|b| b.is_ascii_hexdigit()))
+        [AuthScheme::Md5, AuthScheme::Sha256].into_iter().find(|s| {
+            s.hex_len() == self.nonce.len() && self.nonce.bytes().all(|b| b.is_ascii_hexdigit())
+        })
     }
 }
 
@@ -133,7 +134,13 @@ impl AuthAnswer {
 
 /// A client nonce as espota.py makes one: the scheme's hash of file name, size, image MD5
 /// and device address (the device does not check how it was made, only its length).
-pub fn client_nonce(scheme: AuthScheme, file_name: &str, size: u32, md5: &str, device: &str) -> String {
+pub fn client_nonce(
+    scheme: AuthScheme,
+    file_name: &str,
+    size: u32,
+    md5: &str,
+    device: &str,
+) -> String {
     scheme.hex(format!("{file_name}{size}{md5}{device}").as_bytes())
 }
 
@@ -160,8 +167,15 @@ fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
         padded[..key.len()].copy_from_slice(key);
     }
     let pad = |byte: u8| padded.map(|k| k ^ byte);
-    let inner = Sha256::new().chain_update(pad(0x36)).chain_update(message).finalize();
-    Sha256::new().chain_update(pad(0x5c)).chain_update(inner).finalize().into()
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(message)
+        .finalize();
+    Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize()
+        .into()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -189,11 +203,17 @@ mod tests {
     #[test]
     fn md5_response_is_espotas() {
         // espota.py: md5("%s:%s:%s" % (md5(password), nonce, cnonce)).
-        let challenge = Challenge { nonce: "a".repeat(32) };
+        let challenge = Challenge {
+            nonce: "a".repeat(32),
+        };
         assert_eq!(challenge.scheme(), Some(AuthScheme::Md5));
         let answer = AuthAnswer::new(AuthScheme::Md5, "secret", &challenge, "b".repeat(32));
         let passmd5 = hex(&Md5::digest(b"secret"));
-        let expected = hex(&Md5::digest(format!("{passmd5}:{}:{}", "a".repeat(32), "b".repeat(32))));
+        let expected = hex(&Md5::digest(format!(
+            "{passmd5}:{}:{}",
+            "a".repeat(32),
+            "b".repeat(32)
+        )));
         assert_eq!(answer.response, expected);
         assert_eq!(AuthAnswer::parse(&answer.encode()), Some(answer));
     }
@@ -205,8 +225,14 @@ mod tests {
         let answer = AuthAnswer::new(AuthScheme::Sha256, "pw", &challenge, "d".repeat(64));
         assert_eq!(answer.response.len(), 64);
         let stored = AuthScheme::Sha256.password_hash("pw");
-        assert_eq!(AuthScheme::Sha256.response(&stored, &challenge.nonce, &answer.cnonce), answer.response);
-        assert_ne!(AuthScheme::Sha256.response(&stored, &challenge.nonce, &"e".repeat(64)), answer.response);
+        assert_eq!(
+            AuthScheme::Sha256.response(&stored, &challenge.nonce, &answer.cnonce),
+            answer.response
+        );
+        assert_ne!(
+            AuthScheme::Sha256.response(&stored, &challenge.nonce, &"e".repeat(64)),
+            answer.response
+        );
         assert_eq!(Challenge::parse(b"AUTH 1234").unwrap().scheme(), None);
         assert_eq!(Challenge::parse(b"OK"), None);
     }

@@ -105,15 +105,24 @@ mod tests {
             size: 303136,
             md5: MD5.into(),
         };
-        assert_eq!(inv.encode(), format!("100 41234 303136 {MD5}\n").into_bytes());
+        assert_eq!(
+            inv.encode(),
+            format!("100 41234 303136 {MD5}\n").into_bytes()
+        );
         assert_eq!(Invitation::parse(&inv.encode()), Some(inv));
     }
 
     #[test]
     fn the_device_ignores_what_it_cannot_read() {
-        assert_eq!(Invitation::parse(format!("200 1 2 {MD5}\n").as_bytes()), None);
+        assert_eq!(
+            Invitation::parse(format!("200 1 2 {MD5}\n").as_bytes()),
+            None
+        );
         assert_eq!(Invitation::parse(b"0 1 2 abc\n"), None);
-        assert_eq!(Invitation::parse(format!("0 70000 2 {MD5}\n").as_bytes()), None);
+        assert_eq!(
+            Invitation::parse(format!("0 70000 2 {MD5}\n").as_bytes()),
+            None
+        );
         assert_eq!(Invitation::parse(b""), None);
     }
 

@@ -66,7 +66,9 @@ impl UpdaterError {
     /// is kept with code 0. `None` for an empty message.
     pub fn parse(message: &str) -> Option<Self> {
         let message = message.trim();
-        let message = message.strip_prefix(super::BEGIN_ERROR_PREFIX.trim_end()).map_or(message, str::trim);
+        let message = message
+            .strip_prefix(super::BEGIN_ERROR_PREFIX.trim_end())
+            .map_or(message, str::trim);
         if message.is_empty() {
             return None;
         }
@@ -103,10 +105,16 @@ mod tests {
         let e = UpdaterError::esp8266(UpdaterError::SPACE, 0, 0);
         assert_eq!(e.encode(), "ERROR[4]: Not Enough Space\n");
         assert_eq!(UpdaterError::parse(&e.encode()), Some(e.clone()));
-        assert_eq!(UpdaterError::parse("ERR: ERROR[4]: Not Enough Space\n"), Some(e));
+        assert_eq!(
+            UpdaterError::parse("ERR: ERROR[4]: Not Enough Space\n"),
+            Some(e)
+        );
         assert_eq!(
             UpdaterError::parse("ERR: something odd").unwrap(),
-            UpdaterError { code: 0, text: "something odd".into() }
+            UpdaterError {
+                code: 0,
+                text: "something odd".into()
+            }
         );
         assert_eq!(UpdaterError::parse("  "), None);
     }
