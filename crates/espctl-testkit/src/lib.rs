@@ -17,12 +17,16 @@ use std::path::{Path, PathBuf};
 
 mod device;
 pub mod elf;
+#[cfg(unix)]
+mod netns;
 mod ota_device;
 mod run;
 pub mod soak;
 mod workdir;
 
 pub use device::{Device, DeviceOptions, Link, VirtualServer, mac_text, test_mac};
+#[cfg(unix)]
+pub use netns::NetNamespace;
 pub use ota_device::OtaDevice;
 pub use run::{RUN_TIMEOUT, Run, run_command};
 pub use workdir::{Espctl, Stubs, WorkDir};

@@ -5,88 +5,9 @@
 //! and `ip netns`; without them the tests say why they did not run and pass.
 
 use crate::{ESPCTL, firmware};
-use espctl_testkit::{OtaDevice, Run, Stubs, WorkDir};
-use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
+use espctl_testkit::{NetNamespace, Stubs};
 
 const PASSWORD: &str = "fibonacci";
-
-/// A network namespace with only a loopback that carries multicast; deleted on drop.
-struct Namespace {
-    name: String,
-}
-
-impl Namespace {
-    /// A fresh namespace, or `None` (and why, on stderr) when this machine cannot make one.
-    fn create(test: &str) -> Option<Namespace> {
-        static COUNT: AtomicU32 = AtomicU32::new(0);
-        // SAFETY: geteuid has no preconditions and touches no memory.
-        if unsafe { libc::geteuid() } != 0 {
-            eprintln!("{test}: skipped: network namespaces need root");
-            return None;
-        }
-        let name = format!(
-            "espctl-it-{}-{}",
-            std::process::id(),
-            COUNT.fetch_add(1, Ordering::Relaxed)
-        );
-        if !ip(&["netns", "add", &name]) {
-            eprintln!("{test}: skipped: `ip netns add` does not work here");
-            return None;
-        }
-        let namespace = Namespace { name };
-        let ready = ip(&["-n", &namespace.name, "link", "set", "lo", "up"])
-            && ip(&[
-                "-n",
-                &namespace.name,
-                "link",
-                "set",
-                "lo",
-                "multicast",
-                "on",
-            ])
-            && ip(&[
-                "-n",
-                &namespace.name,
-                "route",
-                "add",
-                "224.0.0.0/4",
-                "dev",
-                "lo",
-            ]);
-        if !ready {
-            eprintln!("{test}: skipped: cannot route multicast on the namespace's loopback");
-            return None;
-        }
-        Some(namespace)
-    }
-
-    /// `espctl virtual --ota 127.0.0.1:0 ARGS` inside the namespace.
-    fn device(&self, args: &[&str]) -> OtaDevice {
-        ESPCTL.ota_device_in_netns(&self.name, args)
-    }
-
-    /// `espctl ARGS` inside the namespace, in `dir`.
-    fn espctl(&self, dir: &WorkDir, args: &[&str]) -> Run {
-        let espctl = ESPCTL.path().to_string_lossy().into_owned();
-        let mut all = vec!["netns", "exec", &self.name, &espctl];
-        all.extend_from_slice(args);
-        dir.run(std::path::Path::new("ip"), &all)
-    }
-}
-
-impl Drop for Namespace {
-    fn drop(&mut self) {
-        ip(&["netns", "delete", &self.name]);
-    }
-}
-
-fn ip(args: &[&str]) -> bool {
-    Command::new("ip")
-        .args(args)
-        .output()
-        .is_ok_and(|out| out.status.success())
-}
 
 /// A real ESP8266 application image declaring 1MB of flash (the device's size).
 fn app_image() -> Vec<u8> {
@@ -99,13 +20,16 @@ const HOSTNAME: &str = "esp8266-c0ffee";
 
 #[test]
 fn discover_lists_the_device_with_its_board_and_password_flag() {
-    let Some(netns) = Namespace::create("discover_lists_the_device") else {
+    let Some(netns) = NetNamespace::with_multicast("discover_lists_the_device") else {
         return;
     };
-    let device = netns.device(&["--mdns", "--hostname", HOSTNAME, "--ota-password", PASSWORD]);
+    let device = netns.ota_device(
+        &ESPCTL,
+        &["--mdns", "--hostname", HOSTNAME, "--ota-password", PASSWORD],
+    );
     let dir = ESPCTL.workdir(Stubs::None);
     let out = netns
-        .espctl(&dir, &["discover", "--timeout", "4", "--json"])
+        .espctl(&ESPCTL, &dir, &["discover", "--timeout", "4", "--json"])
         .ok();
     let list: serde_json::Value =
         serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}:\n{out}"));
@@ -126,7 +50,9 @@ fn discover_lists_the_device_with_its_board_and_password_flag() {
     assert_eq!(found["txt"]["app_name"], "ESPURNA", "{found}");
     assert_eq!(found["txt"]["mem_size"], "1024", "{found}");
 
-    let table = netns.espctl(&dir, &["discover", "--timeout", "4"]).ok();
+    let table = netns
+        .espctl(&ESPCTL, &dir, &["discover", "--timeout", "4"])
+        .ok();
     table
         .says(HOSTNAME)
         .says("d1_mini")
@@ -144,13 +70,13 @@ fn discover_lists_the_device_with_its_board_and_password_flag() {
 
 #[test]
 fn a_device_without_password_is_listed_as_such() {
-    let Some(netns) = Namespace::create("a_device_without_password") else {
+    let Some(netns) = NetNamespace::with_multicast("a_device_without_password") else {
         return;
     };
-    let _device = netns.device(&["--mdns", "--hostname", "esp8266-00cafe"]);
+    let _device = netns.ota_device(&ESPCTL, &["--mdns", "--hostname", "esp8266-00cafe"]);
     let dir = ESPCTL.workdir(Stubs::None);
     let out = netns
-        .espctl(&dir, &["discover", "--timeout", "4", "--json"])
+        .espctl(&ESPCTL, &dir, &["discover", "--timeout", "4", "--json"])
         .ok();
     let list: serde_json::Value =
         serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}:\n{out}"));
@@ -166,18 +92,21 @@ fn a_device_without_password_is_listed_as_such() {
 
 #[test]
 fn host_name_dot_local_resolves_through_mdns() {
-    let Some(netns) = Namespace::create("host_name_dot_local") else {
+    let Some(netns) = NetNamespace::with_multicast("host_name_dot_local") else {
         return;
     };
-    let mut device = netns.device(&[
-        "--mdns",
-        "--hostname",
-        HOSTNAME,
-        "--ota-password",
-        PASSWORD,
-        "--http",
-        "127.0.0.1:0",
-    ]);
+    let mut device = netns.ota_device(
+        &ESPCTL,
+        &[
+            "--mdns",
+            "--hostname",
+            HOSTNAME,
+            "--ota-password",
+            PASSWORD,
+            "--http",
+            "127.0.0.1:0",
+        ],
+    );
     let image = app_image();
     let dir = ESPCTL.workdir(Stubs::None);
     dir.write("fw.bin", &image);
@@ -185,6 +114,7 @@ fn host_name_dot_local_resolves_through_mdns() {
     let port = device.port().to_string();
     netns
         .espctl(
+            &ESPCTL,
             &dir,
             &[
                 "ota", "--host", &host, "--port", &port, "--auth", PASSWORD, "fw.bin",
@@ -200,19 +130,27 @@ fn host_name_dot_local_resolves_through_mdns() {
     // The web upgrade takes the name too.
     let web = device.service("http").replace("127.0.0.1", &host);
     netns
-        .espctl(&dir, &["ota", "--http", &web, "--auth", PASSWORD, "fw.bin"])
+        .espctl(
+            &ESPCTL,
+            &dir,
+            &["ota", "--http", &web, "--auth", PASSWORD, "fw.bin"],
+        )
         .ok()
         .says("accepted the image");
 }
 
 #[test]
 fn an_unknown_local_name_is_one_clear_error() {
-    let Some(netns) = Namespace::create("an_unknown_local_name") else {
+    let Some(netns) = NetNamespace::with_multicast("an_unknown_local_name") else {
         return;
     };
     let dir = ESPCTL.workdir(Stubs::None);
     dir.write("fw.bin", &app_image());
-    let out = netns.espctl(&dir, &["ota", "--host", "esp8266-nobody.local", "fw.bin"]);
+    let out = netns.espctl(
+        &ESPCTL,
+        &dir,
+        &["ota", "--host", "esp8266-nobody.local", "fw.bin"],
+    );
     let error = out.fatal();
     assert!(error.contains("esp8266-nobody.local"), "{error}");
 }

@@ -4,8 +4,7 @@
 
 use crate::ESPCTL;
 use crate::ota_upload::{app_image, device, line_starting, ota, workdir};
-use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
+use espctl_testkit::NetNamespace;
 use std::time::Duration;
 
 #[test]
@@ -35,21 +34,18 @@ fn a_device_that_vanishes_mid_transfer_is_a_clear_error() {
 fn a_device_that_cannot_connect_back_names_the_port() {
     // A host firewall, made in a network namespace of the test's own: a routing rule
     // that refuses TCP to one port (the invitation and its answer are UDP and pass).
-    let Some(netns) = Firewalled::create("a_device_that_cannot_connect_back", 47000) else {
+    let Some(netns) = NetNamespace::refusing_tcp_port("a_device_that_cannot_connect_back", 47000)
+    else {
         return;
     };
-    let mut device = ESPCTL.ota_device_in_netns(&netns.name, &["--reboot-time", "100"]);
+    let mut device = netns.ota_device(&ESPCTL, &["--reboot-time", "100"]);
     let before = device.flash();
     let env = workdir(&[("fw.bin", &app_image())]);
-    let espctl = ESPCTL.path().to_string_lossy().into_owned();
     let port = device.port().to_string();
-    let run = env.run(
-        std::path::Path::new("ip"),
+    let run = netns.espctl(
+        &ESPCTL,
+        &env,
         &[
-            "netns",
-            "exec",
-            &netns.name,
-            &espctl,
             "ota",
             "--host",
             "127.0.0.1",
@@ -70,74 +66,6 @@ fn a_device_that_cannot_connect_back_names_the_port() {
     device.wait_for_event("update begun");
     device.wait_for_event("127.0.0.1:47000");
     assert!(device.flash() == before, "flash unchanged");
-}
-
-/// A network namespace whose loopback refuses TCP connections to one port; deleted on
-/// drop.
-struct Firewalled {
-    name: String,
-}
-
-impl Firewalled {
-    /// The namespace, or `None` (and why, on stderr) where this machine cannot make one.
-    fn create(test: &str, blocked_port: u16) -> Option<Firewalled> {
-        static COUNT: AtomicU32 = AtomicU32::new(0);
-        let name = format!(
-            "espctl-fw-{}-{}",
-            std::process::id(),
-            COUNT.fetch_add(1, Ordering::Relaxed)
-        );
-        if !ip(&["netns", "add", &name]) {
-            eprintln!("{test}: skipped: `ip netns add` does not work here (it needs root)");
-            return None;
-        }
-        let netns = Firewalled { name };
-        let port = blocked_port.to_string();
-        // The rule must come before the local table's (priority 0), so that one moves.
-        let ready = ip(&["-n", &netns.name, "link", "set", "lo", "up"])
-            && ip(&[
-                "-n",
-                &netns.name,
-                "rule",
-                "add",
-                "pref",
-                "10",
-                "ipproto",
-                "tcp",
-                "dport",
-                &port,
-                "prohibit",
-            ])
-            && ip(&[
-                "-n",
-                &netns.name,
-                "rule",
-                "add",
-                "pref",
-                "100",
-                "lookup",
-                "local",
-            ])
-            && ip(&["-n", &netns.name, "rule", "del", "pref", "0"]);
-        if !ready {
-            eprintln!("{test}: skipped: `ip rule` cannot filter by port here");
-            return None;
-        }
-        Some(netns)
-    }
-}
-
-impl Drop for Firewalled {
-    fn drop(&mut self) {
-        ip(&["netns", "delete", &self.name]);
-    }
-}
-
-fn ip(args: &[&str]) -> bool {
-    Command::new("ip")
-        .args(args)
-        .output()
-        .is_ok_and(|out| out.status.success())
 }
 
 #[test]
