@@ -403,6 +403,10 @@ pub enum Error {
     /// A bug in espctl (a broken invariant), not a problem of the chip or the line.
     #[error("internal error: {0}")]
     Internal(&'static str),
+
+    /// The operation was cancelled (the front end's Ctrl-C) and stopped between blocks.
+    #[error("{0}")]
+    Interrupted(crate::cancel::Interruption),
 }
 
 fn hex_upper(bytes: &[u8]) -> String {

@@ -50,6 +50,8 @@
 #![warn(missing_docs)]
 
 pub mod backup;
+pub mod cancel;
+pub mod config;
 pub mod error;
 pub mod event;
 pub mod flash;
@@ -66,6 +68,7 @@ pub use espctl_transport as transport;
 /// Finding serial ports (re-exported from `espctl-transport`).
 pub use espctl_transport::ports;
 
+pub use cancel::{Cancel, Interruption};
 pub use error::{Error, ReadFailure, Result};
 pub use event::{Event, EventSink, Operation, Trace, ignore_events};
 pub use flash::{FlashFile, FlashParamsRequest, FlashSizeArg, Setting, WriteOptions};

@@ -52,7 +52,9 @@ impl Espctl {
 pub enum Stubs {
     /// The stubs `scripts/test` imported ([`stub_data_dir`](crate::stub_data_dir)).
     Installed,
-    /// An empty data directory of the test's own: espctl talks to the ROM.
+    /// An empty data directory of the test's own: espctl talks to the ROM and obtains
+    /// no stub by itself (`ESPCTL_OFFLINE=1`, `ESPCTL_PYTHON=none`; a test may set
+    /// them otherwise with [`WorkDir::with_var`]).
     None,
 }
 
@@ -77,11 +79,15 @@ pub struct WorkDir {
 impl WorkDir {
     fn new(espctl: Espctl, stubs: Stubs) -> WorkDir {
         let dir = tempfile::tempdir().expect("temporary folder");
-        let (data_dir, own) = match stubs {
-            Stubs::Installed => (crate::stub_data_dir(), None),
+        let (data_dir, own, vars) = match stubs {
+            Stubs::Installed => (crate::stub_data_dir(), None, Vec::new()),
             Stubs::None => {
                 let own = tempfile::tempdir().expect("temporary data folder");
-                (own.path().to_path_buf(), Some(own))
+                let no_auto_stub = vec![
+                    ("ESPCTL_OFFLINE".to_string(), "1".to_string()),
+                    ("ESPCTL_PYTHON".to_string(), "none".to_string()),
+                ];
+                (own.path().to_path_buf(), Some(own), no_auto_stub)
             }
         };
         WorkDir {
@@ -89,7 +95,7 @@ impl WorkDir {
             dir,
             data_dir,
             _own_data_dir: own,
-            vars: Vec::new(),
+            vars,
             track_files: false,
             timeout: RUN_TIMEOUT,
         }

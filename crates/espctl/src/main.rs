@@ -5,6 +5,7 @@ mod commands;
 mod console;
 mod fatal;
 mod files;
+mod interrupt;
 mod render;
 
 use clap::Parser;
@@ -13,7 +14,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args = cli::normalise_args(std::env::args_os());
-    let cli = match cli::Cli::try_parse_from(args) {
+    let mut cli = match cli::Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e)
             if matches!(
@@ -30,12 +31,26 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let invocation = match cli::lower(cli) {
+    let config = match cli::config_file::load() {
+        Ok(config) => config,
+        Err(err) => return fatal::report(&err),
+    };
+    cli.config = config.config;
+    let mut invocation = match cli::lower(cli) {
         Ok(invocation) => invocation,
         Err(err) => return fatal::report(&err),
     };
     console::set_silent(invocation.silent);
-    match commands::run(invocation.work) {
+    // Device commands say it after their banner, as esptool does; the others at once.
+    match &mut invocation.work {
+        commands::Work::Device(target, _) => target.config_notes = config.notes,
+        _ => render::config_file::notes(&config.notes),
+    }
+    let result = commands::run(invocation.work);
+    if interrupt::requested() {
+        return interrupt::report(result.as_ref().err());
+    }
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => fatal::report(&err),
     }

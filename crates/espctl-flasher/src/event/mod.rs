@@ -5,7 +5,7 @@
 use crate::error::Error;
 use crate::loader::Limitation;
 use crate::session::ChipInfo;
-use crate::stub::StubStoreError;
+use crate::stub::{ObtainError, StubOrigin, StubStoreError};
 use espctl_chips::{Chip, FlashSize};
 use espctl_image::PatchWarning;
 use std::sync::Arc;
@@ -105,6 +105,23 @@ pub enum Event {
     StubNotInstalled {
         /// The chip.
         chip: &'static Chip,
+        /// What the ROM loader lacks.
+        limits: Vec<Limitation>,
+    },
+    /// The chip's stub was missing and has been obtained and installed (first use).
+    StubObtained {
+        /// The chip.
+        chip: &'static Chip,
+        /// Where it came from.
+        origin: StubOrigin,
+    },
+    /// The chip's stub was missing and could not be obtained: the ROM loader does the
+    /// work, without what `limits` lists.
+    StubNotObtained {
+        /// The chip.
+        chip: &'static Chip,
+        /// Why.
+        error: Arc<ObtainError>,
         /// What the ROM loader lacks.
         limits: Vec<Limitation>,
     },
@@ -409,6 +426,11 @@ pub enum Event {
     },
     /// EN is pulsed: the chip restarts into its application.
     HardResetting,
+    /// The user's hard reset sequence ran (esptool's `custom_hard_reset_sequence`).
+    CustomHardReset {
+        /// The sequence as written.
+        sequence: String,
+    },
     /// The loader is asked to start the application.
     SoftResetting,
     /// The ROM loader is left running.

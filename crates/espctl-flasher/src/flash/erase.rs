@@ -4,17 +4,12 @@
 use super::FlashSizeArg;
 use crate::error::{Error, Result};
 use crate::event::{Event, Operation};
-use crate::loader::{EraseMethod, timeout_per_mb};
+use crate::loader::EraseMethod;
 use crate::session::Session;
 use espctl_chips::esp8266_rom_erase;
 use espctl_chips::{FLASH_SECTOR_SIZE, FlashSize};
 use espctl_protocol::Command;
-use std::time::{Duration, Instant};
-
-/// Longest a whole-chip erase may take (esptool's `CHIP_ERASE_TIMEOUT`).
-const CHIP_ERASE_TIMEOUT: Duration = Duration::from_secs(120);
-/// Seconds per MB for erasing a region (esptool's `ERASE_REGION_TIMEOUT_PER_MB`).
-const ERASE_REGION_SECONDS_PER_MB: f64 = 40.0;
+use std::time::Instant;
 
 impl Session {
     /// Erases the whole flash.
@@ -24,8 +19,9 @@ impl Session {
         let start = Instant::now();
         match self.loader.erase_method() {
             EraseMethod::Commands => {
+                let timeout = self.limits.chip_erase;
                 self.conn
-                    .check("erase flash", &Command::EraseFlash, 0, CHIP_ERASE_TIMEOUT)?;
+                    .check("erase flash", &Command::EraseFlash, 0, timeout)?;
             }
             EraseMethod::FlashBegin => {
                 // Erase every sector with FLASH_BEGIN.
@@ -58,7 +54,7 @@ impl Session {
                     "erase region",
                     &Command::EraseRegion { offset: addr, size },
                     0,
-                    timeout_per_mb(ERASE_REGION_SECONDS_PER_MB, size as u64),
+                    self.limits.erase_region(size),
                 )?;
             }
             EraseMethod::FlashBegin => {
@@ -100,7 +96,7 @@ impl Session {
                 erase_size.div_ceil(block),
                 block,
                 offset,
-                timeout_per_mb(ERASE_REGION_SECONDS_PER_MB, size as u64),
+                self.limits.erase_region(size),
             )?;
         }
         self.emit(Event::Progress {

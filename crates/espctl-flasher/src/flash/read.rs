@@ -88,6 +88,17 @@ impl Session {
                         packet = (packet * 2).min(READ_PACKET);
                     }
                 }
+                Err(e @ Error::Interrupted(_)) => {
+                    self.emit(Event::ProgressEnd {
+                        op: Operation::Read,
+                    });
+                    if self.loader.read_method() == ReadMethod::Streamed {
+                        // The stub is mid-stream: end it, so that the loader takes
+                        // commands again (the baud rate back, say).
+                        let _ = self.resync();
+                    }
+                    return Err(e);
+                }
                 Err(e) if e.is_line_damage() && failures < MAX_FAILURES => {
                     failures += 1;
                     good = 0;
@@ -162,6 +173,7 @@ impl Session {
         let mut data = Vec::with_capacity(size);
         while data.len() < size {
             let frame = self.conn.read_frame(DEFAULT_TIMEOUT)?;
+            self.check_cancel()?;
             data.extend_from_slice(&frame);
             if data.len() < size && frame.len() < packet as usize {
                 return Err(Error::CorruptData {
@@ -201,6 +213,7 @@ impl Session {
         let size = size as usize;
         let mut data = Vec::with_capacity(size);
         while data.len() < size {
+            self.check_cancel()?;
             let want = chunk.min(size - data.len());
             // The ROM always answers with 64 bytes, whatever was asked.
             let (_, block) = self.check_retried(

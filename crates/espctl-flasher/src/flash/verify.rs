@@ -4,12 +4,9 @@ use super::write::patch_header;
 use super::{FlashFile, FlashParamsRequest, Md5, md5_of, plan};
 use crate::error::{Error, Result};
 use crate::event::Event;
-use crate::loader::{Ability, timeout_per_mb};
+use crate::loader::Ability;
 use crate::session::Session;
 use espctl_protocol::Command;
-
-/// Seconds per MB the chip may take to hash flash (esptool's `MD5_TIMEOUT_PER_MB`).
-const MD5_SECONDS_PER_MB: f64 = 8.0;
 
 /// The result of comparing one file with flash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +38,7 @@ impl Session {
             "calculate md5sum",
             &Command::SpiFlashMd5 { addr, size },
             self.loader.md5_reply_len(),
-            timeout_per_mb(MD5_SECONDS_PER_MB, size as u64),
+            self.limits.md5(size),
         )?;
         self.loader
             .md5_from_reply(&data)

@@ -3,7 +3,7 @@
 
 use crate::link::After;
 use crate::session::ConnectOptions;
-use crate::stub::{StubImage, StubStore};
+use crate::stub::{ObtainOptions, StubImage, StubStore};
 use std::time::Duration;
 
 /// The rate every ROM loader starts at.
@@ -34,6 +34,9 @@ pub enum Need {
 pub enum StubSource {
     /// The store in the user's data directory ([`StubStore::open_default`]).
     InstalledDefault,
+    /// The store in the user's data directory; a missing stub is obtained on first use
+    /// ([`crate::stub::obtain_stub`]) by the routes these options allow.
+    Automatic(ObtainOptions),
     /// This store.
     Store(StubStore),
     /// This image.

@@ -70,7 +70,8 @@ impl Flasher {
             match &result {
                 Err(e)
                     if (lost(e) || unplugged)
-                        && !matches!(e, Error::LinkLost { .. })
+                        && !matches!(e, Error::LinkLost { .. } | Error::Interrupted(_))
+                        && !self.plan.connect.cancel.is_cancelled()
                         && reconnects < MAX_RECONNECTS
                         && !self.plan.reconnect_timeout.is_zero() =>
                 {

@@ -2,6 +2,7 @@
 //! requests, resets through the modem lines, SYNC, and which chip answers.
 
 mod connection;
+mod custom_reset;
 mod detect;
 mod read_failure;
 mod reply;
@@ -9,12 +10,13 @@ mod reset;
 mod sync;
 
 pub use connection::{Answer, Connection, DEFAULT_TIMEOUT, MAX_TIMEOUT};
+pub use custom_reset::{CustomReset, CustomResetError, ResetStep};
 pub use detect::{detect, verify};
 pub use read_failure::ReadFailure;
 pub use reply::Reply;
 pub use reset::{
-    After, Before, DEFAULT_RESET_DELAY, EXTRA_RESET_DELAY, ResetStrategy, bootloader_sequence,
-    hard_reset,
+    After, Before, DEFAULT_RESET_DELAY, EXTRA_RESET_DELAY, ResetStrategy, ResetTiming,
+    bootloader_sequence, bootloader_sequence_with, hard_reset,
 };
 pub use sync::{
     Attempt, BootLog, ConnectFailure, DEFAULT_CONNECT_ATTEMPTS, SYNC_TIMEOUT, Synced, attempt, sync,

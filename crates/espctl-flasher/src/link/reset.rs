@@ -1,6 +1,7 @@
 //! Reset sequences on the DTR/RTS lines of the usual auto-reset circuit
 //! (DTR → IO0, RTS → EN, both through transistors: asserted = pin LOW).
 
+use super::custom_reset::CustomReset;
 use espctl_transport::{LineError, Transport};
 use std::fmt;
 use std::str::FromStr;
@@ -129,7 +130,7 @@ pub const EXTRA_RESET_DELAY: Duration = Duration::from_millis(500);
 const ENTER_BOOT_DELAY: Duration = Duration::from_millis(100);
 
 /// One way of pulling the chip into its ROM bootloader.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResetStrategy {
     /// DTR and RTS changed together with one ioctl (POSIX only).
     UnixTight {
@@ -143,11 +144,34 @@ pub enum ResetStrategy {
     },
     /// The sequence of the ESP32-Cx/Sx USB-Serial/JTAG peripheral.
     UsbJtagSerial,
+    /// The user's own sequence (esptool's `custom_reset_sequence`), tried every time.
+    Custom(CustomReset),
 }
 
 /// The strategies tried in turn, one per connection attempt (esptool's order).
 pub fn bootloader_sequence(before: Before) -> Vec<ResetStrategy> {
-    let (d, extra) = (DEFAULT_RESET_DELAY, DEFAULT_RESET_DELAY + EXTRA_RESET_DELAY);
+    bootloader_sequence_with(before, &ResetTiming::default())
+}
+
+/// What esptool's configuration file changes about resetting into the bootloader.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResetTiming {
+    /// Replaces every strategy (esptool's `custom_reset_sequence`).
+    pub custom: Option<CustomReset>,
+    /// How long IO0 is held low after EN is released, in the fast and the slow variant
+    /// alike (esptool's `reset_delay`); `None`: 50 ms, and 550 ms for the slow one.
+    pub delay: Option<Duration>,
+}
+
+/// [`bootloader_sequence`] with the configuration file's sequence or delay.
+pub fn bootloader_sequence_with(before: Before, timing: &ResetTiming) -> Vec<ResetStrategy> {
+    if let Some(custom) = &timing.custom {
+        return vec![ResetStrategy::Custom(custom.clone())];
+    }
+    let (d, extra) = match timing.delay {
+        Some(delay) => (delay, delay),
+        None => (DEFAULT_RESET_DELAY, DEFAULT_RESET_DELAY + EXTRA_RESET_DELAY),
+    };
     if before == Before::UsbReset {
         return vec![ResetStrategy::UsbJtagSerial];
     }
@@ -190,6 +214,7 @@ impl ResetStrategy {
     /// change the port refuses, before any waiting.
     pub fn run(self, t: &mut dyn Transport) -> Result<(), LineError> {
         match self {
+            ResetStrategy::Custom(custom) => custom.run(t),
             ResetStrategy::Classic { delay } => {
                 let mut l = Lines { t, dtr: false };
                 l.dtr(false)?; // IO0 high

@@ -27,14 +27,19 @@ pub struct Synced {
 
 /// Sends one SYNC and swallows the chip's further identical replies.
 pub fn sync(conn: &mut Connection) -> Result<Synced> {
-    conn.send(&Command::Sync, SYNC_TIMEOUT, Answer::Expected)?;
-    let first = conn.wait_reply(Opcode::Sync, SYNC_TIMEOUT)?;
+    sync_within(conn, SYNC_TIMEOUT)
+}
+
+/// [`sync`] waiting `timeout` for each reply.
+pub fn sync_within(conn: &mut Connection, timeout: Duration) -> Result<Synced> {
+    conn.send(&Command::Sync, timeout, Answer::Expected)?;
+    let first = conn.wait_reply(Opcode::Sync, timeout)?;
     // ROMs answer with a non-zero value, the stub with 0.
     let mut stub_running = first.value == 0;
     // The chip sends 8 replies in a row; they normally all arrive at once, so waiting
     // for them only costs time when a device sends fewer.
     for _ in 1..espctl_protocol::SYNC_REPLY_COUNT {
-        match conn.wait_reply(Opcode::Sync, SYNC_TIMEOUT) {
+        match conn.wait_reply(Opcode::Sync, timeout) {
             Ok(r) => stub_running &= r.value == 0,
             Err(_) => break,
         }
@@ -151,6 +156,8 @@ pub struct Attempt<'a> {
     pub before: Before,
     /// The sequence to reset with this time.
     pub strategy: ResetStrategy,
+    /// How long each SYNC waits for its reply.
+    pub sync_timeout: Duration,
     /// Where to report.
     pub events: &'a EventSink,
     /// Set once the "lines unsupported" warning has been reported.
@@ -194,7 +201,9 @@ pub fn attempt(
     }
     let mut last = ConnectFailure::NotAttempted;
     for _ in 0..SYNCS_PER_ATTEMPT {
-        let result = conn.flush_input().and_then(|()| sync(conn));
+        let result = conn
+            .flush_input()
+            .and_then(|()| sync_within(conn, a.sync_timeout));
         match result {
             Ok(s) => return Ok(Ok(s)),
             Err(e @ Error::Io { .. }) => return Err(e),

@@ -59,8 +59,23 @@ impl Session {
     }
 
     fn hard_reset(&mut self) -> Result<()> {
-        self.emit(Event::HardResetting);
-        match link::hard_reset(self.conn.transport()) {
+        let custom = self.custom_hard_reset.clone();
+        let done = match &custom {
+            Some(sequence) => sequence.run(self.conn.transport()),
+            None => {
+                self.emit(Event::HardResetting);
+                link::hard_reset(self.conn.transport())
+            }
+        };
+        if let Some(sequence) = custom
+            && !matches!(done, Err(LineError::Io(_)))
+        {
+            // esptool says so after running it.
+            self.emit(Event::CustomHardReset {
+                sequence: sequence.text().to_string(),
+            });
+        }
+        match done {
             Ok(()) => Ok(()),
             Err(LineError::Unsupported) => {
                 if self.conn.transport().kind() != TransportKind::Socket {

@@ -4,14 +4,17 @@
 
 mod after;
 mod baud;
+mod limits;
 mod ram;
 mod recovery;
 mod stub_start;
 
 pub use baud::BaudChange;
+pub use limits::OperationLimits;
 pub use recovery::LinkStats;
 pub use stub_start::StubStartFailure;
 
+use crate::cancel::{Cancel, Interruption};
 use crate::error::{Error, Result};
 use crate::event::{Event, EventSink, ResetNote};
 use crate::link::{self, Before, ConnectFailure, Connection, DEFAULT_CONNECT_ATTEMPTS};
@@ -33,6 +36,17 @@ pub struct ConnectOptions {
     pub chip: Option<&'static Chip>,
     /// Report every frame as [`crate::Trace`] events.
     pub trace: bool,
+    /// Stops connecting and the session's operations at their next safe point.
+    pub cancel: Cancel,
+    /// The reset sequence or delay of esptool's configuration file.
+    pub reset: link::ResetTiming,
+    /// How long each SYNC waits for its reply (esptool's `sync_timeout`).
+    pub sync_timeout: std::time::Duration,
+    /// How long the long operations may take, how often a block is resent.
+    pub limits: OperationLimits,
+    /// Replaces the hard reset of `--after hard-reset` (esptool's
+    /// `custom_hard_reset_sequence`).
+    pub hard_reset: Option<link::CustomReset>,
 }
 
 impl Default for ConnectOptions {
@@ -42,12 +56,47 @@ impl Default for ConnectOptions {
             attempts: DEFAULT_CONNECT_ATTEMPTS,
             chip: None,
             trace: false,
+            cancel: Cancel::new(),
+            reset: link::ResetTiming::default(),
+            sync_timeout: link::SYNC_TIMEOUT,
+            limits: OperationLimits::default(),
+            hard_reset: None,
         }
     }
 }
 
 /// Built from the defaults: `ConnectOptions::default().before(Before::NoReset).attempts(1)`.
 impl ConnectOptions {
+    /// Sets the token that stops the session's operations (a front end's Ctrl-C).
+    pub fn cancel(mut self, cancel: Cancel) -> Self {
+        self.cancel = cancel;
+        self
+    }
+
+    /// Sets the reset sequence or delay (esptool's configuration file).
+    pub fn reset(mut self, reset: link::ResetTiming) -> Self {
+        self.reset = reset;
+        self
+    }
+
+    /// Sets how long the long operations may take and how often a block is resent.
+    pub fn limits(mut self, limits: OperationLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Sets the sequence that replaces the hard reset.
+    pub fn hard_reset(mut self, sequence: Option<link::CustomReset>) -> Self {
+        self.hard_reset = sequence;
+        self
+    }
+
+    /// Sets how long each SYNC waits for its reply.
+    pub fn sync_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.sync_timeout = timeout;
+        self
+    }
+
     /// Sets the reset before syncing.
     pub fn before(mut self, before: Before) -> Self {
         self.before = before;
@@ -120,6 +169,12 @@ pub struct Session {
     pub(crate) stats: LinkStats,
     /// The largest data block the line currently carries well (`None`: the loader's).
     pub(crate) block_limit: Option<u32>,
+    /// The caller's stop request, checked between blocks.
+    cancel: Cancel,
+    /// How long the long operations may take, how often a block is resent.
+    pub(crate) limits: OperationLimits,
+    /// The user's hard reset sequence, if any.
+    custom_hard_reset: Option<link::CustomReset>,
 }
 
 impl Session {
@@ -142,19 +197,24 @@ impl Session {
             }
         }
         let mut conn = Connection::new(transport, events.clone(), options.trace);
-        let strategies = link::bootloader_sequence(before);
+        let strategies = link::bootloader_sequence_with(before, &options.reset);
         let mut lines_warned = false;
 
         events(Event::Connecting);
         let mut outcome = Err(ConnectFailure::NotAttempted);
         let mut n = 0u32;
         while options.attempts == 0 || n < options.attempts {
-            let strategy = strategies[n as usize % strategies.len()];
+            if options.cancel.is_cancelled() {
+                events(Event::ConnectDone);
+                return Err(Error::Interrupted(Interruption::default()));
+            }
+            let strategy = strategies[n as usize % strategies.len()].clone();
             let attempt = link::attempt(
                 &mut conn,
                 link::Attempt {
                     before,
                     strategy,
+                    sync_timeout: options.sync_timeout,
                     events: &events,
                     lines_warned: &mut lines_warned,
                 },
@@ -212,12 +272,21 @@ impl Session {
             stub_ram: Vec::new(),
             stats: LinkStats::default(),
             block_limit: None,
+            cancel: options.cancel.clone(),
+            limits: options.limits,
+            custom_hard_reset: options.hard_reset.clone(),
         })
     }
 
     /// The chip that answers.
     pub fn chip(&self) -> &'static Chip {
         self.chip
+    }
+
+    /// Whether the flasher stub already answers (left running, or started): no stub
+    /// image is needed.
+    pub(crate) fn stub_answers(&self) -> bool {
+        self.stub_found_running || self.loader.kind() == crate::loader::LoaderKind::Stub
     }
 
     /// The loader that answers: ask it what it can do.
@@ -248,6 +317,20 @@ impl Session {
 
     pub(crate) fn emit(&self, event: Event) {
         (self.events)(event);
+    }
+
+    /// Fails with [`Error::Interrupted`] (nothing said about the flash yet) once the
+    /// caller cancelled: called where stopping leaves the chip between commands.
+    pub(crate) fn check_cancel(&self) -> Result<()> {
+        if self.cancel.is_cancelled() {
+            return Err(Error::Interrupted(Interruption::default()));
+        }
+        Ok(())
+    }
+
+    /// Whether the caller cancelled the work.
+    pub fn cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
     }
 
     /// Gives the port back (after [`Session::finish`]).

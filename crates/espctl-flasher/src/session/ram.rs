@@ -8,10 +8,6 @@ use crate::link::DEFAULT_TIMEOUT;
 use espctl_protocol::Command;
 use std::time::Duration;
 
-/// How long to wait for a ROM's MEM_END reply that may never come (esptool's
-/// `MEM_END_ROM_TIMEOUT`).
-const MEM_END_ROM_TIMEOUT: Duration = Duration::from_millis(200);
-
 impl Session {
     /// [`Session::check_retried`] when `retry`, else a single try.
     fn check_if(
@@ -92,9 +88,8 @@ impl Session {
             entry,
         };
         if self.loader.may_skip_mem_end_reply() {
-            let _ = self
-                .conn
-                .check("leave RAM download mode", &cmd, 0, MEM_END_ROM_TIMEOUT);
+            let timeout = self.limits.mem_end_rom;
+            let _ = self.conn.check("leave RAM download mode", &cmd, 0, timeout);
         } else {
             self.conn
                 .check("leave RAM download mode", &cmd, 0, DEFAULT_TIMEOUT)?;

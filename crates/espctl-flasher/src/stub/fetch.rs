@@ -34,10 +34,6 @@ pub fn fetch(
     base_url: &str,
     files: &[&str],
 ) -> Result<Vec<String>, StubStoreError> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(60)))
-        .build()
-        .into();
     let mut installed = Vec::new();
     for name in files {
         let url = format!("{}/{name}", base_url.trim_end_matches('/'));
@@ -45,17 +41,7 @@ pub fn fetch(
             url: url.clone(),
             why,
         };
-        let response = agent.get(&url).call().map_err(|e| fail(e.to_string()))?;
-        let mut bytes = Vec::new();
-        response
-            .into_body()
-            .into_reader()
-            .take(MAX_DOWNLOAD + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| fail(e.to_string()))?;
-        if bytes.len() as u64 > MAX_DOWNLOAD {
-            return Err(fail("file too large".into()));
-        }
+        let bytes = download(&url, MAX_DOWNLOAD).map_err(fail)?;
         store.install(name, &bytes).map_err(|e| match e {
             StubStoreError::NotPinned { .. } => fail(format!(
                 "the file does not match the pinned SHA-256 (got {})",
@@ -66,4 +52,25 @@ pub fn fetch(
         installed.push(name.to_string());
     }
     Ok(installed)
+}
+
+/// The body of `url` (at most `max` bytes), or why not.
+pub(crate) fn download(url: &str, max: u64) -> Result<Vec<u8>, String> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_connect(Some(Duration::from_secs(15)))
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into();
+    let response = agent.get(url).call().map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    response
+        .into_body()
+        .into_reader()
+        .take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > max {
+        return Err("file too large".into());
+    }
+    Ok(bytes)
 }

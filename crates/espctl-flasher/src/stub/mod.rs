@@ -2,16 +2,21 @@
 //! and can do more than the ROM (compression, reading, erasing, MD5).
 //!
 //! espctl does not ship stub binaries. `espctl stub import` takes them from an esptool
-//! package and `espctl stub fetch` downloads them from Espressif's release; both accept
-//! only files whose SHA-256 is pinned here, and keep them in the user's data directory.
+//! package and `espctl stub fetch` downloads them from Espressif's release; the first
+//! command that needs a missing stub obtains it ([`obtain_stub`]). All accept only files
+//! whose SHA-256 is pinned here, and keep them in the user's data directory.
 
 pub mod fetch;
 pub mod image;
 pub mod import;
+pub mod local_esptool;
+pub mod obtain;
 pub mod pinned;
+pub mod pypi;
 pub mod store;
 
 pub use image::StubImage;
+pub use obtain::{Network, ObtainError, ObtainOptions, StubOrigin, obtain_stub};
 pub use store::{Installed, StubStore, data_dir};
 
 use std::path::PathBuf;

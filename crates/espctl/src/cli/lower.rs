@@ -22,6 +22,7 @@ use crate::commands::write_flash::WriteFlash;
 use crate::commands::{DeviceWork, Invocation, Work};
 use crate::fatal::Fatal;
 use espctl_flasher::ports::{PortFilter, PortFilterError};
+use espctl_flasher::stub::{Network, ObtainOptions};
 use espctl_flasher::{
     ConnectOptions, ConnectPlan, FAST_BAUD, FlashParamsRequest, Need, PortSpec, ROM_BAUD,
     StubSource, WriteOptions,
@@ -135,9 +136,9 @@ fn target(cli: &Cli, need: Need) -> Result<Target, Fatal> {
     .with_opener(VirtualPorts);
     let connect = ConnectOptions::default()
         .before(cli.before)
-        .attempts(cli.connect_attempts.max(0).min(u32::MAX as i64) as u32)
         .chip(chip_arg(&cli.chip)?)
         .trace(cli.trace);
+    let connect = super::config_file::connect_options(connect, cli.connect_attempts, &cli.config)?;
     let plan = ConnectPlan::new(need)
         .connect(connect)
         .after(cli.after)
@@ -149,9 +150,18 @@ fn target(cli: &Cli, need: Need) -> Result<Target, Fatal> {
         .stub(if cli.no_stub {
             StubSource::Disabled
         } else {
-            StubSource::InstalledDefault
+            let options = ObtainOptions::from_env();
+            StubSource::Automatic(if cli.offline {
+                options.network(Network::Offline)
+            } else {
+                options
+            })
         });
-    Ok(Target { port, plan })
+    Ok(Target {
+        port,
+        plan,
+        config_notes: Vec::new(),
+    })
 }
 
 /// esptool's words for a `--port-filter` it cannot read.

@@ -3,6 +3,7 @@
 //! module sees a clap type.
 
 pub mod args;
+pub mod config_file;
 mod lower;
 mod lower_discover;
 mod lower_host;
@@ -76,6 +77,10 @@ pub struct Cli {
     #[arg(long)]
     pub no_stub: bool,
 
+    /// Do not download a missing flasher stub (also ESPCTL_OFFLINE=1)
+    #[arg(long)]
+    pub offline: bool,
+
     /// Print every frame sent and received
     #[arg(short = 't', long)]
     pub trace: bool,
@@ -88,14 +93,10 @@ pub struct Cli {
     #[arg(short = 's', long)]
     pub silent: bool,
 
-    /// Number of attempts to connect, 0 or negative for infinite
-    #[arg(
-        long,
-        env = "ESPTOOL_CONNECT_ATTEMPTS",
-        default_value_t = 7,
-        allow_negative_numbers = true
-    )]
-    pub connect_attempts: i64,
+    /// Number of attempts to connect, 0 or negative for infinite [default: 7, or
+    /// connect_attempts of esptool's configuration file]
+    #[arg(long, env = "ESPTOOL_CONNECT_ATTEMPTS", allow_negative_numbers = true)]
+    pub connect_attempts: Option<i64>,
 
     /// Seconds to wait for a port that went away (a USB cable pulled and plugged back
     /// in) before giving up; 0 does not reconnect
@@ -104,6 +105,11 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
+
+    /// The values of esptool's configuration file (set after parsing, from
+    /// [`config_file::load`]).
+    #[arg(skip)]
+    pub config: espctl_flasher::config::EsptoolConfig,
 }
 
 fn parse_baud(s: &str) -> Result<u32, String> {

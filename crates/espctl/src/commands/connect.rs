@@ -15,6 +15,8 @@ pub struct Target {
     pub port: PortSpec,
     /// How to connect and leave.
     pub plan: ConnectPlan,
+    /// What to say about esptool's configuration file, after the banner.
+    pub config_notes: Vec<espctl_flasher::config::ConfigNote>,
 }
 
 /// A connected chip and the renderer its events go to.
@@ -30,7 +32,11 @@ pub struct Device {
 pub fn open(target: &Target) -> Result<Device, Fatal> {
     let renderer = Renderer::new();
     say!("espctl v{}", env!("CARGO_PKG_VERSION"));
-    let flasher = Flasher::open(&target.port, &target.plan, renderer.sink())?;
+    crate::render::config_file::notes(&target.config_notes);
+    // Ctrl-C from here on stops the work at a safe point and leaves the chip as planned.
+    let mut plan = target.plan.clone();
+    plan.connect.cancel = crate::interrupt::install();
+    let flasher = Flasher::open(&target.port, &plan, renderer.sink())?;
     say!();
     Ok(Device { flasher, renderer })
 }

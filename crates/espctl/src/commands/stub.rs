@@ -48,7 +48,7 @@ pub fn stub(action: StubAction) -> Result<(), Fatal> {
             say!("Flasher stubs in {}:", store.dir().display());
             if list.is_empty() {
                 say!(
-                    "  none installed: run 'espctl stub fetch' or 'espctl stub import <esptool-5.6.0.tar.gz>'"
+                    "  none installed: the first command that needs one obtains it, or run 'espctl stub fetch' or 'espctl stub import <esptool-5.6.0.tar.gz>'"
                 );
             }
             for s in list {

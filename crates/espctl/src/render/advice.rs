@@ -3,6 +3,9 @@
 //! stub is installed.
 
 use espctl_chips::Chip;
+use espctl_flasher::stub::pinned::STUB_RELEASE;
+use espctl_flasher::stub::pypi::ESPTOOL_VERSION;
+use espctl_flasher::stub::{ObtainError, StubOrigin};
 use espctl_flasher::{Hint, Limitation, ROM_BAUD};
 use std::fmt::Display;
 
@@ -54,6 +57,16 @@ pub fn with_hint(message: &impl Display, hint: Option<Hint>) -> String {
 /// The note printed when no stub is installed: what the ROM loader of `chip` lacks and
 /// how to get the stub.
 pub fn stub_not_installed(chip: &Chip, limits: &[Limitation]) -> String {
+    format!(
+        "No flasher stub installed for {}: talking to the ROM bootloader, so {}. {}",
+        chip.name,
+        rom_costs(limits),
+        sentence(Hint::InstallStub)
+    )
+}
+
+/// What working with the ROM loader costs, as one clause.
+fn rom_costs(limits: &[Limitation]) -> String {
     let mut costs: Vec<&str> = limits
         .iter()
         .map(|l| match l {
@@ -65,15 +78,40 @@ pub fn stub_not_installed(chip: &Chip, limits: &[Limitation]) -> String {
         })
         .collect();
     let last = costs.pop().unwrap_or_default();
-    let list = if costs.is_empty() {
+    if costs.is_empty() {
         last.to_string()
     } else {
         format!("{} and {last}", costs.join(", "))
+    }
+}
+
+/// The one line saying a missing stub was obtained on first use.
+pub fn stub_obtained(chip: &Chip, origin: &StubOrigin) -> String {
+    let from = match origin {
+        StubOrigin::InstalledEsptool(dir) => {
+            format!("the esptool installed in {}", dir.display())
+        }
+        StubOrigin::Release(url) => url.clone(),
+        StubOrigin::PackageIndex(url) => url.clone(),
     };
     format!(
-        "No flasher stub installed for {}: talking to the ROM bootloader, so {list}. {}",
+        "Installed the missing flasher stub for {} from {from} (esp-flasher-stub {STUB_RELEASE}, SHA-256 checked).",
+        chip.name
+    )
+}
+
+/// A missing stub that could not be obtained: why, what the ROM loader costs, what to do.
+pub fn stub_not_obtained(chip: &Chip, error: &ObtainError, limits: &[Limitation]) -> String {
+    let todo = match error {
+        ObtainError::Offline => format!(
+            "Install it with 'espctl stub import <esptool-{ESPTOOL_VERSION}.tar.gz>' (pip download --no-deps esptool=={ESPTOOL_VERSION}).",
+        ),
+        _ => sentence(Hint::InstallStub),
+    };
+    format!(
+        "No flasher stub installed for {} and {error}: talking to the ROM bootloader, so {}. {todo}",
         chip.name,
-        sentence(Hint::InstallStub)
+        rom_costs(limits)
     )
 }
 
@@ -141,6 +179,23 @@ mod tests {
         assert_eq!(
             note,
             "No flasher stub installed for ESP8266: talking to the ROM bootloader, so writing is slower (no compression), read-flash is not available, written data cannot be verified and the baud rate cannot be raised. Install the stub with 'espctl stub fetch' (or 'espctl stub import <esptool-5.6.0.tar.gz>')."
+        );
+    }
+
+    #[test]
+    fn a_stub_not_obtained_says_why_and_what_to_do() {
+        let limits = [Limitation::SlowerWrites, Limitation::NoReads];
+        assert_eq!(
+            stub_not_obtained(&ESP8266, &ObtainError::Offline, &limits),
+            "No flasher stub installed for ESP8266 and downloads are off (--offline): talking to the ROM bootloader, so writing is slower (no compression) and read-flash is not available. Install it with 'espctl stub import <esptool-5.6.0.tar.gz>' (pip download --no-deps esptool==5.6.0)."
+        );
+        let failed = ObtainError::AllFailed {
+            attempts: vec!["a: 404".into(), "b: refused".into()],
+        };
+        assert!(
+            stub_not_obtained(&ESP8266, &failed, &limits).starts_with(
+                "No flasher stub installed for ESP8266 and it could not be obtained (a: 404; b: refused): talking"
+            )
         );
     }
 

@@ -2,6 +2,7 @@
 //! warnings on stderr, progress bars on a terminal and plain progress lines otherwise.
 
 pub mod advice;
+pub mod config_file;
 pub mod flash_map;
 pub mod ota;
 pub mod ota_upgrade;
@@ -151,6 +152,14 @@ impl State {
             Event::StubNotInstalled { chip, limits } => {
                 self.note(&advice::stub_not_installed(chip, &limits))
             }
+            Event::StubObtained { chip, origin } => {
+                self.out(&advice::stub_obtained(chip, &origin))
+            }
+            Event::StubNotObtained {
+                chip,
+                error,
+                limits,
+            } => self.note(&advice::stub_not_obtained(chip, &error, &limits)),
             Event::StubStoreUnusable { error } => {
                 self.warn(&advice::with_hint(&error, error.hint()))
             }
@@ -334,6 +343,9 @@ impl State {
                 "Flash memory region erased successfully in {seconds:.1} seconds."
             )),
             Event::HardResetting => self.out("Hard resetting via RTS pin..."),
+            Event::CustomHardReset { sequence } => {
+                self.out(&format!("Custom reset sequence executed: {sequence}"))
+            }
             Event::SoftResetting => self.out("Soft resetting..."),
             Event::StayingInBootloader => self.out("Staying in bootloader."),
             Event::StayingInStub => self.out("Staying in flasher stub."),

@@ -12,6 +12,7 @@
 #[cfg(unix)]
 mod backup_restore;
 mod bad_input;
+mod config_file;
 mod device_commands;
 mod esp8266_flash_map;
 mod esptool_on_virtual_device;
@@ -19,6 +20,8 @@ mod fast_paths;
 mod flash_parity;
 mod guide_workflows;
 mod image_parity;
+#[cfg(unix)]
+mod interrupt;
 mod malformed_images;
 mod ota_device;
 #[cfg(target_os = "linux")]
@@ -31,6 +34,7 @@ mod output_parity;
 mod peak_memory;
 #[cfg(unix)]
 mod poor_line;
+mod stub_first_use;
 mod stub_store;
 mod virtual_command;
 

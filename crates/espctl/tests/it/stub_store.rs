@@ -136,7 +136,7 @@ fn rom_mode_is_announced_once_in_one_line() {
     assert_eq!(
         notes,
         [
-            "NOTE: No flasher stub installed for ESP32: talking to the ROM bootloader, so writing is slower (no compression) and read-flash is slow (64 bytes per command). Install the stub with 'espctl stub fetch' (or 'espctl stub import <esptool-5.6.0.tar.gz>')."
+            "NOTE: No flasher stub installed for ESP32 and downloads are off (--offline): talking to the ROM bootloader, so writing is slower (no compression) and read-flash is slow (64 bytes per command). Install it with 'espctl stub import <esptool-5.6.0.tar.gz>' (pip download --no-deps esptool==5.6.0)."
         ]
     );
     // --no-stub is a choice, not something to warn about.

@@ -9,6 +9,7 @@
 mod esp8266_areas;
 mod heal;
 mod inflate_meter;
+mod interrupted;
 mod prepare;
 mod progress;
 mod send;
@@ -21,7 +22,7 @@ use super::deflate::{Pipeline, sessions};
 use super::plan::{check_fit, erase_range, pad_to};
 use super::span::Span;
 use super::{FlashFile, FlashParamsRequest, FlashSizeArg, Setting, WriteOptions};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::loader::Ability;
 use crate::session::Session;
@@ -113,7 +114,11 @@ impl Session {
             self.erase_flash()?;
         }
         let mut report = WriteReport::default();
-        for mut p in prepared {
+        let file_ranges: Vec<_> = prepared
+            .iter()
+            .map(|p| p.orig_addr..p.orig_addr + p.image.len() as u32)
+            .collect();
+        for (i, mut p) in prepared.into_iter().enumerate() {
             if multiple {
                 self.emit(Event::FileStarting {
                     name: p.name.clone().unwrap_or_else(|| "input".into()),
@@ -129,7 +134,20 @@ impl Session {
                 });
                 continue;
             }
-            let rewritten = self.write_one(&p, compress, opts)?;
+            let rewritten = match self.write_one(&p, compress, opts) {
+                Err(Error::Interrupted(mut state)) => {
+                    // The files before were written and verified; those after not begun.
+                    for r in &file_ranges[..i] {
+                        state.add_written(r.clone());
+                    }
+                    for r in &file_ranges[i + 1..] {
+                        state.add_not_written(r.clone());
+                    }
+                    state.normalise();
+                    return Err(Error::Interrupted(state));
+                }
+                other => other?,
+            };
             report.files.push(FileWritten {
                 addr: p.orig_addr,
                 len: p.image.len(),
@@ -183,12 +201,24 @@ impl Session {
                 let parts: Vec<_> = runs.iter().flat_map(|r| sessions(r.clone())).collect();
                 pipe.queue(&parts);
             }
-            for run in &runs {
+            for (k, run) in runs.iter().enumerate() {
                 self.announce_run(run, p.orig_addr, partial, opts.erase_all);
-                self.write_run(&span, run.clone(), pipeline.as_mut(), p, partial)?;
+                let sent = self.write_run(&span, run.clone(), pipeline.as_mut(), p, partial);
+                if let Err(Error::Interrupted(mut state)) = sent {
+                    state.not_written.extend(runs[k + 1..].iter().cloned());
+                    return Err(Error::Interrupted(state));
+                }
+                sent?;
             }
             Ok(runs)
-        })?;
+        });
+        let runs = match runs {
+            Err(Error::Interrupted(state)) => {
+                let state = self.settle_interruption(&span, written, state.not_written);
+                return Err(Error::Interrupted(state));
+            }
+            other => other?,
+        };
         if !runs.is_empty() {
             let expected = span.md5(written.clone());
             match self.verify_written(written.start, written.len(), expected) {

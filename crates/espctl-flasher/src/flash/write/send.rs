@@ -17,9 +17,6 @@ use espctl_protocol::command::FlashBegin;
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
-/// Tries per data block before giving up.
-const WRITE_BLOCK_ATTEMPTS: usize = 3;
-
 impl Session {
     /// Writes the flash range `run` with the content `span` gives it, compressed when
     /// `pipeline` is there, and reports it as esptool does ("Wrote ...").
@@ -75,6 +72,16 @@ impl Session {
                 Err(e) if e.is_line_damage() && self.can_md5() => {
                     self.heal(span, part, compress, e)?
                 }
+                Err(Error::Interrupted(mut state)) => {
+                    // The rest of the run was not sent either.
+                    if let Some(last) = state.not_written.last_mut() {
+                        last.end = run.end;
+                    }
+                    self.emit(Event::ProgressEnd {
+                        op: Operation::Write,
+                    });
+                    return Err(Error::Interrupted(state));
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -116,9 +123,13 @@ impl Session {
             "enter flash download mode",
             timeout,
         )?;
+        // The start of the last block acknowledged: a loader may still be writing it.
+        let mut settled = addr;
         for seq in 0..blocks {
             let from = addr + seq * block;
             let to = (from + block).min(part.end);
+            self.stop_if_cancelled(settled..part.end)?;
+            settled = from;
             let mut data = Vec::with_capacity(block as usize);
             span.copy_into(from..to, &mut data);
             // The loader takes whole blocks: pad the last one with erased bytes.
@@ -166,8 +177,13 @@ impl Session {
         let acks_first = self.loader.acknowledges_before_writing();
         let mut meter = InflateMeter::new();
         let mut timeout = DEFAULT_TIMEOUT;
+        // Bytes before the last block acknowledged: a loader may still be inflating it.
+        let (mut settled, mut acked) = (addr, addr);
         for (seq, chunk) in compressed.chunks(block as usize).enumerate() {
+            self.stop_if_cancelled(settled..part.end)?;
+            settled = acked;
             let unpacked = meter.feed(chunk)?;
+            acked += unpacked as u32;
             if !acks_first {
                 timeout = self.loader.block_write_timeout(unpacked);
             }
@@ -197,6 +213,18 @@ impl Session {
         Ok(())
     }
 
+    /// Stops the write when the caller cancelled, with `unsure` as the part of this
+    /// transfer that may not hold the new content.
+    fn stop_if_cancelled(&self, unsure: Range<u32>) -> Result<()> {
+        match self.check_cancel() {
+            Err(Error::Interrupted(mut state)) => {
+                state.not_written.push(unsure);
+                Err(Error::Interrupted(state))
+            }
+            other => other,
+        }
+    }
+
     /// Sends FLASH_BEGIN or FLASH_DEFL_BEGIN; a loader that erases there is timed.
     fn begin_write(&mut self, cmd: Command, what: &str, timeout: Duration) -> Result<()> {
         let erases = self.loader.erases_at_begin();
@@ -219,7 +247,7 @@ impl Session {
     /// blindly (the write is healed instead).
     fn send_block(&mut self, cmd: &Command, what: &str, timeout: Duration) -> Result<()> {
         let attempts = if self.loader.places_blocks_by_seq() {
-            WRITE_BLOCK_ATTEMPTS
+            self.limits.write_block_attempts
         } else {
             1
         };

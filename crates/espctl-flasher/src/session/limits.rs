@@ -1,0 +1,77 @@
+//! How long the long operations may take and how often a data block is sent again:
+//! esptool's defaults, which its configuration file changes.
+
+use crate::loader::timeout_per_mb;
+use std::time::Duration;
+
+/// Limits of the long operations (esptool's `chip_erase_timeout`, `md5_timeout_per_mb`,
+/// `erase_region_timeout_per_mb`, `mem_end_rom_timeout`, `write_block_attempts`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub struct OperationLimits {
+    /// A whole-chip erase.
+    pub chip_erase: Duration,
+    /// Seconds per MB (1e6 bytes) the chip may take to hash flash.
+    pub md5_per_mb: f64,
+    /// Seconds per MB for erasing a region.
+    pub erase_region_per_mb: f64,
+    /// A ROM's MEM_END reply, which may never come.
+    pub mem_end_rom: Duration,
+    /// Tries per data block where the loader allows a resend (at least 1).
+    pub write_block_attempts: u32,
+}
+
+impl Default for OperationLimits {
+    fn default() -> OperationLimits {
+        OperationLimits {
+            chip_erase: Duration::from_secs(120),
+            md5_per_mb: 8.0,
+            erase_region_per_mb: 40.0,
+            mem_end_rom: Duration::from_millis(200),
+            write_block_attempts: 3,
+        }
+    }
+}
+
+/// Built from the defaults: `OperationLimits::default().chip_erase(Duration::from_secs(300))`.
+impl OperationLimits {
+    /// Sets how long a whole-chip erase may take.
+    pub fn chip_erase(mut self, timeout: Duration) -> Self {
+        self.chip_erase = timeout;
+        self
+    }
+
+    /// Sets the seconds per MB for hashing flash.
+    pub fn md5_per_mb(mut self, seconds: f64) -> Self {
+        self.md5_per_mb = seconds;
+        self
+    }
+
+    /// Sets the seconds per MB for erasing a region.
+    pub fn erase_region_per_mb(mut self, seconds: f64) -> Self {
+        self.erase_region_per_mb = seconds;
+        self
+    }
+
+    /// Sets how long a ROM's MEM_END reply is waited for.
+    pub fn mem_end_rom(mut self, timeout: Duration) -> Self {
+        self.mem_end_rom = timeout;
+        self
+    }
+
+    /// Sets the tries per data block (0 counts as 1).
+    pub fn write_block_attempts(mut self, attempts: u32) -> Self {
+        self.write_block_attempts = attempts.max(1);
+        self
+    }
+
+    /// How long hashing `size` bytes may take.
+    pub(crate) fn md5(&self, size: u32) -> Duration {
+        timeout_per_mb(self.md5_per_mb, size.into())
+    }
+
+    /// How long erasing `size` bytes may take.
+    pub(crate) fn erase_region(&self, size: u32) -> Duration {
+        timeout_per_mb(self.erase_region_per_mb, size.into())
+    }
+}
