@@ -31,7 +31,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let config = match cli::config_file::load() {
+    let config = match cli::config_file::load(&cli.command) {
         Ok(config) => config,
         Err(err) => return fatal::report(&err),
     };

@@ -128,6 +128,8 @@ pub struct Connection {
     buf: Vec<u8>,
     /// The port was taken away ([`Connection::take_transport`]).
     unplugged: bool,
+    /// Longest wait for any single reply.
+    max_timeout: Duration,
 }
 
 impl Connection {
@@ -143,7 +145,13 @@ impl Connection {
             trace,
             buf: vec![0; 64 * 1024],
             unplugged: false,
+            max_timeout: MAX_TIMEOUT,
         }
+    }
+
+    /// Sets the longest wait for any single reply ([`MAX_TIMEOUT`] by default).
+    pub fn set_max_timeout(&mut self, max: Duration) {
+        self.max_timeout = max;
     }
 
     /// The port.
@@ -325,7 +333,7 @@ impl Connection {
     /// Waits for the reply to `op`, skipping unrelated frames (the ESP8266 sends extra
     /// SYNC replies) as esptool does, for at most 100 frames.
     pub fn wait_reply(&mut self, op: Opcode, timeout: Duration) -> Result<Reply> {
-        let timeout = timeout.min(MAX_TIMEOUT);
+        let timeout = timeout.min(self.max_timeout);
         for _ in 0..100 {
             let frame = self.read_frame(timeout).map_err(|e| match e {
                 Error::Read(failure) => Error::NoReply { op, failure },

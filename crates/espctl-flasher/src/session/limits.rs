@@ -4,13 +4,16 @@
 use crate::loader::timeout_per_mb;
 use std::time::Duration;
 
-/// Limits of the long operations (esptool's `chip_erase_timeout`, `md5_timeout_per_mb`,
-/// `erase_region_timeout_per_mb`, `mem_end_rom_timeout`, `write_block_attempts`).
+/// Limits of the long operations (esptool's `chip_erase_timeout`, `max_timeout`,
+/// `md5_timeout_per_mb`, `erase_region_timeout_per_mb`, `mem_end_rom_timeout`,
+/// `write_block_attempts`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
 pub struct OperationLimits {
     /// A whole-chip erase.
     pub chip_erase: Duration,
+    /// The longest wait for any reply; `None`: twice `chip_erase`, as esptool.
+    pub max_timeout: Option<Duration>,
     /// Seconds per MB (1e6 bytes) the chip may take to hash flash.
     pub md5_per_mb: f64,
     /// Seconds per MB for erasing a region.
@@ -25,6 +28,7 @@ impl Default for OperationLimits {
     fn default() -> OperationLimits {
         OperationLimits {
             chip_erase: Duration::from_secs(120),
+            max_timeout: None,
             md5_per_mb: 8.0,
             erase_region_per_mb: 40.0,
             mem_end_rom: Duration::from_millis(200),
@@ -39,6 +43,17 @@ impl OperationLimits {
     pub fn chip_erase(mut self, timeout: Duration) -> Self {
         self.chip_erase = timeout;
         self
+    }
+
+    /// Sets the longest wait for any reply.
+    pub fn max_timeout(mut self, timeout: Duration) -> Self {
+        self.max_timeout = Some(timeout);
+        self
+    }
+
+    /// The longest wait for any reply.
+    pub fn longest_wait(&self) -> Duration {
+        self.max_timeout.unwrap_or(self.chip_erase * 2)
     }
 
     /// Sets the seconds per MB for hashing flash.
@@ -73,5 +88,26 @@ impl OperationLimits {
     /// How long erasing `size` bytes may take.
     pub(crate) fn erase_region(&self, size: u32) -> Duration {
         timeout_per_mb(self.erase_region_per_mb, size.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_longest_wait_follows_the_chip_erase_unless_set() {
+        let limits = OperationLimits::default();
+        assert_eq!(limits.longest_wait(), Duration::from_secs(240));
+        let longer = limits.chip_erase(Duration::from_secs(300));
+        assert_eq!(longer.longest_wait(), Duration::from_secs(600));
+        let capped = longer.max_timeout(Duration::from_secs(10));
+        assert_eq!(capped.longest_wait(), Duration::from_secs(10));
+        // Per-MB waits never drop below the default timeout (esptool's floor).
+        assert_eq!(
+            limits.md5_per_mb(0.001).md5(1000),
+            crate::link::DEFAULT_TIMEOUT
+        );
+        assert_eq!(limits.write_block_attempts(0).write_block_attempts, 1);
     }
 }

@@ -197,6 +197,7 @@ impl Session {
             }
         }
         let mut conn = Connection::new(transport, events.clone(), options.trace);
+        conn.set_max_timeout(options.limits.longest_wait());
         let strategies = link::bootloader_sequence_with(before, &options.reset);
         let mut lines_warned = false;
 

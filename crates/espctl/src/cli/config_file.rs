@@ -2,14 +2,23 @@
 //! options are lowered, it supplies defaults that the options and their `ESPTOOL_*`
 //! environment variables override (as in esptool).
 
+use super::Command;
 use crate::fatal::Fatal;
 use espctl_flasher::ConnectOptions;
 use espctl_flasher::config::{self, EsptoolConfig, Loaded, SearchPlaces};
 use espctl_flasher::link::{CustomReset, ResetTiming, SYNC_TIMEOUT};
 use espctl_flasher::session::OperationLimits;
 
-/// Finds and reads the file where esptool looks for it.
-pub fn load() -> Result<Loaded, Fatal> {
+/// Finds and reads the file where esptool looks for it, for the commands esptool has
+/// or that reach a chip the way it does (not the virtual device, nor the network
+/// commands).
+pub fn load(command: &Command) -> Result<Loaded, Fatal> {
+    if matches!(
+        command,
+        Command::Virtual(_) | Command::Ota(_) | Command::Discover(_)
+    ) {
+        return Ok(Loaded::default());
+    }
     config::load(&SearchPlaces::standard()).map_err(|e| Fatal(format!("{e} {}", e.hint())))
 }
 
@@ -48,6 +57,9 @@ fn limits(file: &EsptoolConfig) -> OperationLimits {
     let mut limits = OperationLimits::default();
     if let Some(t) = file.chip_erase_timeout {
         limits = limits.chip_erase(t);
+    }
+    if let Some(t) = file.max_timeout {
+        limits = limits.max_timeout(t);
     }
     if let Some(s) = file.md5_timeout_per_mb {
         limits = limits.md5_per_mb(s);
