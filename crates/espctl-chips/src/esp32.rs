@@ -1,7 +1,9 @@
 //! ESP32 (the original dual-core part).
 
+use crate::efuse::Bits;
 use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
+use crate::security::{BitWrite, RevisionFuses, SecurityEfuses};
 use crate::{
     Chip, ChipKind, Description, FlashVoltage, Identity, IdentityError, RegisterValue, Registers,
     RomFacts, SpiRegisters, StubUartClock,
@@ -16,7 +18,7 @@ const RTC_CALI_CFG1: u32 = 0x3FF5_F06C;
 /// GPIO_STRAP: the strapping pins latched at reset (bit 5: MTDI, the flash voltage).
 pub const GPIO_STRAP: u32 = 0x3FF4_4038;
 /// RTC_CNTL_SDIO_CONF: the software override of the flash voltage regulator.
-const RTC_CNTL_SDIO_CONF: u32 = 0x3FF4_8074;
+pub const RTC_CNTL_SDIO_CONF: u32 = 0x3FF4_8074;
 
 /// Address of eFuse read word `n`.
 const fn efuse(n: u32) -> u32 {
@@ -125,6 +127,57 @@ pub static ESP32: Chip = Chip {
         pad_flash_segment_tail: true,
     },
 };
+
+/// The security eFuses esptool's safety checks read (espefuse's ESP32 field table).
+pub static SECURITY_EFUSES: SecurityEfuses = SecurityEfuses {
+    rd_dis: bits(0, 16, 4),
+    flash_crypt_cnt: bits(0, 20, 7),
+    flash_crypt_config: bits(5, 28, 4),
+    abs_done_0: bits(6, 4, 1),
+    abs_done_1: bits(6, 5, 1),
+    disable_dl_encrypt: bits(6, 7, 1),
+    disable_dl_decrypt: bits(6, 8, 1),
+    disable_dl_cache: bits(6, 9, 1),
+    revision: RevisionFuses {
+        registers: &[efuse(3), efuse(5), APB_CTL_DATE],
+        read: revision,
+        encode: revision_bits,
+    },
+};
+
+/// `width` bits of eFuse read word `word`, from bit `shift` up.
+const fn bits(word: u32, shift: u32, width: u32) -> Bits {
+    Bits {
+        reg: efuse(word),
+        shift,
+        width,
+    }
+}
+
+/// major * 100 + minor.
+fn revision(r: &Registers) -> u32 {
+    major_revision(r) * 100 + minor_revision(r)
+}
+
+/// The revision bits of a chip of `revision` (major 0-3, minor 0-3): CHIP_VER_REV1,
+/// CHIP_VER_REV2 and APB_CTL_DATE bit 31 set one after the other for majors 1, 2, 3;
+/// WAFER_VERSION_MINOR in word 5.
+fn revision_bits(revision: u32) -> Option<Vec<BitWrite>> {
+    let (major, minor) = (revision / 100, revision % 100);
+    if major > 3 || minor > 3 {
+        return None;
+    }
+    let set = |on: bool, bit: u32| if on { 1 << bit } else { 0 };
+    Some(vec![
+        (efuse(3), set(major >= 1, 15), 1 << 15),
+        (
+            efuse(5),
+            set(major >= 2, 20) | minor << 24,
+            1 << 20 | 3 << 24,
+        ),
+        (APB_CTL_DATE, set(major >= 3, 31), 1 << 31),
+    ])
+}
 
 /// Flash pins from eFuse words 5 (CLK, Q, D, CS) and 3 (HD), 5 bits each.
 fn spi_pads(r: &Registers) -> [u8; 5] {

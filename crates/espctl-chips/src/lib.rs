@@ -26,9 +26,14 @@ pub mod esp8266;
 pub mod esp8266_rom_erase;
 pub mod family;
 pub mod flash;
+pub mod flash_encryption;
+pub mod flash_pins;
+pub mod flash_protection;
+pub mod flash_supply;
 pub mod identity;
 pub mod image;
 pub mod registers;
+pub mod security;
 pub mod size_syntax;
 pub mod spi_flash;
 

@@ -5,6 +5,7 @@
 //! users: the `espctl` CLI names its options, a web page would name its buttons.
 
 pub use crate::backup::RestoreRefused;
+pub use crate::flash::safety::SafetyRefusal;
 use crate::link::ConnectFailure;
 pub use crate::link::ReadFailure;
 pub use crate::session::StubStartFailure;
@@ -26,6 +27,22 @@ pub enum Error {
     /// The port could not be opened.
     #[error(transparent)]
     Open(#[from] OpenError),
+
+    /// An encrypted write was refused before anything was written.
+    #[error(transparent)]
+    Encrypt(#[from] crate::flash::encrypt::EncryptError),
+
+    /// The flash chip's block protection covers what was to be written.
+    #[error(transparent)]
+    WriteProtected(#[from] crate::spi::WriteProtected),
+
+    /// A flash connection or supply setting the chip cannot make.
+    #[error(transparent)]
+    SpiSetup(#[from] crate::spi::SpiSetupError),
+
+    /// A safety check refused to write or erase (see [`crate::flash::safety`]).
+    #[error(transparent)]
+    Safety(crate::flash::safety::SafetyRefusal),
 
     /// The port failed while in use (unplugged, gone).
     #[error("Serial port {port} failed: {source}.")]
@@ -187,8 +204,8 @@ pub enum Error {
         source_name: String,
         /// Bytes to write.
         len: usize,
-        /// Where.
-        addr: u32,
+        /// Where (an address past 4 GB is reported as such too).
+        addr: u64,
         /// Bytes of flash.
         flash_end: u32,
     },

@@ -2,7 +2,7 @@
 //! names and commands belong to the front end, which turns each [`Hint`] into its own
 //! sentence (the `espctl` CLI writes esptool's).
 
-use crate::error::{Error, RestoreRefused};
+use crate::error::{Error, RestoreRefused, SafetyRefusal};
 
 /// Advice that goes with an error or a warning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +44,14 @@ pub enum Hint {
     Reconnect,
     /// A safety check refused: it can be overridden when the user is sure.
     Force,
+    /// The image is for another chip or revision: it can be flashed anyway (esptool:
+    /// "Use --force to flash anyway.").
+    ForceToFlash,
+    /// A security eFuse protects the flash: overriding it may brick the device.
+    ForceAtOwnRisk,
+    /// The flash chip's status register protects the range: clear it (write 0 to the
+    /// status register, non-volatile), then write again.
+    ClearWriteProtection,
     /// The ESP8266 ROM cannot erase this exact region: erase one sector more or less,
     /// or use the flasher stub.
     EraseOtherSizeOrUseStub,
@@ -63,6 +71,7 @@ impl Error {
             Error::StubStart(_) => Hint::RetryOrSkipStub,
             Error::StubStore(e) => return e.hint(),
             Error::InexactRomErase { .. } => Hint::EraseOtherSizeOrUseStub,
+            Error::WriteProtected(_) => Hint::ClearWriteProtection,
             Error::Md5Mismatch { .. } => Hint::RewriteOrLowerBaud,
             Error::CorruptData { .. }
             | Error::ReadTooMuch
@@ -72,6 +81,8 @@ impl Error {
             Error::StubResident { .. } => Hint::MoveOrSkipStub,
             Error::PastFlashSpace { .. } => Hint::CheckAddress,
             Error::NoResync => Hint::PoorLink,
+            Error::Safety(SafetyRefusal::Incompatible(_)) => Hint::ForceToFlash,
+            Error::Safety(_) => Hint::ForceAtOwnRisk,
             Error::LinkLost { .. } => Hint::Reconnect,
             Error::Restore(
                 RestoreRefused::OtherChip { .. } | RestoreRefused::LargerThanFlash { .. },

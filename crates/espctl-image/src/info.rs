@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 use crate::descriptor::{AppDescriptor, BootloaderDescriptor};
 use crate::firmware::{FirmwareImage, check_magic, detect_chip};
 use crate::ihex::regions_if_hex;
+use crate::summary::{descriptors, shown_segments};
 use crate::{ImageError, Message};
 
 /// Reports on a file as esptool's image-info does: an Intel HEX file region by region
@@ -204,27 +205,17 @@ fn report(chip: &Chip, data: &[u8], out: &mut dyn FnMut(Message)) -> Result<(), 
             "-".repeat(12)
         ),
     );
-    let mut app_desc: Option<&[u8]> = None;
-    let mut bootloader_desc: Option<&[u8]> = None;
-    for (idx, seg) in segments.iter().enumerate() {
-        // A v2 image's irom segment is shown at load address 0, whatever the file says.
-        let addr = match image {
-            FirmwareImage::Esp8266V2(_) if idx == 0 => 0,
-            _ => seg.addr,
-        };
-        let types = chip.image.memory_types(addr);
-        if types.contains(&"DROM") && app_desc.is_none() {
-            app_desc = Some(&seg.data);
-        } else if types.contains(&"DRAM") && seg.data.len() >= 80 {
-            bootloader_desc = Some(&seg.data);
-        }
+    let shown = shown_segments(chip, image);
+    let (app_desc, bootloader_desc) = descriptors(&shown);
+    for (idx, s) in shown.iter().enumerate() {
         print(
             out,
             format!(
-                "{idx:7}  {:#07x}  {addr:#010x}  {:#010x}  {}",
-                seg.data.len(),
+                "{idx:7}  {:#07x}  {:#010x}  {:#010x}  {}",
+                s.segment.data.len(),
+                s.addr,
                 parsed.offsets[idx],
-                types.join(", ")
+                s.types.join(", ")
             ),
         );
     }

@@ -25,6 +25,7 @@ pub mod merge;
 pub mod partition;
 pub mod patch;
 pub mod segment;
+pub mod summary;
 pub mod uf2;
 
 pub use error::ImageError;

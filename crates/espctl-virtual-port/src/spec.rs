@@ -1,5 +1,6 @@
 //! `virtual:` port names: `virtual:esp8266`, with URL-style options
-//! `virtual:esp8266?flash-size=1MB&flash-file=dev.img&mac=18:fe:34:00:00:01&jedec=0x16405e&start=flash`.
+//! `virtual:esp8266?flash-size=1MB&flash-file=dev.img&mac=18:fe:34:00:00:01&jedec=0x16405e&start=flash`
+//! (`efuse=secure-boot,flash-crypt-cnt=1` burns eFuses, as `espctl virtual --efuse`).
 //!
 //! Two options model the serial adapter rather than the chip: `max-baud=N` garbles
 //! everything above N baud (an adapter that cannot do the rate), `lines=none` has no
@@ -34,6 +35,11 @@ pub fn open(spec: &str, baud: u32) -> Result<VirtualPort, String> {
             }
             "flash-file" | "flash_file" => config.flash_file = Some(PathBuf::from(value)),
             "mac" => config.mac = Some(parse_mac(value).map_err(bad)?),
+            "efuse" => {
+                for item in value.split(',').filter(|i| !i.is_empty()) {
+                    config.efuse.set(item).map_err(bad)?;
+                }
+            }
             "jedec" => {
                 let hex = value.trim_start_matches("0x").trim_start_matches("0X");
                 jedec = Some(
@@ -64,7 +70,7 @@ pub fn open(spec: &str, baud: u32) -> Result<VirtualPort, String> {
             }
             _ => {
                 return Err(bad(format!(
-                    "unknown option '{key}' (use flash-size, flash-file, mac, jedec, start, max-baud, lines)"
+                    "unknown option '{key}' (use flash-size, flash-file, mac, efuse, jedec, start, max-baud, lines)"
                 )));
             }
         }

@@ -1,6 +1,7 @@
 //! How a virtual device is built: chip, flash chip, identity, backing file.
 
 use crate::clock::Clock;
+use crate::efuse_state::EfuseState;
 use crate::timing::TimingMode;
 use espctl_chips::{Chip, esp8266::ESP8266};
 use std::path::PathBuf;
@@ -48,6 +49,12 @@ pub struct DeviceConfig {
     pub clock: Option<Arc<dyn Clock>>,
     /// Whether answers wait for the time the chip and the line would take.
     pub timing: TimingMode,
+    /// The security eFuses burnt and the chip revision (all clear by default).
+    pub efuse: EfuseState,
+    /// The flash encryption key burnt into BLOCK1, in key-file order (as `espefuse
+    /// burn-key flash_encryption` takes it); `None`: a blank block, which the encryption
+    /// engine uses as an all-zero key.
+    pub flash_encryption_key: Option<espctl_chips::flash_encryption::Key>,
 }
 
 impl Default for DeviceConfig {
@@ -68,6 +75,8 @@ impl DeviceConfig {
             start: StartMode::default(),
             clock: None,
             timing: TimingMode::default(),
+            efuse: EfuseState::default(),
+            flash_encryption_key: None,
         }
     }
 
@@ -83,6 +92,17 @@ impl DeviceConfig {
         }
         if self.jedec_id > 0xFF_FFFF {
             return Err(DeviceError::JedecId(self.jedec_id));
+        }
+        self.efuse
+            .register_bits(self.chip)
+            .map_err(DeviceError::Efuse)?;
+        if self.flash_encryption_key.is_some()
+            && espctl_chips::flash_encryption::flash_encryption(self.chip.kind).is_none()
+        {
+            return Err(DeviceError::Efuse(format!(
+                "the virtual {} has no flash encryption key block; the key is for the ESP32",
+                self.chip.name
+            )));
         }
         Ok(())
     }
@@ -119,6 +139,9 @@ pub enum DeviceError {
     /// A JEDEC ID wider than its three bytes.
     #[error("JEDEC ID 0x{0:x} has more than 24 bits; give manufacturer, type and capacity bytes")]
     JedecId(u32),
+    /// eFuse states the chip cannot have: why.
+    #[error("{0}")]
+    Efuse(String),
     /// The flash file could not be opened, read or sized.
     #[error("cannot use flash file {path}: {source}")]
     FlashFile {

@@ -111,7 +111,22 @@ impl Device {
         let meter = WorkMeter::default();
         array.set_meter(meter.clone());
         let flash = FlashChip::new(array, config.jedec_id);
-        let soc = Soc::new(chip, part, flash, config.effective_mac(), meter);
+        let mut soc = Soc::new(chip, part, flash, config.effective_mac(), meter);
+        soc.burn_efuses(
+            &config
+                .efuse
+                .register_bits(chip)
+                .map_err(DeviceError::Efuse)?,
+        );
+        if let (Some(key), Some(facts)) = (
+            &config.flash_encryption_key,
+            espctl_chips::flash_encryption::flash_encryption(chip.kind),
+        ) {
+            let words = facts
+                .key_registers(key)
+                .map(|(reg, value)| (reg, value, !0));
+            soc.burn_efuses(&words);
+        }
         let clock = config
             .clock
             .clone()
@@ -388,6 +403,7 @@ impl Device {
             self.soc.strap = mode;
         }
         self.rx = Receiver::Rom(slip::Decoder::new());
+        crate::spi_pins::on_boot(&mut self.soc, mode);
         // Back to the ROM's auto-detected rate.
         self.soc.uart.follow_host();
         self.print_boot_log(cause, mode);

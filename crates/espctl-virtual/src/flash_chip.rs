@@ -5,6 +5,11 @@
 //! commands clocked through the SPI controller's user-command registers (what esptool does
 //! for `flash-id`, `read-flash-status` and friends) arrive at [`FlashChip::transact`].
 //!
+//! Block protection ([`espctl_chips::flash_protection`]) follows status registers 1 and 2 at once:
+//! programs and erases of the protected range are ignored, by whichever path they come.
+//! A chip the host's pins do not reach (see [`crate::spi_pins`]) answers nothing: every
+//! bit clocked in reads 1.
+//!
 //! A page program or an erase started that way runs for its datasheet time on the
 //! device's timeline: meanwhile status register 1 reads WIP (and WEL), and the chip
 //! ignores every command but the status reads, as real parts do. A client that forgets to
@@ -13,6 +18,7 @@
 //! wait for either.)
 
 use crate::nor::NorFlash;
+use espctl_chips::flash_protection::protected_range;
 
 /// Status register bits that a WRSR can change (WIP and WEL are read-only, SUS too).
 const SR_WRITABLE: [u8; 3] = [0xFC, 0x43, 0x64];
@@ -43,7 +49,7 @@ pub struct FlashChip {
 impl FlashChip {
     pub fn new(array: NorFlash, jedec_id: u32) -> FlashChip {
         let sfdp = sfdp_table(array.size());
-        FlashChip {
+        let mut chip = FlashChip {
             array,
             jedec: [
                 jedec_id as u8,
@@ -57,7 +63,21 @@ impl FlashChip {
             volatile_write_enabled: false,
             reset_enabled: false,
             powered_down: false,
-        }
+        };
+        chip.update_protection();
+        chip
+    }
+
+    /// Tells the array which range status registers 1 and 2 protect now.
+    fn update_protection(&mut self) {
+        let range = protected_range(self.status[0], self.status[1], self.array.size());
+        self.array.set_protected(range);
+    }
+
+    /// The status registers as they read now (WEL included), for tests.
+    #[cfg(test)]
+    pub fn status(&self) -> [u8; 3] {
+        [self.status_register(0), self.status[1], self.status[2]]
     }
 
     /// The chip's RDID value (manufacturer in the low byte).
@@ -75,6 +95,9 @@ impl FlashChip {
     ) -> Vec<u8> {
         use opcode::*;
         let reset_armed = std::mem::take(&mut self.reset_enabled);
+        if !self.array.connected() {
+            return vec![0xFF; miso_len];
+        }
         if self.powered_down && cmd != RELEASE_POWER_DOWN {
             // A chip in deep power-down ignores everything; MISO floats high.
             return vec![0xFF; miso_len];
@@ -185,6 +208,7 @@ impl FlashChip {
     /// The software reset (0x66 then 0x99): volatile state back to power-on values.
     pub fn reset(&mut self) {
         self.status = self.status_non_volatile;
+        self.update_protection();
         self.write_enabled = false;
         self.volatile_write_enabled = false;
         self.powered_down = false;
@@ -219,10 +243,15 @@ impl FlashChip {
                 self.status_non_volatile[n] = self.status[n];
             }
         }
+        self.update_protection();
     }
 
     fn page_program(&mut self, addr: u32, data: &[u8]) {
         let page = addr / PAGE_SIZE * PAGE_SIZE;
+        if self.array.refused(page, PAGE_SIZE) {
+            // A protected page: the chip ignores the command (no WIP).
+            return;
+        }
         for (i, &b) in data.iter().enumerate() {
             // Bytes past the end of the page wrap to its start, as on real parts.
             let at = page + (addr - page + i as u32) % PAGE_SIZE;
@@ -367,6 +396,56 @@ mod tests {
         assert_eq!(c.transact(RDSR, None, &[], 1), vec![0]);
         assert_eq!(c.array.contents()[0x3000], 0xFF);
         assert_eq!(c.array.contents()[0x2000], 0xFF);
+    }
+
+    #[test]
+    fn block_protect_bits_make_the_chip_ignore_programs_and_erases() {
+        let mut c = chip();
+        // BP0 (upper 64 KB), non-volatile.
+        c.transact(WREN, None, &[], 0);
+        c.transact(WRSR, None, &[0x04], 0);
+        assert_eq!(c.status(), [0x04, 0x00, 0x60]);
+        c.transact(WREN, None, &[], 0);
+        c.transact(PAGE_PROGRAM, Some(0x3F_0000), &[0x00], 0);
+        c.transact(WREN, None, &[], 0);
+        c.transact(PAGE_PROGRAM, Some(0x3E_FFFF), &[0x00], 0);
+        assert_eq!(c.array.contents()[0x3F_0000], 0xFF, "protected");
+        assert_eq!(c.array.contents()[0x3E_FFFF], 0x00, "below the range");
+        // The ROM's and the stub's direct writes are refused the same way.
+        c.array.program(0x3F_1000, &[0]).unwrap();
+        assert_eq!(c.array.contents()[0x3F_1000], 0xFF);
+        // An ignored erase leaves no WIP.
+        c.array.meter().cpu(std::time::Duration::from_millis(1));
+        c.transact(WREN, None, &[], 0);
+        c.transact(SECTOR_ERASE, Some(0x3F_0000), &[], 0);
+        assert_eq!(c.transact(RDSR, None, &[], 1), vec![0x04]);
+        // Cleared with a volatile write: writable until the reset brings BP0 back.
+        c.transact(VOLATILE_SR_WREN, None, &[], 0);
+        c.transact(WRSR, None, &[0x00], 0);
+        c.array.program(0x3F_1000, &[0]).unwrap();
+        assert_eq!(c.array.contents()[0x3F_1000], 0x00);
+        c.transact(RESET_ENABLE, None, &[], 0);
+        c.transact(RESET, None, &[], 0);
+        assert_eq!(c.transact(RDSR, None, &[], 1), vec![0x04]);
+        c.array.program(0x3F_2000, &[0]).unwrap();
+        assert_eq!(c.array.contents()[0x3F_2000], 0xFF);
+        // CMP with BP0: everything but the top 64 KB.
+        c.transact(WREN, None, &[], 0);
+        c.transact(WRSR, None, &[0x04, 0x40], 0);
+        c.array.program(0x1000, &[0]).unwrap();
+        c.array.program(0x3F_2000, &[0]).unwrap();
+        assert_eq!(c.array.contents()[0x1000], 0xFF);
+        assert_eq!(c.array.contents()[0x3F_2000], 0x00);
+    }
+
+    #[test]
+    fn a_chip_the_pins_do_not_reach_reads_all_ones() {
+        let mut c = chip();
+        c.array.set_connected(false);
+        assert_eq!(c.transact(RDID, None, &[], 3), vec![0xFF; 3]);
+        assert_eq!(c.transact(RDSR, None, &[], 1), vec![0xFF]);
+        c.array.set_connected(true);
+        assert_eq!(c.transact(RDID, None, &[], 3), vec![0x5E, 0x40, 0x16]);
     }
 
     #[test]

@@ -29,12 +29,14 @@
 //!   ([`reset`]);
 //! * time: the line's bytes, the flash's datasheet times and the CPU's work on one
 //!   timeline ([`timing`], `schedule.rs`); whether answers wait for it is a choice
-//!   ([`TimingMode`]), the rules are the same either way and for every client.
+//!   ([`TimingMode`]), the rules are the same either way and for every client;
+//! * the ESP32's flash encryption engine on the stub's encrypted writes, keyed by the
+//!   eFuses as burnt (`flash_crypt.rs`).
 //!
 //! What is not: the real stub's exact code paths beyond its command handler (the device
-//! answers as v1.1.0 does, it does not run it), flash encryption (encrypted writes are
-//! refused), what the ROM prints after the first boot line when it boots the flash, and
-//! the ROM's own SLIP decoder (modelled tolerant).
+//! answers as v1.1.0 does, it does not run it), what the ROM prints after the first boot
+//! line when it boots the flash, decryption on reads (the cache is not modelled: flash
+//! reads return what is stored), and the ROM's own SLIP decoder (modelled tolerant).
 //!
 //! The device never reads the wall clock itself; it asks a [`clock::Clock`].
 //!
@@ -59,7 +61,9 @@ mod answers;
 pub mod clock;
 pub mod config;
 pub mod device;
+pub mod efuse_state;
 mod flash_chip;
+mod flash_crypt;
 mod inflate;
 mod loader;
 mod memory;
@@ -71,12 +75,14 @@ mod schedule;
 pub mod server;
 mod soc;
 mod spi;
+mod spi_pins;
 mod stub;
 pub mod timing;
 mod uart;
 
 pub use config::{DeviceConfig, DeviceError, StartMode, parse_mac};
 pub use device::{Device, DeviceState, Work};
+pub use efuse_state::EfuseState;
 pub use espctl_chips::BootMode;
 pub use nor::FlashWork;
 pub use schedule::LinkStats;

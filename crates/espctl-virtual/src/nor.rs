@@ -5,6 +5,10 @@
 //! ranges against the flash size they believe in; what gets past them wraps here and is
 //! counted in [`FlashWork::wrapped_accesses`], so a test can see it.
 //!
+//! The chip's block protection ([`NorFlash::set_protected`]) makes programs and erases
+//! that touch the protected range do nothing, as the chip ignores them; a chip whose
+//! pins are not routed ([`NorFlash::set_connected`]) reads all 0xFF and takes no writes.
+//!
 //! Optionally backed by an image file that mirrors the array byte for byte. Every change
 //! is written through to the file (only the changed range) before the operation returns,
 //! so a device that is killed loses nothing it has acknowledged.
@@ -67,6 +71,10 @@ pub struct NorFlash {
     backing: Option<Backing>,
     work: FlashWork,
     meter: WorkMeter,
+    /// Addresses the status registers protect (empty: none).
+    protected: std::ops::Range<u32>,
+    /// Whether the host's SPI pins reach the chip.
+    connected: bool,
 }
 
 impl NorFlash {
@@ -77,6 +85,8 @@ impl NorFlash {
             backing: None,
             work: FlashWork::default(),
             meter: WorkMeter::default(),
+            protected: 0..0,
+            connected: true,
         }
     }
 
@@ -131,6 +141,29 @@ impl NorFlash {
         self.meter = meter;
     }
 
+    /// Sets the range the chip's block protection covers.
+    pub fn set_protected(&mut self, range: std::ops::Range<u32>) {
+        self.protected = range;
+    }
+
+    /// Whether a program or erase of `[addr, addr + len)` is refused by the protection
+    /// (or by a chip nobody reaches).
+    pub fn refused(&self, addr: u32, len: u32) -> bool {
+        let end = u64::from(addr) + u64::from(len);
+        !self.connected
+            || (u64::from(self.protected.start) < end && addr < self.protected.end && len > 0)
+    }
+
+    /// Routes the host's pins to the chip or away from it.
+    pub fn set_connected(&mut self, connected: bool) {
+        self.connected = connected;
+    }
+
+    /// Whether the host's pins reach the chip.
+    pub fn connected(&self) -> bool {
+        self.connected
+    }
+
     /// The chip's address for `addr`, counting accesses of `len` bytes that wrap.
     fn wrap(&mut self, addr: u32, len: u32) -> u32 {
         let size = self.size();
@@ -145,7 +178,7 @@ impl NorFlash {
         let at = self.wrap(addr, len) as usize;
         self.work.bytes_read += u64::from(len);
         self.meter.flash_read(len);
-        self.wrapped_copy(at, len as usize)
+        self.seen(self.wrapped_copy(at, len as usize))
     }
 
     /// Reads like [`NorFlash::read`] but leaves the time to the caller (MD5's rate
@@ -153,7 +186,16 @@ impl NorFlash {
     pub fn read_untimed(&mut self, addr: u32, len: u32) -> Vec<u8> {
         let at = self.wrap(addr, len) as usize;
         self.work.bytes_read += u64::from(len);
-        self.wrapped_copy(at, len as usize)
+        self.seen(self.wrapped_copy(at, len as usize))
+    }
+
+    /// What the host receives of `data`: nothing but 0xFF from a chip it does not reach
+    /// (MISO floats high).
+    fn seen(&self, mut data: Vec<u8>) -> Vec<u8> {
+        if !self.connected {
+            data.fill(0xFF);
+        }
+        data
     }
 
     fn wrapped_copy(&self, at: usize, len: usize) -> Vec<u8> {
@@ -176,7 +218,7 @@ impl NorFlash {
     pub fn is_blank(&mut self, addr: u32, len: u32) -> bool {
         let at = self.wrap(addr, len) as usize;
         self.meter.flash_read(len);
-        self.wrapped_copy(at, len as usize)
+        self.seen(self.wrapped_copy(at, len as usize))
             .iter()
             .all(|&b| b == 0xFF)
     }
@@ -197,7 +239,12 @@ impl NorFlash {
         let at = self.wrap(addr, bytes.len() as u32) as usize;
         let size = self.data.len();
         for (i, b) in bytes.iter().enumerate() {
-            self.data[(at + i) % size] &= b;
+            let to = (at + i) % size;
+            // Protected bytes keep their value (the page programs are aligned to the
+            // protection's 4 KB units, so this is the chip ignoring those pages).
+            if !self.refused(to as u32, 1) {
+                self.data[to] &= b;
+            }
         }
         self.work.bytes_programmed += bytes.len() as u64;
         self.persist_wrapped(at, bytes.len())
@@ -206,7 +253,9 @@ impl NorFlash {
     /// Starts erasing the 4 KB sector holding `addr`; the flash works on while the
     /// caller goes on (see [`WorkMeter`]).
     pub fn start_sector_erase(&mut self, addr: u32) -> Result<(), FlashError> {
-        self.erase_unit(addr, FLASH_SECTOR_SIZE)?;
+        if !self.erase_unit(addr, FLASH_SECTOR_SIZE)? {
+            return Ok(());
+        }
         self.work.sectors_erased += 1;
         self.meter.start_sector_erase();
         Ok(())
@@ -214,7 +263,9 @@ impl NorFlash {
 
     /// Starts erasing the 32 KB block holding `addr` (SPI command 0x52 only).
     pub fn start_block32_erase(&mut self, addr: u32) -> Result<(), FlashError> {
-        self.erase_unit(addr, BLOCK_SIZE / 2)?;
+        if !self.erase_unit(addr, BLOCK_SIZE / 2)? {
+            return Ok(());
+        }
         self.work.sectors_erased += u64::from(BLOCK_SIZE / 2 / FLASH_SECTOR_SIZE);
         self.meter.start_block32_erase();
         Ok(())
@@ -222,6 +273,10 @@ impl NorFlash {
 
     /// Starts a chip erase and goes on (SPI command 0xC7 / 0x60).
     pub fn start_chip_erase(&mut self) -> Result<(), FlashError> {
+        // A chip erase with any block protected is ignored.
+        if self.refused(0, self.size()) {
+            return Ok(());
+        }
         self.data.fill(0xFF);
         self.work.chip_erases += 1;
         self.meter.start_chip_erase();
@@ -235,7 +290,9 @@ impl NorFlash {
 
     /// Starts erasing the 64 KB block holding `addr`.
     pub fn start_block_erase(&mut self, addr: u32) -> Result<(), FlashError> {
-        self.erase_unit(addr, BLOCK_SIZE)?;
+        if !self.erase_unit(addr, BLOCK_SIZE)? {
+            return Ok(());
+        }
         self.work.blocks_erased += 1;
         self.meter.start_block_erase();
         Ok(())
@@ -262,17 +319,25 @@ impl NorFlash {
     }
 
     pub fn erase_chip(&mut self) -> Result<(), FlashError> {
+        if self.refused(0, self.size()) {
+            return Ok(());
+        }
         self.data.fill(0xFF);
         self.work.chip_erases += 1;
         self.meter.chip_erased();
         self.persist(0..self.data.len())
     }
 
-    fn erase_unit(&mut self, addr: u32, unit: u32) -> Result<(), FlashError> {
+    /// Erases the unit holding `addr`; `false` when the chip ignores the erase.
+    fn erase_unit(&mut self, addr: u32, unit: u32) -> Result<bool, FlashError> {
         let at = self.wrap(addr / unit * unit, unit) as usize;
+        if self.refused(at as u32, unit) {
+            return Ok(false);
+        }
         let range = at..at + unit as usize;
         self.data[range.clone()].fill(0xFF);
-        self.persist(range)
+        self.persist(range)?;
+        Ok(true)
     }
 
     fn persist_wrapped(&mut self, at: usize, len: usize) -> Result<(), FlashError> {
@@ -354,6 +419,48 @@ mod tests {
         assert!(f.contents()[..0x1000].iter().all(|&b| b == 0xFF));
         assert_eq!(f.contents()[0x3_FFFF], 2);
         assert_eq!(f.work().wrapped_accesses, 4);
+    }
+
+    #[test]
+    fn a_protected_range_ignores_programs_and_erases() {
+        let mut f = NorFlash::blank(0x4_0000);
+        f.program(0, &[0u8; 0x4_0000]).unwrap();
+        f.set_protected(0x3_0000..0x4_0000);
+        // A sector or block inside the range is left alone, and takes no time.
+        f.start_sector_erase(0x3_1000).unwrap();
+        f.start_block_erase(0x3_0000).unwrap();
+        assert!(!f.meter().flash_busy());
+        assert!(f.contents()[0x3_0000..].iter().all(|&b| b == 0));
+        // A block that only overlaps it is refused whole; outside it erases work.
+        f.set_protected(0x3_F000..0x4_0000);
+        f.start_block_erase(0x3_0000).unwrap();
+        assert_eq!(f.contents()[0x3_0000], 0);
+        f.start_sector_erase(0x3_E000).unwrap();
+        assert_eq!(f.contents()[0x3_E000], 0xFF);
+        f.start_chip_erase().unwrap();
+        assert_eq!(f.contents()[0], 0, "a chip erase with any block protected");
+        // Programs skip the protected bytes only.
+        f.erase_range(0x2_0000, 0x1000).unwrap();
+        f.set_protected(0x2_0800..0x4_0000);
+        f.program(0x2_07FF, &[0x12, 0x34]).unwrap();
+        assert_eq!(&f.contents()[0x2_07FF..0x2_0801], &[0x12, 0xFF]);
+        f.set_protected(0..0);
+        f.erase_chip().unwrap();
+        assert!(f.contents().iter().all(|&b| b == 0xFF));
+    }
+
+    #[test]
+    fn a_chip_nobody_reaches_reads_ff_and_takes_no_writes() {
+        let mut f = NorFlash::blank(0x2000);
+        f.program(0, &[0x55; 4]).unwrap();
+        f.set_connected(false);
+        assert_eq!(f.read(0, 2), vec![0xFF, 0xFF]);
+        assert!(f.is_blank(0, 0x1000));
+        f.program(0x10, &[0]).unwrap();
+        f.start_sector_erase(0).unwrap();
+        f.set_connected(true);
+        assert_eq!(f.read(0, 2), vec![0x55, 0x55]);
+        assert_eq!(f.contents()[0x10], 0xFF);
     }
 
     #[test]

@@ -199,12 +199,13 @@ impl RomLoader {
                     Transition::RunFlash
                 })
             }
-            Command::SpiAttach { rom_form, .. } => {
+            Command::SpiAttach { rom_form, config } => {
                 // ROMs take the 8-byte form (pin configuration, is_legacy).
                 if !rom_form {
                     return Err(RomError::InvalidMessage);
                 }
                 self.attached = true;
+                crate::spi_pins::attach(soc, config);
                 done(Transition::Stay)
             }
             Command::SpiSetParams(params) => {

@@ -49,9 +49,22 @@ impl Soc {
         }
     }
 
+    /// Sets eFuse bits as `(register, value, mask)` over the typical part's words; they
+    /// stay read-only.
+    pub fn burn_efuses(&mut self, bits: &[(u32, u32, u32)]) {
+        for &(addr, value, mask) in bits {
+            let word = self.memory.read(addr) & !mask | value & mask;
+            self.memory.fix(addr, word);
+        }
+    }
+
     pub fn read_reg(&self, addr: u32) -> u32 {
         if self.spi.owns(addr) {
             return self.spi.read(addr);
+        }
+        if crate::flash_crypt::key_hidden(self, addr) {
+            // RD_DIS hides the key block from software (the engine still uses it).
+            return 0;
         }
         if addr & !3 == self.chip.uart_clkdiv_reg {
             // The divider as programmed: by the ROM for the rate it detected (from the
@@ -104,6 +117,7 @@ impl Soc {
             self.spi.write(addr, value, mask, &mut self.flash);
         } else {
             self.memory.write(addr, value, mask);
+            crate::spi_pins::after_register_write(self, addr);
         }
     }
 }

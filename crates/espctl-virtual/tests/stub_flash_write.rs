@@ -339,28 +339,52 @@ fn inflating_past_the_announced_size_fails_late_or_hangs() {
     assert_eq!(h.answers().len(), 8, "a reset helps");
 }
 
+/// An encrypted FLASH_BEGIN of `size` bytes at `offset`, then one block of zeros.
+fn encrypted_write(h: &mut Host, offset: u32, size: u32) {
+    let a = h.command(&Command::FlashBegin(FlashBegin {
+        size,
+        blocks: 1,
+        block_size: 0x1000,
+        offset,
+        encrypted: Some(1),
+    }));
+    assert_eq!(a.body, [0, 0]);
+    let a = h.command(&Command::FlashData {
+        seq: 0,
+        data: vec![0; 0x1000],
+    });
+    assert_eq!(a.body, [0, 0]);
+}
+
 #[test]
-fn encrypted_writes_fail_after_the_reply() {
-    // ESP8266: the library refuses (`STUB_LIB_ERR_NOT_SUPPORTED`); ESP32: the device has
-    // no flash encryption engine and refuses rather than write plain text.
-    for esp32 in [false, true] {
-        let mut h = stub(esp32);
-        let a = h.command(&Command::FlashBegin(FlashBegin {
-            size: 0x1000,
-            blocks: 1,
-            block_size: 0x1000,
-            offset: 0x1_0000,
-            encrypted: Some(1),
-        }));
-        assert_eq!(a.body, [0, 0]);
-        let a = h.command(&Command::FlashData {
-            seq: 0,
-            data: vec![0; 0x1000],
-        });
-        assert_eq!(a.body, [0, 0]);
-        assert_eq!(h.command(&Command::ReadReg { addr: 0 }).body, [0xC4, 0]);
-        assert_eq!(h.dev.flash()[0x1_0000], 0xFF);
-    }
+fn encrypted_writes_fail_after_the_reply_where_they_cannot_be_done() {
+    // ESP8266: no flash encryption (`STUB_LIB_ERR_NOT_SUPPORTED`).
+    let mut h = stub(false);
+    encrypted_write(&mut h, 0x1_0000, 0x1000);
+    assert_eq!(h.command(&Command::ReadReg { addr: 0 }).body, [0xC4, 0]);
+    assert_eq!(h.dev.flash()[0x1_0000], 0xFF);
+    // ESP32: the engine encrypts whole 32-byte rows; half a row fails.
+    let mut h = stub(true);
+    encrypted_write(&mut h, 0x1_0010, 0x20);
+    assert_eq!(h.command(&Command::ReadReg { addr: 0 }).body, [0xC4, 0]);
+    assert!(h.dev.flash()[0x1_0000..0x1_1000].iter().all(|&b| b == 0xFF));
+}
+
+#[test]
+fn encrypted_writes_go_through_the_blank_key_on_an_esp32() {
+    let mut h = stub(true);
+    encrypted_write(&mut h, 0x1_0000, 0x1000);
+    assert_eq!(h.command(&Command::FlashEnd { reboot: false }).body, [0, 0]);
+    let flash = h.dev.flash();
+    let written = &flash[0x1_0000..0x1_1000];
+    // Blank eFuses: an all-zero key no address tweaks, so every block of zeros becomes
+    // the same ciphertext, which is not the plain text.
+    let first = &written[..16];
+    assert_ne!(first, [0u8; 16]);
+    assert!(
+        written.chunks(16).all(|b| b == first),
+        "one key for all rows"
+    );
 }
 
 #[test]

@@ -126,6 +126,19 @@ fn flash_id_through_the_spi_registers() {
         } else {
             Host::esp32()
         };
+        if !esp8266 {
+            // The ESP32 ROM routes the flash pins only at SPI_ATTACH: until then the
+            // flash reads all ones; wrong pins (HSPI) leave it so.
+            assert_eq!(spi_command(&mut h, esp8266, 0x9F, 24, None), 0xFF_FFFF);
+            for (config, id) in [(1, 0xFF_FFFF), (0, 0x16405E)] {
+                let attach = Command::SpiAttach {
+                    config,
+                    rom_form: true,
+                };
+                assert_eq!(h.command(&attach).body[0], 0);
+                assert_eq!(spi_command(&mut h, esp8266, 0x9F, 24, None), id);
+            }
+        }
         assert_eq!(spi_command(&mut h, esp8266, 0x9F, 24, None), 0x16405E);
         assert_eq!(spi_command(&mut h, esp8266, 0x5A, 32, Some(0)), 0x5044_4653);
         assert_eq!(spi_command(&mut h, esp8266, 0x05, 8, None), 0);

@@ -8,28 +8,12 @@ mod files;
 mod interrupt;
 mod render;
 
-use clap::Parser;
-use clap::error::ErrorKind;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args = cli::normalise_args(std::env::args_os());
-    let mut cli = match cli::Cli::try_parse_from(args) {
+    let mut cli = match cli::usage::parse_command_line(std::env::args_os()) {
         Ok(cli) => cli,
-        Err(e)
-            if matches!(
-                e.kind(),
-                ErrorKind::DisplayHelp
-                    | ErrorKind::DisplayVersion
-                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-            ) =>
-        {
-            e.exit()
-        }
-        Err(e) => {
-            eprintln!("ERROR: {} Run 'espctl --help' for usage.", one_line(&e));
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let config = match cli::config_file::load(&cli.command) {
         Ok(config) => config,
@@ -41,6 +25,7 @@ fn main() -> ExitCode {
         Err(err) => return fatal::report(&err),
     };
     console::set_silent(invocation.silent);
+    console::set_json(invocation.json);
     // Device commands say it after their banner, as esptool does; the others at once.
     match &mut invocation.work {
         commands::Work::Device(target, _) => target.config_notes = config.notes,
@@ -54,21 +39,4 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => fatal::report(&err),
     }
-}
-
-/// A usage error in one line: clap's message without the usage block that follows it.
-fn one_line(e: &clap::Error) -> String {
-    let text = e.render().to_string();
-    let message: Vec<&str> = text
-        .lines()
-        .take_while(|l| !l.trim().is_empty())
-        .map(str::trim)
-        .collect();
-    let joined = message.join(" ");
-    let joined = joined.strip_prefix("error: ").unwrap_or(&joined);
-    let mut s = joined.to_string();
-    if !s.ends_with('.') {
-        s.push('.');
-    }
-    s
 }

@@ -44,7 +44,8 @@ pub enum RestoreRefused {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RestoreOptions {
-    /// Restore onto another chip type or a smaller flash anyway.
+    /// Restore onto another chip type or a smaller flash anyway, and skip esptool's
+    /// safety checks of the write (Secure Boot V1's bootloader region...).
     pub force: bool,
 }
 
@@ -119,7 +120,7 @@ impl Session {
         }
         let write = self.write_flash(
             vec![FlashFile::new(addr, data, name)],
-            &WriteOptions::default(),
+            &WriteOptions::default().force(options.force),
         )?;
         Ok(RestoreReport { addr, len, write })
     }

@@ -190,6 +190,18 @@ pub enum Event {
     FlashOver16MbNote,
     /// The flash chip answered RDID with a value meaning "nothing there".
     FlashNotResponding,
+    /// With `--spi-connection`: the pins chosen may be taken by other peripherals.
+    ChosenPinsMayBeBusy,
+    /// The flash is attached on the pins asked for (`--spi-connection`).
+    AttachingChosenPins {
+        /// "SPI", "HSPI" or "CLK:6, Q:7, D:8, HD:9, CS:11".
+        connection: String,
+    },
+    /// `--override-vddsdio`: the flash supply regulator was set.
+    VddSdioSet {
+        /// "1.8V", "1.9V" or "OFF".
+        voltage: &'static str,
+    },
     /// A backup is checked: the chip hashes the flash it was read from.
     CheckingBackup {
         /// Start of the range.
@@ -274,6 +286,15 @@ pub enum Event {
     },
     /// The SHA-256 appended to the image was recomputed after patching its header.
     ShaDigestUpdated,
+    /// A file away from the bootloader offset is an image for another chip or chip
+    /// revision; it is written anyway (esptool's note): why, in esptool's words.
+    ImageIncompatible {
+        /// `'x.bin' is not an ESP32 image`.
+        text: String,
+    },
+    /// Secure Boot is on: the file's header is not patched with the flash parameters
+    /// asked for.
+    SecurityKeepsFlashSettings,
     /// The bootloader-offset file was left alone, with the reason.
     ImageNotPatched {
         /// Where the file goes.
@@ -385,6 +406,27 @@ pub enum Event {
     Verified,
     /// The loader cannot compute MD5 (ESP8266 ROM): nothing was checked.
     VerifyUnavailable,
+    /// An encrypted file was written: the flash holds ciphertext the host cannot
+    /// compute, so nothing was checked.
+    EncryptedNotVerified,
+    /// Before an encrypted write: FLASH_CRYPT_CONFIG is not 0xF (flash encryption not
+    /// set up).
+    FlashCryptConfigUnexpected {
+        /// Its value.
+        value: u32,
+    },
+    /// Before an encrypted write: the flash encryption key block is blank.
+    FlashEncryptionKeyNotProgrammed,
+    /// Before an encrypted write: a file's address is not a multiple of the encrypted
+    /// write alignment.
+    EncryptUnaligned {
+        /// `'name'`, or `Input image` for data without a file.
+        source: String,
+        /// The file's address.
+        addr: u32,
+        /// The alignment encrypted writes need.
+        align: u32,
+    },
     /// `verify-flash` compares a file (after header patching) with flash.
     VerifyingFile {
         /// Where.

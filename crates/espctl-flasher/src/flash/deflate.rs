@@ -59,6 +59,17 @@ impl Deflater {
     }
 }
 
+/// The bytes `parts` of `span` compress to, all together: what a write says before
+/// sending a run of several parts (each is compressed again when its turn comes, so
+/// that memory stays bounded).
+pub fn compressed_len(span: &Span<'_>, parts: &[Range<u32>]) -> usize {
+    let mut deflater = Deflater::new();
+    parts
+        .iter()
+        .map(|p| deflater.zlib(&span.bytes(p.clone())).len())
+        .sum()
+}
+
 /// Splits `r` into sessions of at most [`MAX_SESSION`] bytes. Inner boundaries fall on
 /// sector boundaries: a session erases the sectors it touches, so it must not share one
 /// with the session before it.

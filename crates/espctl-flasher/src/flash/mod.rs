@@ -4,10 +4,12 @@
 
 pub mod compare;
 pub mod deflate;
+pub mod encrypt;
 pub mod erase;
 pub mod plan;
 pub mod read;
 pub mod region;
+pub mod safety;
 pub mod span;
 pub mod verify;
 pub mod write;
@@ -30,6 +32,8 @@ pub struct FlashFile {
     pub data: Vec<u8>,
     /// Shown in messages (`'firmware.bin'`); `None` for data without a file.
     pub name: Option<String>,
+    /// Written through the chip's flash encryption engine ([`encrypt`]).
+    pub encrypted: bool,
 }
 
 impl FlashFile {
@@ -39,7 +43,14 @@ impl FlashFile {
             addr,
             data,
             name: name.into(),
+            encrypted: false,
         }
+    }
+
+    /// `true` has the chip encrypt the file as it writes it.
+    pub fn encrypted(mut self, encrypted: bool) -> FlashFile {
+        self.encrypted = encrypted;
+        self
     }
 
     /// `File 'x.bin'` or `Input image`, as esptool words it.
@@ -71,6 +82,12 @@ pub struct WriteOptions {
     pub skip_unchanged: bool,
     /// ESP8266 SDK areas to add where the declared flash size puts them.
     pub esp8266_areas: write::Esp8266Areas,
+    /// Write encrypted files even when the eFuses are not set up for flash encryption
+    /// or a file is misaligned (`--ignore-flash-enc-efuse`); each problem is still
+    /// reported.
+    pub ignore_flash_enc_efuse: bool,
+    /// esptool's safety checks ([`safety`]); `force` skips them.
+    pub safety: safety::SafetyOptions,
 }
 
 impl Default for WriteOptions {
@@ -82,6 +99,8 @@ impl Default for WriteOptions {
             compress: None,
             skip_unchanged: true,
             esp8266_areas: write::Esp8266Areas::default(),
+            ignore_flash_enc_efuse: false,
+            safety: safety::SafetyOptions::default(),
         }
     }
 }
@@ -111,6 +130,12 @@ impl WriteOptions {
         self
     }
 
+    /// `true` skips esptool's safety checks (`--force`).
+    pub fn force(mut self, force: bool) -> WriteOptions {
+        self.safety = self.safety.force(force);
+        self
+    }
+
     /// Adds the ESP8266 SDK's init data and blank sector.
     pub fn esp8266_areas(mut self, areas: write::Esp8266Areas) -> WriteOptions {
         self.esp8266_areas = areas;
@@ -120,6 +145,12 @@ impl WriteOptions {
     /// `false` writes every byte of every file (`--no-skip`).
     pub fn skip_unchanged(mut self, skip: bool) -> WriteOptions {
         self.skip_unchanged = skip;
+        self
+    }
+
+    /// `true` writes encrypted files whatever the eFuses say (`--ignore-flash-enc-efuse`).
+    pub fn ignore_flash_enc_efuse(mut self, ignore: bool) -> WriteOptions {
+        self.ignore_flash_enc_efuse = ignore;
         self
     }
 }
@@ -132,7 +163,8 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub(crate) fn md5_of(data: &[u8]) -> Md5 {
+/// MD5 of `data`, as the loader's SPI_FLASH_MD5 computes it over flash.
+pub fn md5_of(data: &[u8]) -> Md5 {
     use md5::Digest;
     md5::Md5::digest(data).into()
 }

@@ -76,7 +76,7 @@ pub fn check_fit(files: &[FlashFile], flash_end: u32) -> Result<()> {
             return Err(Error::DoesNotFit {
                 source_name: f.source(),
                 len: f.data.len(),
-                addr: f.addr,
+                addr: f.addr.into(),
                 flash_end,
             });
         }

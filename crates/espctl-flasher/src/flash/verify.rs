@@ -62,11 +62,10 @@ impl Session {
             let mut image = f.data;
             plan::pad_to(&mut image, 4);
             let (image, notes) = patch_header(self.chip, f.addr, image, header)?;
+            // As esptool: the header patch is reported as a write reports it
+            // (`Flash parameters set to ...`, `SHA digest in image updated.`).
             for note in notes {
-                // verify-flash reports only the new header value, as esptool does.
-                if let Event::FlashParamsSet { .. } = note {
-                    self.emit(note);
-                }
+                self.emit(note);
             }
             self.emit(Event::VerifyingFile {
                 addr: f.addr,

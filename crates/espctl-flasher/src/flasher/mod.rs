@@ -87,6 +87,7 @@ impl Flasher {
         if use_stub {
             stub_choice::start(&mut session, &plan.stub, &events)?;
         }
+        prepare_flash(&mut session, plan)?;
         if let Some(baud) = target
             && early.is_none()
             && (session.loader().can(Ability::ChangeBaud) || !automatic)
@@ -119,6 +120,7 @@ impl Flasher {
     }
 
     fn leave(&mut self) -> Result<()> {
+        let refuse_soft_reset = self.after == After::SoftReset && self.stub_cannot_soft_reset();
         let Some(session) = self.session.as_mut() else {
             return Ok(());
         };
@@ -134,8 +136,22 @@ impl Flasher {
             Some(baud) if stays => session.change_baud(baud).map(|_| ()),
             _ => Ok(()),
         };
-        let reset = session.finish(self.after);
+        let reset = if refuse_soft_reset {
+            // As esptool, which runs the stub unless told not to: refused even when this
+            // command talked to the ROM.
+            (self.events)(Event::SoftResetting);
+            Err(Error::SoftResetUnsupported)
+        } else {
+            session.finish(self.after)
+        };
         restore.and(reset)
+    }
+
+    /// The plan allows the flasher stub, and the chip's stub cannot start the
+    /// application (every stub but the ESP8266's).
+    fn stub_cannot_soft_reset(&self) -> bool {
+        let chip = self.session.as_ref().map(|s| s.chip());
+        !matches!(self.plan.stub, StubSource::Disabled) && chip.is_some_and(|c| !c.stub_soft_reset)
     }
 }
 
@@ -163,6 +179,18 @@ impl DerefMut for Flasher {
             .as_mut()
             .expect("a session, except while reconnecting")
     }
+}
+
+/// What the plan asks of the flash before any work: its supply, its pins (both only
+/// set up here; the pins are attached with the first flash operation).
+fn prepare_flash(session: &mut Session, plan: &ConnectPlan) -> Result<()> {
+    if let Some(voltage) = plan.vddsdio {
+        session.override_vddsdio(voltage)?;
+    }
+    if let Some(connection) = plan.spi_connection {
+        session.use_spi_connection(connection)?;
+    }
+    Ok(())
 }
 
 /// Tries the candidate ports in order; the first where a chip answers wins. A named

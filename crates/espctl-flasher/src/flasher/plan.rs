@@ -3,7 +3,9 @@
 
 use crate::link::After;
 use crate::session::ConnectOptions;
+use crate::spi::SpiConnection;
 use crate::stub::{ObtainOptions, StubImage, StubStore};
+use espctl_chips::flash_supply::VddSdio;
 use std::time::Duration;
 
 /// The rate every ROM loader starts at.
@@ -68,6 +70,11 @@ pub struct ConnectPlan {
     /// How long a port that went away (a USB cable pulled) is waited for before the
     /// operation gives up; zero does not reconnect.
     pub reconnect_timeout: Duration,
+    /// The flash pins to attach on (esptool's `--spi-connection`); `None`: the
+    /// loader's default (the eFuse pads, else the SPI pins).
+    pub spi_connection: Option<SpiConnection>,
+    /// The flash supply to force before any flash work (`--override-vddsdio`).
+    pub vddsdio: Option<VddSdio>,
 }
 
 impl ConnectPlan {
@@ -83,6 +90,8 @@ impl ConnectPlan {
             fast_baud: Some(FAST_BAUD),
             stub: StubSource::InstalledDefault,
             reconnect_timeout: DEFAULT_RECONNECT_TIMEOUT,
+            spi_connection: None,
+            vddsdio: None,
         }
     }
 
@@ -119,6 +128,18 @@ impl ConnectPlan {
     /// Sets how long a port that went away is waited for (zero: not at all).
     pub fn reconnect_timeout(mut self, timeout: Duration) -> Self {
         self.reconnect_timeout = timeout;
+        self
+    }
+
+    /// Sets the flash pins to attach on.
+    pub fn spi_connection(mut self, connection: Option<SpiConnection>) -> Self {
+        self.spi_connection = connection;
+        self
+    }
+
+    /// Sets the flash supply to force.
+    pub fn vddsdio(mut self, voltage: Option<VddSdio>) -> Self {
+        self.vddsdio = voltage;
         self
     }
 

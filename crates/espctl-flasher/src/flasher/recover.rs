@@ -129,6 +129,7 @@ impl Flasher {
         if had_stub {
             stub_choice::start(&mut session, &self.plan.stub, &self.events)?;
         }
+        super::prepare_flash(&mut session, &self.plan)?;
         if baud > ROM_BAUD && baud != session.baud() {
             // Failing here leaves the slower rate, which works.
             let _ = session.change_baud(baud);

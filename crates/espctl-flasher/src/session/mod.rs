@@ -7,6 +7,7 @@ mod baud;
 mod limits;
 mod ram;
 mod recovery;
+mod security;
 mod stub_start;
 
 pub use baud::BaudChange;
@@ -148,6 +149,8 @@ pub(crate) struct FlashState {
     pub id: Option<u32>,
     /// SPI USR and USR2 as the loader left them (restored after each SPI command).
     pub spi_saved: Option<(u32, u32)>,
+    /// The pins asked for (`--spi-connection`) and their SPI_ATTACH value.
+    pub connection: Option<(crate::spi::SpiConnection, u32)>,
 }
 
 /// An open connection to one chip.

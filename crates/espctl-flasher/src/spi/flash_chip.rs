@@ -71,6 +71,11 @@ impl Session {
     /// FLASH_BEGIN instead); then the flash chip is checked and reset as esptool does.
     fn attach_flash(&mut self) -> Result<()> {
         self.flash.attached = true;
+        self.flash.id = None;
+        if let Some((connection, value)) = self.flash.connection {
+            self.attach_chosen(connection, value)?;
+            return self.check_flash_chip();
+        }
         match self.loader.attach_method() {
             AttachMethod::Attached => {}
             AttachMethod::SpiAttach => {
@@ -103,10 +108,18 @@ impl Session {
                 self.flash_begin_raw(0, 0, block, 0, DEFAULT_TIMEOUT)?;
             }
         }
+        self.check_flash_chip()
+    }
+
+    /// After the attach: wakes an XMC chip, checks the flash answers, resets it.
+    fn check_flash_chip(&mut self) -> Result<()> {
         self.xmc_startup()?;
         let id = self.known_flash_id()?;
         if BAD_FLASH_IDS.contains(&id.raw) && self.read_sfdp(0, 32)? != SFDP_SIGNATURE {
             self.emit(Event::FlashNotResponding);
+            if self.flash.connection.is_some() {
+                self.emit(Event::ChosenPinsMayBeBusy);
+            }
         }
         // Puts the flash chip in a clean state after an application used it.
         self.simple_spi(RESET_ENABLE)?;

@@ -19,8 +19,11 @@
 //! * Output beyond the announced size is written as long as it stays inside the erased
 //!   region (FLASH_END then fails, the remaining count having wrapped below zero); past
 //!   that region the stub waits forever for an erase that never comes.
+//! * With the "encrypted" word of FLASH_(DEFL_)BEGIN set, every write goes through the
+//!   flash encryption engine ([`crate::flash_crypt`]).
 
 use super::Fault;
+use crate::flash_crypt;
 use crate::inflate::{HAS_MORE_INPUT, PARSE_ZLIB_HEADER, Tinfl};
 use crate::nor::erase_step;
 use crate::soc::Soc;
@@ -161,19 +164,21 @@ impl FlashWriter {
         if len == 0 {
             return Ok(());
         }
-        if self.state.encrypt {
-            // The ESP8266 stub refuses encrypted writes (`STUB_LIB_ERR_NOT_SUPPORTED`);
-            // the ESP32 stub needs 16-byte alignment and the flash encryption engine,
-            // which this device does not model: it refuses rather than write plain text.
-            return Err(SPI_FAILED);
-        }
+        // Encrypted: through the chip's flash encryption engine (the ESP8266 has none:
+        // `STUB_LIB_ERR_NOT_SUPPORTED`; misaligned rows fail), all as "Failed SPI op".
+        let encrypted = if self.state.encrypt {
+            let engine = flash_crypt::engine(soc).map_err(|_| SPI_FAILED)?;
+            Some(engine.encrypt(offset, data).map_err(|_| SPI_FAILED)?)
+        } else {
+            None
+        };
         // The ROM write routine checks the range against the flash size it was given.
         if u64::from(offset) + u64::from(len) > u64::from(flash_size) {
             return Err(SPI_FAILED);
         }
         soc.flash
             .array
-            .program(offset, data)
+            .program(offset, encrypted.as_deref().unwrap_or(data))
             .map_err(|_| SPI_FAILED)?;
         self.state.total_remaining = self.state.total_remaining.wrapping_sub(len);
         self.state.offset = offset.wrapping_add(len);

@@ -111,6 +111,8 @@ impl StubLoader {
     /// A stub starts: it sets the rate it runs the UART at, and returns how long it
     /// takes from the jump to its greeting.
     pub fn start(soc: &mut Soc) -> Duration {
+        // `stub_lib_flash_init` attaches the flash on the chip's own pins.
+        crate::spi_pins::attach_own_pins(soc);
         let rom_baud = soc.uart.device_baud();
         let (rate, settle) = match soc
             .chip
@@ -256,7 +258,10 @@ impl StubLoader {
                     After::Nothing
                 })
             }
-            Command::SpiAttach { .. } => ok(After::Nothing),
+            Command::SpiAttach { config, .. } => {
+                crate::spi_pins::attach(soc, config);
+                ok(After::Nothing)
+            }
             Command::SpiSetParams(p) => {
                 self.flash_size = p.total_size;
                 ok(After::Nothing)

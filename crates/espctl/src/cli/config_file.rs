@@ -15,7 +15,7 @@ use espctl_flasher::session::OperationLimits;
 pub fn load(command: &Command) -> Result<Loaded, Fatal> {
     if matches!(
         command,
-        Command::Virtual(_) | Command::Ota(_) | Command::Discover(_)
+        Command::Virtual(_) | Command::Ota(_) | Command::Discover(_) | Command::Completions(_)
     ) {
         return Ok(Loaded::default());
     }

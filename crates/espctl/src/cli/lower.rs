@@ -8,10 +8,12 @@ use super::args::flash::{
     EraseRegionArgs, FlashParams, ReadFlashArgs, VerifyFlashArgs, WriteFlashArgs,
 };
 use super::args::stub::StubArgs;
+use super::lower_flash_chip as flash_chip;
 use super::lower_host as host;
 use super::values::{address, chip_arg, flash_params, size_arg, size_number, size_or_all};
 use super::{Cli, Command};
 use crate::commands::backup::BackupCommand;
+use crate::commands::beyond_flash::BeyondFlash;
 use crate::commands::connect::Target;
 use crate::commands::erase::EraseRegion;
 use crate::commands::mem::{DumpMem, WriteMem};
@@ -21,6 +23,7 @@ use crate::commands::verify_flash::VerifyFlash;
 use crate::commands::write_flash::WriteFlash;
 use crate::commands::{DeviceWork, Invocation, Work};
 use crate::fatal::Fatal;
+use espctl_flasher::flash::safety::SafetyOptions;
 use espctl_flasher::ports::{PortFilter, PortFilterError};
 use espctl_flasher::stub::{Network, ObtainOptions};
 use espctl_flasher::{
@@ -50,6 +53,7 @@ pub fn lower(cli: Cli) -> Result<Invocation, Fatal> {
     };
     let work = match &cli.command {
         Command::Version => Work::Version,
+        Command::Completions(args) => Work::Completions(args.shell),
         Command::ImageInfo(args) => Work::ImageInfo {
             chip: chip_arg(&cli.chip)?,
             file: args.filename.clone(),
@@ -71,15 +75,25 @@ pub fn lower(cli: Cli) -> Result<Invocation, Fatal> {
             Some(upgrade) => Work::OtaUpgrade(upgrade),
             None => Work::Ota(super::lower_ota::ota(args)?),
         },
-        Command::Discover(args) => Work::Discover(super::lower_discover::discover(args)?),
+        Command::Discover(args) => Work::Discover(super::lower_discover::discover(args, cli.json)?),
         Command::WriteFlash(args) => device(Need::FlashData, write_flash(args)?)?,
         Command::ReadFlash(args) => device(Need::FlashData, read_flash(args)?)?,
         Command::VerifyFlash(args) => device(Need::FlashData, verify_flash(args)?)?,
-        Command::EraseFlash(_) => device(Need::FlashData, DeviceWork::EraseFlash)?,
+        Command::EraseFlash(args) => device(
+            Need::FlashData,
+            DeviceWork::EraseFlash(SafetyOptions::default().force(args.force)),
+        )?,
         Command::EraseRegion(args) => device(Need::FlashData, erase_region(args)?)?,
         Command::ReadMac => device(Need::Registers, DeviceWork::ReadMac)?,
         Command::ChipId => device(Need::Registers, DeviceWork::ChipId)?,
-        Command::FlashId => device(Need::Registers, DeviceWork::FlashId)?,
+        Command::FlashId(_) => device(Need::Registers, DeviceWork::FlashId)?,
+        Command::ReadFlashStatus(args) => {
+            device(Need::Registers, flash_chip::read_status(args.bytes.get()))?
+        }
+        Command::WriteFlashStatus(args) => device(Need::Registers, flash_chip::write_status(args))?,
+        Command::ReadFlashSfdp(args) => device(Need::Registers, flash_chip::read_sfdp(args)?)?,
+        // The stub answers for the chip as esptool sees it (the ROM's answer differs).
+        Command::GetSecurityInfo => device(Need::Stub, DeviceWork::GetSecurityInfo)?,
         Command::Run => device(Need::Stub, DeviceWork::Run)?,
         Command::ReadMem(args) => device(
             Need::Registers,
@@ -111,8 +125,12 @@ pub fn lower(cli: Cli) -> Result<Invocation, Fatal> {
             },
         )?,
     };
+    if cli.json && !super::json::supports_json(&cli.command) {
+        return Err(super::json::unsupported());
+    }
     Ok(Invocation {
         silent: cli.silent,
+        json: cli.json,
         work,
     })
 }
@@ -147,6 +165,8 @@ fn target(cli: &Cli, need: Need) -> Result<Target, Fatal> {
         .reconnect_timeout(Duration::from_secs_f64(
             cli.reconnect_timeout.clamp(0.0, 3600.0),
         ))
+        .spi_connection(flash_chip::spi_connection(&cli.command))
+        .vddsdio(flash_chip::vddsdio(cli.override_vddsdio.as_deref()))
         .stub(if cli.no_stub {
             StubSource::Disabled
         } else {
@@ -198,7 +218,21 @@ fn header(
 }
 
 fn write_flash(args: &WriteFlashArgs) -> Result<DeviceWork, Fatal> {
+    super::lower_write::check_diff_with(&args.diff_with)?;
+    if let Some((addr, file)) = super::lower_write::beyond_4gb(&args.addr_filename) {
+        return Ok(DeviceWork::BeyondFlash(BeyondFlash {
+            addr,
+            file,
+            flash_size: size_arg(&args.flash.flash_size)?,
+        }));
+    }
     let files = pairs(&args.addr_filename)?;
+    if args.encrypt && !args.encrypt_files.is_empty() {
+        return Err(Fatal(
+            "Options --encrypt and --encrypt-files must not be specified at the same time.".into(),
+        ));
+    }
+    let encrypt_files = pairs(&args.encrypt_files)?;
     let (header, flash_size) = header(&args.flash)?;
     let compress = if args.compress {
         Some(true)
@@ -212,9 +246,13 @@ fn write_flash(args: &WriteFlashArgs) -> Result<DeviceWork, Fatal> {
         .header(header)
         .erase_all(args.erase_all)
         .compress(compress)
-        .skip_unchanged(!args.no_skip);
+        .skip_unchanged(!args.no_skip)
+        .ignore_flash_enc_efuse(args.ignore_flash_enc_efuse)
+        .force(args.force);
     Ok(DeviceWork::WriteFlash(WriteFlash {
         files,
+        encrypt: args.encrypt,
+        encrypt_files,
         options,
         progress: !args.no_progress,
         diff_with_given: !args.diff_with.is_empty(),
@@ -264,5 +302,6 @@ fn erase_region(args: &EraseRegionArgs) -> Result<DeviceWork, Fatal> {
     Ok(DeviceWork::EraseRegion(EraseRegion {
         addr: address(&args.address)?,
         size: size_or_all(&args.size)?,
+        safety: SafetyOptions::default().force(args.force),
     }))
 }

@@ -157,6 +157,17 @@ pub(super) fn virtual_device(chip: &str, args: &VirtualArgs) -> Result<VirtualDe
             ))
         })?;
     }
+    for list in &args.efuse {
+        for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            config
+                .efuse
+                .set(item)
+                .map_err(|e| Fatal(format!("--efuse: {e}")))?;
+        }
+    }
+    if let Some(path) = &args.flash_encryption_key {
+        config.flash_encryption_key = Some(read_key_file(path)?);
+    }
     config.validate().map_err(|e| Fatal(e.to_string()))?;
     let serve = match &args.listen {
         Some(addr) => Serve::Tcp {
@@ -169,5 +180,22 @@ pub(super) fn virtual_device(chip: &str, args: &VirtualArgs) -> Result<VirtualDe
         config,
         serve,
         stats_file: args.stats_file.clone(),
+    })
+}
+
+/// A 32-byte flash encryption key file.
+fn read_key_file(path: &std::path::Path) -> Result<[u8; 32], Fatal> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Fatal(format!(
+            "--flash-encryption-key: cannot read {}: {e}",
+            path.display()
+        ))
+    })?;
+    bytes.as_slice().try_into().map_err(|_| {
+        Fatal(format!(
+            "--flash-encryption-key: {} has {} bytes; a flash encryption key file has 32 (espsecure generate-flash-encryption-key makes one)",
+            path.display(),
+            bytes.len()
+        ))
     })
 }

@@ -3,25 +3,33 @@
 //! module sees a clap type.
 
 pub mod args;
+mod choices;
+pub mod completions;
 pub mod config_file;
+mod json;
 mod lower;
 mod lower_discover;
+mod lower_flash_chip;
 mod lower_host;
 mod lower_ota;
 mod lower_ota_upgrade;
 mod lower_virtual_ota;
+mod lower_write;
 mod spelling;
+pub mod usage;
 pub mod values;
 
 pub use lower::lower;
+#[cfg(test)]
 pub use spelling::normalise_args;
 
-use crate::console::warning;
 use args::backup::{BackupArgs, LayoutArgs, RestoreArgs};
+use args::completions::CompletionsArgs;
 use args::discover::DiscoverArgs;
 use args::flash::{
     EraseFlashArgs, EraseRegionArgs, ReadFlashArgs, VerifyFlashArgs, WriteFlashArgs,
 };
+use args::flash_chip::{FlashIdArgs, ReadFlashSfdpArgs, ReadFlashStatusArgs, WriteFlashStatusArgs};
 use args::image::{Elf2ImageArgs, ImageInfoArgs, MergeBinArgs};
 use args::memory::{DumpMemArgs, LoadRamArgs, ReadMemArgs, WriteMemArgs};
 use args::ota::OtaArgs;
@@ -44,7 +52,8 @@ pub struct Cli {
         long,
         global = true,
         default_value = "auto",
-        env = "ESPTOOL_CHIP"
+        env = "ESPTOOL_CHIP",
+        value_parser = choices::chip()
     )]
     pub chip: String,
 
@@ -66,11 +75,11 @@ pub struct Cli {
     pub port_filter: Vec<String>,
 
     /// Which reset to perform before connecting to the chip
-    #[arg(long, env = "ESPTOOL_BEFORE", default_value = "default-reset", value_parser = parse_before)]
+    #[arg(long, env = "ESPTOOL_BEFORE", default_value = "default-reset", value_parser = choices::before())]
     pub before: Before,
 
     /// Which reset to perform after the operation is finished
-    #[arg(short = 'a', long, env = "ESPTOOL_AFTER", default_value = "hard-reset", value_parser = parse_after)]
+    #[arg(short = 'a', long, env = "ESPTOOL_AFTER", default_value = "hard-reset", value_parser = choices::after())]
     pub after: After,
 
     /// Disable launching the flasher stub, only talk to the ROM bootloader
@@ -92,6 +101,15 @@ pub struct Cli {
     /// Silence all output except for errors
     #[arg(short = 's', long)]
     pub silent: bool,
+
+    /// Print the result as one line of JSON on stdout, the other output on stderr
+    /// (identification, image-info and flash commands; format: docs/json-output.md)
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Override the ESP32's VDDSDIO internal voltage regulator (use with care)
+    #[arg(long, value_name = "VOLTAGE", value_parser = ["1.8V", "1.9V", "OFF"])]
+    pub override_vddsdio: Option<String>,
 
     /// Number of attempts to connect, 0 or negative for infinite [default: 7, or
     /// connect_attempts of esptool's configuration file]
@@ -119,26 +137,6 @@ fn parse_baud(s: &str) -> Result<u32, String> {
     }
 }
 
-fn parse_before(s: &str) -> Result<Before, String> {
-    warn_underscore("--before", s);
-    s.parse()
-}
-
-fn parse_after(s: &str) -> Result<After, String> {
-    warn_underscore("--after", s);
-    s.parse()
-}
-
-/// esptool 5 still accepts the v4 spellings of reset modes, with a warning.
-fn warn_underscore(option: &str, value: &str) {
-    if value.contains('_') {
-        warning!(
-            "Deprecated: Choice '{value}' for option '{option}' is deprecated. Use '{}' instead.",
-            value.replace('_', "-")
-        );
-    }
-}
-
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -157,7 +155,15 @@ pub enum Command {
     /// Print the device chip ID (ESP8266; the MAC on other chips)
     ChipId,
     /// Print the SPI flash memory manufacturer and device ID
-    FlashId,
+    FlashId(FlashIdArgs),
+    /// Read the SPI flash memory status register
+    ReadFlashStatus(ReadFlashStatusArgs),
+    /// Write the SPI flash memory status register (e.g. 0 clears the write protection)
+    WriteFlashStatus(WriteFlashStatusArgs),
+    /// Read SPI flash SFDP (Serial Flash Discoverable Parameters)
+    ReadFlashSfdp(ReadFlashSfdpArgs),
+    /// Print the chip's security information (chips whose ROM reports it)
+    GetSecurityInfo,
     /// Run application code loaded in flash
     Run,
     /// Read arbitrary memory location
@@ -196,6 +202,9 @@ pub enum Command {
     /// Upload an image over the network to a device running ArduinoOTA (what espota.py
     /// does; its options are accepted)
     Ota(OtaArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell), e.g.
+    /// `source <(espctl completions bash)`
+    Completions(CompletionsArgs),
 }
 
 #[cfg(test)]

@@ -9,6 +9,13 @@ use espctl_flasher::{FlashParamsRequest, FlashSizeArg, Setting};
 
 /// An integer as esptool reads it: decimal, `0x` hex, `0o` octal or `0b` binary.
 pub fn parse_int(s: &str) -> Result<u32, String> {
+    parse_wide_int(s)?
+        .try_into()
+        .map_err(|_| format!("'{s}' is not a number (use decimal or 0x hex)"))
+}
+
+/// [`parse_int`] for numbers past 32 bits (an address no flash reaches).
+pub fn parse_wide_int(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let (digits, radix) = match t.get(..2).map(str::to_ascii_lowercase).as_deref() {
         Some("0x") => (&t[2..], 16),
@@ -16,7 +23,7 @@ pub fn parse_int(s: &str) -> Result<u32, String> {
         Some("0b") => (&t[2..], 2),
         _ => (t, 10),
     };
-    u32::from_str_radix(&digits.replace('_', ""), radix)
+    u64::from_str_radix(&digits.replace('_', ""), radix)
         .map_err(|_| format!("'{s}' is not a number (use decimal or 0x hex)"))
 }
 

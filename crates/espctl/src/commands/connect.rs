@@ -5,8 +5,9 @@
 use crate::console::say;
 use crate::fatal::Fatal;
 use crate::render::Renderer;
-use espctl_flasher::{ConnectPlan, Flasher, PortSpec};
-use std::sync::Arc;
+use espctl_chips::Chip;
+use espctl_flasher::{ChipInfo, ConnectPlan, Event, Flasher, PortSpec};
+use std::sync::{Arc, Mutex};
 
 /// Where the chip is and how to connect to it, as the command line says.
 #[derive(Debug, Clone)]
@@ -25,6 +26,19 @@ pub struct Device {
     pub flasher: Flasher,
     /// Where events are printed (commands switch progress off with it).
     pub renderer: Arc<Renderer>,
+    /// The chip as identified when connecting (for `--json`).
+    pub identity: Option<Identity>,
+}
+
+/// The chip's identity as the flasher reported it on connecting.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// The chip.
+    pub chip: &'static Chip,
+    /// The port as named.
+    pub port: String,
+    /// Name, features, crystal, MAC.
+    pub info: ChipInfo,
 }
 
 /// Connects as esptool's `prepare_esp_object` does; the chip block and the stub and baud
@@ -36,20 +50,46 @@ pub fn open(target: &Target) -> Result<Device, Fatal> {
     // Ctrl-C from here on stops the work at a safe point and leaves the chip as planned.
     let mut plan = target.plan.clone();
     plan.connect.cancel = crate::interrupt::install();
-    let flasher = Flasher::open(&target.port, &plan, renderer.sink())?;
+    let seen = Arc::new(Mutex::new(None));
+    let flasher = Flasher::open(&target.port, &plan, remember_identity(&renderer, &seen))?;
     say!();
-    Ok(Device { flasher, renderer })
+    let identity = seen.lock().unwrap_or_else(|p| p.into_inner()).take();
+    Ok(Device {
+        flasher,
+        renderer,
+        identity,
+    })
+}
+
+/// The renderer's sink, keeping the identity the `Connected` event carries.
+fn remember_identity(
+    renderer: &Arc<Renderer>,
+    seen: &Arc<Mutex<Option<Identity>>>,
+) -> espctl_flasher::EventSink {
+    let render = renderer.sink();
+    let seen = seen.clone();
+    Arc::new(move |event| {
+        if let Event::Connected { chip, port, info } = &event {
+            *seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(Identity {
+                chip,
+                port: port.clone(),
+                info: info.clone(),
+            });
+        }
+        render(event)
+    })
 }
 
 /// Connects, runs `f`, then leaves the chip as the plan says (also after a failure,
 /// whose error comes first).
-pub fn with_device(
+pub fn with_device<T>(
     target: &Target,
-    f: impl FnOnce(&mut Device) -> Result<(), Fatal>,
-) -> Result<(), Fatal> {
+    f: impl FnOnce(&mut Device) -> Result<T, Fatal>,
+) -> Result<T, Fatal> {
     let mut device = open(target)?;
     let result = f(&mut device);
     say!();
     let finished = device.flasher.finish().map_err(Fatal::from);
-    result.and(finished)
+    let value = result?;
+    finished.map(|()| value)
 }

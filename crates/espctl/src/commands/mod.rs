@@ -2,11 +2,14 @@
 //! through the libraries. `run` dispatches.
 
 pub mod backup;
+pub mod beyond_flash;
 pub mod chip;
+pub mod completions;
 pub mod connect;
 pub mod discover;
 pub mod elf2image;
 pub mod erase;
+pub mod flash_status;
 pub mod image_info;
 pub mod layout;
 pub mod load_ram;
@@ -33,6 +36,8 @@ use std::path::PathBuf;
 pub struct Invocation {
     /// Print nothing but errors (esptool's `-s`).
     pub silent: bool,
+    /// `--json`: the result as JSON on stdout, human lines on stderr.
+    pub json: bool,
     /// What to do.
     pub work: Work,
 }
@@ -42,6 +47,8 @@ pub struct Invocation {
 pub enum Work {
     /// Print the version.
     Version,
+    /// Print a shell completion script.
+    Completions(crate::cli::args::completions::CompletionShell),
     /// `image-info`; `chip` `None` recognises it.
     ImageInfo {
         /// The chip named, if any.
@@ -83,12 +90,14 @@ pub enum Work {
 pub enum DeviceWork {
     /// `write-flash`.
     WriteFlash(write_flash::WriteFlash),
+    /// `write-flash` to an address past 4 GB: refused once the flash size is known.
+    BeyondFlash(beyond_flash::BeyondFlash),
     /// `read-flash`.
     ReadFlash(read_flash::ReadFlash),
     /// `verify-flash`.
     VerifyFlash(verify_flash::VerifyFlash),
-    /// `erase-flash`.
-    EraseFlash,
+    /// `erase-flash`, with esptool's security check (`--force` skips it).
+    EraseFlash(espctl_flasher::flash::safety::SafetyOptions),
     /// `erase-region`.
     EraseRegion(erase::EraseRegion),
     /// `read-mac`.
@@ -97,6 +106,14 @@ pub enum DeviceWork {
     ChipId,
     /// `flash-id`.
     FlashId,
+    /// `read-flash-status`.
+    ReadFlashStatus(flash_status::StatusRead),
+    /// `write-flash-status`.
+    WriteFlashStatus(espctl_flasher::spi::StatusWrite),
+    /// `read-flash-sfdp`.
+    ReadFlashSfdp(flash_status::SfdpRead),
+    /// `get-security-info`.
+    GetSecurityInfo,
     /// `run`.
     Run,
     /// `read-mem ADDR`.
@@ -124,9 +141,12 @@ pub enum DeviceWork {
 pub fn run(work: Work) -> Result<(), Fatal> {
     match work {
         Work::Version => {
+            // As esptool prints its own: the banner, then the bare version.
+            say!("espctl v{}", env!("CARGO_PKG_VERSION"));
             say!("{}", env!("CARGO_PKG_VERSION"));
             Ok(())
         }
+        Work::Completions(shell) => completions::completions(shell),
         Work::ImageInfo { chip, file, ota } => image_info::image_info(chip, &file, ota),
         Work::Layout { flash, fs } => layout::layout(flash, fs),
         Work::Elf2Image(cmd) => elf2image::elf2image(cmd),
@@ -139,13 +159,18 @@ pub fn run(work: Work) -> Result<(), Fatal> {
         Work::OtaUpgrade(cmd) => ota_upgrade::upgrade(cmd),
         Work::Device(target, work) => match work {
             DeviceWork::WriteFlash(cmd) => write_flash::write_flash(&target, cmd),
+            DeviceWork::BeyondFlash(cmd) => beyond_flash::refuse(&target, cmd),
             DeviceWork::ReadFlash(cmd) => read_flash::read_flash(&target, cmd),
             DeviceWork::VerifyFlash(cmd) => verify_flash::verify_flash(&target, cmd),
-            DeviceWork::EraseFlash => erase::erase_flash(&target),
+            DeviceWork::EraseFlash(safety) => erase::erase_flash(&target, safety),
             DeviceWork::EraseRegion(cmd) => erase::erase_region(&target, cmd),
             DeviceWork::ReadMac => chip::read_mac(&target),
             DeviceWork::ChipId => chip::chip_id(&target),
             DeviceWork::FlashId => chip::flash_id(&target),
+            DeviceWork::ReadFlashStatus(cmd) => flash_status::read_flash_status(&target, cmd),
+            DeviceWork::WriteFlashStatus(cmd) => flash_status::write_flash_status(&target, cmd),
+            DeviceWork::ReadFlashSfdp(cmd) => flash_status::read_flash_sfdp(&target, cmd),
+            DeviceWork::GetSecurityInfo => flash_status::get_security_info(&target),
             DeviceWork::Run => chip::run(&target),
             DeviceWork::ReadMem(addr) => mem::read_mem(&target, addr),
             DeviceWork::WriteMem(cmd) => mem::write_mem(&target, cmd),

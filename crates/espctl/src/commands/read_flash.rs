@@ -1,13 +1,18 @@
 //! `read-flash ADDR SIZE|ALL FILE`: the file appears only once all data has arrived and
 //! its checksum matched (written next to it under a temporary name, then renamed).
 
+use super::chip::{json_device, print_json};
 use super::connect::{Target, with_device};
 use crate::console::say;
 use crate::fatal::Fatal;
 use crate::files::{check_output, write_output};
+use crate::render::json::flash::{ReadJson, Timing};
+use crate::render::json::hex;
 use crate::render::speed;
 use espctl_flasher::FlashSizeArg;
+use espctl_flasher::flash::md5_of;
 use std::path::PathBuf;
+use std::time::Instant;
 
 /// `read-flash`.
 #[derive(Debug, Clone)]
@@ -27,8 +32,11 @@ pub struct ReadFlash {
 /// `read-flash`.
 pub fn read_flash(target: &Target, cmd: ReadFlash) -> Result<(), Fatal> {
     check_output(&cmd.output)?;
-    with_device(target, |d| {
-        d.renderer.show_progress(cmd.progress);
+    let json = crate::console::json();
+    let started = Instant::now();
+    let result = with_device(target, |d| {
+        // Under --json stdout carries only the JSON: no progress bar there.
+        d.renderer.show_progress(cmd.progress && !json);
         let f = &mut d.flasher;
         let size = f.flash_region(cmd.addr, cmd.size)?;
         f.configure_flash_size(cmd.flash_size)?;
@@ -43,6 +51,14 @@ pub fn read_flash(target: &Target, cmd: ReadFlash) -> Result<(), Fatal> {
             speed(data.len(), seconds),
             cmd.output.display()
         );
-        Ok(())
-    })
+        Ok(json_device(d).map(|device| ReadJson {
+            device,
+            address: cmd.addr,
+            size: data.len(),
+            md5: hex(&md5_of(&data)),
+            output: cmd.output.display().to_string(),
+            timing: Timing::since(start),
+        }))
+    })?;
+    print_json("read-flash", Timing::total(result, started))
 }

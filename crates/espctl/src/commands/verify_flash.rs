@@ -1,11 +1,14 @@
 //! `verify-flash ADDR FILE...`: compares files with flash by MD5 (and lists differing
 //! bytes with `--diff`).
 
+use super::chip::{json_device, print_json};
 use super::connect::{Target, with_device};
 use crate::console::say;
 use crate::fatal::Fatal;
 use crate::files::read_flash_files;
+use crate::render::json::flash::{FileVerifiedJson, InputFile, Timing, VerifyJson};
 use espctl_flasher::{FlashParamsRequest, FlashSizeArg, Setting};
+use std::time::Instant;
 
 /// `verify-flash`.
 #[derive(Debug, Clone)]
@@ -24,7 +27,12 @@ pub struct VerifyFlash {
 pub fn verify_flash(target: &Target, cmd: VerifyFlash) -> Result<(), Fatal> {
     let files = read_flash_files(&cmd.files)?;
     let mut header = cmd.header;
-    with_device(target, |d| {
+    let json = crate::console::json();
+    let started = Instant::now();
+    let mut summary = None;
+    let result = with_device(target, |d| {
+        let verifying = Instant::now();
+        let mut checked = Vec::new();
         let f = &mut d.flasher;
         let configured = f.configure_flash_size(cmd.flash_size)?;
         if cmd.flash_size != FlashSizeArg::Keep {
@@ -32,7 +40,11 @@ pub fn verify_flash(target: &Target, cmd: VerifyFlash) -> Result<(), Fatal> {
         }
         let mut failed = false;
         for file in files {
+            let given = json.then(|| InputFile::new(&file));
             let check = f.verify_files(vec![file], &header)?.remove(0);
+            if let Some(given) = given {
+                checked.push(FileVerifiedJson::new(given, &check));
+            }
             if check.matches {
                 say!("Verification successful (digest matched).");
                 continue;
@@ -61,9 +73,18 @@ pub fn verify_flash(target: &Target, cmd: VerifyFlash) -> Result<(), Fatal> {
                 );
             }
         }
+        summary = json_device(d).map(|device| VerifyJson {
+            device,
+            files: checked,
+            matches: !failed,
+            timing: Timing::since(verifying),
+        });
         if failed {
             return Err(Fatal("Verification failed.".into()));
         }
         Ok(())
-    })
+    });
+    // The summary says which files differ, so it is printed also when some did.
+    print_json("verify-flash", Timing::total(summary, started))?;
+    result
 }

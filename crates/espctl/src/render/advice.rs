@@ -37,10 +37,13 @@ pub fn sentence(hint: Hint) -> String {
         }
         Hint::CheckAddress => "Check the address.".into(),
         Hint::Force => "Use --force to go ahead anyway.".into(),
+        Hint::ForceToFlash => "Use --force to flash anyway.".into(),
+        Hint::ForceAtOwnRisk => "Use --force to override, please use with caution, otherwise it may brick your device!".into(),
         Hint::PoorLink => "Check the cable, or use a lower --baud.".into(),
         Hint::Reconnect => {
             "Plug the board back in and run again (--reconnect-timeout waits longer).".into()
         }
+        Hint::ClearWriteProtection => "Clear the protection with 'espctl write-flash-status --non-volatile 0', then write again.".into(),
         Hint::EraseOtherSizeOrUseStub => "Erase one sector more or less, or use the flasher stub ('espctl stub fetch').".into(),
         _ => String::new(),
     }

@@ -4,6 +4,7 @@
 pub mod advice;
 pub mod config_file;
 pub mod flash_map;
+pub mod json;
 pub mod ota;
 pub mod ota_upgrade;
 mod progress;
@@ -89,8 +90,10 @@ impl State {
         if crate::console::silent() {
             return;
         }
-        let mut o = std::io::stdout().lock();
-        let _ = writeln!(o, "{line}");
+        self.clear_of_bar(|| {
+            let mut o = crate::console::human();
+            let _ = writeln!(o, "{line}");
+        });
         self.open_line = false;
     }
 
@@ -98,7 +101,7 @@ impl State {
         if crate::console::silent() {
             return;
         }
-        let mut o = std::io::stdout().lock();
+        let mut o = crate::console::human();
         let _ = write!(o, "{text}");
         let _ = o.flush();
         self.open_line = true;
@@ -109,8 +112,10 @@ impl State {
     }
 
     fn warn(&mut self, text: &str) {
-        let _ = std::io::stdout().flush();
-        crate::console::warning!("{text}");
+        self.clear_of_bar(|| {
+            let _ = std::io::stdout().flush();
+            crate::console::warning!("{text}");
+        });
     }
 
     fn handle(&mut self, event: Event) {
@@ -243,6 +248,15 @@ impl State {
             Event::FlashNotResponding => self.warn(
                 "Failed to communicate with the flash chip, read/write operations will fail. Try checking the chip connections or removing any other hardware connected to IOs.",
             ),
+            Event::ChosenPinsMayBeBusy => self.note(
+                "Some GPIO pins might be used by other peripherals, try using another combination of pins for SPI flash connection.",
+            ),
+            Event::AttachingChosenPins { connection } => {
+                self.out(&format!("Configuring SPI NOR flash mode ({connection})..."))
+            }
+            Event::VddSdioSet { voltage } => {
+                self.out(&format!("VDDSDIO regulator set to {voltage}."))
+            }
             Event::FileStarting { name, addr } => {
                 self.out(&format!("\nWriting '{name}' at {addr:#010x}..."))
             }
@@ -251,6 +265,10 @@ impl State {
                 self.out(&format!("Flash parameters set to {value:#06x}."))
             }
             Event::ShaDigestUpdated => self.out("SHA digest in image updated."),
+            Event::ImageIncompatible { text } => self.note(&text),
+            Event::SecurityKeepsFlashSettings => {
+                self.warn("Security features enabled, so not changing any flash settings.")
+            }
             Event::ImageNotPatched { warning, .. } => self.warn(&warning.to_string()),
             Event::UnalignedErase { addr, bytes_before } => self.note(&format!(
                 "Flash address {addr:#010x} is not aligned to a 0x1000 byte flash sector. {bytes_before:#x} bytes before this address will be erased."
@@ -327,6 +345,22 @@ impl State {
                 name.map_or("input bytes".to_string(), |n| format!("'{n}'"))
             )),
             Event::Verified => self.out("Hash of data verified."),
+            Event::EncryptedNotVerified => {
+                self.out("Cannot verify written data if encrypted or in secure download mode.")
+            }
+            Event::FlashCryptConfigUnexpected { value } => {
+                self.out(&format!("Unexpected FLASH_CRYPT_CONFIG value: {value:#x}"))
+            }
+            Event::FlashEncryptionKeyNotProgrammed => {
+                self.out("Flash encryption key is not programmed.")
+            }
+            Event::EncryptUnaligned {
+                source,
+                addr,
+                align,
+            } => self.warn(&format!(
+                "{source} (address {addr:#x}) is not {align} byte aligned, can't flash encrypted."
+            )),
             Event::VerifyUnavailable => self.note(
                 "The ESP8266 ROM cannot compute MD5: the written data was not verified (the flasher stub can; see 'espctl stub fetch').",
             ),

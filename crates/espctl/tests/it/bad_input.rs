@@ -113,7 +113,7 @@ fn refuses_bad_write_flash_arguments_without_writing() {
         &dev,
         &before,
         &["write_flash", "-fs", "3MB", "0x0", "fw.bin"],
-        "Invalid flash size '3MB'",
+        "invalid value '3MB' for '-fs <FLASH_SIZE>' [possible values: detect, keep, 256KB,",
     );
     fails_cleanly(
         &env,
@@ -202,7 +202,7 @@ fn refuses_unknown_and_wrong_chips() {
         &dev,
         &before,
         &["--chip", "esp33", "write_flash", "0x0", "fw.bin"],
-        "Invalid chip choice: 'esp33'",
+        "invalid value 'esp33' for '--chip <CHIP>' [possible values: auto, esp8266, esp32,",
     );
     let mut args = vec!["--chip", "esp32", "--port", dev.port.as_str()];
     args.extend(["write_flash", "0x0", "fw.bin"]);

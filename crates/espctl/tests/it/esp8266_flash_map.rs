@@ -32,7 +32,8 @@ fn init_data_and_blank_go_where_the_declared_size_puts_them() {
         env.espctl(&[
             "--port",
             &dev.port,
-            "write_flash",
+            // The v5 name: a v4 one gets esptool's deprecation warning.
+            "write-flash",
             "--esp8266-init-data",
             "init.bin",
             "--esp8266-blank",

@@ -12,16 +12,21 @@
 #[cfg(unix)]
 mod backup_restore;
 mod bad_input;
+mod completions;
 mod config_file;
 mod device_commands;
 mod esp8266_flash_map;
 mod esptool_on_virtual_device;
 mod fast_paths;
+mod flash_encryption;
 mod flash_parity;
+mod flash_status;
 mod guide_workflows;
 mod image_parity;
 #[cfg(unix)]
 mod interrupt;
+mod json_image_info;
+mod json_output;
 mod malformed_images;
 mod ota_device;
 #[cfg(target_os = "linux")]
@@ -29,11 +34,15 @@ mod ota_discover;
 mod ota_upload;
 mod ota_upload_failures;
 mod ota_web;
+mod output_help;
 mod output_parity;
 #[cfg(target_os = "linux")]
 mod peak_memory;
 #[cfg(unix)]
 mod poor_line;
+#[cfg(unix)]
+mod progress_terminal;
+mod safety_checks;
 mod stub_first_use;
 mod stub_store;
 mod virtual_command;

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::flash::compare::Probe;
 use crate::flash::deflate::deflate;
+use crate::flash::encrypt::DataPath;
 use crate::flash::span::Span;
 use crate::session::Session;
 use espctl_chips::FLASH_SECTOR_SIZE;
@@ -36,6 +37,10 @@ impl Session {
     ) -> Result<()> {
         let sectors = range.start - range.start % FLASH_SECTOR_SIZE
             ..range.end.div_ceil(FLASH_SECTOR_SIZE) * FLASH_SECTOR_SIZE;
+        // A write-protected flash ignores every write there: no round would help.
+        if let Ok(Some(protected)) = self.write_protection(&sectors) {
+            return Err(protected.into());
+        }
         let mut last = cause;
         let mut clean_failures = 0;
         for _ in 0..MAX_ROUNDS {
@@ -53,6 +58,15 @@ impl Session {
             }
         }
         Err(last)
+    }
+
+    /// `cause`, or the flash chip's write protection when it covers `range` (a loader
+    /// that checks what it wrote reports the protected range as a write error).
+    pub(super) fn explain_refused_write(&mut self, range: &Range<u32>, cause: Error) -> Error {
+        match self.write_protection(range) {
+            Ok(Some(protected)) => protected.into(),
+            _ => cause,
+        }
     }
 
     /// One round: resync, ask which sectors differ, rewrite them.
@@ -88,9 +102,9 @@ impl Session {
             let mut progress = RunProgress::hidden();
             let sent = if compress {
                 let z = deflate(&span.bytes(part.clone()));
-                self.send_compressed(part, &z, &mut progress)
+                self.send_compressed(part, &z, &mut progress, DataPath::Plain)
             } else {
-                self.send_plain(span, part, &mut progress)
+                self.send_plain(span, part, &mut progress, DataPath::Plain)
             };
             match sent {
                 Ok(()) => {}

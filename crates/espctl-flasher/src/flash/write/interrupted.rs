@@ -1,8 +1,10 @@
 //! What the flash holds after a write was cancelled: everything the write covers that
 //! was not left unsent holds the new content (sent, or found unchanged), which the
-//! chip's MD5 confirms where the loader can compute one.
+//! chip's MD5 confirms where the loader can compute one (not for encrypted data, whose
+//! ciphertext the host does not know).
 
 use crate::cancel::Interruption;
+use crate::flash::encrypt::DataPath;
 use crate::flash::span::Span;
 use crate::session::Session;
 use std::ops::Range;
@@ -14,10 +16,12 @@ impl Session {
         span: &Span<'_>,
         covered: Range<u32>,
         mut unsent: Vec<Range<u32>>,
+        path: DataPath,
     ) -> Interruption {
         unsent.sort_by_key(|r| r.start);
+        let checkable = self.can_md5() && path == DataPath::Plain;
         let mut state = Interruption {
-            verified: self.can_md5(),
+            verified: checkable,
             ..Interruption::default()
         };
         let mut at = covered.start;
@@ -27,7 +31,7 @@ impl Session {
         {
             let sent = at..gap.start.max(at);
             if !sent.is_empty() {
-                if self.holds(span, &sent) {
+                if !checkable || self.holds(span, &sent) {
                     state.add_written(sent);
                 } else {
                     state.add_not_written(sent);
@@ -39,12 +43,8 @@ impl Session {
         state
     }
 
-    /// Whether the flash in `r` holds `span`'s content, by the chip's MD5; without one,
-    /// whether the write said so.
+    /// Whether the flash in `r` holds `span`'s content, by the chip's MD5.
     fn holds(&mut self, span: &Span<'_>, r: &Range<u32>) -> bool {
-        if !self.can_md5() {
-            return true;
-        }
         match self.flash_md5(r.start, r.end - r.start) {
             Ok(md5) => md5 == span.md5(r.clone()),
             Err(_) => false,

@@ -21,7 +21,7 @@ use super::compare::Probe;
 use super::deflate::{Pipeline, sessions};
 use super::plan::{check_fit, erase_range, pad_to};
 use super::span::Span;
-use super::{FlashFile, FlashParamsRequest, FlashSizeArg, Setting, WriteOptions};
+use super::{FlashFile, FlashParamsRequest, FlashSizeArg, Md5, Setting, WriteOptions, md5_of};
 use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::loader::Ability;
@@ -47,6 +47,11 @@ pub struct FileWritten {
     /// The flash ranges sent to the chip: empty when the flash held the file already,
     /// one range covering the file when it was written whole.
     pub rewritten: Vec<Range<u32>>,
+    /// MD5 of the `len` bytes the flash now holds at `addr` (the file padded, its
+    /// header patched).
+    pub md5: Md5,
+    /// The chip's MD5 of the flash was compared with it (not by the ESP8266 ROM).
+    pub verified: bool,
 }
 
 impl WriteReport {
@@ -69,13 +74,18 @@ impl Session {
         files: Vec<FlashFile>,
         opts: &WriteOptions,
     ) -> Result<WriteReport> {
+        self.check_write_allowed(&files, &opts.safety)?;
+        if files.iter().any(|f| f.encrypted) {
+            self.check_encrypted_write(&files, opts.ignore_flash_enc_efuse)?;
+        }
         let compress = opts.compress.unwrap_or(self.loader.compresses_by_default());
         if compress && !self.loader.can(Ability::CompressedWrite) {
             return Err(self.needs_stub("compressed writes"));
         }
         let mut files = files;
+        let encrypted_align = self.encrypted_write_align() as usize;
         for f in &mut files {
-            pad_to(&mut f.data, 4);
+            pad_to(&mut f.data, if f.encrypted { encrypted_align } else { 4 });
         }
 
         let set = self.configure_flash_size(opts.flash_size)?;
@@ -108,9 +118,20 @@ impl Session {
             ..opts.header
         };
         let multiple = files.len() > 1;
-        let prepared = prepare::prepare(self.chip, files, &request)?;
+        // With Secure Boot on, esptool leaves every header as it is and says so.
+        let secure_boot = self.security_state()?.is_some_and(|s| s.secure_boot);
+        let prepared = if secure_boot {
+            let mut prepared = prepare::prepare(self.chip, files, &FlashParamsRequest::default())?;
+            for p in &mut prepared {
+                p.notes.push(Event::SecurityKeepsFlashSettings);
+            }
+            prepared
+        } else {
+            prepare::prepare(self.chip, files, &request)?
+        };
 
         if opts.erase_all {
+            self.check_erase_allowed(&opts.safety)?;
             self.erase_flash()?;
         }
         let mut report = WriteReport::default();
@@ -152,6 +173,8 @@ impl Session {
                 addr: p.orig_addr,
                 len: p.image.len(),
                 rewritten,
+                md5: md5_of(&p.image),
+                verified: self.can_md5() && !p.encrypted,
             });
         }
         Ok(report)
@@ -173,7 +196,8 @@ impl Session {
         } else {
             span.data_range()
         };
-        let skip = opts.skip_unchanged && !opts.erase_all && self.can_md5();
+        // Encrypted flash cannot be compared with the plain file.
+        let skip = opts.skip_unchanged && !opts.erase_all && self.can_md5() && !p.encrypted;
         let runs = std::thread::scope(|scope| -> Result<Vec<Range<u32>>> {
             let mut pipeline = compress.then(|| Pipeline::start(scope, span));
             let runs = if skip {
@@ -214,12 +238,16 @@ impl Session {
         });
         let runs = match runs {
             Err(Error::Interrupted(state)) => {
-                let state = self.settle_interruption(&span, written, state.not_written);
+                let path = p.data_path();
+                let state = self.settle_interruption(&span, written, state.not_written, path);
                 return Err(Error::Interrupted(state));
             }
             other => other?,
         };
-        if !runs.is_empty() {
+        if !runs.is_empty() && p.encrypted {
+            self.emit(Event::Verifying);
+            self.emit(Event::EncryptedNotVerified);
+        } else if !runs.is_empty() {
             let expected = span.md5(written.clone());
             match self.verify_written(written.start, written.len(), expected) {
                 Err(e) if e.is_line_damage() && self.can_md5() => {

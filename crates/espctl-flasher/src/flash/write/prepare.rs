@@ -5,6 +5,7 @@
 use super::super::{FlashFile, FlashParamsRequest};
 use crate::error::Result;
 use crate::event::Event;
+use crate::flash::encrypt::DataPath;
 use espctl_chips::Chip;
 use espctl_image::patch_flash_params;
 
@@ -18,6 +19,8 @@ pub(super) struct Prepared {
     pub name: Option<String>,
     /// What patching the header did, reported when this file's turn comes.
     pub notes: Vec<Event>,
+    /// Written through the chip's flash encryption engine.
+    pub encrypted: bool,
 }
 
 impl Prepared {
@@ -26,6 +29,15 @@ impl Prepared {
         match &self.name {
             Some(n) => format!("'{n}'"),
             None => "Input bytes".to_string(),
+        }
+    }
+
+    /// How its data reaches the flash.
+    pub fn data_path(&self) -> DataPath {
+        if self.encrypted {
+            DataPath::Encrypted
+        } else {
+            DataPath::Plain
         }
     }
 }
@@ -46,6 +58,7 @@ pub(super) fn prepare(
                 image,
                 name: f.name,
                 notes,
+                encrypted: f.encrypted,
             })
         })
         .collect()

@@ -7,7 +7,8 @@ use super::prepare::Prepared;
 use super::progress::RunProgress;
 use crate::error::{Error, Result};
 use crate::event::{Event, Operation};
-use crate::flash::deflate::{Pipeline, sessions};
+use crate::flash::deflate::{Pipeline, compressed_len, sessions};
+use crate::flash::encrypt::DataPath;
 use crate::flash::span::{Span, erased_md5};
 use crate::flash::{Md5, hex};
 use crate::link::DEFAULT_TIMEOUT;
@@ -37,39 +38,52 @@ impl Session {
             Some(_) => sessions(run.clone()),
             None => vec![run.clone()],
         };
-        for part in parts {
-            let size = (part.end - part.start) as usize;
-            let packed = match pipeline.as_deref_mut() {
-                Some(pipe) => {
-                    let z = pipe.take(&part)?;
-                    if z.len() < size {
-                        Some(z)
-                    } else {
-                        self.emit(Event::Incompressible {
-                            name: p.name.clone().unwrap_or_else(|| "input image".into()),
-                            compressed: z.len(),
-                            uncompressed: size,
-                        });
-                        None
+        // As esptool: one decision and one line for the whole run, with its sizes.
+        let mut first = None;
+        let compress = match pipeline.as_deref_mut() {
+            Some(pipe) => {
+                let packed_len = if let [only] = parts.as_slice() {
+                    first.insert(pipe.take(only)?).len()
+                } else {
+                    compressed_len(span, &parts)
+                };
+                let shrinks = packed_len < len as usize;
+                self.emit(if shrinks {
+                    Event::Compressed {
+                        uncompressed: len as usize,
+                        compressed: packed_len,
                     }
-                }
-                None => None,
+                } else {
+                    Event::Incompressible {
+                        name: p.name.clone().unwrap_or_else(|| "input image".into()),
+                        compressed: packed_len,
+                        uncompressed: len as usize,
+                    }
+                });
+                shrinks
+            }
+            None => false,
+        };
+        for part in parts {
+            let packed = match pipeline.as_deref_mut() {
+                Some(pipe) if compress => Some(match first.take() {
+                    Some(z) => z,
+                    None => pipe.take(&part)?,
+                }),
+                _ => None,
             };
-            let compress = packed.is_some();
+            let path = p.data_path();
             let sent = match packed {
                 Some(z) => {
-                    self.emit(Event::Compressed {
-                        uncompressed: size,
-                        compressed: z.len(),
-                    });
                     *compressed_total.get_or_insert(0) += z.len();
-                    self.send_compressed(part.clone(), &z, &mut progress)
+                    self.send_compressed(part.clone(), &z, &mut progress, path)
                 }
-                None => self.send_plain(span, part.clone(), &mut progress),
+                None => self.send_plain(span, part.clone(), &mut progress, path),
             };
             match sent {
                 Ok(()) => {}
-                Err(e) if e.is_line_damage() && self.can_md5() => {
+                // Healing compares the flash with the file: not for encrypted data.
+                Err(e) if e.is_line_damage() && self.can_md5() && !p.encrypted => {
                     self.heal(span, part, compress, e)?
                 }
                 Err(Error::Interrupted(mut state)) => {
@@ -81,6 +95,9 @@ impl Session {
                         op: Operation::Write,
                     });
                     return Err(Error::Interrupted(state));
+                }
+                Err(e @ Error::CommandFailed { .. }) => {
+                    return Err(self.explain_refused_write(&part, e));
                 }
                 Err(e) => return Err(e),
             }
@@ -104,6 +121,7 @@ impl Session {
         span: &Span<'_>,
         part: Range<u32>,
         progress: &mut RunProgress,
+        path: DataPath,
     ) -> Result<()> {
         let addr = part.start;
         let len = part.end - part.start;
@@ -115,7 +133,7 @@ impl Session {
             blocks,
             block_size: block,
             offset: addr,
-            encrypted: self.loader.begin_encrypted_word(),
+            encrypted: self.begin_word(path),
         };
         let timeout = self.loader.begin_timeout(len);
         self.begin_write(
@@ -155,6 +173,7 @@ impl Session {
         part: Range<u32>,
         compressed: &[u8],
         progress: &mut RunProgress,
+        path: DataPath,
     ) -> Result<()> {
         let addr = part.start;
         let len = part.end - part.start;
@@ -166,7 +185,7 @@ impl Session {
             blocks,
             block_size: block,
             offset: addr,
-            encrypted: self.loader.begin_encrypted_word(),
+            encrypted: self.begin_word(path),
         };
         let timeout = self.loader.begin_timeout(size);
         self.begin_write(

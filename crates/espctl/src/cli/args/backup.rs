@@ -22,7 +22,8 @@ pub struct BackupArgs {
 pub struct RestoreArgs {
     /// The backup (its manifest FILE.toml is read when it is there)
     pub file: PathBuf,
-    /// Restore onto another chip type or a smaller flash anyway
+    /// Restore onto another chip type or a smaller flash anyway, and skip the safety
+    /// checks of write-flash --force
     #[arg(long)]
     pub force: bool,
 }

@@ -6,7 +6,4 @@ pub struct DiscoverArgs {
     /// Seconds to listen for answers
     #[arg(long, default_value_t = 3.0, value_name = "SECONDS")]
     pub timeout: f64,
-    /// Print the devices as JSON (an array) instead of a table
-    #[arg(long)]
-    pub json: bool,
 }

@@ -1,20 +1,21 @@
 //! Arguments of the commands that move flash data: write-flash, read-flash,
 //! verify-flash, erase-flash, erase-region.
 
+use super::super::choices;
 use std::path::PathBuf;
 
 /// `-fm`, `-ff`, `-fs`: the flash parameters write-flash and verify-flash put into the
 /// bootloader header (and tell the loader).
 #[derive(Debug, clap::Args)]
 pub struct FlashParams {
-    /// SPI flash mode for the bootloader header: keep, qio, qout, dio, dout
-    #[arg(long, default_value = "keep", env = "ESPTOOL_FM")]
+    /// -fm: SPI flash mode for the bootloader header
+    #[arg(long, default_value = "keep", env = "ESPTOOL_FM", value_parser = choices::flash_mode())]
     pub flash_mode: String,
-    /// SPI flash frequency for the bootloader header (keep, 80m, 40m, 26m, 20m, ...)
-    #[arg(long, default_value = "keep", env = "ESPTOOL_FF")]
+    /// -ff: SPI flash frequency for the bootloader header
+    #[arg(long, default_value = "keep", env = "ESPTOOL_FF", value_parser = choices::flash_freq())]
     pub flash_freq: String,
-    /// SPI flash size: keep, detect, 1MB, 4MB, ... (also the old 4m, 32m names)
-    #[arg(long, default_value = "keep", env = "ESPTOOL_FS")]
+    /// -fs: SPI flash size (also the v4 megabit names 4m, 32m, ...)
+    #[arg(long, default_value = "keep", env = "ESPTOOL_FS", value_parser = choices::flash_size())]
     pub flash_size: String,
 }
 
@@ -30,6 +31,18 @@ pub struct WriteFlashArgs {
     /// Suppress progress output
     #[arg(short = 'p', long)]
     pub no_progress: bool,
+    /// Apply flash encryption when writing data (required correct eFuse settings): the
+    /// chip encrypts every file with the key in its eFuses
+    #[arg(long)]
+    pub encrypt: bool,
+    /// Files to be encrypted during flashing: pairs of address and file name, written
+    /// with the plain ones in address order
+    #[arg(long, num_args = 1.., value_name = "ADDRESS FILENAME")]
+    pub encrypt_files: Vec<String>,
+    /// Ignore flash encryption eFuse settings: write encrypted even when the key or
+    /// FLASH_CRYPT_CONFIG is not set up or a file is not aligned (each is still reported)
+    #[arg(long, alias = "ignore-flash-encryption-efuse-setting")]
+    pub ignore_flash_enc_efuse: bool,
     /// Compress data during transfer (default unless --no-stub is given)
     #[arg(short = 'z', long, conflicts_with = "no_compress")]
     pub compress: bool,
@@ -38,7 +51,11 @@ pub struct WriteFlashArgs {
     pub no_compress: bool,
     #[command(flatten)]
     pub flash: FlashParams,
-    /// Accepted for esptool compatibility (espctl runs no security checks to skip)
+    #[command(flatten)]
+    pub spi: super::flash_chip::SpiConnectionArg,
+    /// Skip the safety checks: an image for another chip or chip revision at the
+    /// bootloader offset, Secure Boot V1's bootloader region, plaintext onto a chip
+    /// that encrypts (as esptool's --force)
     #[arg(long)]
     pub force: bool,
     /// Write every sector, even those that already hold the new data (by default the
@@ -79,9 +96,11 @@ pub struct ReadFlashArgs {
     /// Suppress progress output
     #[arg(short = 'p', long)]
     pub no_progress: bool,
-    /// SPI flash size to tell the loader: keep (detect), detect, or a size
-    #[arg(long, default_value = "keep", env = "ESPTOOL_FS")]
+    /// -fs: SPI flash size to tell the loader (keep: detect it)
+    #[arg(long, default_value = "keep", env = "ESPTOOL_FS", value_parser = choices::flash_size())]
     pub flash_size: String,
+    #[command(flatten)]
+    pub spi: super::flash_chip::SpiConnectionArg,
 }
 
 /// `verify-flash`.
@@ -95,14 +114,19 @@ pub struct VerifyFlashArgs {
     pub diff: bool,
     #[command(flatten)]
     pub flash: FlashParams,
+    #[command(flatten)]
+    pub spi: super::flash_chip::SpiConnectionArg,
 }
 
 /// `erase-flash`.
 #[derive(Debug, clap::Args)]
 pub struct EraseFlashArgs {
-    /// Accepted for esptool compatibility (espctl runs no security checks to skip)
+    /// Erase even with flash encryption or Secure Boot enabled (refused otherwise, as
+    /// by esptool)
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub spi: super::flash_chip::SpiConnectionArg,
 }
 
 /// `erase-region`.
@@ -112,7 +136,10 @@ pub struct EraseRegionArgs {
     pub address: String,
     /// Number of bytes (a multiple of 4096), or ALL
     pub size: String,
-    /// Accepted for esptool compatibility
+    /// Erase even with flash encryption or Secure Boot enabled (refused otherwise, as
+    /// by esptool)
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub spi: super::flash_chip::SpiConnectionArg,
 }

@@ -1,5 +1,6 @@
 //! Arguments of the host-only image commands: image-info, elf2image, merge-bin.
 
+use super::super::choices;
 use super::super::values::parse_int;
 use espctl_chips::{FlashFreq, FlashMode, FlashSize};
 use std::path::PathBuf;
@@ -101,14 +102,14 @@ pub struct MergeBinArgs {
     /// Raw: pad the output with 0xFF up to this flash size (v4: --fill-flash-size)
     #[arg(long, alias = "fill-flash-size", value_parser = ["256KB", "512KB", "1MB", "2MB", "4MB", "8MB", "16MB", "32MB", "64MB", "128MB"])]
     pub pad_to_size: Option<String>,
-    /// Flash mode to set in the bootloader image (or keep)
-    #[arg(long, default_value = "keep", env = "ESPTOOL_FM")]
+    /// -fm: flash mode to set in the bootloader image
+    #[arg(long, default_value = "keep", env = "ESPTOOL_FM", value_parser = choices::flash_mode())]
     pub flash_mode: String,
-    /// Flash size to set in the bootloader image (or keep)
-    #[arg(long, default_value = "keep", env = "ESPTOOL_FS")]
+    /// -fs: flash size to set in the bootloader image
+    #[arg(long, default_value = "keep", env = "ESPTOOL_FS", value_parser = choices::image_flash_size())]
     pub flash_size: String,
-    /// Flash frequency to set in the bootloader image (or keep)
-    #[arg(long, default_value = "keep", env = "ESPTOOL_FF")]
+    /// -ff: flash frequency to set in the bootloader image
+    #[arg(long, default_value = "keep", env = "ESPTOOL_FF", value_parser = choices::flash_freq())]
     pub flash_freq: String,
 }
 

@@ -2,8 +2,10 @@
 //! several spellings; [`super::lower`] turns them into typed options).
 
 pub mod backup;
+pub mod completions;
 pub mod discover;
 pub mod flash;
+pub mod flash_chip;
 pub mod image;
 pub mod memory;
 pub mod ota;

@@ -19,6 +19,17 @@ pub struct VirtualArgs {
     /// 0x16405e; default: a Zbit part of the flash size
     #[arg(long, value_name = "ID")]
     pub jedec_id: Option<String>,
+    /// eFuses the ESP32 has burnt, comma-separated, named as espefuse names them:
+    /// secure-boot (ABS_DONE_0), secure-boot-v2 (ABS_DONE_1), flash-crypt-cnt=N,
+    /// flash-crypt-config=N, disable-dl-encrypt, disable-dl-decrypt, disable-dl-cache,
+    /// rd-dis=N, and the chip revision as revision=v1.0 (default: all clear, v3.0)
+    #[arg(long, value_name = "FIELD[=VALUE],...")]
+    pub efuse: Vec<String>,
+    /// ESP32: the flash encryption key burnt into eFuse BLOCK1, a 32-byte key file as
+    /// `espefuse burn-key flash_encryption` and `espsecure --keyfile` take it (default:
+    /// blank, which the encryption engine uses as an all-zero key)
+    #[arg(long, value_name = "KEYFILE")]
+    pub flash_encryption_key: Option<std::path::PathBuf>,
     /// Listen on this address (port 0 picks a free one); clients open socket://ADDR.
     /// Each new connection finds the chip freshly reset into download mode
     #[arg(long, value_name = "ADDR")]

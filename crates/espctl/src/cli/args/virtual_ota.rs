@@ -9,7 +9,7 @@
 pub struct VirtualOtaArgs {
     /// Run an ESP8266 with the Arduino core's ArduinoOTA on this UDP address (port 0 picks
     /// a free one) instead of a serial chip; prints `ota ADDR` once it listens
-    #[arg(long, value_name = "ADDR", conflicts_with_all = ["jedec_id", "keep_state", "timing", "stats_file"])]
+    #[arg(long, value_name = "ADDR", conflicts_with_all = ["jedec_id", "keep_state", "timing", "stats_file", "efuse"])]
     pub ota: Option<String>,
     /// The OTA password (ArduinoOTA.setPassword); without it, no authentication
     #[arg(long, value_name = "PASSWORD", conflicts_with_all = ["listen", "pty"])]
