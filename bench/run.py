@@ -13,10 +13,26 @@ own lower bound.
     bench/run.py --runs 5 --chips esp8266 --scenarios S1,S3
     bench/run.py --memory             # peak RSS of espctl writing a 16 MB image
     bench/run.py --ota-only           # network OTA: espctl ota against espota.py
+    bench/run.py --adapter-only       # the fast default on a 3 Mbaud USB bridge
+    bench/run.py --usb-only           # ESP32-C3 over its USB-Serial/JTAG port
 
 The OTA row (issue 12) uploads a 600 KB ESP8266 image to `espctl virtual --ota --rtt 10`
 (a 10 ms round trip and the ESP8266's TCP receive window) with espota.py, the Arduino
 core's own client, and with `espctl ota`, compressed (its default) and not.
+
+The adapter row (issue 11) writes the 1 MB image through a CP2102N, a 3 Mbaud USB
+bridge: the virtual device's pty appears as `/dev/ttyUSB0` of a USB device 10C4:EA60
+("CP2102N USB to UART Bridge Controller") in a sysfs tree espctl reads instead of the
+system's (`ESPCTL_DEVICE_ROOT`), as the kernel shows a plugged-in CP2102N. The write at
+default options (the rate the bridge allows) is compared with its own lower bound and
+with the same write at `-b 921600`.
+
+The USB row (issue 14) writes the 1 MB image to an ESP32-C3 on its USB-Serial/JTAG port
+(`espctl virtual --usb-jtag --timing realistic`): no baud rate on the wire, so the write
+is bound by the chip (flash erase/program, inflate). espctl sees the pty as
+`/dev/ttyACM0` of USB device 303A:1001 in a sysfs tree (as for the adapter row) and
+picks the USB reset and no baud change itself; esptool, which cannot see USB IDs on a
+pty, gets `--before usb-reset` (and changes the baud as it always does, to no effect).
 
 Prints a table of median wall times and ratios, and checks them against the targets of
 the issue. Not a test: figures depend on the machine; nothing here asserts.
@@ -137,10 +153,10 @@ def flash_file_with(path, size, offset, data):
 class Device:
     """A fresh realistic virtual device on a pty; stats come back when it stops."""
 
-    def __init__(self, espctl, chip, work, flash_file=None, timing="realistic"):
+    def __init__(self, espctl, chip, work, flash_file=None, timing="realistic", extra=()):
         self.stats_path = work / f"stats-{time.monotonic_ns()}.json"
         cmd = [espctl, "--chip", chip, "virtual", "--pty", "--timing", timing,
-               "--flash-size", "4MB", "--stats-file", str(self.stats_path)]
+               "--flash-size", "4MB", "--stats-file", str(self.stats_path), *extra]
         if flash_file:
             cmd += ["--flash-file", str(flash_file)]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -316,6 +332,142 @@ def ota_bench(args, espctl, env, work):
     print(f"  target espctl <= 0.5 x espota.py: {'met' if ratio <= 0.5 else 'MISSED'} ({ratio:.3f})")
 
 
+ADAPTER_TARGETS = (1.05, 1.3)  # default write <= 1.05 x its bound; >= 1.3 x faster than 921600
+
+
+def cp2102n_root(work, pty):
+    """A directory standing in for / where `pty` is the tty of a CP2102N, as sysfs shows
+    one: sys/class/tty/ttyUSB0/device -> the usb-serial port under the USB device's
+    interface, the device's IDs and strings, dev/ttyUSB0 -> the pty."""
+    root = work / f"root-{time.monotonic_ns()}"
+    usb = root / "sys/devices/pci0000:00/usb1/1-1"
+    port = usb / "1-1:1.0/ttyUSB0"
+    port.mkdir(parents=True)
+    for name, value in [("idVendor", "10c4"), ("idProduct", "ea60"), ("serial", "0001"),
+                        ("manufacturer", "Silicon Labs"),
+                        ("product", "CP2102N USB to UART Bridge Controller")]:
+        (usb / name).write_text(value + "\n")
+    (root / "sys/bus/usb-serial").mkdir(parents=True)
+    (port / "subsystem").symlink_to(root / "sys/bus/usb-serial")
+    (root / "sys/class/tty/ttyUSB0").mkdir(parents=True)
+    (root / "sys/class/tty/ttyUSB0/device").symlink_to(port)
+    (root / "dev").mkdir()
+    (root / "dev/ttyUSB0").symlink_to(pty)
+    return root
+
+
+def adapter_bench(args, espctl, env, work):
+    """The 1 MB write through a CP2102N: default options against -b 921600."""
+    rows = []
+    for chip in args.chips:
+        image = firmware_image(espctl, chip, work)
+        offset = hex(APP_OFFSET[chip])
+        modes = {"default": [], "-b 921600": ["-b", "921600"]}
+        times = {m: [] for m in modes}
+        bounds = {m: [] for m in modes}
+        rates = {}
+        for i in range(args.runs):
+            for mode, extra in modes.items():
+                device = Device(espctl, chip, work)
+                root = cp2102n_root(work, device.port)
+                run_env = dict(env, ESPCTL_DEVICE_ROOT=str(root))
+                try:
+                    cmd = [espctl, "--port", str(root / "dev/ttyUSB0"), *extra,
+                           "write_flash", offset, str(image)]
+                    elapsed, out = timed(cmd, run_env)
+                finally:
+                    stats = device.stop()
+                    shutil.rmtree(root, ignore_errors=True)
+                # The fastest rate the line ran at (a stub left running goes back to
+                # 115200 at the end).
+                changes = [int(l.split()[-1].rstrip(".")) for l in out.splitlines()
+                           if l.startswith("Changing baud rate to")]
+                rates[mode] = str(max(changes, default=115200))
+                times[mode].append(elapsed)
+                bounds[mode].append(stats["lower_bound_seconds"])
+                log(f"{chip} adapter run {i + 1} {mode:10} {elapsed:7.2f} s  "
+                    f"(bound {stats['lower_bound_seconds']:.2f} s at {rates[mode]} baud)")
+        rows.append((chip, {m: median(times[m]) for m in modes},
+                     {m: median(bounds[m]) for m in modes}, rates))
+    print()
+    print("1 MB write through a CP2102N (3 Mbaud USB bridge), medians")
+    print(f"{'chip':8} {'mode':10} {'rate':>8} {'wall':>8} {'bound':>8} {'wall/bound':>11}")
+    vs_bound, vs_slow = ADAPTER_TARGETS
+    for chip, t, b, rates in rows:
+        for mode in t:
+            print(f"{chip:8} {mode:10} {rates[mode]:>8} {t[mode]:7.2f}s {b[mode]:7.2f}s "
+                  f"{t[mode] / b[mode]:11.3f}")
+        r_bound = t["default"] / b["default"]
+        speedup = t["-b 921600"] / t["default"]
+        ok = r_bound <= vs_bound and speedup >= vs_slow
+        print(f"{chip:8} default/bound {r_bound:.3f}, 921600/default {speedup:.3f}  "
+              f"{'met' if ok else 'MISSED'}: default <= {vs_bound} x bound and "
+              f">= {vs_slow} x faster than 921600")
+
+
+def usb_jtag_root(work, pty):
+    """A directory standing in for / where `pty` is the ttyACM0 of an ESP32-C3's
+    USB-Serial/JTAG port (cdc-acm: the tty's device is the USB interface)."""
+    root = work / f"root-{time.monotonic_ns()}"
+    usb = root / "sys/devices/pci0000:00/usb1/1-2"
+    interface = usb / "1-2:1.0"
+    interface.mkdir(parents=True)
+    for name, value in [("idVendor", "303a"), ("idProduct", "1001"), ("serial", "34:85:18:A1:B2:C3"),
+                        ("manufacturer", "Espressif"), ("product", "USB JTAG/serial debug unit")]:
+        (usb / name).write_text(value + "\n")
+    (root / "sys/bus/usb").mkdir(parents=True)
+    (interface / "subsystem").symlink_to(root / "sys/bus/usb")
+    (root / "sys/class/tty/ttyACM0").mkdir(parents=True)
+    (root / "sys/class/tty/ttyACM0/device").symlink_to(interface)
+    (root / "dev").mkdir()
+    (root / "dev/ttyACM0").symlink_to(pty)
+    return root
+
+
+USB_TARGET = 1.2  # espctl's write <= 1.2 x the chip-bound lower bound
+
+
+def usb_bench(args, espctl, esptool, env, work):
+    """The 1 MB write to an ESP32-C3 over USB-Serial/JTAG: esptool and espctl."""
+    data = bytearray(firmware_image(espctl, "esp32", work).read_bytes())
+    data[12:14] = (5).to_bytes(2, "little")  # the image header's chip ID: ESP32-C3
+    image = work / "esp32c3-1mb.bin"
+    image.write_bytes(bytes(data))
+    times = {"esptool": [], "espctl": []}
+    bounds = {"esptool": [], "espctl": []}
+    for i in range(args.runs):
+        for tool in times:
+            device = Device(espctl, "esp32c3", work, extra=["--usb-jtag"])
+            root = usb_jtag_root(work, device.port)
+            try:
+                if tool == "esptool":
+                    cmd = [esptool, "--chip", "esp32c3", "--port", device.port,
+                           "--before", "usb-reset", "write_flash", "0x10000", str(image)]
+                    elapsed, _ = timed(cmd, env)
+                else:
+                    cmd = [espctl, "--port", str(root / "dev/ttyACM0"),
+                           "write_flash", "0x10000", str(image)]
+                    elapsed, _ = timed(cmd, dict(env, ESPCTL_DEVICE_ROOT=str(root)))
+            finally:
+                stats = device.stop()
+                shutil.rmtree(root, ignore_errors=True)
+            times[tool].append(elapsed)
+            bounds[tool].append(stats["lower_bound_seconds"])
+            log(f"esp32c3 usb-jtag run {i + 1} {tool:8} {elapsed:7.2f} s  "
+                f"(bound {stats['lower_bound_seconds']:.2f} s, wire {stats['receive_seconds']:.2f} s, "
+                f"flash busy {stats['flash_busy_seconds']:.2f} s, busy {stats['busy_seconds']:.2f} s)")
+    print()
+    print("1 MB write to an ESP32-C3 over USB-Serial/JTAG (--usb-jtag --timing realistic), medians")
+    print(f"{'tool':8} {'wall':>8} {'bound':>8} {'wall/bound':>11}")
+    for tool in times:
+        t, b = median(times[tool]), median(bounds[tool])
+        print(f"{tool:8} {t:7.2f}s {b:7.2f}s {t / b:11.3f}")
+    ratio = median(times["espctl"]) / median(bounds["espctl"])
+    vs = median(times["espctl"]) / median(times["esptool"])
+    print(f"esp32c3  espctl/bound {ratio:.3f}, espctl/esptool {vs:.3f}  "
+          f"{'met' if ratio <= USB_TARGET else 'MISSED'}: espctl <= {USB_TARGET} x bound")
+
+
 def median(xs):
     return statistics.median(xs) if xs else float("nan")
 
@@ -408,16 +560,25 @@ def main():
     p.add_argument("--memory-only", action="store_true")
     p.add_argument("--ota", action="store_true", help="also run the network OTA row")
     p.add_argument("--ota-only", action="store_true")
+    p.add_argument("--adapter", action="store_true",
+                   help="also run the 3 Mbaud adapter row (Linux: reads a sysfs tree)")
+    p.add_argument("--adapter-only", action="store_true")
+    p.add_argument("--usb", action="store_true", help="also run the ESP32-C3 USB-Serial/JTAG row")
+    p.add_argument("--usb-only", action="store_true")
     args = p.parse_args()
     args.chips = args.chips.split(",")
     args.scenarios = args.scenarios.split(",")
     work = Path(tempfile.mkdtemp(prefix="espctl-bench-"))
     try:
         espctl, esptool, env = setup(work)
-        if not (args.memory_only or args.ota_only):
+        if not (args.memory_only or args.ota_only or args.adapter_only or args.usb_only):
             rows = bench(args, espctl, esptool, env, work)
             report(rows)
             breakdown(rows)
+        if args.adapter or args.adapter_only:
+            adapter_bench(args, espctl, env, work)
+        if args.usb or args.usb_only:
+            usb_bench(args, espctl, esptool, env, work)
         if args.ota or args.ota_only:
             ota_bench(args, espctl, env, work)
         if args.memory or args.memory_only:

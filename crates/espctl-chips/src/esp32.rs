@@ -44,6 +44,8 @@ pub static ESP32: Chip = Chip {
         change_baudrate: true,
         read_flash_slow: true,
         security_info: false,
+        security_info_chip_id: false,
+        baud_crystal_mhz: None,
         flash_write_size: 0x400,
         ram_block_size: 0x1800,
         // Until SPI_SET_PARAMS the ESP32 ROM assumes a 2MB flash.
@@ -62,6 +64,7 @@ pub static ESP32: Chip = Chip {
     uart_clkdiv_reg: 0x3FF4_0014,
     xtal_clk_divider: 1,
     uart_date_reg: 0x6000_0078,
+    uart_date_value: Some(0x1512_2500),
     bootloader_offset: 0x1000,
     flash_sizes: family::FLASH_SIZES,
     flash_freqs: family::FLASH_FREQS_80_40_26_20,
@@ -87,6 +90,8 @@ pub static ESP32: Chip = Chip {
         clock_hz: 80_000_000,
     }),
     stub_soft_reset: false,
+    stub_flash_32bit_addr: false,
+    fixed_crystal_mhz: None,
     rom_crystal_hz: Some(RegisterValue {
         registers: &[RTC_CALI_CFG1, efuse(4)],
         decode: rom_calculated_crystal_hz,

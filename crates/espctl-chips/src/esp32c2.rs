@@ -6,7 +6,7 @@ use crate::efuse::{
 };
 use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
-use crate::{Chip, ChipKind, Description, FlashFreq, Identity, Registers};
+use crate::{Chip, ChipKind, Description, FlashFreq, Identity, Registers, RomFacts};
 
 /// Base address of the eFuse controller.
 const EFUSE_BASE: u32 = 0x6000_8800;
@@ -22,11 +22,16 @@ pub static ESP32C2: Chip = Chip {
     // esptool 5 identifies the C2 by its security-info chip id; these are v4's magics.
     magic_values: &[0x6F51_306F, 0x7C41_A06F, 0x0C21_E06F],
     image_chip_id: Some(12),
-    rom: family::ROM,
+    // The C2 ROM sets baud rates as if its crystal were 40 MHz, also on 26 MHz parts.
+    rom: RomFacts {
+        baud_crystal_mhz: Some(40),
+        ..family::ROM
+    },
     spi: family::spi(0x6000_2000),
     uart_clkdiv_reg: 0x6000_0014,
     xtal_clk_divider: 1,
     uart_date_reg: 0x6000_007C,
+    uart_date_value: None,
     bootloader_offset: 0,
     flash_sizes: family::FLASH_SIZES,
     // The C2 runs its flash from a 60 MHz clock: same codes, other names.
@@ -47,6 +52,8 @@ pub static ESP32C2: Chip = Chip {
     stub_flash_write_size: 0x4000,
     stub_uart: None,
     stub_soft_reset: false,
+    stub_flash_32bit_addr: false,
+    fixed_crystal_mhz: None,
     rom_crystal_hz: None,
     efuse_spi_pads: None,
     flash_voltage: None,

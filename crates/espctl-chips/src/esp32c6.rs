@@ -45,6 +45,7 @@ pub static ESP32C6: Chip = Chip {
     uart_clkdiv_reg: 0x6000_0014,
     xtal_clk_divider: 1,
     uart_date_reg: 0x6000_007C,
+    uart_date_value: None,
     bootloader_offset: 0,
     flash_sizes: family::FLASH_SIZES,
     // esptool 5.6.0 encodes 80m as 0x0 on the C6 (sic); kept for identical images.
@@ -64,6 +65,8 @@ pub static ESP32C6: Chip = Chip {
     stub_flash_write_size: 0x4000,
     stub_uart: None,
     stub_soft_reset: false,
+    stub_flash_32bit_addr: false,
+    fixed_crystal_mhz: Some(40),
     rom_crystal_hz: None,
     efuse_spi_pads: None,
     flash_voltage: None,

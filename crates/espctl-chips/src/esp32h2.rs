@@ -28,6 +28,7 @@ pub static ESP32H2: Chip = Chip {
     uart_clkdiv_reg: 0x6000_0014,
     xtal_clk_divider: 1,
     uart_date_reg: 0x6000_007C,
+    uart_date_value: None,
     bootloader_offset: 0,
     flash_sizes: family::FLASH_SIZES,
     // The H2 flash clock derives from 48 MHz.
@@ -48,6 +49,8 @@ pub static ESP32H2: Chip = Chip {
     stub_flash_write_size: 0x4000,
     stub_uart: None,
     stub_soft_reset: false,
+    stub_flash_32bit_addr: false,
+    fixed_crystal_mhz: Some(32),
     rom_crystal_hz: None,
     efuse_spi_pads: None,
     flash_voltage: None,

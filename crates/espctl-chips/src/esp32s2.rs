@@ -6,7 +6,7 @@ use crate::efuse::{
 };
 use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
-use crate::{Chip, ChipKind, Description, Identity, Registers};
+use crate::{Chip, ChipKind, Description, Identity, Registers, RomFacts};
 
 /// Base address of the eFuse controller.
 const EFUSE_BASE: u32 = 0x3F41_A000;
@@ -24,11 +24,16 @@ pub static ESP32S2: Chip = Chip {
     arg_name: "esp32s2",
     magic_values: &[0x0000_07C6],
     image_chip_id: Some(2),
-    rom: family::ROM,
+    // The S2 ROM's GET_SECURITY_INFO has no chip ID (esptool falls back to 12 bytes).
+    rom: RomFacts {
+        security_info_chip_id: false,
+        ..family::ROM
+    },
     spi: family::spi(0x3F40_2000),
     uart_clkdiv_reg: 0x3F40_0014,
     xtal_clk_divider: 1,
     uart_date_reg: 0x6000_0078,
+    uart_date_value: None,
     bootloader_offset: 0x1000,
     flash_sizes: family::FLASH_SIZES,
     flash_freqs: family::FLASH_FREQS_80_40_26_20,
@@ -43,6 +48,8 @@ pub static ESP32S2: Chip = Chip {
     stub_flash_write_size: 0x4000,
     stub_uart: None,
     stub_soft_reset: false,
+    stub_flash_32bit_addr: false,
+    fixed_crystal_mhz: Some(40),
     rom_crystal_hz: None,
     efuse_spi_pads: None,
     flash_voltage: None,

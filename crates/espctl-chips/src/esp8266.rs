@@ -36,6 +36,8 @@ pub static ESP8266: Chip = Chip {
         change_baudrate: false,
         read_flash_slow: false,
         security_info: false,
+        security_info_chip_id: false,
+        baud_crystal_mhz: None,
         flash_write_size: 0x400,
         ram_block_size: 0x1800,
         default_flash_size: 4 << 20,
@@ -54,6 +56,7 @@ pub static ESP8266: Chip = Chip {
     // The ESP8266 UART runs from a bus clock of twice the crystal.
     xtal_clk_divider: 2,
     uart_date_reg: 0x6000_0078,
+    uart_date_value: Some(0x0006_2000),
     bootloader_offset: 0,
     flash_sizes: &[
         (FlashSize::Kb512, 0x00),
@@ -83,6 +86,8 @@ pub static ESP8266: Chip = Chip {
     stub_flash_write_size: 0x4000,
     stub_uart: Some(StubUartClock::ScaleCurrentDivider),
     stub_soft_reset: true,
+    stub_flash_32bit_addr: false,
+    fixed_crystal_mhz: None,
     rom_crystal_hz: None,
     efuse_spi_pads: None,
     flash_voltage: None,

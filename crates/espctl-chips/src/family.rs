@@ -45,6 +45,8 @@ pub const ROM: RomFacts = RomFacts {
     change_baudrate: true,
     read_flash_slow: true,
     security_info: true,
+    security_info_chip_id: true,
+    baud_crystal_mhz: None,
     flash_write_size: 0x400,
     ram_block_size: 0x1800,
     default_flash_size: 2 << 20,

@@ -36,9 +36,12 @@ pub mod registers;
 pub mod security;
 pub mod size_syntax;
 pub mod spi_flash;
+pub mod uart_rate;
+pub mod usb;
 
 /// Typical parts as the virtual device models them (crystal, boot log).
 pub mod part;
+mod part_esp_rom;
 
 pub use flash::{FlashFreq, FlashMode, FlashSize};
 pub use identity::{Description, FlashVoltage, Identity, IdentityError, RegisterValue, format_mac};
@@ -113,6 +116,13 @@ pub struct RomFacts {
     pub read_flash_slow: bool,
     /// The ROM has GET_SECURITY_INFO.
     pub security_info: bool,
+    /// GET_SECURITY_INFO's answer ends with the chip ID and API version (20 bytes); the
+    /// ESP32-S2 ROM answers without them (12 bytes).
+    pub security_info_chip_id: bool,
+    /// The crystal the ROM computes CHANGE_BAUDRATE dividers for when it neither
+    /// measures nor reads it (ESP32-C2: 40 MHz on a 26 MHz part too, esptool
+    /// `ESP32C2ROM.change_baud`); `None`: the real crystal.
+    pub baud_crystal_mhz: Option<u32>,
     /// Data block size for FLASH_DATA through the ROM.
     pub flash_write_size: u32,
     /// Largest MEM_DATA block.
@@ -144,6 +154,9 @@ pub struct Chip {
     pub xtal_clk_divider: u32,
     /// A harmless register esptool writes to when it needs a delay after WRITE_REG.
     pub uart_date_reg: u32,
+    /// What that register reads, where known: the UART's version date, which esptool v2
+    /// and v3 compared to tell the chips apart (their `DATE_REG_VALUE`).
+    pub uart_date_value: Option<u32>,
     /// Where the second-stage bootloader (or the ESP8266 image) lives in flash.
     pub bootloader_offset: u32,
     /// Flash size names and their header encoding (high nibble of byte 3).
@@ -162,6 +175,13 @@ pub struct Chip {
     /// Whether esptool's `--after soft-reset` works through the stub (RUN_USER_CODE):
     /// only the ESP8266's.
     pub stub_soft_reset: bool,
+    /// The flasher stub reaches flash past 16MB with 4-byte addresses (esptool
+    /// `FLASH_32BIT_ADDR_SUPPORTED`); the ROMs and the other stubs stop at 16MB.
+    pub stub_flash_32bit_addr: bool,
+    /// The crystal frequency esptool reports without reading it: the chip is only made
+    /// with this one (S2, S3, C3, C6, P4: 40 MHz; H2: 32 MHz). `None`: estimated from the
+    /// UART divider or the ROM's measurement.
+    pub fixed_crystal_mhz: Option<u32>,
     /// The crystal frequency in Hz as the ROM measured it (ESP32). The ROM derives its
     /// baud rates from this measurement, so CHANGE_BAUDRATE sent to it is scaled by it.
     pub rom_crystal_hz: Option<RegisterValue<f64>>,

@@ -5,7 +5,7 @@
 //! the crystal is the one Espressif modules carry), kept apart from [`Chip`] so a chip
 //! without a virtual model needs no entry.
 
-use crate::{Chip, ChipKind};
+use crate::{Chip, ChipKind, part_esp_rom};
 
 /// Why the chip (re)started, as the ROM reports it in its first boot line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,7 +18,7 @@ pub enum ResetCause {
     Software,
 }
 
-/// Where the ROM goes after reset, chosen by the strapping pins (GPIO0 on both chips).
+/// Where the ROM goes after reset, chosen by the strapping pins (GPIO0 on the ESP8266, ESP32, S2, S3 and P4; GPIO9 on the C and H series).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BootMode {
     /// GPIO0 high: boot the program in flash.
@@ -82,7 +82,18 @@ pub struct TypicalPart {
 }
 
 /// Typical parts of the chips the virtual device can be.
-static TYPICAL_PARTS: &[&TypicalPart] = &[&ESP8266_PART, &ESP32_PART];
+static TYPICAL_PARTS: &[&TypicalPart] = &[
+    &ESP8266_PART,
+    &ESP32_PART,
+    &part_esp_rom::ESP32S2_PART,
+    &part_esp_rom::ESP32S3_PART,
+    &part_esp_rom::ESP32C3_PART,
+    &part_esp_rom::ESP32C2_PART,
+    &part_esp_rom::ESP32C6_PART,
+    &part_esp_rom::ESP32H2_PART,
+    &part_esp_rom::ESP32C5_PART,
+    &part_esp_rom::ESP32P4_PART,
+];
 
 impl Chip {
     /// The typical part of this chip, if the virtual device models it.
@@ -177,6 +188,31 @@ mod tests {
     }
 
     #[test]
+    fn every_family_rom_prints_its_banner_and_download_wait() {
+        for part in &TYPICAL_PARTS[2..] {
+            let download = (part.boot_log.render)(ResetCause::PowerOn, BootMode::Download);
+            assert!(download.starts_with("ESP-ROM:"), "{download}");
+            assert!(download.contains("rst:0x1 (POWERON),boot:0x"), "{download}");
+            assert!(
+                download.ends_with(")\r\nwaiting for download\r\n"),
+                "{download}"
+            );
+            let flash = (part.boot_log.render)(ResetCause::Software, BootMode::Flash);
+            assert!(flash.ends_with(" (SPI_FAST_FLASH_BOOT)\r\n"), "{flash}");
+            // The strapping register holds what the log prints.
+            let strap = part.strap.unwrap();
+            assert!(download.contains(&format!("boot:0x{:x} ", strap.download_boot)));
+            assert!(flash.contains(&format!("boot:0x{:x} ", strap.flash_boot)));
+        }
+        let c3 = crate::esp32c3::ESP32C3.typical_part().unwrap();
+        assert_eq!(
+            (c3.boot_log.render)(ResetCause::ResetPin, BootMode::Download),
+            "ESP-ROM:esp32c3-api1-20210207\r\nBuild:Feb  7 2021\r\n\
+             rst:0x1 (POWERON),boot:0x7 (DOWNLOAD(USB/UART0/1))\r\nwaiting for download\r\n"
+        );
+    }
+
+    #[test]
     fn example_parts_describe_themselves_consistently() {
         for part in TYPICAL_PARTS {
             let chip = crate::CHIPS.iter().find(|c| c.kind == part.kind).unwrap();
@@ -184,8 +220,13 @@ mod tests {
                 .into_iter()
                 .collect();
             assert_eq!((chip.identity.mac)(&regs), Ok(part.example_mac));
-            let div = chip.clkdiv_for(part.xtal_mhz, 115_200);
-            assert_eq!(chip.crystal_mhz(div, 115_200).1, part.xtal_mhz);
+            match chip.fixed_crystal_mhz {
+                Some(mhz) => assert_eq!(mhz, part.xtal_mhz, "{}", chip.name),
+                None => {
+                    let div = chip.clkdiv_for(part.xtal_mhz, 115_200);
+                    assert_eq!(chip.crystal_mhz(div, 115_200).1, part.xtal_mhz);
+                }
+            }
         }
     }
 }

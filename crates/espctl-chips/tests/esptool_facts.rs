@@ -72,6 +72,7 @@ for name, sets in json.load(sys.stdin).items():
         "ram_block_size": cls.ESP_RAM_BLOCK,
         "flash_write_size": cls.FLASH_WRITE_SIZE,
         "stub_flash_write_size": stub.FLASH_WRITE_SIZE if stub else None,
+        "stub_flash_32bit_addr": cls.FLASH_32BIT_ADDR_SUPPORTED,
         "mmu_page_size": image.IROM_ALIGN,
         "mmu_page_sizes": list(image.MMU_PAGE_SIZE_CONF),
         "decoded": [decode(cls, {a: v for a, v in regs}) for regs in sets],
@@ -191,6 +192,7 @@ fn our_facts(chip: &Chip) -> Value {
         "ram_block_size": chip.rom.ram_block_size,
         "flash_write_size": chip.rom.flash_write_size,
         "stub_flash_write_size": chip.stub_flash_write_size,
+        "stub_flash_32bit_addr": chip.stub_flash_32bit_addr,
         "mmu_page_size": chip.image.mmu_page_size,
         "mmu_page_sizes": if esp8266 { json!([]) } else { json!(chip.image.mmu_page_sizes) },
     })

@@ -76,5 +76,5 @@ pub use flasher::{ConnectPlan, FAST_BAUD, Flasher, Need, PortSpec, ROM_BAUD, Stu
 pub use hint::Hint;
 pub use link::{After, Before, DEFAULT_CONNECT_ATTEMPTS};
 pub use loader::{Ability, Limitation, Loader, LoaderKind};
-pub use session::{BaudChange, ChipInfo, ConnectOptions, Session};
+pub use session::{BaudChange, ChipInfo, ConnectOptions, NativeUsb, Session};
 pub use transport::{Transport, TransportKind};

@@ -17,6 +17,9 @@ pub enum Link {
     Pty,
     /// `espctl virtual --listen 127.0.0.1:0`: `socket://127.0.0.1:N`.
     Socket,
+    /// `espctl virtual --rfc2217 127.0.0.1:0`: `rfc2217://127.0.0.1:N`, DTR and RTS
+    /// reaching the board's auto-reset circuit.
+    Rfc2217,
 }
 
 /// The MAC a test device of `chip` has unless told otherwise.
@@ -120,6 +123,7 @@ impl DeviceOptions {
         }
         match self.link {
             Link::Pty => args.push("--pty".into()),
+            Link::Rfc2217 => args.extend(["--rfc2217", "127.0.0.1:0"].map(OsString::from)),
             _ => args.extend(["--listen", "127.0.0.1:0"].map(OsString::from)),
         }
         args.extend(self.server_args.iter().map(OsString::from));
@@ -197,7 +201,8 @@ impl Device {
 pub struct VirtualServer {
     /// The `espctl virtual` process.
     pub child: std::process::Child,
-    /// What clients open: a pty path or `socket://127.0.0.1:PORT`.
+    /// The first line it printed: what clients open (a pty path, `socket://...`,
+    /// `rfc2217://...`), or a line naming it (`espctl serve-port`).
     pub address: String,
     /// Its stderr, line by line.
     pub stderr: std::sync::mpsc::Receiver<String>,

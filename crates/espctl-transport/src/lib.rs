@@ -6,13 +6,20 @@
 
 #![warn(missing_docs)]
 
+pub mod adapters;
+mod open_error;
 pub mod ports;
+pub mod rfc2217;
 pub mod serial;
 pub mod socket;
+#[cfg(target_os = "linux")]
+pub mod sysfs;
 
 use std::io;
 use std::time::Duration;
 
+pub use open_error::OpenCause;
+pub use rfc2217::Rfc2217Transport;
 pub use serial::SerialTransport;
 pub use socket::SocketTransport;
 
@@ -23,6 +30,9 @@ pub enum TransportKind {
     Serial,
     /// `socket://host:port`: raw bytes over TCP, no modem lines.
     Socket,
+    /// `rfc2217://host:port`: a serial port on another machine behind an RFC 2217
+    /// server; DTR/RTS travel as commands, one at a time.
+    Rfc2217,
     /// A device simulated inside this process.
     Virtual,
 }
@@ -82,6 +92,29 @@ pub trait Transport: Send {
     fn pause(&mut self, duration: Duration) {
         std::thread::sleep(duration);
     }
+
+    /// The USB device behind the port, when the system (or a model) says which: its
+    /// IDs and product string name the serial bridge and so the fastest rate it
+    /// carries ([`adapters::bridge_for`]).
+    fn usb_device(&self) -> Option<UsbDevice> {
+        None
+    }
+}
+
+/// The USB device behind a port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsbDevice {
+    /// Its vendor and product IDs.
+    pub id: adapters::UsbId,
+    /// Its product string, which tells chips sharing one ID apart.
+    pub product: Option<String>,
+}
+
+impl UsbDevice {
+    /// The known bridge this device is, if it is one.
+    pub fn bridge(&self) -> Option<&'static adapters::Bridge> {
+        adapters::bridge_for(self.id, self.product.as_deref())
+    }
 }
 
 /// Why a port could not be opened.
@@ -108,23 +141,23 @@ pub enum OpenError {
 }
 
 impl OpenError {
-    /// The error for `port`, which the system would not open for `reason`.
+    /// The error for `port`, which the system would not open for `reason` (the cause
+    /// told from the words of the reason).
     pub fn new(port: &str, reason: impl ToString) -> OpenError {
         let reason = reason.to_string();
-        let lower = reason.to_lowercase();
-        let hint = if lower.contains("no such file") || lower.contains("not found") {
-            " Hint: Check if the port is correct and ESP connected."
-        } else if lower.contains("permission denied") {
-            " Hint: Try to add user into dialout or uucp group."
-        } else if lower.contains("busy") || lower.contains("access is denied") {
-            " Hint: Check if the port is not used by another task."
-        } else {
-            ""
-        };
+        let cause = OpenCause::from_reason(&reason);
+        OpenError::with_cause(port, reason, cause)
+    }
+
+    /// The error for `port`, which the system would not open for `reason`, `cause`.
+    pub fn with_cause(port: &str, reason: impl ToString, cause: OpenCause) -> OpenError {
         OpenError::Unavailable {
             port: port.to_string(),
-            reason,
-            hint: hint.to_string(),
+            reason: reason.to_string(),
+            hint: cause
+                .hint()
+                .map(|h| format!(" Hint: {h}"))
+                .unwrap_or_default(),
         }
     }
 }
@@ -136,9 +169,12 @@ pub trait PortOpener: Send + Sync {
     fn open(&self, name: &str, baud: u32) -> Option<Result<Box<dyn Transport>, OpenError>>;
 }
 
-/// Opens `port`: `socket://host:port` or a serial device path (a pty path works too).
+/// Opens `port`: `rfc2217://host:port`, `socket://host:port` or a serial device path (a
+/// pty path works too).
 pub fn open(port: &str, baud: u32) -> Result<Box<dyn Transport>, OpenError> {
-    if let Some(addr) = port.strip_prefix("socket://") {
+    if let Some(rest) = port.strip_prefix("rfc2217://") {
+        Ok(Box::new(Rfc2217Transport::connect(port, rest, baud)?))
+    } else if let Some(addr) = port.strip_prefix("socket://") {
         Ok(Box::new(SocketTransport::connect(port, addr, baud)?))
     } else {
         Ok(Box::new(SerialTransport::open(port, baud)?))

@@ -1,8 +1,8 @@
 //! Finding serial ports when none is named: enumerate, filter (`--port-filter`), and
-//! order them the way esptool tries them.
+//! order them the way esptool tries them (Espressif's own USB first, then the known
+//! USB-serial bridges, other adapters, the rest).
 
-/// Espressif's USB vendor ID: such ports are tried first.
-const ESPRESSIF_VID: u16 = 0x303A;
+use crate::adapters::{BRIDGE_VIDS, ESPRESSIF_VID, UsbId};
 
 /// Name patterns of USB serial adapters, tried before other ports.
 #[cfg(target_os = "macos")]
@@ -21,6 +21,20 @@ pub struct PortInfo {
     pub pid: Option<u16>,
     /// USB serial number, when the adapter reports one.
     pub serial: Option<String>,
+    /// USB manufacturer string.
+    pub manufacturer: Option<String>,
+    /// USB product string.
+    pub product: Option<String>,
+}
+
+impl PortInfo {
+    /// The USB IDs, for a USB port.
+    pub fn usb_id(&self) -> Option<UsbId> {
+        Some(UsbId {
+            vid: self.vid?,
+            pid: self.pid?,
+        })
+    }
 }
 
 /// `--port-filter` terms: values of one kind are alternatives, different kinds must all
@@ -104,7 +118,15 @@ fn parse_u16(s: &str) -> Option<u16> {
     }
 }
 
+/// The ports the system lists (USB details where it knows them). On Linux they come
+/// from sysfs ([`crate::sysfs`], whose root a test may move).
+#[cfg(target_os = "linux")]
+pub fn system_ports() -> Vec<PortInfo> {
+    crate::sysfs::list(&crate::sysfs::device_root())
+}
+
 /// The ports the system lists (USB details where it knows them).
+#[cfg(not(target_os = "linux"))]
 pub fn system_ports() -> Vec<PortInfo> {
     serialport::available_ports()
         .unwrap_or_default()
@@ -118,26 +140,49 @@ pub fn system_ports() -> Vec<PortInfo> {
                 info.vid = Some(usb.vid);
                 info.pid = Some(usb.pid);
                 info.serial = usb.serial_number;
+                info.manufacturer = usb.manufacturer;
+                info.product = usb.product;
             }
             info
         })
         .collect()
 }
 
+/// What the system knows of the port at `path` (the same device under another name
+/// counts: a symlink such as `/dev/serial/by-id/...`).
+pub fn describe(system: &[PortInfo], path: &str) -> Option<PortInfo> {
+    let canonical = |p: &str| std::fs::canonicalize(p).ok();
+    let wanted = canonical(path);
+    system
+        .iter()
+        .find(|p| p.path == path || (wanted.is_some() && canonical(&p.path) == wanted))
+        .cloned()
+}
+
+/// How early a port is tried: Espressif's USB, known bridges, other adapters, the rest.
+fn rank(p: &PortInfo) -> u8 {
+    if p.vid == Some(ESPRESSIF_VID) {
+        0
+    } else if p.vid.is_some_and(|v| BRIDGE_VIDS.contains(&v)) {
+        1
+    } else if p.vid.is_some() || ADAPTER_PATTERNS.iter().any(|pat| p.path.contains(pat)) {
+        2
+    } else {
+        3
+    }
+}
+
+/// The ports that pass `filter`, in the order they are tried (stable within a rank).
+pub fn ordered(system: Vec<PortInfo>, filter: &PortFilter) -> Vec<PortInfo> {
+    let mut listed: Vec<PortInfo> = system.into_iter().filter(|p| filter.matches(p)).collect();
+    listed.sort_by_key(rank);
+    listed
+}
+
 /// Orders and filters candidates. `extra` (ports the system does not list, such as a
 /// pty) come first, in the order given; then Espressif devices, USB adapters, the rest.
 pub fn candidates(system: Vec<PortInfo>, extra: &[String], filter: &PortFilter) -> Vec<String> {
-    let rank = |p: &PortInfo| {
-        if p.vid == Some(ESPRESSIF_VID) {
-            0
-        } else if ADAPTER_PATTERNS.iter().any(|pat| p.path.contains(pat)) {
-            1
-        } else {
-            2
-        }
-    };
-    let mut listed: Vec<PortInfo> = system.into_iter().filter(|p| filter.matches(p)).collect();
-    listed.sort_by_key(rank);
+    let listed = ordered(system, filter);
     let mut out: Vec<String> = extra
         .iter()
         .filter(|path| {
@@ -180,6 +225,38 @@ mod tests {
             got,
             ["/dev/pts/7", "/dev/ttyACM0", "/dev/ttyUSB0", "/dev/ttyS0"]
         );
+    }
+
+    #[test]
+    fn bridges_come_after_espressif_and_before_other_ports() {
+        let system = vec![
+            port("/dev/ttyS0", None),
+            port("/dev/ttyUSB3", Some(0x067B)),
+            port("/dev/ttyUSB2", Some(0x0403)),
+            port("/dev/ttyUSB1", Some(0x1A86)),
+            port("/dev/ttyACM0", Some(0x303A)),
+        ];
+        let got: Vec<String> = ordered(system, &PortFilter::default())
+            .into_iter()
+            .map(|p| p.path)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "/dev/ttyACM0",
+                "/dev/ttyUSB2",
+                "/dev/ttyUSB1",
+                "/dev/ttyUSB3",
+                "/dev/ttyS0"
+            ]
+        );
+        let serial = PortFilter::parse(&["serial=ab", "pid=0x7523"]).unwrap();
+        let mut ch340 = port("/dev/ttyUSB1", Some(0x1A86));
+        ch340.pid = Some(0x7523);
+        ch340.serial = Some("xAB1".into());
+        assert!(serial.matches(&ch340));
+        ch340.serial = None;
+        assert!(!serial.matches(&ch340));
     }
 
     #[test]

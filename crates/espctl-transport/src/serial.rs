@@ -1,6 +1,6 @@
 //! A native serial port (USB-serial adapter, UART, or a pty) through the `serialport` crate.
 
-use crate::{LineError, OpenError, Transport, TransportKind};
+use crate::{LineError, OpenCause, OpenError, Transport, TransportKind, UsbDevice};
 use std::io::{self, Read, Write};
 use std::time::Duration;
 
@@ -18,6 +18,7 @@ pub struct SerialTransport {
     name: String,
     port: Port,
     baud: u32,
+    usb: Option<UsbDevice>,
 }
 
 impl SerialTransport {
@@ -37,11 +38,17 @@ impl SerialTransport {
         let port = serialport::TTYPort::open(&builder);
         #[cfg(windows)]
         let port = serialport::COMPort::open(&builder.dtr_on_open(false));
-        let port = port.map_err(|e| OpenError::new(path, describe(&e)))?;
+        let port = port.map_err(|e| OpenError::with_cause(path, &e, cause(&e)))?;
         let transport = SerialTransport {
             name: path.to_string(),
             port,
             baud,
+            usb: crate::ports::describe(&crate::ports::system_ports(), path).and_then(|p| {
+                Some(UsbDevice {
+                    id: p.usb_id()?,
+                    product: p.product,
+                })
+            }),
         };
         #[cfg(unix)]
         let transport = {
@@ -58,10 +65,16 @@ impl SerialTransport {
     }
 }
 
-fn describe(e: &serialport::Error) -> String {
+/// Why serialport could not open a port. It reports a port held by another program
+/// (EBUSY from TIOCEXCL, or its exclusive flock taken) as `NoDevice`.
+fn cause(e: &serialport::Error) -> OpenCause {
     match e.kind() {
-        serialport::ErrorKind::NoDevice => format!("{e} (no such device)"),
-        _ => e.to_string(),
+        serialport::ErrorKind::Io(kind) => OpenCause::of_io(&io::Error::from(kind)),
+        serialport::ErrorKind::NoDevice => match OpenCause::from_reason(&e.to_string()) {
+            OpenCause::Other => OpenCause::Missing,
+            known => known,
+        },
+        _ => OpenCause::from_reason(&e.to_string()),
     }
 }
 
@@ -117,6 +130,10 @@ impl Transport for SerialTransport {
 
     fn set_dtr_rts(&mut self, dtr: bool, rts: bool) -> Result<(), LineError> {
         self.set_lines(Some(dtr), Some(rts))
+    }
+
+    fn usb_device(&self) -> Option<UsbDevice> {
+        self.usb.clone()
     }
 }
 

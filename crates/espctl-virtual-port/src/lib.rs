@@ -17,6 +17,7 @@
 
 mod chip;
 mod faults;
+mod live;
 mod port;
 mod proxy;
 mod spec;
@@ -24,6 +25,7 @@ mod wiring;
 
 pub use chip::VirtualChip;
 pub use faults::{ByteFaults, Cut, FaultCounts, Faults};
+pub use live::LivePort;
 pub use port::VirtualPort;
 pub use proxy::FaultProxy;
 pub use spec::{VirtualPorts, open};

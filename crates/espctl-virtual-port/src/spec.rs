@@ -2,16 +2,22 @@
 //! `virtual:esp8266?flash-size=1MB&flash-file=dev.img&mac=18:fe:34:00:00:01&jedec=0x16405e&start=flash`
 //! (`efuse=secure-boot,flash-crypt-cnt=1` burns eFuses, as `espctl virtual --efuse`).
 //!
-//! Two options model the serial adapter rather than the chip: `max-baud=N` garbles
-//! everything above N baud (an adapter that cannot do the rate), `lines=none` has no
-//! DTR/RTS (like a pty: the chip cannot be reset).
+//! Options that model the serial adapter rather than the chip: `max-baud=N` garbles
+//! everything above N baud (an adapter that cannot do the rate), `adapter=cp2102n` (or
+//! `adapter=10c4:ea60`) is a USB bridge the host recognises, and that garbles above the
+//! rate it carries unless `max-baud` says otherwise, `lines=none` has no DTR/RTS (like a pty: the chip cannot be reset). Two model the board: `gpio0=low|high`
+//! is a board without the auto-reset circuit (ESP-01 style: DTR/RTS reach nothing, GPIO0
+//! stays at that level), `en-rise-ms=N` one whose EN takes N ms to rise after a reset
+//! (a big capacitor on EN; 2 ms by default). `usb=jtag` or `usb=otg` is the chip's own
+//! USB-Serial/JTAG or USB-OTG port instead of a bridge (see `espctl_virtual::usb`).
 
 use crate::{VirtualChip, VirtualPort, Wiring};
 use espctl_chips::Chip;
 use espctl_chips::size_syntax::flash_bytes;
 use espctl_transport::{OpenError, PortOpener, Transport};
-use espctl_virtual::{DeviceConfig, StartMode, parse_mac};
+use espctl_virtual::{Board, DeviceConfig, StartMode, parse_mac};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Builds the chip described by `spec` (the part after `virtual:`) and opens a session
 /// on it at `baud`. The error is one line naming the port and what to use instead.
@@ -54,11 +60,32 @@ pub fn open(spec: &str, baud: u32) -> Result<VirtualPort, String> {
                         .map_err(|_| bad(format!("max-baud '{value}' is not a number")))?,
                 )
             }
+            "usb" => {
+                config.link = match value {
+                    "jtag" => espctl_virtual::Link::UsbSerialJtag,
+                    "otg" => espctl_virtual::Link::UsbOtg,
+                    _ => return Err(bad(format!("usb '{value}': use jtag or otg"))),
+                }
+            }
+            "adapter" => wiring.usb = Some(Wiring::adapter(value).map_err(bad)?),
             "lines" => {
                 wiring.reset_lines = match value {
                     "none" => false,
                     "dtr-rts" => true,
                     _ => return Err(bad(format!("lines '{value}': use none or dtr-rts"))),
+                }
+            }
+            "gpio0" => {
+                config.board = Board::NoCircuit {
+                    gpio0: value.parse().map_err(bad)?,
+                }
+            }
+            "en-rise-ms" | "en_rise_ms" => {
+                let ms = value
+                    .parse()
+                    .map_err(|_| bad(format!("en-rise-ms '{value}' is not a number")))?;
+                config.board = Board::AutoReset {
+                    en_rise: Duration::from_millis(ms),
                 }
             }
             "start" => {
@@ -70,7 +97,7 @@ pub fn open(spec: &str, baud: u32) -> Result<VirtualPort, String> {
             }
             _ => {
                 return Err(bad(format!(
-                    "unknown option '{key}' (use flash-size, flash-file, mac, efuse, jedec, start, max-baud, lines)"
+                    "unknown option '{key}' (use flash-size, flash-file, mac, efuse, jedec, start, max-baud, adapter, lines, gpio0, en-rise-ms, usb)"
                 )));
             }
         }

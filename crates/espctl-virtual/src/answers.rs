@@ -32,11 +32,13 @@ pub fn flash_md5(soc: &mut Soc, addr: u32, size: u32) -> [u8; 16] {
     Md5::digest(&data).into()
 }
 
-/// GET_SECURITY_INFO's 20-byte answer for a chip with nothing enabled.
+/// GET_SECURITY_INFO's answer for a chip with nothing enabled: 20 bytes, or 12 without
+/// the chip ID where the ROM has none (ESP32-S2).
 pub fn security_info(soc: &Soc) -> Vec<u8> {
+    let with_id = soc.chip.rom.security_info_chip_id;
     SecurityInfo {
-        chip_id: Some(soc.chip.image_chip_id.map_or(0, u32::from)),
-        api_version: Some(0),
+        chip_id: with_id.then(|| soc.chip.image_chip_id.map_or(0, u32::from)),
+        api_version: with_id.then_some(0),
         ..SecurityInfo::default()
     }
     .encode()

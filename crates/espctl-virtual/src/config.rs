@@ -2,6 +2,7 @@
 
 use crate::clock::Clock;
 use crate::efuse_state::EfuseState;
+use crate::reset::{Board, MAX_EN_RISE};
 use crate::timing::TimingMode;
 use espctl_chips::{Chip, esp8266::ESP8266};
 use std::path::PathBuf;
@@ -32,7 +33,7 @@ pub enum StartMode {
 /// whether it can be built.
 #[derive(Debug, Clone)]
 pub struct DeviceConfig {
-    /// The chip; it must have a typical part (ESP8266 or ESP32).
+    /// The chip; it must have a typical part ([`Chip::typical_part`]).
     pub chip: &'static Chip,
     /// Bytes of flash; a power of two between 256 KB and 128 MB.
     pub flash_size: u32,
@@ -43,8 +44,13 @@ pub struct DeviceConfig {
     pub mac: Option<[u8; 6]>,
     /// Image file mirroring the flash; created blank if missing or empty.
     pub flash_file: Option<PathBuf>,
-    /// Whether the chip powers up in download mode or runs its flash.
+    /// Whether the chip powers up in download mode or runs its flash (on a board
+    /// without the auto-reset circuit its GPIO0 level decides instead).
     pub start: StartMode,
+    /// What the host's DTR and RTS reach: the auto-reset circuit, or nothing.
+    pub board: Board,
+    /// What the host's end of the line is: UART0 (default) or the chip's own USB port.
+    pub link: crate::usb::Link,
     /// The device's time source; `None` is real time.
     pub clock: Option<Arc<dyn Clock>>,
     /// Whether answers wait for the time the chip and the line would take.
@@ -73,6 +79,8 @@ impl DeviceConfig {
             mac: None,
             flash_file: None,
             start: StartMode::default(),
+            board: Board::default(),
+            link: crate::usb::Link::default(),
             clock: None,
             timing: TimingMode::default(),
             efuse: EfuseState::default(),
@@ -89,6 +97,17 @@ impl DeviceConfig {
             || !(MIN_FLASH_SIZE..=MAX_FLASH_SIZE).contains(&self.flash_size)
         {
             return Err(DeviceError::FlashSize(self.flash_size));
+        }
+        if let Board::AutoReset { en_rise } = self.board
+            && en_rise > MAX_EN_RISE
+        {
+            return Err(DeviceError::EnRise(en_rise));
+        }
+        if !self.link.exists_on(self.chip) {
+            return Err(DeviceError::NoSuchPort {
+                chip: self.chip.name,
+                port: self.link.name(),
+            });
         }
         if self.jedec_id > 0xFF_FFFF {
             return Err(DeviceError::JedecId(self.jedec_id));
@@ -131,7 +150,9 @@ pub fn default_jedec_id(flash_size: u32) -> u32 {
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
     /// A chip without a typical part: its name.
-    #[error("the virtual device does not model the {0}; use esp8266 or esp32")]
+    #[error(
+        "the virtual device does not model the {0}; use esp8266, esp32, esp32s2, esp32s3, esp32c2, esp32c3, esp32c5, esp32c6, esp32h2 or esp32p4"
+    )]
     UnsupportedChip(&'static str),
     /// A flash size that is not a power of two from 256 KB to 128 MB: the bytes.
     #[error("flash size of {0} bytes is not a power of two between 256KB and 128MB; use e.g. 4MB")]
@@ -139,6 +160,19 @@ pub enum DeviceError {
     /// A JEDEC ID wider than its three bytes.
     #[error("JEDEC ID 0x{0:x} has more than 24 bits; give manufacturer, type and capacity bytes")]
     JedecId(u32),
+    /// An EN rise time beyond [`MAX_EN_RISE`].
+    #[error("an EN rise time of {0:?} is longer than any board's; use at most 1 s")]
+    EnRise(std::time::Duration),
+    /// A USB port the chip does not have.
+    #[error(
+        "the {chip} has no {port} port; --usb-jtag needs an ESP32-C3, C5, C6, H2, S3 or P4, --usb-otg an ESP32-S2, S3 or P4"
+    )]
+    NoSuchPort {
+        /// The chip's name.
+        chip: &'static str,
+        /// The port asked for.
+        port: &'static str,
+    },
     /// eFuse states the chip cannot have: why.
     #[error("{0}")]
     Efuse(String),

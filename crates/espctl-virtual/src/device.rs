@@ -14,6 +14,7 @@ use crate::stub::StubLoader;
 use crate::stub::rx::{RxEvent, StubRx};
 use crate::timing::{WorkMeter, byte_time};
 use crate::uart::garble;
+use crate::usb::{Link, OTG_REENUMERATION, UsbJtagLines};
 use espctl_chips::{BootMode, Chip, ResetCause};
 use espctl_protocol::{STUB_HELLO, slip};
 use std::sync::Arc;
@@ -74,7 +75,7 @@ enum Receiver {
     Stub(StubRx),
 }
 
-/// A virtual ESP8266 or ESP32. Everything happens inside the calls: [`Device::write`]
+/// A virtual chip (one with a [`TypicalPart`](espctl_chips::TypicalPart)). Everything happens inside the calls: [`Device::write`]
 /// processes the bytes at once and queues the answers for [`Device::read`].
 #[derive(Debug)]
 pub struct Device {
@@ -93,6 +94,12 @@ pub struct Device {
     bytes_received: u64,
     bytes_sent: u64,
     boots: u64,
+    /// How the USB-Serial/JTAG controller reads DTR/RTS (used on that link only).
+    usb_lines: UsbJtagLines,
+    /// When the armed RTC watchdog resets the chip.
+    watchdog_at: Option<Duration>,
+    /// Until when a USB-OTG port is gone after a reset.
+    absent_until: Option<Duration>,
 }
 
 impl Device {
@@ -132,24 +139,30 @@ impl Device {
             .clone()
             .unwrap_or_else(|| Arc::new(SystemClock::new()));
         let schedule = Schedule::new(config.timing);
+        let board = config.board;
         let mut device = Device {
             config,
             clock,
             soc,
             state: State::HeldInReset,
             rx: Receiver::Rom(slip::Decoder::new()),
-            reset: ResetCircuit::new(),
+            reset: ResetCircuit::new(board),
             schedule,
             host_lead: Duration::ZERO,
             handling_frame: false,
             bytes_received: 0,
             bytes_sent: 0,
             boots: 0,
+            usb_lines: UsbJtagLines::default(),
+            watchdog_at: None,
+            absent_until: None,
         };
+        device.soc.uart.usb = device.config.link.is_usb();
         let mode = match device.config.start {
             StartMode::Download => BootMode::Download,
             StartMode::Flash => BootMode::Flash,
         };
+        let mode = board.boot_mode(mode);
         device.boot(ResetCause::PowerOn, mode);
         device.clear_output();
         Ok(device)
@@ -159,6 +172,10 @@ impl Device {
     /// dated by when the chip would send them (see [`crate::timing`]).
     pub fn write(&mut self, bytes: &[u8]) {
         self.tick();
+        if !self.usb_present() {
+            // The port is gone: nothing reaches the chip.
+            return;
+        }
         self.bytes_received += bytes.len() as u64;
         // The host cannot send before it has read what it answers.
         let sent_at = self.host_now().max(self.soc.uart.delivered_until());
@@ -189,8 +206,10 @@ impl Device {
                     // Bytes between frames mean nothing to the ROM.
                     let _ = decoder.take_noise();
                     let fifo = self.soc.meter.timings().uart_rx_fifo;
+                    // USB has flow control: the host's bytes wait for the chip.
+                    let usb = self.soc.uart.usb;
                     match frame {
-                        Ok(frame) if self.schedule.frame_fits(line, fifo) => {
+                        Ok(frame) if usb || self.schedule.frame_fits(line, fifo) => {
                             self.handle_frame(&frame)
                         }
                         _ => {}
@@ -200,7 +219,10 @@ impl Device {
                     let threshold = self.soc.meter.timings().stub_rx_threshold;
                     let schedule = &self.schedule;
                     let first_bit = arrived - byte_time(line);
-                    match rx.push(byte, || schedule.stub_rx_armed(first_bit, line, threshold)) {
+                    let usb = self.soc.uart.usb;
+                    match rx.push(byte, || {
+                        usb || schedule.stub_rx_armed(first_bit, line, threshold)
+                    }) {
                         RxEvent::None => {}
                         RxEvent::Lost => self.schedule.frame_lost(),
                         RxEvent::Frame(frame) => self.handle_frame(&frame),
@@ -226,6 +248,7 @@ impl Device {
             _ => Transition::Stay,
         };
         self.apply(next);
+        self.arm_watchdog();
         self.handling_frame = false;
         self.schedule
             .end_frame(&start, &self.soc.meter, &mut self.soc.uart);
@@ -253,6 +276,9 @@ impl Device {
     /// Bytes for the host; 0 when nothing is pending.
     pub fn read(&mut self, buf: &mut [u8]) -> usize {
         self.tick();
+        if !self.usb_present() {
+            return 0;
+        }
         let now = self.clock.now();
         let n = self.soc.uart.read(buf, now, self.schedule.mode());
         self.bytes_sent += n as u64;
@@ -280,6 +306,13 @@ impl Device {
     /// DTR and RTS as the host sets them (`true` = asserted), through the auto-reset
     /// circuit: EN follows RTS and GPIO0 follows DTR, both inverted (see [`crate::reset`]).
     pub fn set_modem_lines(&mut self, dtr: bool, rts: bool) {
+        if self.config.link == Link::UsbSerialJtag {
+            // The controller reads the lines itself; its reset leaves the port alone.
+            if let Some(mode) = self.usb_lines.set_lines(dtr, rts) {
+                self.boot(ResetCause::ResetPin, mode);
+            }
+            return;
+        }
         let now = self.clock.now();
         for event in self.reset.set_lines(dtr, rts, now) {
             self.on_reset_event(event);
@@ -292,8 +325,10 @@ impl Device {
     }
 
     /// A press of the reset button, with GPIO0 held low (`Download`) or not: the chip
-    /// restarts and prints its boot log.
+    /// restarts and prints its boot log. On a board without the auto-reset circuit
+    /// GPIO0 is where the board holds it, whatever `mode` asks.
     pub fn reset(&mut self, mode: BootMode) {
+        let mode = self.config.board.boot_mode(mode);
         self.boot(ResetCause::ResetPin, mode);
     }
 
@@ -359,10 +394,54 @@ impl Device {
         }
     }
 
-    /// Completes a reset whose straps are due to be latched.
+    /// Whether the host's port exists now: a USB-OTG port is gone while the chip resets
+    /// and the ROM enumerates again; every other port stays.
+    pub fn usb_present(&self) -> bool {
+        self.absent_until.is_none_or(|t| self.clock.now() >= t)
+    }
+
+    /// What the host's end of the line is.
+    pub fn link(&self) -> Link {
+        self.config.link
+    }
+
+    /// Completes a reset whose straps are due to be latched, or the watchdog's.
     fn tick(&mut self) {
-        if let Some(event) = self.reset.poll(self.clock.now()) {
+        let now = self.clock.now();
+        if let Some(event) = self.reset.poll(now) {
             self.on_reset_event(event);
+        }
+        if self.watchdog_at.is_some_and(|t| now >= t) {
+            self.watchdog_at = None;
+            // A system reset latches the straps again; nothing holds GPIO0 low on a USB
+            // port, so the chip boots its flash (esptool's reason for using it).
+            let mode = if self.config.link != Link::UsbSerialJtag && self.reset.io0_low() {
+                BootMode::Download
+            } else {
+                BootMode::Flash
+            };
+            self.boot(ResetCause::ResetPin, mode);
+        }
+    }
+
+    /// esptool's `watchdog_reset`: the RTC watchdog enabled with a system reset as its
+    /// first stage fires once its timeout (slow-clock cycles) has passed.
+    fn arm_watchdog(&mut self) {
+        use espctl_chips::usb::RtcWatchdog;
+        let Some(wdt) = espctl_chips::usb::rtc_watchdog(self.config.chip.kind) else {
+            return;
+        };
+        let config0 = self.soc.read_reg(wdt.config0);
+        let action = (config0 >> RtcWatchdog::STAGE0_SHIFT) & 7;
+        if config0 & RtcWatchdog::ENABLE == 0 || action != RtcWatchdog::ACTION_RESET_SYSTEM {
+            self.watchdog_at = None;
+            return;
+        }
+        if self.watchdog_at.is_none() {
+            let cycles = u64::from(self.soc.read_reg(wdt.config1));
+            let timeout =
+                Duration::from_micros(cycles * 1_000_000 / u64::from(RtcWatchdog::SLOW_CLOCK_HZ));
+            self.watchdog_at = Some(self.clock.now() + timeout);
         }
     }
 
@@ -387,8 +466,10 @@ impl Device {
             }
             Transition::RunRam => self.state = State::Running(DeviceState::RunningRam),
             Transition::RunFlash => {
-                // "Run user code" jumps into the flash boot without a reset: no banner.
+                // "Run user code" jumps into the flash boot without a reset: no banner,
+                // but the program starts.
                 self.state = State::Running(DeviceState::RunningFlash);
+                self.start_app();
             }
             Transition::SoftwareReset => {
                 // The straps stay latched: a chip reset into download mode returns there.
@@ -399,6 +480,16 @@ impl Device {
 
     fn boot(&mut self, cause: ResetCause, mode: BootMode) {
         self.boots += 1;
+        if let Some(wdt) = espctl_chips::usb::rtc_watchdog(self.config.chip.kind) {
+            // A reset clears the watchdog's configuration.
+            self.soc.write_reg(wdt.config0, 0, !0);
+        }
+        self.watchdog_at = None;
+        if self.config.link == Link::UsbOtg && cause != ResetCause::PowerOn {
+            // The ROM's CDC port goes with the chip and enumerates again.
+            self.absent_until = Some(self.clock.now() + OTG_REENUMERATION);
+            self.clear_output();
+        }
         if cause != ResetCause::Software {
             self.soc.strap = mode;
         }
@@ -413,10 +504,20 @@ impl Device {
         };
     }
 
+    /// The program in flash starts: what it prints (see `app.rs`).
+    fn start_app(&mut self) {
+        if let Some(text) = crate::app::output(self.config.chip, self.flash()) {
+            self.soc.uart.send_at(crate::app::APP_BAUD, text.as_bytes());
+        }
+    }
+
     fn print_boot_log(&mut self, cause: ResetCause, mode: BootMode) {
         let log = self.soc.part.boot_log;
         let text = (log.render)(cause, mode);
         self.soc.uart.send_at(log.baud, text.as_bytes());
+        if mode == BootMode::Flash {
+            self.start_app();
+        }
         if !self.handling_frame {
             // A reset from outside: the log goes out now. A frame's handling dates its
             // own output (a reboot's log follows the answer).

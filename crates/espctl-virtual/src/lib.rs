@@ -26,7 +26,9 @@
 //!   ANDing and addressed modulo its size, optionally mirrored to an image file
 //!   (`spi.rs`, `flash_chip.rs`, `nor.rs`);
 //! * resets: the boot log, download versus flash boot, the DTR/RTS auto-reset circuit
-//!   ([`reset`]);
+//!   with the RC delay on EN, or a board without it whose GPIO0 is fixed ([`reset`]);
+//!   a line standing for the application's output when the flash holds an image
+//!   (`app.rs`);
 //! * time: the line's bytes, the flash's datasheet times and the CPU's work on one
 //!   timeline ([`timing`], `schedule.rs`); whether answers wait for it is a choice
 //!   ([`TimingMode`]), the rules are the same either way and for every client;
@@ -58,6 +60,7 @@
 #![warn(missing_docs)]
 
 mod answers;
+mod app;
 pub mod clock;
 pub mod config;
 pub mod device;
@@ -79,12 +82,15 @@ mod spi_pins;
 mod stub;
 pub mod timing;
 mod uart;
+pub mod usb;
 
 pub use config::{DeviceConfig, DeviceError, StartMode, parse_mac};
 pub use device::{Device, DeviceState, Work};
 pub use efuse_state::EfuseState;
 pub use espctl_chips::BootMode;
 pub use nor::FlashWork;
+pub use reset::{Board, Gpio0};
 pub use schedule::LinkStats;
 pub use spi::SpiWork;
 pub use timing::{TimingMode, Timings};
+pub use usb::Link;

@@ -6,7 +6,8 @@
 //! > A MEM_END that jumps to an entry point inside RAM uploaded during this loader
 //! > session starts the flasher stub when the uploaded RAM holds the stub's greeting
 //! > `OHAI`. Every esp-flasher-stub build (and the legacy stub) carries the greeting it
-//! > sends as a constant in its text or data segment. Any other jump runs "an
+//! > sends as a constant in its text or data segment, or (the RISC-V builds) as the
+//! > `lui rd, hi; addi rd, rd, lo` pair that loads it as a word. Any other jump runs "an
 //! > application in RAM": the device leaves the loader and stays silent.
 //!
 //! Where a block lands differs: the ROM places MEM_DATA blocks by `seq * block_size`
@@ -108,16 +109,42 @@ impl RamUpload {
             .segments
             .iter()
             .any(|s| (s.addr..s.addr.saturating_add(s.data.len() as u32)).contains(&entry));
-        let greets = self
-            .segments
-            .iter()
-            .any(|s| s.data.windows(STUB_HELLO.len()).any(|w| w == STUB_HELLO));
+        let greets = self.segments.iter().any(|s| carries_greeting(&s.data));
         if inside && greets {
             Jump::Stub
         } else {
             Jump::Application
         }
     }
+}
+
+/// Whether `code` holds the stub's greeting: as bytes, or as the RISC-V instruction
+/// pair that loads it into a register (`lui` of the upper 20 bits, rounded for the sign
+/// of the lower 12, then `addi` of the lower 12).
+fn carries_greeting(code: &[u8]) -> bool {
+    if code.windows(STUB_HELLO.len()).any(|w| w == STUB_HELLO) {
+        return true;
+    }
+    let word = u32::from_le_bytes(*STUB_HELLO);
+    let lo = word & 0xFFF;
+    let hi = word.wrapping_add(0x800) >> 12;
+    let insn = |at: usize| {
+        code.get(at..at + 4)
+            .map(|b| u32::from_le_bytes(b.try_into().unwrap()))
+    };
+    // RISC-V instructions are 2-byte aligned (compressed code).
+    (0..code.len().saturating_sub(7)).step_by(2).any(|at| {
+        let (Some(lui), Some(addi)) = (insn(at), insn(at + 4)) else {
+            return false;
+        };
+        let rd = (lui >> 7) & 0x1F;
+        lui & 0x7F == 0x37
+            && lui >> 12 == hi
+            && addi & 0x707F == 0x13
+            && (addi >> 7) & 0x1F == rd
+            && (addi >> 15) & 0x1F == rd
+            && addi >> 20 == lo
+    })
 }
 
 #[cfg(test)]
@@ -186,5 +213,18 @@ mod tests {
         ram.append(&mut soc, &[4, 5]);
         assert_eq!(soc.memory.read(0x3FFE_8000), 0x0403_0201);
         assert_eq!(soc.memory.read(0x3FFE_8004), 0x0000_0005);
+    }
+
+    #[test]
+    fn finds_the_greeting_a_risc_v_stub_builds_in_a_register() {
+        // lui a5, 0x49415; addi a5, a5, -0x7b1: a5 = "OHAI" as a little-endian word.
+        let mut code = vec![0x01, 0x00];
+        code.extend_from_slice(&0x4941_57B7u32.to_le_bytes());
+        code.extend_from_slice(&0x84F7_8793u32.to_le_bytes());
+        assert!(carries_greeting(&code));
+        // Another register in the addi: not the greeting.
+        code[6..10].copy_from_slice(&0x84F7_8713u32.to_le_bytes());
+        assert!(!carries_greeting(&code));
+        assert!(carries_greeting(b"..OHAI.."));
     }
 }

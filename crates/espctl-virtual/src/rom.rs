@@ -110,10 +110,14 @@ impl RomLoader {
             Ok(c) => c,
             Err(CommandError::Checksum { .. }) => return self.fail(soc, op, RomError::Checksum),
             // Unknown or unsupported opcodes and malformed payloads: "the format of the
-            // received message is invalid" (esptool turns 01 05 into "not supported").
-            // The ROM answers once here; esptool's comment says ROMs repeat this reply
-            // eight times, but with the echoed opcode that would break esptool's next
-            // command, and which opcode the repeats carry is not documented.
+            // received message is invalid", with the request's opcode (a normal ROM, e.g.
+            // GET_SECURITY_INFO on the ESP8266/ESP32: esptool 5.6.0 `connect()` catches
+            // the resulting FatalError as well as UnsupportedCommandError). The other
+            // form esptool knows, a reply whose opcode differs with status 01 05, sent
+            // eight times, is what it documents for restricted loaders ("Usually this
+            // indicates the loader is running in a restricted download mode (e.g. Secure
+            // Download Mode)", `util.UnsupportedCommandError`; esptool#895 shows it for
+            // READ_REG in SDM). The ROM answers once here.
             Err(_) => return self.fail(soc, op, RomError::InvalidMessage),
         };
         match self.execute(soc, op, command) {
@@ -251,12 +255,18 @@ impl RomLoader {
 
     /// CHANGE_BAUDRATE: the ROM computes the divider from its own estimate of the
     /// crystal (ESP32: measured against the drifting 8 MHz RC clock, esptool
-    /// `get_rom_cal_crystal_freq`), while the UART really runs from the crystal. A host
-    /// has to scale the value it sends by estimate / crystal, as esptool does. The
-    /// switch happens once the reply is out (inferred: no documented delay).
+    /// `get_rom_cal_crystal_freq`; ESP32-C2: always 40 MHz), while the UART really runs
+    /// from the crystal. A host has to scale the value it sends by estimate / crystal,
+    /// as esptool does. The switch happens once the reply is out (inferred: no
+    /// documented delay).
     fn baud_switch(&self, soc: &Soc, value: u32) -> BaudSwitch {
         let clock = soc.uart_bus_hz();
-        let believed = soc.rom_crystal_estimate_hz().unwrap_or(clock);
+        let assumed = soc
+            .chip
+            .rom
+            .baud_crystal_mhz
+            .map(|mhz| u64::from(mhz) * 1_000_000 * u64::from(soc.chip.xtal_clk_divider));
+        let believed = soc.rom_crystal_estimate_hz().or(assumed).unwrap_or(clock);
         let div16 = (believed << 4) / u64::from(value);
         BaudSwitch {
             rate: Rate::from_divider(clock, div16),

@@ -33,6 +33,10 @@ impl Soc {
         let mut memory = Memory::new();
         // Mask ROM word the hosts read to tell the chips apart.
         memory.fix(CHIP_DETECT_MAGIC_REG, chip.magic_values[0]);
+        // The UART's read-only version date, which older hosts read to tell the chips apart.
+        if let Some(date) = chip.uart_date_value {
+            memory.fix(chip.uart_date_reg, date);
+        }
         // eFuse / OTP read registers of a typical part with this MAC: read-only.
         for (addr, value) in (chip.identity.registers_for_mac)(mac) {
             memory.fix(addr, value);

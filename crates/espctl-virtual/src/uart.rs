@@ -2,9 +2,11 @@
 //! clock), the host's rate, and the chip's transmit queue, dated by the schedule.
 //!
 //! The two ends only understand each other while their rates agree to within
-//! [`RATE_TOLERANCE`]; otherwise each side receives garbage. A rate change the chip makes
-//! takes effect at a moment on the device's timeline ([`Uart::switch_at`]), so bytes a
-//! host sends too early after CHANGE_BAUDRATE are garbage, as on hardware.
+//! [`RATE_TOLERANCE`](espctl_chips::uart_rate::RATE_TOLERANCE), the chip fact the
+//! client's fast-rate choice reads too; otherwise each side receives garbage. A rate
+//! change the chip makes takes effect at a moment on the device's timeline
+//! ([`Uart::switch_at`]), so bytes a host sends too early after CHANGE_BAUDRATE are
+//! garbage, as on hardware.
 
 use crate::timing::{TimingMode, WorkMeter, byte_time};
 use espctl_protocol::packet::Response;
@@ -15,11 +17,6 @@ use std::time::Duration;
 
 /// The rate a ROM assumes before anyone tells it otherwise.
 pub const DEFAULT_BAUD: u32 = 115_200;
-
-/// How far two UARTs' rates may differ and still understand each other. A 10-bit frame
-/// sampled in the middle of each bit tolerates a few per cent between both ends; 2% is
-/// the usual budget (and what a crystal-estimate error of the ESP32 ROM exceeds).
-pub const RATE_TOLERANCE: f64 = 0.02;
 
 /// The chip's UART rate and the divider register value that gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,8 +40,7 @@ impl Rate {
 
 /// Whether two rates are close enough for the UARTs to understand each other.
 pub fn rates_match(a: u32, b: u32) -> bool {
-    let (a, b) = (f64::from(a), f64::from(b.max(1)));
-    ((a - b) / b).abs() <= RATE_TOLERANCE
+    espctl_chips::uart_rate::within_tolerance(a, b)
 }
 
 /// What a byte received at the wrong rate turns into: never a SLIP delimiter.
@@ -91,6 +87,9 @@ pub struct Uart {
     /// The host's rate, when the transport has one (a serial line or a pty does; a
     /// socket does not, and then no mismatch is modelled).
     pub host_baud: Option<u32>,
+    /// The line is the chip's own USB port: bytes move at USB speed and no rate can
+    /// mismatch (UART0's divider still changes, and reads back, as programmed).
+    pub usb: bool,
 }
 
 impl Uart {
@@ -102,6 +101,7 @@ impl Uart {
             rate: None,
             pending: None,
             host_baud: None,
+            usb: false,
         }
     }
 
@@ -120,6 +120,9 @@ impl Uart {
 
     /// The rate of the bytes on the host-to-chip wire: the host's own.
     pub fn line_baud(&self) -> u32 {
+        if self.usb {
+            return crate::usb::USB_EQUIVALENT_BAUD;
+        }
         self.host_baud.unwrap_or_else(|| self.device_baud())
     }
 
@@ -152,7 +155,7 @@ impl Uart {
 
     /// Whether the host listens at a rate the chip's `rate` does not match.
     pub fn mismatched(&self, rate: u32) -> bool {
-        self.host_baud.is_some_and(|host| !rates_match(rate, host))
+        !self.usb && self.host_baud.is_some_and(|host| !rates_match(rate, host))
     }
 
     /// Whether the chip hears the host's bytes as garbage now.
@@ -166,6 +169,11 @@ impl Uart {
         if bytes.is_empty() {
             return;
         }
+        let rate = if self.usb {
+            crate::usb::USB_EQUIVALENT_BAUD
+        } else {
+            rate
+        };
         let bytes = if self.mismatched(rate) {
             bytes.iter().map(|&b| garble(b)).collect()
         } else {

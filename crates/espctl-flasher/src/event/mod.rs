@@ -146,6 +146,14 @@ pub enum Event {
         /// The rate kept.
         baud: u32,
     },
+    /// The line is the chip's own USB port: there is no baud rate to raise, `baud` is
+    /// kept.
+    BaudNotOnWire {
+        /// The port's kind (`USB-Serial/JTAG`, `USB-OTG`).
+        port: &'static str,
+        /// The rate the port keeps.
+        baud: u32,
+    },
     /// Nothing answered at `tried`; the chip still talks at `baud`, which is used.
     BaudFellBack {
         /// The rate that did not work.
@@ -162,6 +170,24 @@ pub enum Event {
         tried: u32,
         /// The rate used from now on.
         baud: u32,
+    },
+    /// The port's USB-serial bridge is a known one: the fast default tries `rates`,
+    /// fastest first (those up to its `max_baud` that the chip's UART divider makes).
+    AdapterRates {
+        /// The bridge's name (`CP2102N`).
+        adapter: &'static str,
+        /// The fastest rate it carries.
+        max_baud: u32,
+        /// The rates to try.
+        rates: Vec<u32>,
+    },
+    /// The fast default's rate `tried` did not work (nothing answered a SYNC there):
+    /// the next lower rate `next` is tried.
+    BaudSteppingDown {
+        /// The rate that failed.
+        tried: u32,
+        /// The rate tried next.
+        next: u32,
     },
     /// ROM attach: `pads` is `Some((clk, q, d, hd, cs))` when eFuses select other pins.
     AttachingFlash {
@@ -468,6 +494,8 @@ pub enum Event {
     },
     /// EN is pulsed: the chip restarts into its application.
     HardResetting,
+    /// The chip is reset through its RTC watchdog (`--after watchdog-reset`).
+    WatchdogResetting,
     /// The user's hard reset sequence ran (esptool's `custom_hard_reset_sequence`).
     CustomHardReset {
         /// The sequence as written.

@@ -3,18 +3,23 @@
 
 use crate::error::{Error, Result};
 use crate::event::Event;
+use crate::loader::LoaderKind;
 use crate::session::Session;
 
-/// The most a region may span (esptool cannot address more through the loaders).
+/// The most a region may span, unless the stub uses 4-byte addresses (esptool cannot
+/// address more through the other loaders).
 const REGION_LIMIT: u64 = 16 << 20;
 
 impl Session {
     /// The region of `size` bytes at `addr` (`None`: all of the detected flash), checked
-    /// against the 16MB limit and the detected flash size. Returns its size.
+    /// against the 16MB limit (where it applies) and the detected flash size. Returns
+    /// its size.
     pub fn flash_region(&mut self, addr: u32, size: Option<u32>) -> Result<u32> {
         let size = self.resolve_size(size)?;
         let end = addr as u64 + size as u64;
-        if end > REGION_LIMIT {
+        let four_byte_addresses =
+            self.loader.kind() == LoaderKind::Stub && self.chip.stub_flash_32bit_addr;
+        if end > REGION_LIMIT && !four_byte_addresses {
             return Err(Error::Beyond16Mb {
                 addr,
                 size,

@@ -6,7 +6,7 @@
 use super::{ConnectPlan, ROM_BAUD, stub_choice};
 use crate::error::{Error, Result};
 use crate::event::{Event, EventSink};
-use crate::loader::LoaderKind;
+use crate::loader::{Ability, LoaderKind};
 use crate::session::{BaudChange, ConnectOptions, Session};
 
 /// What a reconnection needs.
@@ -52,4 +52,32 @@ pub(super) fn raise(
         }
         Err(e) => Err(e),
     }
+}
+
+/// Tries the fast default's `rates`, fastest first, until one works; each failure is
+/// reported and the next lower rate tried. Returns the session and whether the line now
+/// runs at one of them.
+pub(super) fn raise_stepping(
+    mut session: Session,
+    rates: &[u32],
+    recovery: &Recovery<'_>,
+) -> Result<(Session, bool)> {
+    if !session.loader().can(Ability::ChangeBaud) {
+        // One attempt reports that the loader keeps its rate.
+        return match rates.first() {
+            Some(&baud) => raise(session, baud, true, recovery),
+            None => Ok((session, false)),
+        };
+    }
+    for (i, &baud) in rates.iter().enumerate() {
+        let raised;
+        (session, raised) = raise(session, baud, true, recovery)?;
+        if raised {
+            return Ok((session, true));
+        }
+        if let Some(&next) = rates.get(i + 1) {
+            (recovery.events)(Event::BaudSteppingDown { tried: baud, next });
+        }
+    }
+    Ok((session, false))
 }

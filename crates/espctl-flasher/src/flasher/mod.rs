@@ -4,6 +4,7 @@
 //! [`Flasher::finish`] (or dropping it) leaves the chip as the plan says.
 
 mod baud_policy;
+mod fast_rate;
 mod plan;
 mod port_spec;
 mod recover;
@@ -65,12 +66,17 @@ impl Flasher {
             && plan.need == Need::FlashData
             && options.before != Before::NoResetNoSync
             && session.port_kind() != TransportKind::Socket;
-        let target = if automatic {
-            plan.fast_baud
-        } else if plan.baud > initial_baud && plan.need != Need::Registers {
-            Some(plan.baud)
-        } else {
-            None
+        let fixed = (!automatic && plan.baud > initial_baud && plan.need != Need::Registers)
+            .then_some(plan.baud);
+        let raising = Raising {
+            automatic: automatic.then_some(plan.fast_baud).flatten(),
+            fixed,
+            owner: if use_stub {
+                fast_rate::UartOwner::Stub
+            } else {
+                fast_rate::UartOwner::Rom
+            },
+            crystal_mhz: info.crystal_mhz,
         };
         let mut raised = false;
         let recovery = baud_policy::Recovery {
@@ -80,19 +86,16 @@ impl Flasher {
         };
         // A ROM that can change its rate does so before the stub upload, which then goes
         // at the new rate too (the stub keeps the UART as the ROM left it).
-        let early = target.filter(|_| session.loader().can(Ability::ChangeBaud));
-        if let Some(baud) = early {
-            (session, raised) = baud_policy::raise(session, baud, automatic, &recovery)?;
+        let early = raising.wanted() && session.loader().can(Ability::ChangeBaud);
+        if early {
+            (session, raised) = raising.raise(session, &recovery)?;
         }
         if use_stub {
             stub_choice::start(&mut session, &plan.stub, &events)?;
         }
         prepare_flash(&mut session, plan)?;
-        if let Some(baud) = target
-            && early.is_none()
-            && (session.loader().can(Ability::ChangeBaud) || !automatic)
-        {
-            (session, raised) = baud_policy::raise(session, baud, automatic, &recovery)?;
+        if raising.wanted() && !early && (session.loader().can(Ability::ChangeBaud) || !automatic) {
+            (session, raised) = raising.raise(session, &recovery)?;
         }
         Ok(Flasher {
             session: Some(session),
@@ -178,6 +181,43 @@ impl DerefMut for Flasher {
         self.session
             .as_mut()
             .expect("a session, except while reconnecting")
+    }
+}
+
+/// The rate change the plan asks for: the fast default (with the rate for unknown
+/// adapters) or a rate the caller chose.
+struct Raising {
+    automatic: Option<u32>,
+    fixed: Option<u32>,
+    owner: fast_rate::UartOwner,
+    crystal_mhz: u32,
+}
+
+impl Raising {
+    fn wanted(&self) -> bool {
+        self.automatic.is_some() || self.fixed.is_some()
+    }
+
+    /// Changes the rate; returns the session (a new one after a recovery) and whether
+    /// the line now runs at the rate asked for (or one of the fast rates).
+    fn raise(
+        &self,
+        mut session: Session,
+        recovery: &baud_policy::Recovery<'_>,
+    ) -> Result<(Session, bool)> {
+        match (self.automatic, self.fixed) {
+            (Some(unknown_adapter_rate), _) => {
+                let rates = fast_rate::candidates(
+                    &mut session,
+                    unknown_adapter_rate,
+                    self.owner,
+                    self.crystal_mhz,
+                )?;
+                baud_policy::raise_stepping(session, &rates, recovery)
+            }
+            (None, Some(baud)) => baud_policy::raise(session, baud, false, recovery),
+            (None, None) => Ok((session, false)),
+        }
     }
 }
 

@@ -7,6 +7,7 @@ mod detect;
 mod read_failure;
 mod reply;
 mod reset;
+mod served_reset;
 mod sync;
 
 pub use connection::{Answer, Connection, DEFAULT_TIMEOUT, MAX_TIMEOUT};
@@ -18,6 +19,7 @@ pub use reset::{
     After, Before, DEFAULT_RESET_DELAY, EXTRA_RESET_DELAY, ResetStrategy, ResetTiming,
     bootloader_sequence, bootloader_sequence_with, hard_reset,
 };
+pub use served_reset::ServedResets;
 pub use sync::{
     Attempt, BootLog, ConnectFailure, DEFAULT_CONNECT_ATTEMPTS, SYNC_TIMEOUT, Synced, attempt, sync,
 };

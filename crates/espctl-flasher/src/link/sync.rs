@@ -113,6 +113,10 @@ impl BootLog {
     }
 }
 
+/// What noise after a reset most likely is: an ESP8266's boot log (74880 baud) after it
+/// booted its flash.
+const AFTER_RESET_NOISE: &str = "; after a reset this is usually the boot log of a chip that booted its flash (an ESP8266 prints it at 74880 baud): GPIO0 was not low when EN rose";
+
 /// Why connecting failed, from what the last attempt saw.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConnectFailure {
@@ -131,17 +135,27 @@ pub enum ConnectFailure {
     DownloadModeNoSync,
     /// Bytes came that are not bootloader replies.
     #[error(
-        "Invalid head of packet (0x{first:02x}): Possible serial noise or corruption. Received {len} bytes that are not bootloader replies (wrong baud rate, or the chip is running its application)."
+        "Invalid head of packet (0x{first:02x}): Possible serial noise or corruption. Received {len} bytes that are not bootloader replies (wrong baud rate, or the chip is running its application){}.",
+        if *after_reset { AFTER_RESET_NOISE } else { "" }
     )]
     Noise {
         /// The first byte received.
         first: u8,
         /// How many bytes.
         len: usize,
+        /// They came after DTR/RTS reset the chip.
+        after_reset: bool,
     },
     /// No reply that could be read.
     #[error("{0}")]
     NoReply(ReadFailure),
+    /// Nothing at all came back, not even a boot log, though DTR/RTS reset the chip: the
+    /// lines do not reach EN and GPIO0 (a board without the auto-reset circuit), or the
+    /// chip's TX does not reach the host.
+    #[error(
+        "No serial data received. Not even a boot log came after resetting through DTR/RTS: on a board without the auto-reset circuit (ESP-01 style) hold GPIO0 low while powering it up, then connect with --before no-reset; otherwise check that the chip's TX reaches the adapter's RX."
+    )]
+    SilentAfterReset,
     /// Another failure of the last SYNC.
     #[error("{0}")]
     Other(String),
@@ -177,10 +191,12 @@ pub fn attempt(
         }));
     }
     conn.take_noise();
+    // Whether the lines reset the chip, which then prints a boot log.
+    let mut reset_by_lines = false;
     if a.before != Before::NoReset {
         conn.flush_input()?;
         match a.strategy.run(conn.transport()) {
-            Ok(()) => {}
+            Ok(()) => reset_by_lines = true,
             Err(LineError::Unsupported) => {
                 if !*a.lines_warned {
                     *a.lines_warned = true;
@@ -221,11 +237,17 @@ pub fn attempt(
     if let Some(log) = BootLog::parse(&noise) {
         return Ok(Err(log.explain()));
     }
-    if !noise.is_empty() && last == ConnectFailure::NoReply(ReadFailure::NoData) {
-        return Ok(Err(ConnectFailure::Noise {
-            first: noise[0],
-            len: noise.len(),
-        }));
+    if last == ConnectFailure::NoReply(ReadFailure::NoData) {
+        if let Some(&first) = noise.first() {
+            return Ok(Err(ConnectFailure::Noise {
+                first,
+                len: noise.len(),
+                after_reset: reset_by_lines,
+            }));
+        }
+        if reset_by_lines {
+            return Ok(Err(ConnectFailure::SilentAfterReset));
+        }
     }
     Ok(Err(last))
 }

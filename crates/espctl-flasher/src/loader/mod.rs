@@ -109,6 +109,12 @@ pub enum BaudRequest {
     /// The rate scaled by the error of the ROM's own crystal measurement (read from the
     /// chip first); the second word is 0.
     ScaledByRomCrystal,
+    /// The rate scaled by the crystal the ROM assumes over the real one (ESP32-C2: 40
+    /// MHz assumed, esptool `ESP32C2ROM.change_baud`); the second word is 0.
+    ScaledByAssumedCrystal {
+        /// The crystal the ROM computes its divider for, in MHz.
+        assumed_mhz: u32,
+    },
 }
 
 /// Where the crystal frequency is read from.

@@ -158,6 +158,8 @@ impl Loader for RomLoader {
     fn baud_request(&self, baud: u32, _current: u32) -> BaudRequest {
         if self.chip.rom_crystal_hz.is_some() {
             BaudRequest::ScaledByRomCrystal
+        } else if let Some(assumed_mhz) = self.chip.rom.baud_crystal_mhz {
+            BaudRequest::ScaledByAssumedCrystal { assumed_mhz }
         } else {
             BaudRequest::Words { new: baud, old: 0 }
         }

@@ -13,6 +13,13 @@ impl Session {
     /// Does what `after` asks once the work is done.
     pub fn finish(&mut self, after: After) -> Result<()> {
         match after {
+            After::HardReset
+                if self.native_usb() == Some(super::NativeUsb::Otg) && self.has_rtc_watchdog() =>
+            {
+                // As esptool on a USB-OTG port: the port goes away with the reset, the
+                // watchdog does it without a reset line.
+                self.watchdog_reset()
+            }
             After::HardReset => self.hard_reset(),
             After::SoftReset => {
                 self.emit(Event::SoftResetting);
@@ -42,8 +49,9 @@ impl Session {
                 self.emit(Event::StayingInStub);
                 Ok(())
             }
+            After::WatchdogReset if self.has_rtc_watchdog() => self.watchdog_reset(),
             After::WatchdogReset => {
-                // Neither the ESP8266 nor the ESP32 has the RTC watchdog reset esptool uses.
+                // Only the ESP32-S2, S3 and C3 have the RTC watchdog reset esptool uses.
                 self.emit(Event::WatchdogUnsupported { chip: self.chip });
                 self.hard_reset()
             }

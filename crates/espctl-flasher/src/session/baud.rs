@@ -7,7 +7,8 @@ use super::Session;
 use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::link::{Answer, DEFAULT_TIMEOUT, SYNC_TIMEOUT};
-use crate::loader::{Ability, BaudRequest};
+use crate::loader::{Ability, BaudRequest, LoaderKind};
+use espctl_chips::StubUartClock;
 use espctl_protocol::{Command, Opcode, SYNC_REPLY_COUNT};
 
 /// How long a loader takes to switch its UART after answering CHANGE_BAUDRATE, with a
@@ -39,6 +40,14 @@ impl Session {
             self.emit(Event::BaudUnchanged { baud: self.baud() });
             return Ok(BaudChange::Unsupported);
         }
+        if let Some(usb) = self.native_usb() {
+            // No baud rate on the wire: the rate would only reprogram UART0.
+            self.emit(Event::BaudNotOnWire {
+                port: usb.name(),
+                baud: self.baud(),
+            });
+            return Ok(BaudChange::Unsupported);
+        }
         let old = self.baud();
         // The port must take the rate before the chip is told to switch.
         let port = self.port_name().to_string();
@@ -55,7 +64,12 @@ impl Session {
         let (value, old_word) = match self.loader.baud_request(baud, old) {
             BaudRequest::Words { new, old } => (new, old),
             BaudRequest::ScaledByRomCrystal => (self.rom_baud_value(baud)?, 0),
+            BaudRequest::ScaledByAssumedCrystal { assumed_mhz } => {
+                let (crystal_mhz, _) = self.crystal()?;
+                (baud * assumed_mhz / crystal_mhz, 0)
+            }
         };
+        let value = self.scaled_divider_request(baud)?.unwrap_or(value);
         self.conn.check(
             "change baud rate",
             &Command::ChangeBaudrate {
@@ -84,6 +98,23 @@ impl Session {
             return Ok(BaudChange::KeptOld);
         }
         Err(Error::BaudLost { baud, old })
+    }
+
+    /// For a stub that scales the divider it finds (ESP8266), the value that lands
+    /// nearest `baud`, worked back from that divider; `None` for other loaders.
+    fn scaled_divider_request(&mut self, baud: u32) -> Result<Option<u32>> {
+        let clock = match self.chip.stub_uart {
+            Some(clock @ StubUartClock::ScaleCurrentDivider)
+                if self.loader.kind() == LoaderKind::Stub =>
+            {
+                clock
+            }
+            _ => return Ok(None),
+        };
+        let current_div = self.read_reg(self.chip.uart_clkdiv_reg)? & 0xF_FFFF;
+        let (crystal_mhz, _) = self.crystal()?;
+        let bus_hz = u64::from(crystal_mhz) * 1_000_000 * u64::from(self.chip.xtal_clk_divider);
+        Ok(Some(clock.request_for(baud, bus_hz, current_div)))
     }
 
     /// SYNC until all 8 replies come back, a few times.

@@ -9,11 +9,13 @@ mod ram;
 mod recovery;
 mod security;
 mod stub_start;
+mod usb;
 
 pub use baud::BaudChange;
 pub use limits::OperationLimits;
 pub use recovery::LinkStats;
 pub use stub_start::StubStartFailure;
+pub use usb::NativeUsb;
 
 use crate::cancel::{Cancel, Interruption};
 use crate::error::{Error, Result};
@@ -199,9 +201,21 @@ impl Session {
                 before = Before::NoReset;
             }
         }
+        if before == Before::DefaultReset
+            && NativeUsb::of(transport.usb_device().as_ref(), None) == Some(NativeUsb::SerialJtag)
+        {
+            // As esptool: a USB-Serial/JTAG port (product 0x1001) gets its own sequence.
+            before = Before::UsbReset;
+        }
+        let rfc2217 = transport.kind() == TransportKind::Rfc2217;
         let mut conn = Connection::new(transport, events.clone(), options.trace);
         conn.set_max_timeout(options.limits.longest_wait());
-        let strategies = link::bootloader_sequence_with(before, &options.reset);
+        let mut strategies = link::bootloader_sequence_with(before, &options.reset);
+        if rfc2217 {
+            // As esptool: the tight sequence sets both lines at once, which RFC 2217
+            // cannot carry.
+            strategies.retain(|s| !matches!(s, link::ResetStrategy::UnixTight { .. }));
+        }
         let mut lines_warned = false;
 
         events(Event::Connecting);
@@ -311,6 +325,11 @@ impl Session {
     /// What kind of line the chip is on.
     pub fn port_kind(&mut self) -> TransportKind {
         self.conn.transport().kind()
+    }
+
+    /// The USB device behind the port, when known (it names the serial bridge).
+    pub fn usb_device(&mut self) -> Option<espctl_transport::UsbDevice> {
+        self.conn.transport().usb_device()
     }
 
     /// Whether DTR/RTS reset the chip when connecting (so a new connection can reset it
@@ -426,6 +445,10 @@ impl Session {
 
     /// The crystal frequency, normalised, and the raw estimate when it is far off.
     fn crystal(&mut self) -> Result<(u32, Option<f64>)> {
+        // Chips made with one crystal only: esptool reports it without reading anything.
+        if let Some(mhz) = self.chip.fixed_crystal_mhz {
+            return Ok((mhz, None));
+        }
         if self.loader.crystal_source() == CrystalSource::RomRecord
             && let Some(rom) = self.chip.rom_crystal_hz
         {

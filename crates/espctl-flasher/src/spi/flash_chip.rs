@@ -215,7 +215,9 @@ impl Session {
         };
         if let Some(size) = size {
             self.set_flash_size(size.bytes())?;
-            if size.bytes() > 16 << 20 {
+            let four_byte_addresses = self.loader.kind() == crate::loader::LoaderKind::Stub
+                && self.chip.stub_flash_32bit_addr;
+            if size.bytes() > 16 << 20 && !four_byte_addresses {
                 self.emit(Event::FlashOver16MbNote);
             }
         }

@@ -1,7 +1,9 @@
 //! Puts a [`Device`] on a byte stream a real client can open: a TCP port (`socket://`
-//! URLs) or a pty (a path like `/dev/pts/3`).
+//! URLs) or a pty (a path like `/dev/pts/3`); or, as a [`LocalLine`] with DTR and RTS,
+//! in front of a relay in this process (the RFC 2217 server of `espctl virtual
+//! --rfc2217`).
 //!
-//! Neither transport carries modem lines, so a client cannot reset the chip. A
+//! Neither the TCP port nor the pty carries modem lines, so a client cannot reset the chip. A
 //! [`ResetHandle`] does it from outside, as a user pressing the buttons; on Unix,
 //! [`block_server_signals`] maps SIGUSR1 to "reset into download mode" and SIGUSR2 to
 //! "reset and run the program in flash".
@@ -12,12 +14,14 @@ use std::io::Write;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
+mod line;
 #[cfg(unix)]
 mod pty;
 #[cfg(unix)]
 mod signals;
 mod tcp;
 
+pub use line::LocalLine;
 #[cfg(unix)]
 pub use pty::PtyServer;
 #[cfg(unix)]

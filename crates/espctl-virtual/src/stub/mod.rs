@@ -114,11 +114,12 @@ impl StubLoader {
         // `stub_lib_flash_init` attaches the flash on the chip's own pins.
         crate::spi_pins::attach_own_pins(soc);
         let rom_baud = soc.uart.device_baud();
-        let (rate, settle) = match soc
-            .chip
-            .stub_uart
-            .expect("a modelled chip says how its stub clocks the UART")
-        {
+        let Some(clocking) = soc.chip.stub_uart else {
+            // The stub keeps the UART as the ROM left it.
+            soc.uart.set_rate(soc.uart_rate_now());
+            return TRANSPORT_SETTLE;
+        };
+        let (rate, settle) = match clocking {
             // The stub keeps the divider the ROM set up, and the rate it gives.
             StubUartClock::ScaleCurrentDivider => {
                 let div = u64::from(soc.uart_rate_now().clkdiv & 0xF_FFFF);
@@ -375,17 +376,18 @@ impl StubLoader {
             // The divider computation divides by zero: the CPU takes an exception.
             return Err(Fault::Hang);
         }
-        let rate = match soc
-            .chip
-            .stub_uart
-            .expect("a modelled chip says how its stub clocks the UART")
-        {
-            StubUartClock::ScaleCurrentDivider => {
+        let rate = match soc.chip.stub_uart {
+            // It sets the rate it is asked for, from the clock the UART runs on.
+            None => Rate::from_divider(
+                soc.uart_bus_hz(),
+                (soc.uart_bus_hz() << 4) / u64::from(baud),
+            ),
+            Some(StubUartClock::ScaleCurrentDivider) => {
                 let current = soc.uart_rate_now().clkdiv & 0xF_FFFF;
                 let div = (current.wrapping_mul(115_200) / baud).max(1);
                 Rate::from_divider(soc.uart_bus_hz(), u64::from(div) << 4)
             }
-            StubUartClock::Pll { clock_hz } => {
+            Some(StubUartClock::Pll { clock_hz }) => {
                 Rate::from_divider(u64::from(clock_hz), u64::from((clock_hz << 4) / baud))
             }
         };

@@ -4,7 +4,7 @@ use super::Command;
 use crate::fatal::Fatal;
 
 /// The commands `--json` applies to.
-pub const JSON_COMMANDS: &str = "chip-id, read-mac, flash-id, get-security-info, image-info, write-flash, read-flash, verify-flash, erase-flash, erase-region and discover";
+pub const JSON_COMMANDS: &str = "chip-id, read-mac, flash-id, get-security-info, image-info, write-flash, read-flash, verify-flash, erase-flash, erase-region, discover and list-ports";
 
 /// Whether `command` prints a JSON result with `--json`.
 pub fn supports_json(command: &Command) -> bool {
@@ -21,6 +21,7 @@ pub fn supports_json(command: &Command) -> bool {
             | Command::EraseFlash(_)
             | Command::EraseRegion(_)
             | Command::Discover(_)
+            | Command::ListPorts(_)
     )
 }
 

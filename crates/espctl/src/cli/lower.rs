@@ -76,6 +76,14 @@ pub fn lower(cli: Cli) -> Result<Invocation, Fatal> {
             None => Work::Ota(super::lower_ota::ota(args)?),
         },
         Command::Discover(args) => Work::Discover(super::lower_discover::discover(args, cli.json)?),
+        Command::ListPorts(args) => Work::ListPorts(crate::commands::list_ports::ListPorts {
+            filter: PortFilter::parse(&[&cli.port_filter[..], &args.port_filter[..]].concat())
+                .map_err(port_filter_error)?,
+            json: cli.json,
+        }),
+        Command::ServePort(args) => {
+            Work::ServePort(super::lower_serve_port::serve_port(&cli, args)?)
+        }
         Command::WriteFlash(args) => device(Need::FlashData, write_flash(args)?)?,
         Command::ReadFlash(args) => device(Need::FlashData, read_flash(args)?)?,
         Command::VerifyFlash(args) => device(Need::FlashData, verify_flash(args)?)?,

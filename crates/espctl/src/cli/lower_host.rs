@@ -168,13 +168,37 @@ pub(super) fn virtual_device(chip: &str, args: &VirtualArgs) -> Result<VirtualDe
     if let Some(path) = &args.flash_encryption_key {
         config.flash_encryption_key = Some(read_key_file(path)?);
     }
+    if let Some(ms) = args.en_rise_ms {
+        config.board = espctl_virtual::Board::AutoReset {
+            en_rise: std::time::Duration::from_millis(ms),
+        };
+    }
+    if let Some(level) = &args.gpio0 {
+        config.board = espctl_virtual::Board::NoCircuit {
+            gpio0: level.parse().map_err(|e| Fatal(format!("--gpio0: {e}")))?,
+        };
+    }
+    if args.usb_jtag {
+        config.link = espctl_virtual::Link::UsbSerialJtag;
+    } else if args.usb_otg {
+        config.link = espctl_virtual::Link::UsbOtg;
+    }
     config.validate().map_err(|e| Fatal(e.to_string()))?;
-    let serve = match &args.listen {
-        Some(addr) => Serve::Tcp {
+    let serve = match (&args.listen, &args.rfc2217) {
+        (Some(addr), _) => Serve::Tcp {
             addr: addr.clone(),
             keep_state: args.keep_state,
         },
-        None => Serve::Pty,
+        (None, Some(addr)) => {
+            // A board with its reset lines powers up like a real one: running the
+            // flash, until a client resets it into the loader.
+            config.start = espctl_virtual::StartMode::Flash;
+            Serve::Rfc2217 {
+                addr: addr.clone(),
+                relay_lines: args.relay_lines,
+            }
+        }
+        (None, None) => Serve::Pty,
     };
     Ok(VirtualDevice {
         config,

@@ -13,6 +13,7 @@ mod lower_flash_chip;
 mod lower_host;
 mod lower_ota;
 mod lower_ota_upgrade;
+mod lower_serve_port;
 mod lower_virtual_ota;
 mod lower_write;
 mod spelling;
@@ -61,12 +62,13 @@ pub struct Cli {
     #[arg(short = 'p', long, env = "ESPTOOL_PORT")]
     pub port: Option<String>,
 
-    /// Serial port baud rate used when flashing/reading [default: 115200, raised to
-    /// 921600 for flash commands on serial and virtual ports unless --no-fast-baud]
+    /// Serial port baud rate used when flashing/reading [default: 115200, raised for
+    /// flash commands on serial and virtual ports to the fastest rate the USB-serial
+    /// adapter carries (921600 for adapters espctl does not know) unless --no-fast-baud]
     #[arg(short = 'b', long, env = "ESPTOOL_BAUD", value_parser = parse_baud)]
     pub baud: Option<u32>,
 
-    /// Without --baud, stay at 115200 instead of moving flash commands to 921600
+    /// Without --baud, stay at 115200 instead of moving flash commands to a faster rate
     #[arg(long)]
     pub no_fast_baud: bool,
 
@@ -194,14 +196,20 @@ pub enum Command {
     Elf2image(Elf2ImageArgs),
     /// Merge binary files into a single file for flashing (raw, Intel HEX or UF2)
     MergeBin(MergeBinArgs),
-    /// Run a virtual ESP8266/ESP32 (ROM loader, flasher stub, NOR flash) on a TCP port or a pty
+    /// Run a virtual ESP8266, ESP32, S2, S3, C2, C3, C5, C6, H2 or P4 (ROM loader, flasher stub, NOR flash) on a TCP port or a pty
     Virtual(Box<VirtualArgs>),
+    /// List the serial ports (USB IDs, serial number, manufacturer, product, the known
+    /// USB-serial bridge), in the order a scan without --port tries them; --port-filter applies
+    ListPorts(args::list_ports::ListPortsArgs),
     /// List the devices that announce ArduinoOTA by mDNS (_arduino._tcp): name, address,
     /// port, board, whether uploads need a password, ESPurna's details
     Discover(DiscoverArgs),
     /// Upload an image over the network to a device running ArduinoOTA (what espota.py
     /// does; its options are accepted)
     Ota(OtaArgs),
+    /// Serve a serial port (--port) over RFC 2217, so esptool or espctl on another
+    /// machine can flash the board with --port rfc2217://HOST:PORT
+    ServePort(args::serve_port::ServePortArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell), e.g.
     /// `source <(espctl completions bash)`
     Completions(CompletionsArgs),

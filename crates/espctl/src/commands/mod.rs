@@ -12,6 +12,7 @@ pub mod erase;
 pub mod flash_status;
 pub mod image_info;
 pub mod layout;
+pub mod list_ports;
 pub mod load_ram;
 pub mod mem;
 pub mod merge_bin;
@@ -19,6 +20,7 @@ pub mod ota;
 pub mod ota_upgrade;
 pub mod read_flash;
 pub mod restore;
+pub mod serve_port;
 pub mod stub;
 pub mod verify_flash;
 pub mod virtual_device;
@@ -77,6 +79,10 @@ pub enum Work {
     VirtualOta(virtual_ota::VirtualOta),
     /// `discover`.
     Discover(discover::Discover),
+    /// `list-ports`.
+    ListPorts(list_ports::ListPorts),
+    /// `serve-port`.
+    ServePort(serve_port::ServePort),
     /// `ota`.
     Ota(ota::OtaCommand),
     /// `ota --http` / `ota --url-via-terminal`: ESPurna's web or terminal upgrade.
@@ -155,6 +161,8 @@ pub fn run(work: Work) -> Result<(), Fatal> {
         Work::Virtual(cmd) => virtual_device::serve(cmd),
         Work::VirtualOta(cmd) => virtual_ota::serve(cmd),
         Work::Discover(cmd) => discover::discover(cmd),
+        Work::ListPorts(cmd) => list_ports::list_ports(cmd),
+        Work::ServePort(cmd) => serve_port::serve(cmd),
         Work::Ota(cmd) => ota::ota(cmd),
         Work::OtaUpgrade(cmd) => ota_upgrade::upgrade(cmd),
         Work::Device(target, work) => match work {

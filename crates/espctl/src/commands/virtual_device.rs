@@ -24,6 +24,13 @@ pub enum Serve {
     },
     /// On a new pseudo-terminal.
     Pty,
+    /// RFC 2217 on a TCP address: clients' DTR and RTS drive the board's reset circuit.
+    Rfc2217 {
+        /// The address to listen on (`127.0.0.1:0` picks a port).
+        addr: String,
+        /// Pass DTR/RTS changes through as they come (no local reset sequences).
+        relay_lines: bool,
+    },
 }
 
 /// `espctl virtual`.
@@ -64,7 +71,35 @@ pub fn serve(cmd: VirtualDevice) -> Result<(), Fatal> {
                 .map_err(|e| Fatal(format!("virtual device on {url} stopped: {e}")))
         }
         Serve::Pty => serve_pty(device, signals, stats),
+        Serve::Rfc2217 { addr, relay_lines } => {
+            serve_rfc2217(device, &addr, relay_lines, signals, stats)
+        }
     }
+}
+
+/// The device behind an RFC 2217 server, in real time; connections are noted on stderr.
+fn serve_rfc2217(
+    device: Device,
+    addr: &str,
+    relay_lines: bool,
+    #[cfg(unix)] signals: espctl_virtual::server::ServerSignals,
+    #[cfg(not(unix))] signals: (),
+    stats: Option<PathBuf>,
+) -> Result<(), Fatal> {
+    let mut server = super::serve_port::bind(addr, relay_lines, Default::default())?;
+    let addr = server.local_addr().map_err(|e| Fatal(e.to_string()))?;
+    let url = format!("rfc2217://{addr}");
+    let name = format!("virtual {}", device.chip().name);
+    let mut port = espctl_virtual_port::LivePort::new(device, name.clone(), 115_200);
+    start(&url, port.reset_handle(), signals, stats)?;
+    server
+        .serve(&mut port, &mut |event| {
+            eprintln!(
+                "espctl virtual: {}",
+                super::serve_port::describe(&name, &event)
+            )
+        })
+        .map_err(|e| Fatal(format!("virtual device on {url} stopped: {e}")))
 }
 
 /// Hooks up the signals, then prints the address for scripts: once the address is out,

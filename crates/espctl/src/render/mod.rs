@@ -171,10 +171,21 @@ impl State {
             Event::BaudLostRecovering { chip, tried, baud } => {
                 self.warn(&advice::baud_lost_recovering(chip, tried, baud))
             }
+            Event::AdapterRates {
+                adapter, max_baud, ..
+            } => self.out(&format!(
+                "Serial adapter: {adapter} (up to {max_baud} baud)."
+            )),
+            Event::BaudSteppingDown { tried, next } => self.warn(&format!(
+                "No reply at {tried} baud; trying {next} baud."
+            )),
             Event::BaudChanging { baud } => self.out(&format!("Changing baud rate to {baud}...")),
             Event::BaudChanged { .. } => self.out("Changed."),
             Event::BaudFellBack { tried, baud } => self.warn(&format!(
                 "No reply at {tried} baud (the serial adapter may not manage it); carrying on at {baud} baud."
+            )),
+            Event::BaudNotOnWire { port, baud } => self.note(&format!(
+                "{port} port: no baud rate on the wire, keeping {baud} baud."
             )),
             Event::BaudUnchanged { baud } => self.warn(&format!(
                 "ROM doesn't support changing baud rate. Keeping initial baud rate {baud}."
@@ -377,6 +388,7 @@ impl State {
                 "Flash memory region erased successfully in {seconds:.1} seconds."
             )),
             Event::HardResetting => self.out("Hard resetting via RTS pin..."),
+            Event::WatchdogResetting => self.out("Hard resetting with a watchdog..."),
             Event::CustomHardReset { sequence } => {
                 self.out(&format!("Custom reset sequence executed: {sequence}"))
             }

@@ -9,9 +9,13 @@
 //! process) and measures its programs, not this process (their peak memory is their
 //! own `VmHWM`).
 
+mod adapter_rates;
 #[cfg(unix)]
 mod backup_restore;
 mod bad_input;
+mod chip_matrix;
+mod chip_matrix_espctl;
+mod chip_matrix_facts;
 mod completions;
 mod config_file;
 mod device_commands;
@@ -40,11 +44,19 @@ mod output_parity;
 mod peak_memory;
 #[cfg(unix)]
 mod poor_line;
+#[cfg(target_os = "linux")]
+mod port_discovery;
 #[cfg(unix)]
 mod progress_terminal;
+mod reset_matrix;
+mod reset_matrix_esptool;
+mod reset_matrix_model;
+mod rfc2217;
 mod safety_checks;
 mod stub_first_use;
 mod stub_store;
+mod usb_jtag;
+mod usb_otg;
 mod virtual_command;
 
 use espctl_testkit::{Espctl, Run, Stubs, WorkDir};

@@ -34,7 +34,7 @@ fn unknown_chip() {
 
 #[test]
 fn chip_without_a_virtual_model() {
-    let out = virtual_device(&["--chip", "esp32c3", "--listen", "127.0.0.1:0"]);
+    let out = virtual_device(&["--chip", "esp32c61", "--listen", "127.0.0.1:0"]);
     assert_refused(&out, "esp8266");
 }
 

@@ -2,7 +2,7 @@
 
 /// `espctl virtual`.
 #[derive(Debug, clap::Args)]
-#[command(group = clap::ArgGroup::new("transport").required(true).args(["listen", "pty", "ota"]))]
+#[command(group = clap::ArgGroup::new("transport").required(true).args(["listen", "pty", "rfc2217", "ota"]))]
 pub struct VirtualArgs {
     /// Flash size (a power of two: 512KB, 1MB, 4MB, 16MB, ...) [default: 4MB, 1MB with
     /// --ota]
@@ -42,6 +42,34 @@ pub struct VirtualArgs {
     /// clients with `kill -USR1` (download mode) or `kill -USR2` (run the flash)
     #[arg(long)]
     pub pty: bool,
+    /// Serve RFC 2217 on this address (port 0 picks a free one); clients open
+    /// rfc2217://ADDR. The board powers up running its flash; the clients' DTR and RTS
+    /// drive its auto-reset circuit
+    #[arg(long, value_name = "ADDR")]
+    pub rfc2217: Option<String>,
+    /// With --rfc2217: pass each DTR/RTS change to the board as it comes instead of
+    /// running the reset sequences with local timing (as `espctl serve-port` does)
+    #[arg(long, requires = "rfc2217")]
+    pub relay_lines: bool,
+    /// A board without the auto-reset circuit (ESP-01 style): DTR and RTS reach
+    /// nothing and GPIO0 stays at this level, so the chip starts in its loader (low) or
+    /// runs its flash (high) and no client can reset it
+    #[arg(long, value_name = "LEVEL", value_parser = ["low", "high"])]
+    pub gpio0: Option<String>,
+    /// How long the board's EN takes to rise after a reset before the chip latches
+    /// GPIO0, in milliseconds (default 2; a big capacitor on EN makes it longer, up to
+    /// 1000)
+    #[arg(long, value_name = "MS", conflicts_with = "gpio0")]
+    pub en_rise_ms: Option<u64>,
+    /// Talk through the chip's USB-Serial/JTAG port instead of UART0 (ESP32-C3, C5, C6,
+    /// H2, S3, P4): no baud rate on the wire, reset by its own DTR/RTS sequence (use
+    /// `--before usb-reset` with esptool), the port stays while the chip resets
+    #[arg(long, conflicts_with_all = ["usb_otg", "gpio0"])]
+    pub usb_jtag: bool,
+    /// Talk through the ROM's USB-OTG CDC port (ESP32-S2, S3, P4): no baud rate on the
+    /// wire; the port is gone while the chip resets (use `--after watchdog-reset`)
+    #[arg(long, conflicts_with = "gpio0")]
+    pub usb_otg: bool,
     /// `instant` answers at once; `realistic` sends bytes at the baud rate and answers
     /// after the time the flash and the chip's CPU would take
     #[arg(long, default_value = "instant", value_name = "MODEL")]
