@@ -1,7 +1,7 @@
 //! The virtual device in real time behind the [`Transport`] trait, DTR and RTS wired to
 //! its board's reset circuit: what `espctl virtual --rfc2217` serves.
 
-use espctl_transport::{LineError, Transport, TransportKind};
+use espctl_transport::{LineError, Transport, TransportKind, UsbDevice};
 use espctl_virtual::Device;
 use espctl_virtual::server::{LocalLine, ResetHandle};
 use std::io;
@@ -10,6 +10,7 @@ use std::time::Duration;
 /// A [`Transport`] to a [`Device`] running on the system clock.
 pub struct LivePort {
     name: String,
+    usb: Option<UsbDevice>,
     line: LocalLine,
     baud: u32,
     dtr: bool,
@@ -19,10 +20,12 @@ pub struct LivePort {
 impl LivePort {
     /// The device at `baud`, DTR and RTS released; `name` names it in messages.
     pub fn new(device: Device, name: impl Into<String>, baud: u32) -> LivePort {
+        let usb = native_usb_device(&device);
         let line = LocalLine::new(device);
         line.set_baud(baud);
         LivePort {
             name: name.into(),
+            usb,
             line,
             baud,
             dtr: false,
@@ -43,6 +46,10 @@ impl Transport for LivePort {
 
     fn kind(&self) -> TransportKind {
         TransportKind::Virtual
+    }
+
+    fn usb_device(&self) -> Option<UsbDevice> {
+        self.usb.clone()
     }
 
     fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
@@ -83,4 +90,16 @@ impl Transport for LivePort {
         self.line.set_modem_lines(dtr, rts);
         Ok(())
     }
+}
+
+/// The USB device a device on its chip's own USB port enumerates as (Espressif's IDs, no
+/// bridge in between); `None` behind a USB-UART bridge.
+pub(crate) fn native_usb_device(device: &Device) -> Option<UsbDevice> {
+    let link = device.link();
+    let (vid, pid) = link.usb_id(device.chip())?;
+    Some(UsbDevice {
+        id: espctl_transport::adapters::UsbId { vid, pid },
+        product: (link == espctl_virtual::Link::UsbSerialJtag)
+            .then(|| "USB JTAG/serial debug unit".to_string()),
+    })
 }

@@ -186,17 +186,7 @@ impl VirtualPort {
 
 impl Transport for VirtualPort {
     fn usb_device(&self) -> Option<espctl_transport::UsbDevice> {
-        let device = self.chip.device();
-        let link = device.link();
-        // The chip's own USB port enumerates with Espressif's IDs; no bridge in between.
-        if let Some((vid, pid)) = link.usb_id(device.chip()) {
-            return Some(espctl_transport::UsbDevice {
-                id: espctl_transport::adapters::UsbId { vid, pid },
-                product: (link == espctl_virtual::Link::UsbSerialJtag)
-                    .then(|| "USB JTAG/serial debug unit".to_string()),
-            });
-        }
-        self.wiring.usb_device()
+        crate::live::native_usb_device(&self.chip.device()).or_else(|| self.wiring.usb_device())
     }
 
     fn name(&self) -> &str {

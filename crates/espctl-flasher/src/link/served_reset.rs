@@ -4,6 +4,7 @@
 
 use super::custom_reset::CustomReset;
 use super::reset::{Before, ResetTiming, bootloader_sequence_with, hard_reset};
+use crate::session::NativeUsb;
 use espctl_transport::rfc2217::LocalReset;
 use espctl_transport::{LineError, Transport};
 
@@ -24,7 +25,13 @@ impl ServedResets {
 
 impl LocalReset for ServedResets {
     fn enter_bootloader(&mut self, port: &mut dyn Transport) -> Result<(), LineError> {
-        match bootloader_sequence_with(Before::DefaultReset, &self.timing)
+        // A chip's USB-Serial/JTAG port reads DTR/RTS itself: it needs its own sequence,
+        // the classic one boots the flash there.
+        let before = match NativeUsb::of(port.usb_device().as_ref(), None) {
+            Some(NativeUsb::SerialJtag) => Before::UsbReset,
+            _ => Before::DefaultReset,
+        };
+        match bootloader_sequence_with(before, &self.timing)
             .into_iter()
             .next()
         {

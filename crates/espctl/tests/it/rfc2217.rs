@@ -82,6 +82,30 @@ fn without_a_reset_the_board_runs_its_firmware_and_espctl_says_so() {
         .says(&format!("MAC:                {}", dev.mac_text()));
 }
 
+#[test]
+fn a_usb_serial_jtag_board_served_over_rfc2217_enters_its_loader() {
+    // An ESP32-C3 on its own USB port, powered up running its flash. The classic
+    // sequence boots the flash there; the server sees the port's USB IDs (303A:1001)
+    // and runs the controller's own sequence when a client's reset begins.
+    let dev = ESPCTL
+        .device_options("esp32c3", Link::Rfc2217)
+        .flash_size("4MB")
+        .server_args(&["--usb-jtag"])
+        .start();
+    let env = ESPCTL.workdir(Stubs::Installed);
+    let data = espctl_testkit::noise(24 * 1024, 7);
+    env.write("c3.bin", &data);
+    env.espctl(&["--port", &dev.port, "write-flash", "0x10000", "c3.bin"])
+        .ok()
+        .says("Hash of data verified.");
+    assert_flash_holds(&dev.flash(), 0x10000, &data, "espctl's write over USB");
+    // esptool's default reset reaches the loader the same way.
+    env.esptool(&["--port", &dev.port, "read-mac"])
+        .ok()
+        .says("Detecting chip type... ESP32-C3")
+        .says(&format!("MAC:                {}", dev.mac_text()));
+}
+
 /// `espctl serve-port` in front of `dev` (a pty device), on a free local port.
 #[cfg(unix)]
 fn serve_port(dev: &Device) -> (VirtualServer, String) {

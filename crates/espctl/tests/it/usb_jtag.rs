@@ -4,21 +4,8 @@
 //! esptool 5.6.0 writes and verifies with `--before usb-reset`, at any baud rate.
 
 use crate::ESPCTL;
-use espctl_testkit::{Link, Stubs, assert_flash_holds};
+use espctl_testkit::{Link, Stubs, assert_flash_holds, noise};
 use std::time::{Duration, Instant};
-
-/// Bytes that do not compress (a fresh pseudo-random sequence per seed).
-pub(crate) fn noise(len: usize, seed: u32) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(2_654_435_761).max(1);
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x as u8
-        })
-        .collect()
-}
 
 /// The command names in espctl's `--trace` output.
 fn traced_commands(out: &espctl_testkit::Run) -> String {

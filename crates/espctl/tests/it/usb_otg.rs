@@ -4,7 +4,7 @@
 //! default hard reset does on that port, as esptool's does).
 
 use crate::ESPCTL;
-use crate::usb_jtag::noise;
+use espctl_testkit::noise;
 use espctl_testkit::{Link, Stubs, assert_flash_holds};
 
 #[test]
