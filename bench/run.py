@@ -335,25 +335,32 @@ def ota_bench(args, espctl, env, work):
 ADAPTER_TARGETS = (1.05, 1.3)  # default write <= 1.05 x its bound; >= 1.3 x faster than 921600
 
 
-def cp2102n_root(work, pty):
-    """A directory standing in for / where `pty` is the tty of a CP2102N, as sysfs shows
-    one: sys/class/tty/ttyUSB0/device -> the usb-serial port under the USB device's
-    interface, the device's IDs and strings, dev/ttyUSB0 -> the pty."""
+def fake_usb_root(work, pty, tty, usb_dir, port_dir, subsystem, ids):
+    """A directory standing in for / where `pty` is /dev/`tty` of a USB device, as sysfs
+    shows one: sys/class/tty/`tty`/device -> `port_dir` under the USB device `usb_dir`
+    (whose subsystem link says what it is), the device's IDs and strings in `ids`."""
     root = work / f"root-{time.monotonic_ns()}"
-    usb = root / "sys/devices/pci0000:00/usb1/1-1"
-    port = usb / "1-1:1.0/ttyUSB0"
+    usb = root / "sys/devices/pci0000:00/usb1" / usb_dir
+    port = usb / port_dir
     port.mkdir(parents=True)
-    for name, value in [("idVendor", "10c4"), ("idProduct", "ea60"), ("serial", "0001"),
-                        ("manufacturer", "Silicon Labs"),
-                        ("product", "CP2102N USB to UART Bridge Controller")]:
+    for name, value in ids:
         (usb / name).write_text(value + "\n")
-    (root / "sys/bus/usb-serial").mkdir(parents=True)
-    (port / "subsystem").symlink_to(root / "sys/bus/usb-serial")
-    (root / "sys/class/tty/ttyUSB0").mkdir(parents=True)
-    (root / "sys/class/tty/ttyUSB0/device").symlink_to(port)
+    (root / subsystem).mkdir(parents=True)
+    (port / "subsystem").symlink_to(root / subsystem)
+    (root / "sys/class/tty" / tty).mkdir(parents=True)
+    (root / "sys/class/tty" / tty / "device").symlink_to(port)
     (root / "dev").mkdir()
-    (root / "dev/ttyUSB0").symlink_to(pty)
+    (root / "dev" / tty).symlink_to(pty)
     return root
+
+
+def cp2102n_root(work, pty):
+    """`pty` as the ttyUSB0 of a CP2102N (the tty's device is the usb-serial port under
+    the USB interface)."""
+    return fake_usb_root(work, pty, "ttyUSB0", "1-1", "1-1:1.0/ttyUSB0", "sys/bus/usb-serial",
+                         [("idVendor", "10c4"), ("idProduct", "ea60"), ("serial", "0001"),
+                          ("manufacturer", "Silicon Labs"),
+                          ("product", "CP2102N USB to UART Bridge Controller")])
 
 
 def adapter_bench(args, espctl, env, work):
@@ -406,22 +413,12 @@ def adapter_bench(args, espctl, env, work):
 
 
 def usb_jtag_root(work, pty):
-    """A directory standing in for / where `pty` is the ttyACM0 of an ESP32-C3's
-    USB-Serial/JTAG port (cdc-acm: the tty's device is the USB interface)."""
-    root = work / f"root-{time.monotonic_ns()}"
-    usb = root / "sys/devices/pci0000:00/usb1/1-2"
-    interface = usb / "1-2:1.0"
-    interface.mkdir(parents=True)
-    for name, value in [("idVendor", "303a"), ("idProduct", "1001"), ("serial", "34:85:18:A1:B2:C3"),
-                        ("manufacturer", "Espressif"), ("product", "USB JTAG/serial debug unit")]:
-        (usb / name).write_text(value + "\n")
-    (root / "sys/bus/usb").mkdir(parents=True)
-    (interface / "subsystem").symlink_to(root / "sys/bus/usb")
-    (root / "sys/class/tty/ttyACM0").mkdir(parents=True)
-    (root / "sys/class/tty/ttyACM0/device").symlink_to(interface)
-    (root / "dev").mkdir()
-    (root / "dev/ttyACM0").symlink_to(pty)
-    return root
+    """`pty` as the ttyACM0 of an ESP32-C3's USB-Serial/JTAG port (cdc-acm: the tty's
+    device is the USB interface)."""
+    return fake_usb_root(work, pty, "ttyACM0", "1-2", "1-2:1.0", "sys/bus/usb",
+                         [("idVendor", "303a"), ("idProduct", "1001"),
+                          ("serial", "34:85:18:A1:B2:C3"), ("manufacturer", "Espressif"),
+                          ("product", "USB JTAG/serial debug unit")])
 
 
 USB_TARGET = 1.2  # espctl's write <= 1.2 x the chip-bound lower bound

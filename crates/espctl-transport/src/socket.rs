@@ -19,32 +19,38 @@ pub struct SocketTransport {
 impl SocketTransport {
     /// Connects to `addr` (`host:port`); `name` is the URL as the user wrote it.
     pub fn connect(name: &str, addr: &str, baud: u32) -> Result<SocketTransport, OpenError> {
-        let addrs: Vec<_> = addr
-            .to_socket_addrs()
-            .map_err(|e| OpenError::new(name, e))?
-            .collect();
-        let mut last = None;
-        for a in addrs {
-            match TcpStream::connect_timeout(&a, CONNECT_TIMEOUT) {
-                Ok(stream) => {
-                    stream
-                        .set_nodelay(true)
-                        .map_err(|e| OpenError::new(name, e))?;
-                    return Ok(SocketTransport {
-                        name: name.to_string(),
-                        stream,
-                        baud,
-                    });
-                }
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(OpenError::new(
-            name,
-            last.map(|e| e.to_string())
-                .unwrap_or_else(|| "no address to connect to".into()),
-        ))
+        Ok(SocketTransport {
+            name: name.to_string(),
+            stream: connect_tcp(name, addr)?,
+            baud,
+        })
     }
+}
+
+/// A TCP connection to `addr` (`host:port`), the first of its addresses that answers,
+/// with Nagle off (every command is a small packet); `name` names it in errors.
+pub(crate) fn connect_tcp(name: &str, addr: &str) -> Result<TcpStream, OpenError> {
+    let addrs: Vec<_> = addr
+        .to_socket_addrs()
+        .map_err(|e| OpenError::new(name, e))?
+        .collect();
+    let mut last = None;
+    for a in addrs {
+        match TcpStream::connect_timeout(&a, CONNECT_TIMEOUT) {
+            Ok(stream) => {
+                stream
+                    .set_nodelay(true)
+                    .map_err(|e| OpenError::new(name, e))?;
+                return Ok(stream);
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(OpenError::new(
+        name,
+        last.map(|e| e.to_string())
+            .unwrap_or_else(|| "no address to connect to".into()),
+    ))
 }
 
 impl Transport for SocketTransport {

@@ -261,17 +261,11 @@ fn esp32_rom_baud_rate_needs_esptools_crystal_scaling() {
         } else {
             460_800
         };
-        let a = h.command(&Command::ChangeBaudrate {
-            new_baud: value,
-            old_baud: 0,
-        });
-        assert_eq!(a.body, [0, 0, 0, 0]);
-        h.dev.set_baud(460_800);
-        h.wait_ms(50);
-        h.send(&Command::ReadReg {
-            addr: CHIP_DETECT_MAGIC_REG,
-        });
-        assert_eq!(h.frames().len(), usize::from(scaled), "scaled: {scaled}");
+        assert_eq!(
+            h.answers_after_baud_change(value, 460_800),
+            usize::from(scaled),
+            "scaled: {scaled}"
+        );
     }
 }
 

@@ -5,13 +5,13 @@
 
 use super::options::Negotiator;
 use super::wire::{self, COM_PORT_OPTION, ComPort, Decoder, Event, Sender, control, purge};
+use crate::socket::connect_tcp;
 use crate::{LineError, OpenError, Transport, TransportKind};
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long closing waits for the server to close its side.
 const CLOSE_WAIT: Duration = Duration::from_millis(500);
 /// How long the server may take to answer a negotiation or a command (pyserial: 3 s).
@@ -262,30 +262,6 @@ impl Drop for Rfc2217Transport {
             }
         }
     }
-}
-
-fn connect_tcp(name: &str, addr: &str) -> Result<TcpStream, OpenError> {
-    let addrs: Vec<_> = addr
-        .to_socket_addrs()
-        .map_err(|e| OpenError::new(name, e))?
-        .collect();
-    let mut last = None;
-    for a in addrs {
-        match TcpStream::connect_timeout(&a, CONNECT_TIMEOUT) {
-            Ok(stream) => {
-                stream
-                    .set_nodelay(true)
-                    .map_err(|e| OpenError::new(name, e))?;
-                return Ok(stream);
-            }
-            Err(e) => last = Some(e),
-        }
-    }
-    Err(OpenError::new(
-        name,
-        last.map(|e| e.to_string())
-            .unwrap_or_else(|| "no address to connect to".into()),
-    ))
 }
 
 fn line_to_io(e: LineError) -> io::Error {

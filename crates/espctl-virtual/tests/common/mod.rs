@@ -127,6 +127,23 @@ impl Host {
         a.remove(0)
     }
 
+    /// Sends CHANGE_BAUDRATE with `value` from 115200, moves the host to `rate` and counts
+    /// the answers to one command sent then (1 when the chip landed on `rate`).
+    pub fn answers_after_baud_change(&mut self, value: u32, rate: u32) -> usize {
+        self.dev.set_baud(115_200);
+        let a = self.command(&Command::ChangeBaudrate {
+            new_baud: value,
+            old_baud: 0,
+        });
+        assert_eq!(a.body, [0, 0, 0, 0]);
+        self.dev.set_baud(rate);
+        self.wait_ms(50);
+        self.send(&Command::ReadReg {
+            addr: espctl_chips::CHIP_DETECT_MAGIC_REG,
+        });
+        self.frames().len()
+    }
+
     pub fn read_reg(&mut self, addr: u32) -> u32 {
         let a = self.command(&Command::ReadReg { addr });
         assert_eq!(a.body[0], 0, "READ_REG 0x{addr:08x} failed");

@@ -4,11 +4,20 @@
 //! esptool 5.6.0 writes and verifies with `--before usb-reset`, at any baud rate.
 
 use crate::ESPCTL;
-use espctl_testkit::{Link, Stubs, assert_flash_holds, noise};
+use espctl_testkit::{Link, Run, Stubs, WorkDir, assert_flash_holds, noise};
 use std::time::{Duration, Instant};
 
+/// espctl writes `data.bin` at 0x10000 through `port`, asking for 921600 baud, with
+/// `extra` global options; it must succeed.
+pub(crate) fn write_asking_921600(env: &WorkDir, port: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["--port", port, "-b", "921600"];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["write_flash", "0x10000", "data.bin"]);
+    env.espctl(&args).ok()
+}
+
 /// The command names in espctl's `--trace` output.
-fn traced_commands(out: &espctl_testkit::Run) -> String {
+fn traced_commands(out: &Run) -> String {
     out.stdout
         .lines()
         .filter(|l| l.contains("--- Cmd "))
@@ -25,18 +34,7 @@ fn espctl_resets_through_usb_jtag_and_does_not_change_the_baud() {
     // The chip runs its flash: only the USB-Serial/JTAG sequence gets it into the ROM
     // loader (the classic one resets it before GPIO9 is asked for).
     let port = format!("{}&usb=jtag&start=flash", dev.port);
-    let out = env
-        .espctl(&[
-            "--port",
-            &port,
-            "-b",
-            "921600",
-            "--trace",
-            "write_flash",
-            "0x10000",
-            "data.bin",
-        ])
-        .ok();
+    let out = write_asking_921600(&env, &port, &["--trace"]);
     out.has("NOTE: USB-Serial/JTAG port: no baud rate on the wire, keeping 115200 baud.")
         .has("Hash of data verified.");
     let commands = traced_commands(&out);
@@ -46,18 +44,7 @@ fn espctl_resets_through_usb_jtag_and_does_not_change_the_baud() {
 
     // The same chip behind a USB-serial bridge: the rate is raised as asked.
     let dev = ESPCTL.device("esp32c3", Link::InProcess, "4MB");
-    let out = env
-        .espctl(&[
-            "--port",
-            &dev.port,
-            "-b",
-            "921600",
-            "--trace",
-            "write_flash",
-            "0x10000",
-            "data.bin",
-        ])
-        .ok();
+    let out = write_asking_921600(&env, &dev.port, &["--trace"]);
     assert!(traced_commands(&out).contains("CHANGE_BAUDRATE"), "{out}");
     assert!(!out.stdout.contains("no baud rate on the wire"), "{out}");
 }

@@ -4,6 +4,7 @@
 //! default hard reset does on that port, as esptool's does).
 
 use crate::ESPCTL;
+use crate::usb_jtag::write_asking_921600;
 use espctl_testkit::noise;
 use espctl_testkit::{Link, Stubs, assert_flash_holds};
 
@@ -14,17 +15,7 @@ fn espctl_leaves_an_otg_port_through_the_watchdog() {
     env.write("data.bin", &data);
     let dev = ESPCTL.device("esp32s3", Link::InProcess, "4MB");
     let port = format!("{}&usb=otg", dev.port);
-    let out = env
-        .espctl(&[
-            "--port",
-            &port,
-            "-b",
-            "921600",
-            "write_flash",
-            "0x10000",
-            "data.bin",
-        ])
-        .ok();
+    let out = write_asking_921600(&env, &port, &[]);
     out.has("NOTE: USB-OTG port: no baud rate on the wire, keeping 115200 baud.")
         .has("Hash of data verified.")
         .has("Hard resetting with a watchdog...")
