@@ -16,6 +16,7 @@ mod bad_input;
 mod chip_matrix;
 mod chip_matrix_espctl;
 mod chip_matrix_facts;
+mod chip_matrix_rfc2217;
 mod completions;
 mod config_file;
 mod device_commands;
