@@ -59,15 +59,47 @@ impl Deflater {
     }
 }
 
-/// The bytes `parts` of `span` compress to, all together: what a write says before
-/// sending a run of several parts (each is compressed again when its turn comes, so
-/// that memory stays bounded).
-pub fn compressed_len(span: &Span<'_>, parts: &[Range<u32>]) -> usize {
-    let mut deflater = Deflater::new();
-    parts
-        .iter()
-        .map(|p| deflater.zlib(&span.bytes(p.clone())).len())
-        .sum()
+/// Compressed bytes of a run's first parts, kept from the moment the run's size is
+/// measured until they are sent; past this the parts are measured on the calling thread
+/// and compressed again when their turn comes, so that memory stays bounded.
+pub const KEEP_AHEAD: usize = 8 << 20;
+
+/// What the parts of one run compress to: esptool says the run's compressed size before
+/// sending any of it.
+pub struct MeasuredRun {
+    /// The compressed size of the whole run.
+    pub compressed_len: usize,
+    /// The first parts' compressed bytes, in order, taken from the pipeline.
+    pub ready: VecDeque<Vec<u8>>,
+}
+
+/// Measures `parts` of `span` (all queued in `pipe`, in this order): the worker's
+/// results are kept up to [`KEEP_AHEAD`] bytes, the rest are compressed here only to be
+/// counted and stay queued in the pipeline.
+pub fn measure_run(
+    pipe: &mut Pipeline,
+    span: &Span<'_>,
+    parts: &[Range<u32>],
+) -> Result<MeasuredRun> {
+    let mut ready = VecDeque::new();
+    let mut kept = 0;
+    let mut counter: Option<Deflater> = None;
+    let mut compressed_len = 0;
+    for part in parts {
+        if counter.is_none() && kept < KEEP_AHEAD {
+            let z = pipe.take(part)?;
+            kept += z.len();
+            compressed_len += z.len();
+            ready.push_back(z);
+        } else {
+            let deflater = counter.get_or_insert_with(Deflater::new);
+            compressed_len += deflater.zlib(&span.bytes(part.clone())).len();
+        }
+    }
+    Ok(MeasuredRun {
+        compressed_len,
+        ready,
+    })
 }
 
 /// Splits `r` into sessions of at most [`MAX_SESSION`] bytes. Inner boundaries fall on
@@ -207,6 +239,40 @@ mod tests {
             assert_eq!(w[1].start % 0x1000, 0);
         }
         assert!(s.iter().all(|p| p.end - p.start <= MAX_SESSION));
+    }
+
+    #[test]
+    fn a_measured_run_keeps_its_first_parts_and_leaves_the_rest_queued() {
+        // Incompressible bytes, so that the kept parts pass KEEP_AHEAD.
+        let mut x = 1u32;
+        let data: Vec<u8> = (0..KEEP_AHEAD + 3 * MAX_SESSION as usize)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect();
+        let span = Span::new(0, &data);
+        let parts = sessions(0..data.len() as u32);
+        std::thread::scope(|s| {
+            let mut p = Pipeline::start(s, span);
+            p.queue(&parts);
+            let m = measure_run(&mut p, &span, &parts).unwrap();
+            let kept = m.ready.len();
+            assert!(kept >= 1 && kept < parts.len(), "{kept} of {}", parts.len());
+            let mut total: usize = m.ready.iter().map(Vec::len).sum();
+            for (z, part) in m.ready.iter().zip(&parts) {
+                assert_eq!(inflate(z), span.bytes(part.clone()));
+            }
+            // The parts not kept still come from the pipeline, in order.
+            for part in &parts[kept..] {
+                let z = p.take(part).unwrap();
+                assert_eq!(inflate(&z), span.bytes(part.clone()));
+                total += z.len();
+            }
+            assert_eq!(m.compressed_len, total);
+        });
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::prepare::Prepared;
 use super::progress::RunProgress;
 use crate::error::{Error, Result};
 use crate::event::{Event, Operation};
-use crate::flash::deflate::{Pipeline, compressed_len, sessions};
+use crate::flash::deflate::{Pipeline, measure_run, sessions};
 use crate::flash::encrypt::DataPath;
 use crate::flash::span::{Span, erased_md5};
 use crate::flash::{Md5, hex};
@@ -39,14 +39,12 @@ impl Session {
             None => vec![run.clone()],
         };
         // As esptool: one decision and one line for the whole run, with its sizes.
-        let mut first = None;
+        let mut ready = Default::default();
         let compress = match pipeline.as_deref_mut() {
             Some(pipe) => {
-                let packed_len = if let [only] = parts.as_slice() {
-                    first.insert(pipe.take(only)?).len()
-                } else {
-                    compressed_len(span, &parts)
-                };
+                let measured = measure_run(pipe, span, &parts)?;
+                let packed_len = measured.compressed_len;
+                ready = measured.ready;
                 let shrinks = packed_len < len as usize;
                 self.emit(if shrinks {
                     Event::Compressed {
@@ -66,7 +64,7 @@ impl Session {
         };
         for part in parts {
             let packed = match pipeline.as_deref_mut() {
-                Some(pipe) if compress => Some(match first.take() {
+                Some(pipe) if compress => Some(match ready.pop_front() {
                     Some(z) => z,
                     None => pipe.take(&part)?,
                 }),
