@@ -1,8 +1,9 @@
 //! Typed request payloads: what each opcode carries.
 //!
-//! The client builds a [`Command`] and turns it into a [`Request`]; the virtual device
-//! parses a [`Request`] back into a [`Command`]. Both directions live here so the two
-//! sides cannot disagree about a field.
+//! The client builds a [`Command`] and turns it into a [`Request`](crate::Request)
+//! (`encode.rs`); the virtual device parses a request back into a [`Command`]
+//! (`decode.rs`). Both directions live here so the two sides cannot disagree about a
+//! field.
 
 use crate::opcode::Opcode;
 pub use crate::payload::{DataBlock, FlashBegin, RegWrite, SpiParams};
