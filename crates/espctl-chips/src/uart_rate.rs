@@ -27,18 +27,30 @@ pub fn within_tolerance(actual: u32, wanted: u32) -> bool {
 }
 
 impl StubUartClock {
-    /// The rate the stub's UART runs at after CHANGE_BAUDRATE with `request` as the new
-    /// rate. `bus_hz` is the clock the ROM runs the UART from (the crystal, doubled on
-    /// the ESP8266) and `current_div` the integer divider the stub finds in
-    /// `UART_CLKDIV`.
-    pub fn rate_after_request(self, request: u32, bus_hz: u64, current_div: u32) -> u32 {
+    /// The divider the stub programs after CHANGE_BAUDRATE with `request` as the new
+    /// rate: the clock it divides and the divider in sixteenths. `bus_hz` is the clock
+    /// the ROM runs the UART from (the crystal, doubled on the ESP8266) and
+    /// `current_div` the integer divider the stub finds in `UART_CLKDIV`. The ESP8266
+    /// stub computes `current_div * 115200` in 32 bits, so it wraps as on the chip.
+    pub fn divider_after_request(self, request: u32, bus_hz: u64, current_div: u32) -> (u64, u64) {
+        let request = request.max(1);
         match self {
             StubUartClock::ScaleCurrentDivider => {
-                let div = (u64::from(current_div) * 115_200 / u64::from(request.max(1))).max(1);
-                divided(bus_hz, div << 4)
+                let div = (current_div.wrapping_mul(115_200) / request).max(1);
+                (bus_hz, u64::from(div) << 4)
             }
-            StubUartClock::Pll { clock_hz } => fractional(u64::from(clock_hz), request),
+            StubUartClock::Pll { clock_hz } => {
+                let clock = u64::from(clock_hz);
+                (clock, (clock << 4) / u64::from(request))
+            }
         }
+    }
+
+    /// The rate the stub's UART runs at after CHANGE_BAUDRATE with `request` as the new
+    /// rate (see [`divider_after_request`](Self::divider_after_request)).
+    pub fn rate_after_request(self, request: u32, bus_hz: u64, current_div: u32) -> u32 {
+        let (clock, div16) = self.divider_after_request(request, bus_hz, current_div);
+        divided(clock, div16)
     }
 
     /// The value to send in CHANGE_BAUDRATE for the stub to land nearest `baud`. The

@@ -382,13 +382,11 @@ impl StubLoader {
                 soc.uart_bus_hz(),
                 (soc.uart_bus_hz() << 4) / u64::from(baud),
             ),
-            Some(StubUartClock::ScaleCurrentDivider) => {
+            Some(clock) => {
                 let current = soc.uart_rate_now().clkdiv & 0xF_FFFF;
-                let div = (current.wrapping_mul(115_200) / baud).max(1);
-                Rate::from_divider(soc.uart_bus_hz(), u64::from(div) << 4)
-            }
-            Some(StubUartClock::Pll { clock_hz }) => {
-                Rate::from_divider(u64::from(clock_hz), u64::from((clock_hz << 4) / baud))
+                let (clock_hz, div16) =
+                    clock.divider_after_request(baud, soc.uart_bus_hz(), current);
+                Rate::from_divider(clock_hz, div16)
             }
         };
         Ok(Transition::ChangeBaud(BaudSwitch {
