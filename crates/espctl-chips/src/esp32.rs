@@ -104,6 +104,7 @@ pub static ESP32: Chip = Chip {
         registers: &[RTC_CNTL_SDIO_CONF, efuse(4), GPIO_STRAP],
         decode: flash_voltage,
     }),
+    security_fields: None,
     image: ImageFacts {
         format: ImageFormat::Esp32,
         memory_map: &[

@@ -6,10 +6,56 @@ use crate::efuse::{
 };
 use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
+use crate::security_fields::{Role, SecurityField, SecurityFields};
 use crate::{Chip, ChipKind, Description, FlashFreq, Identity, Registers, RomFacts};
 
 /// Base address of the eFuse controller.
 const EFUSE_BASE: u32 = 0x6000_8800;
+
+/// Read address of eFuse BLOCK0 word 0.
+const BLOCK0: u32 = EFUSE_BASE + 0x2C;
+
+/// The security eFuses (espefuse's table: esp32c2.yaml; no key purposes, no key revocation, no USB).
+pub static SECURITY_FIELDS: SecurityFields = SecurityFields {
+    shared: &[],
+    own: &[
+        SecurityField::new(&["DIS_PAD_JTAG"], Role::HardDisJtag, BLOCK0, 1, 4, 1),
+        SecurityField::new(
+            &["DIS_DOWNLOAD_ICACHE"],
+            Role::DisDownloadIcache,
+            BLOCK0,
+            1,
+            5,
+            1,
+        ),
+        SecurityField::new(
+            &["DIS_DOWNLOAD_MANUAL_ENCRYPT"],
+            Role::DisDownloadManualEncrypt,
+            BLOCK0,
+            1,
+            6,
+            1,
+        ),
+        SecurityField::new(
+            &["SPI_BOOT_CRYPT_CNT"],
+            Role::SpiBootCryptCnt,
+            BLOCK0,
+            1,
+            7,
+            3,
+        ),
+        SecurityField::new(
+            &["ENABLE_SECURITY_DOWNLOAD"],
+            Role::SecureDownload,
+            BLOCK0,
+            1,
+            16,
+            1,
+        ),
+        SecurityField::new(&["SECURE_BOOT_EN"], Role::SecureBootEn, BLOCK0, 1, 21, 1),
+    ],
+    key_purposes: &[],
+};
 /// The C2 keeps the MAC and the chip version in BLOCK2.
 const BLOCK2: u32 = EFUSE_BASE + 0x40;
 const B2: Block = Block(BLOCK2);
@@ -57,6 +103,7 @@ pub static ESP32C2: Chip = Chip {
     rom_crystal_hz: None,
     efuse_spi_pads: None,
     flash_voltage: None,
+    security_fields: Some(&SECURITY_FIELDS),
     image: ImageFacts {
         format: ImageFormat::Esp32,
         memory_map: &[

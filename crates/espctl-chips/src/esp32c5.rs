@@ -5,10 +5,146 @@ use crate::efuse::{
 };
 use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
+use crate::security_fields::{Role, SecurityField, SecurityFields};
 use crate::{Chip, ChipKind, Description, Identity, Registers};
 
 /// Base address of the eFuse controller.
 const EFUSE_BASE: u32 = 0x600B_4800;
+
+/// Read address of eFuse BLOCK0 word 0.
+const BLOCK0: u32 = EFUSE_BASE + 0x2C;
+
+/// The security eFuses (espefuse's table: esp32c5.yaml; its key purposes are five bits wide).
+pub static SECURITY_FIELDS: SecurityFields = SecurityFields {
+    shared: &[],
+    own: &[
+        SecurityField::new(&["DIS_USB_SERIAL_JTAG"], Role::DisUsb, BLOCK0, 1, 11, 1),
+        SecurityField::new(&["SOFT_DIS_JTAG"], Role::SoftDisJtag, BLOCK0, 1, 16, 3),
+        SecurityField::new(&["DIS_PAD_JTAG"], Role::HardDisJtag, BLOCK0, 1, 19, 1),
+        SecurityField::new(
+            &["DIS_DOWNLOAD_MANUAL_ENCRYPT"],
+            Role::DisDownloadManualEncrypt,
+            BLOCK0,
+            1,
+            20,
+            1,
+        ),
+        SecurityField::new(
+            &["SPI_BOOT_CRYPT_CNT"],
+            Role::SpiBootCryptCnt,
+            BLOCK0,
+            2,
+            16,
+            3,
+        ),
+        SecurityField::new(
+            &["SECURE_BOOT_KEY_REVOKE0"],
+            Role::KeyRevoke(0),
+            BLOCK0,
+            2,
+            19,
+            1,
+        ),
+        SecurityField::new(
+            &["SECURE_BOOT_KEY_REVOKE1"],
+            Role::KeyRevoke(1),
+            BLOCK0,
+            2,
+            20,
+            1,
+        ),
+        SecurityField::new(
+            &["SECURE_BOOT_KEY_REVOKE2"],
+            Role::KeyRevoke(2),
+            BLOCK0,
+            2,
+            21,
+            1,
+        ),
+        SecurityField::new(
+            &["KEY_PURPOSE_0", "KEY0_PURPOSE"],
+            Role::KeyPurpose(0),
+            BLOCK0,
+            2,
+            22,
+            5,
+        ),
+        SecurityField::new(
+            &["KEY_PURPOSE_1", "KEY1_PURPOSE"],
+            Role::KeyPurpose(1),
+            BLOCK0,
+            2,
+            27,
+            5,
+        ),
+        SecurityField::new(
+            &["KEY_PURPOSE_2", "KEY2_PURPOSE"],
+            Role::KeyPurpose(2),
+            BLOCK0,
+            3,
+            0,
+            5,
+        ),
+        SecurityField::new(
+            &["KEY_PURPOSE_3", "KEY3_PURPOSE"],
+            Role::KeyPurpose(3),
+            BLOCK0,
+            3,
+            5,
+            5,
+        ),
+        SecurityField::new(
+            &["KEY_PURPOSE_4", "KEY4_PURPOSE"],
+            Role::KeyPurpose(4),
+            BLOCK0,
+            3,
+            10,
+            5,
+        ),
+        SecurityField::new(
+            &["KEY_PURPOSE_5", "KEY5_PURPOSE"],
+            Role::KeyPurpose(5),
+            BLOCK0,
+            3,
+            15,
+            5,
+        ),
+        SecurityField::new(&["SECURE_BOOT_EN"], Role::SecureBootEn, BLOCK0, 3, 25, 1),
+        SecurityField::new(
+            &["SECURE_BOOT_AGGRESSIVE_REVOKE"],
+            Role::AggressiveRevoke,
+            BLOCK0,
+            3,
+            26,
+            1,
+        ),
+        SecurityField::new(
+            &["ENABLE_SECURITY_DOWNLOAD"],
+            Role::SecureDownload,
+            BLOCK0,
+            4,
+            5,
+            1,
+        ),
+    ],
+    key_purposes: &[
+        (0, "USER/EMPTY"),
+        (1, "ECDSA_KEY"),
+        (4, "XTS_AES_128_KEY"),
+        (5, "HMAC_DOWN_ALL"),
+        (6, "HMAC_DOWN_JTAG"),
+        (7, "HMAC_DOWN_DIGITAL_SIGNATURE"),
+        (8, "HMAC_UP"),
+        (9, "SECURE_BOOT_DIGEST0"),
+        (10, "SECURE_BOOT_DIGEST1"),
+        (11, "SECURE_BOOT_DIGEST2"),
+        (12, "KM_INIT_KEY"),
+        (15, "XTS_AES_128_PSRAM_KEY"),
+        (16, "ECDSA_KEY_P192"),
+        (17, "ECDSA_KEY_P384_L"),
+        (18, "ECDSA_KEY_P384_H"),
+    ],
+};
 /// eFuse BLOCK1 (system data: MAC, chip version, package).
 const BLOCK1: u32 = EFUSE_BASE + 0x44;
 const B1: Block = Block(BLOCK1);
@@ -46,6 +182,7 @@ pub static ESP32C5: Chip = Chip {
     rom_crystal_hz: None,
     efuse_spi_pads: None,
     flash_voltage: None,
+    security_fields: Some(&SECURITY_FIELDS),
     image: ImageFacts {
         format: ImageFormat::Esp32,
         memory_map: &[

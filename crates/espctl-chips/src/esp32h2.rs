@@ -7,10 +7,39 @@ use crate::efuse::{
 use crate::esp32c6;
 use crate::family;
 use crate::image::{ImageFacts, ImageFormat};
+use crate::security_fields::{Role, SecurityField, SecurityFields, shared_layout};
 use crate::{Chip, ChipKind, Description, FlashFreq, Identity, Registers};
 
 /// Base address of the eFuse controller.
 const EFUSE_BASE: u32 = 0x600B_0800;
+
+/// Read address of eFuse BLOCK0 word 0.
+const BLOCK0: u32 = EFUSE_BASE + 0x2C;
+static SHARED_SECURITY: [SecurityField; 16] = shared_layout(BLOCK0);
+
+/// The security eFuses (espefuse's table: esp32h2.yaml).
+pub static SECURITY_FIELDS: SecurityFields = SecurityFields {
+    shared: &SHARED_SECURITY,
+    own: &[
+        // The USB-Serial/JTAG controller the ROM talks through (inferred as the
+        // field behind the DIS_USB flag).
+        SecurityField::new(&["DIS_USB_SERIAL_JTAG"], Role::DisUsb, BLOCK0, 1, 11, 1),
+    ],
+    key_purposes: &[
+        (0, "USER/EMPTY"),
+        (1, "ECDSA_KEY"),
+        (2, "XTS_AES_256_KEY_1"),
+        (3, "XTS_AES_256_KEY_2"),
+        (4, "XTS_AES_128_KEY"),
+        (5, "HMAC_DOWN_ALL"),
+        (6, "HMAC_DOWN_JTAG"),
+        (7, "HMAC_DOWN_DIGITAL_SIGNATURE"),
+        (8, "HMAC_UP"),
+        (9, "SECURE_BOOT_DIGEST0"),
+        (10, "SECURE_BOOT_DIGEST1"),
+        (11, "SECURE_BOOT_DIGEST2"),
+    ],
+};
 /// eFuse BLOCK1 (system data: MAC, chip version, package).
 const BLOCK1: u32 = EFUSE_BASE + 0x44;
 const B1: Block = Block(BLOCK1);
@@ -54,6 +83,7 @@ pub static ESP32H2: Chip = Chip {
     rom_crystal_hz: None,
     efuse_spi_pads: None,
     flash_voltage: None,
+    security_fields: Some(&SECURITY_FIELDS),
     image: ImageFacts {
         format: ImageFormat::Esp32,
         // esptool gives the H2 no memory map or flash ranges of its own: the C6's.

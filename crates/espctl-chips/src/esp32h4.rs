@@ -47,6 +47,7 @@ pub static ESP32H4: Chip = Chip {
     rom_crystal_hz: None,
     efuse_spi_pads: None,
     flash_voltage: None,
+    security_fields: None,
     image: ImageFacts {
         format: ImageFormat::Esp32,
         memory_map: &[

@@ -6,10 +6,146 @@ use crate::efuse::{
 };
 use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
+use crate::security_fields::{KEY_PURPOSES_S2_S3, Role, SecurityField, SecurityFields};
 use crate::{Chip, ChipKind, Description, Identity, Registers, RomFacts};
 
 /// Base address of the eFuse controller.
 const EFUSE_BASE: u32 = 0x3F41_A000;
+
+/// Read address of eFuse BLOCK0 word 0.
+const BLOCK0: u32 = EFUSE_BASE + 0x2C;
+
+/// The security eFuses (espefuse's table: esp32s2.yaml).
+pub static SECURITY_FIELDS: SecurityFields = SecurityFields {
+    shared: &[],
+    own: &[
+        SecurityField::new(
+            &["DIS_DOWNLOAD_ICACHE"],
+            Role::DisDownloadIcache,
+            BLOCK0,
+            1,
+            10,
+            1,
+        ),
+        SecurityField::new(
+            &["DIS_DOWNLOAD_DCACHE"],
+            Role::DisDownloadDcache,
+            BLOCK0,
+            1,
+            11,
+            1,
+        ),
+        SecurityField::new(&["DIS_USB"], Role::DisUsb, BLOCK0, 1, 13, 1),
+        SecurityField::new(&["SOFT_DIS_JTAG"], Role::SoftDisJtag, BLOCK0, 1, 17, 1),
+        SecurityField::new(&["HARD_DIS_JTAG"], Role::HardDisJtag, BLOCK0, 1, 18, 1),
+        SecurityField::new(
+            &["DIS_DOWNLOAD_MANUAL_ENCRYPT"],
+            Role::DisDownloadManualEncrypt,
+            BLOCK0,
+            1,
+            19,
+            1,
+        ),
+        SecurityField::new(
+            &["SPI_BOOT_CRYPT_CNT"],
+            Role::SpiBootCryptCnt,
+            BLOCK0,
+            2,
+            18,
+            3,
+        ),
+        SecurityField::new(
+            &["SECURE_BOOT_KEY_REVOKE0"],
+            Role::KeyRevoke(0),
+            BLOCK0,
+            2,
+            21,
+            1,
+        ),
+        SecurityField::new(
+            &["SECURE_BOOT_KEY_REVOKE1"],
+            Role::KeyRevoke(1),
+            BLOCK0,
+            2,
+            22,
+            1,
+        ),
+        SecurityField::new(
+            &["SECURE_BOOT_KEY_REVOKE2"],
+            Role::KeyRevoke(2),
+            BLOCK0,
+            2,
+            23,
+            1,
+        ),
+        SecurityField::new(
+            &["KEY_PURPOSE_0", "KEY0_PURPOSE"],
+            Role::KeyPurpose(0),
+            BLOCK0,
+            2,
+            24,
+            4,
+        ),
+        SecurityField::new(
+            &["KEY_PURPOSE_1", "KEY1_PURPOSE"],
+            Role::KeyPurpose(1),
+            BLOCK0,
+            2,
+            28,
+            4,
+        ),
+        SecurityField::new(
+            &["KEY_PURPOSE_2", "KEY2_PURPOSE"],
+            Role::KeyPurpose(2),
+            BLOCK0,
+            3,
+            0,
+            4,
+        ),
+        SecurityField::new(
+            &["KEY_PURPOSE_3", "KEY3_PURPOSE"],
+            Role::KeyPurpose(3),
+            BLOCK0,
+            3,
+            4,
+            4,
+        ),
+        SecurityField::new(
+            &["KEY_PURPOSE_4", "KEY4_PURPOSE"],
+            Role::KeyPurpose(4),
+            BLOCK0,
+            3,
+            8,
+            4,
+        ),
+        SecurityField::new(
+            &["KEY_PURPOSE_5", "KEY5_PURPOSE"],
+            Role::KeyPurpose(5),
+            BLOCK0,
+            3,
+            12,
+            4,
+        ),
+        SecurityField::new(&["SECURE_BOOT_EN"], Role::SecureBootEn, BLOCK0, 3, 20, 1),
+        SecurityField::new(
+            &["SECURE_BOOT_AGGRESSIVE_REVOKE"],
+            Role::AggressiveRevoke,
+            BLOCK0,
+            3,
+            21,
+            1,
+        ),
+        SecurityField::new(
+            &["ENABLE_SECURITY_DOWNLOAD"],
+            Role::SecureDownload,
+            BLOCK0,
+            4,
+            5,
+            1,
+        ),
+    ],
+    key_purposes: KEY_PURPOSES_S2_S3,
+};
 /// eFuse BLOCK1 (system data: MAC, chip version, package).
 const BLOCK1: u32 = EFUSE_BASE + 0x44;
 /// eFuse BLOCK2 (system data 2: the wafer and package details).
@@ -53,6 +189,7 @@ pub static ESP32S2: Chip = Chip {
     rom_crystal_hz: None,
     efuse_spi_pads: None,
     flash_voltage: None,
+    security_fields: Some(&SECURITY_FIELDS),
     image: ImageFacts {
         format: ImageFormat::Esp32,
         memory_map: &[

@@ -6,10 +6,43 @@ use crate::efuse::{
 };
 use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
+use crate::security_fields::{
+    KEY_PURPOSES_S2_S3, Role, SecurityField, SecurityFields, shared_layout,
+};
 use crate::{Chip, ChipKind, Description, Identity, Registers};
 
 /// Base address of the eFuse controller.
 const EFUSE_BASE: u32 = 0x6000_7000;
+
+/// Read address of eFuse BLOCK0 word 0.
+const BLOCK0: u32 = EFUSE_BASE + 0x2C;
+static SHARED_SECURITY: [SecurityField; 16] = shared_layout(BLOCK0);
+
+/// The security eFuses (espefuse's table: esp32s3.yaml).
+pub static SECURITY_FIELDS: SecurityFields = SecurityFields {
+    shared: &SHARED_SECURITY,
+    own: &[
+        SecurityField::new(
+            &["DIS_DOWNLOAD_ICACHE"],
+            Role::DisDownloadIcache,
+            BLOCK0,
+            1,
+            10,
+            1,
+        ),
+        SecurityField::new(
+            &["DIS_DOWNLOAD_DCACHE"],
+            Role::DisDownloadDcache,
+            BLOCK0,
+            1,
+            11,
+            1,
+        ),
+        // USB-OTG, once called DIS_USB, as the S2's field behind the DIS_USB flag.
+        SecurityField::new(&["DIS_USB_OTG", "DIS_USB"], Role::DisUsb, BLOCK0, 1, 13, 1),
+    ],
+    key_purposes: KEY_PURPOSES_S2_S3,
+};
 /// eFuse BLOCK1 (system data: MAC, chip version, package).
 const BLOCK1: u32 = EFUSE_BASE + 0x44;
 /// eFuse BLOCK2 (system data 2: the wafer and package details).
@@ -57,6 +90,7 @@ pub static ESP32S3: Chip = Chip {
     rom_crystal_hz: None,
     efuse_spi_pads: None,
     flash_voltage: None,
+    security_fields: Some(&SECURITY_FIELDS),
     image: ImageFacts {
         format: ImageFormat::Esp32,
         memory_map: &[

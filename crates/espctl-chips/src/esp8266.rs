@@ -91,6 +91,7 @@ pub static ESP8266: Chip = Chip {
     rom_crystal_hz: None,
     efuse_spi_pads: None,
     flash_voltage: None,
+    security_fields: None,
     image: ImageFacts {
         format: ImageFormat::Esp8266,
         memory_map: &[

@@ -18,6 +18,9 @@ pub enum IdentityError {
     /// ESP8266: the OTP words select none of the OUIs esptool knows.
     #[error("Unknown OUI")]
     UnknownOui,
+    /// The ROM runs Secure Download Mode: the eFuses cannot be read.
+    #[error("The eFuses cannot be read in Secure Download Mode")]
+    SecureDownloadMode,
 }
 
 /// How a chip's identity (name, features, MAC) is stored in its registers.

@@ -34,6 +34,7 @@ pub mod identity;
 pub mod image;
 pub mod registers;
 pub mod security;
+pub mod security_fields;
 pub mod size_syntax;
 pub mod spi_flash;
 pub mod uart_rate;
@@ -190,6 +191,9 @@ pub struct Chip {
     pub efuse_spi_pads: Option<RegisterValue<[u8; 5]>>,
     /// The flash supply voltage and where it is set (printed by flash-id).
     pub flash_voltage: Option<RegisterValue<FlashVoltage>>,
+    /// The security eFuses GET_SECURITY_INFO reports (chips after the ESP32; the
+    /// ESP32's are [`security::security_efuses`]).
+    pub security_fields: Option<&'static security_fields::SecurityFields>,
     /// What this chip's firmware images look like (elf2image, image-info, merge-bin).
     pub image: ImageFacts,
 }

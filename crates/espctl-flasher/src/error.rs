@@ -54,6 +54,16 @@ pub enum Error {
         source: io::Error,
     },
 
+    /// The port took no data for its whole write timeout (flow control held, a stuck
+    /// driver or adapter).
+    #[error("Serial port {port} failed: write timeout (it took no data for {} s).", after.as_secs_f64())]
+    WriteTimeout {
+        /// The port as named.
+        port: String,
+        /// The write timeout that ran out.
+        after: std::time::Duration,
+    },
+
     /// No (complete) reply arrived in time.
     #[error("{failure} (waiting for the reply to {op})")]
     NoReply {
@@ -100,6 +110,10 @@ pub enum Error {
         /// The command the loader does not know.
         op: Opcode,
     },
+
+    /// Secure Download Mode does not allow it.
+    #[error(transparent)]
+    SecureDownload(#[from] SecureDownloadRefusal),
 
     /// The loader that runs cannot do this; the flasher stub can.
     #[error("{loader} does not support {what}.")]
@@ -432,3 +446,17 @@ fn hex_upper(bytes: &[u8]) -> String {
 
 /// A result whose error is the library's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What Secure Download Mode does not allow (esptool's words).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SecureDownloadRefusal {
+    /// A command other than get-security-info, write-flash and erase-region.
+    #[error("The '{0}' command is not available in Secure Download Mode.")]
+    Command(String),
+    /// The flash size cannot be detected (no RDID).
+    #[error(
+        "Detecting flash size is not supported in secure download mode. Need to manually specify flash size."
+    )]
+    DetectFlashSize,
+}

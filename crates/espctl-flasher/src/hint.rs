@@ -2,7 +2,7 @@
 //! names and commands belong to the front end, which turns each [`Hint`] into its own
 //! sentence (the `espctl` CLI writes esptool's).
 
-use crate::error::{Error, RestoreRefused, SafetyRefusal};
+use crate::error::{Error, RestoreRefused, SafetyRefusal, SecureDownloadRefusal};
 
 /// Advice that goes with an error or a warning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +52,11 @@ pub enum Hint {
     /// The flash chip's status register protects the range: clear it (write 0 to the
     /// status register, non-volatile), then write again.
     ClearWriteProtection,
+    /// Secure Download Mode allows only writing and erasing flash and reading the
+    /// security information.
+    SecureDownloadCommands,
+    /// Give the flash size (it cannot be detected).
+    GiveFlashSize,
     /// The ESP8266 ROM cannot erase this exact region: erase one sector more or less,
     /// or use the flasher stub.
     EraseOtherSizeOrUseStub,
@@ -61,7 +66,7 @@ impl Error {
     /// What the user can do about it, if anything.
     pub fn hint(&self) -> Option<Hint> {
         Some(match self {
-            Error::Io { .. } => Hint::CheckPort,
+            Error::Io { .. } | Error::WriteTimeout { .. } => Hint::CheckPort,
             Error::NoReply { .. } => Hint::CheckLinkOrLowerBaud,
             Error::ResponseMismatch { .. } | Error::BadMd5Reply { .. } => Hint::RetryOrLowerBaud,
             Error::NeedsStub { .. } => Hint::UseStub,
@@ -84,6 +89,8 @@ impl Error {
             Error::Safety(SafetyRefusal::Incompatible(_)) => Hint::ForceToFlash,
             Error::Safety(_) => Hint::ForceAtOwnRisk,
             Error::LinkLost { .. } => Hint::Reconnect,
+            Error::SecureDownload(SecureDownloadRefusal::DetectFlashSize) => Hint::GiveFlashSize,
+            Error::SecureDownload(_) => Hint::SecureDownloadCommands,
             Error::Restore(
                 RestoreRefused::OtherChip { .. } | RestoreRefused::LargerThanFlash { .. },
             ) => Hint::Force,

@@ -69,10 +69,12 @@ pub use espctl_transport as transport;
 pub use espctl_transport::ports;
 
 pub use cancel::{Cancel, Interruption};
-pub use error::{Error, ReadFailure, Result};
+pub use error::{Error, ReadFailure, Result, SecureDownloadRefusal};
 pub use event::{Event, EventSink, Operation, Trace, ignore_events};
 pub use flash::{FlashFile, FlashParamsRequest, FlashSizeArg, Setting, WriteOptions};
-pub use flasher::{ConnectPlan, FAST_BAUD, Flasher, Need, PortSpec, ROM_BAUD, StubSource};
+pub use flasher::{
+    ConnectPlan, FAST_BAUD, Flasher, Need, OPEN_RETRY_WAIT, PortSpec, ROM_BAUD, StubSource,
+};
 pub use hint::Hint;
 pub use link::{After, Before, DEFAULT_CONNECT_ATTEMPTS};
 pub use loader::{Ability, Limitation, Loader, LoaderKind};

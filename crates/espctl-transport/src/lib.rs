@@ -8,6 +8,7 @@
 
 pub mod adapters;
 mod open_error;
+mod port_options;
 pub mod ports;
 pub mod rfc2217;
 pub mod serial;
@@ -19,6 +20,7 @@ use std::io;
 use std::time::Duration;
 
 pub use open_error::OpenCause;
+pub use port_options::{DEFAULT_WRITE_TIMEOUT, PortOptions, WriteTimedOut};
 pub use rfc2217::Rfc2217Transport;
 pub use serial::SerialTransport;
 pub use socket::SocketTransport;
@@ -172,11 +174,20 @@ pub trait PortOpener: Send + Sync {
 /// Opens `port`: `rfc2217://host:port`, `socket://host:port` or a serial device path (a
 /// pty path works too).
 pub fn open(port: &str, baud: u32) -> Result<Box<dyn Transport>, OpenError> {
+    open_with(port, baud, &PortOptions::default())
+}
+
+/// Opens `port` as [`open`] does, with `options`.
+pub fn open_with(
+    port: &str,
+    baud: u32,
+    options: &PortOptions,
+) -> Result<Box<dyn Transport>, OpenError> {
     if let Some(rest) = port.strip_prefix("rfc2217://") {
         Ok(Box::new(Rfc2217Transport::connect(port, rest, baud)?))
     } else if let Some(addr) = port.strip_prefix("socket://") {
         Ok(Box::new(SocketTransport::connect(port, addr, baud)?))
     } else {
-        Ok(Box::new(SerialTransport::open(port, baud)?))
+        Ok(Box::new(SerialTransport::open_with(port, baud, options)?))
     }
 }

@@ -11,6 +11,10 @@ pub enum OpenCause {
     Busy,
     /// The user may not open it (on Linux: not in the `dialout` group).
     NoPermission,
+    /// Nothing accepts connections at an `rfc2217://` address.
+    NoRfc2217Server,
+    /// Nothing accepts connections at a `socket://` address.
+    NoTcpServer,
     /// Something else.
     Other,
 }
@@ -68,6 +72,12 @@ impl OpenCause {
             #[cfg(not(target_os = "linux"))]
             OpenCause::NoPermission => Some(
                 "Your user may not open serial ports: add it to the group that owns the port (uucp or dialout), then log out and back in.",
+            ),
+            OpenCause::NoRfc2217Server => Some(
+                "Nothing accepts connections there: start the RFC 2217 server on the machine with the board first (espctl serve-port --port DEVICE --listen 0.0.0.0:PORT, or esp_rfc2217_server), and check the host and port.",
+            ),
+            OpenCause::NoTcpServer => Some(
+                "Nothing accepts connections there: start the serial-to-TCP server first (or espctl virtual --listen HOST:PORT for the virtual device), and check the host and port.",
             ),
             OpenCause::Other => None,
         }

@@ -1,11 +1,9 @@
 //! A native serial port (USB-serial adapter, UART, or a pty) through the `serialport` crate.
 
-use crate::{LineError, OpenCause, OpenError, Transport, TransportKind, UsbDevice};
+use crate::WriteTimedOut;
+use crate::{LineError, OpenCause, OpenError, PortOptions, Transport, TransportKind, UsbDevice};
 use std::io::{self, Read, Write};
-use std::time::Duration;
-
-/// How long one write may block before the port counts as stuck (esptool: 10 s).
-const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+use std::time::{Duration, Instant};
 
 // The concrete port types: `SerialPort` is implemented for them, not for a boxed port.
 #[cfg(unix)]
@@ -19,6 +17,8 @@ pub struct SerialTransport {
     port: Port,
     baud: u32,
     usb: Option<UsbDevice>,
+    /// How long one write may block before the port counts as stuck.
+    write_timeout: Duration,
 }
 
 impl SerialTransport {
@@ -31,8 +31,17 @@ impl SerialTransport {
     /// could never sync. They are released together instead, in one TIOCMSET. Windows
     /// opens with RTS released (no flow control), so DTR is released at open there.
     pub fn open(path: &str, baud: u32) -> Result<SerialTransport, OpenError> {
+        SerialTransport::open_with(path, baud, &PortOptions::default())
+    }
+
+    /// Opens `path` as [`SerialTransport::open`] does, with `options`.
+    pub fn open_with(
+        path: &str,
+        baud: u32,
+        options: &PortOptions,
+    ) -> Result<SerialTransport, OpenError> {
         let builder = serialport::new(path, baud)
-            .timeout(WRITE_TIMEOUT)
+            .timeout(options.write_timeout)
             .flow_control(serialport::FlowControl::None);
         #[cfg(unix)]
         let port = serialport::TTYPort::open(&builder);
@@ -43,6 +52,7 @@ impl SerialTransport {
             name: path.to_string(),
             port,
             baud,
+            write_timeout: options.write_timeout,
             usb: crate::ports::describe(&crate::ports::system_ports(), path).and_then(|p| {
                 Some(UsbDevice {
                     id: p.usb_id()?,
@@ -55,6 +65,11 @@ impl SerialTransport {
             let mut t = transport;
             // A pty has no modem lines; the reset strategies report that once, later.
             let _ = t.set_lines(Some(false), Some(false));
+            // serialport waits for room before each write, then writes blocking: a
+            // write larger than the room would block past the timeout. Non-blocking, it
+            // takes what fits and the rest waits again (see `write_all`).
+            t.non_blocking()
+                .map_err(|e| OpenError::with_cause(path, &e, OpenCause::of_io(&e)))?;
             t
         };
         Ok(transport)
@@ -87,9 +102,31 @@ impl Transport for SerialTransport {
         TransportKind::Serial
     }
 
-    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        self.set_timeout(WRITE_TIMEOUT)?;
-        self.port.write_all(data)
+    /// Fails with [`WriteTimedOut`] when all of `data` is not taken within the write
+    /// timeout (pyserial's `write_timeout`, which esptool sets).
+    fn write_all(&mut self, mut data: &[u8]) -> io::Result<()> {
+        let deadline = Instant::now() + self.write_timeout;
+        let after = self.write_timeout;
+        let timed_out = || WriteTimedOut { after }.into_io();
+        while !data.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(timed_out());
+            }
+            self.set_timeout(left)?;
+            match self.port.write(data) {
+                Ok(n) => data = &data[n..],
+                Err(e) if e.kind() == io::ErrorKind::TimedOut => return Err(timed_out()),
+                // Room for less than was offered: wait again for the rest of the time.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                    ) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 
     fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
@@ -99,7 +136,15 @@ impl Transport for SerialTransport {
                 Ok(n) => return Ok(n),
                 Err(e) if e.kind() == io::ErrorKind::TimedOut => return Ok(0),
                 // A signal is not a timeout: 0 would tell the caller the time had passed.
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                // Nor is a wake-up with nothing to read (the port is non-blocking).
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock
+                    ) =>
+                {
+                    continue;
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -139,6 +184,19 @@ impl Transport for SerialTransport {
 
 #[cfg(unix)]
 impl SerialTransport {
+    fn non_blocking(&mut self) -> io::Result<()> {
+        use std::os::fd::AsRawFd;
+        let fd = self.port.as_raw_fd();
+        // SAFETY: F_GETFL/F_SETFL on a fd this transport owns.
+        unsafe {
+            let flags = libc::fcntl(fd, libc::F_GETFL);
+            if flags < 0 || libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) < 0 {
+                return Err(io::Error::last_os_error());
+            }
+        }
+        Ok(())
+    }
+
     /// Reads the modem bits, changes the requested ones and writes them back in one
     /// TIOCMSET, so DTR and RTS change together.
     fn set_lines(&mut self, dtr: Option<bool>, rts: Option<bool>) -> Result<(), LineError> {
@@ -186,5 +244,44 @@ impl SerialTransport {
             self.port.write_request_to_send(level).map_err(to_io)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+    use std::ffi::CStr;
+
+    /// A pty whose controlling side nobody reads: writes to the port block once the
+    /// system's buffer is full. Returns the controlling fd and the port's path.
+    fn unread_pty() -> (libc::c_int, String) {
+        // SAFETY: plain libc calls on a fd we own; ptsname_r writes into our buffer.
+        unsafe {
+            let fd = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY);
+            assert!(fd >= 0);
+            assert_eq!(libc::grantpt(fd), 0);
+            assert_eq!(libc::unlockpt(fd), 0);
+            let mut name = [0 as libc::c_char; 128];
+            assert_eq!(libc::ptsname_r(fd, name.as_mut_ptr(), name.len()), 0);
+            let path = CStr::from_ptr(name.as_ptr()).to_string_lossy().into_owned();
+            (fd, path)
+        }
+    }
+
+    #[test]
+    fn a_write_the_port_does_not_take_fails_with_the_write_timeout() {
+        let (fd, path) = unread_pty();
+        let options = PortOptions::default().write_timeout(Duration::from_millis(50));
+        let mut port = SerialTransport::open_with(&path, 115_200, &options).unwrap();
+        let err = port.write_all(&vec![0x55; 4 << 20]).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        let timed_out = WriteTimedOut::find(&err).expect("the write timeout, as data");
+        assert_eq!(timed_out.after, Duration::from_millis(50));
+        assert_eq!(
+            err.to_string(),
+            "Write timeout: the port took no data for 0.05 s"
+        );
+        // SAFETY: the fd is ours and closed once.
+        unsafe { libc::close(fd) };
     }
 }

@@ -1,7 +1,7 @@
 //! `socket://host:port`: the serial byte stream carried over TCP (as pyserial does).
 //! There are no modem lines, so the chip cannot be reset from here.
 
-use crate::{LineError, OpenError, Transport, TransportKind};
+use crate::{LineError, OpenCause, OpenError, Transport, TransportKind};
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
@@ -46,11 +46,18 @@ pub(crate) fn connect_tcp(name: &str, addr: &str) -> Result<TcpStream, OpenError
             Err(e) => last = Some(e),
         }
     }
-    Err(OpenError::new(
-        name,
-        last.map(|e| e.to_string())
-            .unwrap_or_else(|| "no address to connect to".into()),
-    ))
+    match last {
+        Some(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+            let cause = if name.starts_with("rfc2217://") {
+                OpenCause::NoRfc2217Server
+            } else {
+                OpenCause::NoTcpServer
+            };
+            Err(OpenError::with_cause(name, e, cause))
+        }
+        Some(e) => Err(OpenError::new(name, e)),
+        None => Err(OpenError::new(name, "no address to connect to")),
+    }
 }
 
 impl Transport for SocketTransport {

@@ -1,14 +1,16 @@
 //! The security eFuses a virtual chip has burnt (`espctl virtual --efuse
-//! secure-boot,flash-crypt-cnt=1`): data of the device's configuration, reported in the
-//! eFuse read words where the chip data ([`espctl_chips::security`]) says a real chip
-//! has them.
+//! secure-boot,flash-crypt-cnt=1` on the ESP32, `--efuse secure-boot-en,spi-boot-crypt-cnt=1`
+//! on the chips after it): data of the device's configuration, reported in the eFuse
+//! read words where the chip data ([`espctl_chips::security`],
+//! [`espctl_chips::security_fields`]) says a real chip has them.
 
+use crate::efuse_named::NamedFuse;
 use espctl_chips::Chip;
 use espctl_chips::security::{BitWrite, security_efuses};
 
 /// The eFuse fields the safety checks of esptool and espctl read, named as in the
 /// chip's eFuse table. All clear (a new chip) by default.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EfuseState {
     /// ABS_DONE_0: Secure Boot V1 (`secure-boot`).
     pub abs_done_0: bool,
@@ -30,11 +32,18 @@ pub struct EfuseState {
     /// The chip revision, major * 100 + minor (`revision=v1.0`); `None`: the typical
     /// part's.
     pub revision: Option<u32>,
+    /// The first ESP32 field given, for the message when the chip is another.
+    pub esp32_item: Option<String>,
+    /// Fields of the chips after the ESP32, by espefuse name, in the order given.
+    pub named: Vec<NamedFuse>,
 }
 
 /// The keys `--efuse` takes, for messages.
 const KEYS: &str = "secure-boot, secure-boot-v2, flash-crypt-cnt=N, flash-crypt-config=N, \
-    disable-dl-encrypt, disable-dl-decrypt, disable-dl-cache, rd-dis=N, revision=vX.Y";
+    disable-dl-encrypt, disable-dl-decrypt, disable-dl-cache, rd-dis=N, revision=vX.Y (ESP32); \
+    the chip's own field names as espefuse prints them, e.g. secure-boot-en, \
+    spi-boot-crypt-cnt=N, enable-security-download, dis-download-manual-encrypt, \
+    key-purpose-0=XTS_AES_128_KEY (ESP32-S2 and later)";
 
 impl EfuseState {
     /// Reads a comma-separated list of `field` or `field=value` items (field names as
@@ -55,6 +64,15 @@ impl EfuseState {
         };
         let key = key.to_ascii_lowercase().replace('_', "-");
         let flag = || bool_value(item, value);
+        if !ESP32_KEYS.contains(&key.as_str()) {
+            let fuse = NamedFuse::parse(item, &key, value)
+                .ok_or_else(|| format!("unknown eFuse '{key}'; use {KEYS}"))?;
+            self.named.push(fuse);
+            return Ok(());
+        }
+        if self.esp32_item.is_none() {
+            self.esp32_item = Some(item.to_string());
+        }
         match key.as_str() {
             "secure-boot" | "secure-boot-v1" | "abs-done-0" => self.abs_done_0 = flag()?,
             "secure-boot-v2" | "abs-done-1" => self.abs_done_1 = flag()?,
@@ -67,12 +85,7 @@ impl EfuseState {
             "disable-dl-cache" => self.disable_dl_cache = flag()?,
             "rd-dis" => self.rd_dis = number(item, value, 0xF, 0xF)? as u8,
             "revision" | "chip-revision" => self.revision = Some(revision(item, value)?),
-            "secure-download" | "enable-security-download" => {
-                return Err(format!(
-                    "eFuse '{item}': the ESP8266 and ESP32 have no Secure Download Mode (it came with the ESP32-S2)"
-                ));
-            }
-            _ => return Err(format!("unknown eFuse '{key}'; use {KEYS}")),
+            _ => unreachable!("ESP32_KEYS lists the keys matched here"),
         }
         Ok(())
     }
@@ -86,15 +99,37 @@ impl EfuseState {
     /// every field is written, so clear fields read as 0. Errors: a chip without these
     /// eFuses, a revision it cannot have.
     pub fn register_bits(&self, chip: &Chip) -> Result<Vec<BitWrite>, String> {
+        if let Some(fields) = chip.security_fields {
+            if let Some(item) = &self.esp32_item {
+                return Err(format!(
+                    "eFuse '{item}' is the ESP32's; name the {} eFuses as espefuse does (e.g. secure-boot-en, spi-boot-crypt-cnt=1)",
+                    chip.name
+                ));
+            }
+            return self.named.iter().map(|f| f.bits(chip, fields)).collect();
+        }
         let Some(fuses) = security_efuses(chip.kind) else {
             if self.is_blank() {
                 return Ok(Vec::new());
             }
             return Err(format!(
-                "the virtual {} has no security eFuses; --efuse is for the ESP32",
+                "the virtual {} has no security eFuses; --efuse is for the ESP32 and the ESP32-S2, S3, C2, C3, C5, C6, H2 and P4",
                 chip.name
             ));
         };
+        if let Some(fuse) = self.named.first() {
+            return Err(if fuse.name == "ENABLE_SECURITY_DOWNLOAD" {
+                format!(
+                    "eFuse '{}': the ESP8266 and ESP32 have no Secure Download Mode (it came with the ESP32-S2)",
+                    fuse.item
+                )
+            } else {
+                format!(
+                    "eFuse '{}' is not the ESP32's; the ESP32 takes secure-boot, secure-boot-v2, flash-crypt-cnt=N, flash-crypt-config=N, disable-dl-encrypt, disable-dl-decrypt, disable-dl-cache, rd-dis=N, revision=vX.Y",
+                    fuse.item
+                )
+            });
+        }
         let fields = [
             (fuses.rd_dis, u32::from(self.rd_dis)),
             (fuses.flash_crypt_cnt, u32::from(self.flash_crypt_cnt)),
@@ -122,6 +157,23 @@ impl EfuseState {
         Ok(bits)
     }
 }
+
+/// The ESP32's field names (and their aliases) as `--efuse` takes them.
+const ESP32_KEYS: &[&str] = &[
+    "secure-boot",
+    "secure-boot-v1",
+    "abs-done-0",
+    "secure-boot-v2",
+    "abs-done-1",
+    "flash-crypt-cnt",
+    "flash-crypt-config",
+    "disable-dl-encrypt",
+    "disable-dl-decrypt",
+    "disable-dl-cache",
+    "rd-dis",
+    "revision",
+    "chip-revision",
+];
 
 fn bool_value(item: &str, value: Option<&str>) -> Result<bool, String> {
     match value.map(str::to_ascii_lowercase).as_deref() {
@@ -204,10 +256,20 @@ mod tests {
             "secure-boot=2",
             "nonsense",
             "revision=x",
-            "secure-download",
         ] {
             assert!(EfuseState::parse(bad).is_err(), "{bad}");
         }
+        // Secure Download Mode is a field of the later chips only.
+        let s = EfuseState::parse("secure-download").unwrap();
+        assert!(
+            s.register_bits(&ESP32)
+                .unwrap_err()
+                .contains("no Secure Download Mode")
+        );
+        let s = EfuseState::parse("secure-boot-en").unwrap();
+        assert!(s.register_bits(&ESP32).is_err());
+        let s = EfuseState::parse("flash-crypt-cnt=1").unwrap();
+        assert!(s.register_bits(&espctl_chips::esp32c3::ESP32C3).is_err());
         let s = EfuseState::parse("revision=v4.0").unwrap();
         assert!(s.register_bits(&ESP32).is_err());
         let s = EfuseState::parse("secure-boot").unwrap();

@@ -64,6 +64,7 @@ mod app;
 pub mod clock;
 pub mod config;
 pub mod device;
+pub mod efuse_named;
 pub mod efuse_state;
 mod flash_chip;
 mod flash_crypt;

@@ -13,6 +13,7 @@
 //! extended parameter format", esptool `loader.py`).
 
 mod flash_write;
+mod secure_download;
 
 use crate::answers;
 use crate::loader::{BaudSwitch, Transition, in_flash};
@@ -102,6 +103,10 @@ impl RomLoader {
     /// Answers one request.
     pub fn handle(&mut self, soc: &mut Soc, req: &Request) -> Transition {
         let op = req.op;
+        if !secure_download::allows(op) && answers::secure_download(soc) {
+            secure_download::refuse(soc, self.status_len);
+            return Transition::Stay;
+        }
         let command = match Opcode::from_u8(op) {
             Some(code) if Self::supports(soc, code) => Command::from_request(req),
             _ => Err(CommandError::UnknownOpcode(op)),

@@ -63,6 +63,19 @@ pub enum Event {
         /// What went wrong there.
         error: Arc<Error>,
     },
+    /// Opening the named port and connecting failed; both are tried again after
+    /// [`crate::OPEN_RETRY_WAIT`] ([`crate::PortSpec::open_attempts`]).
+    OpenRetry {
+        /// The port as named.
+        port: String,
+        /// The attempt that failed, from 1.
+        attempt: u32,
+        /// Why it failed.
+        error: Arc<Error>,
+    },
+    /// Open attempts other than 1 were asked for, but they apply only to a named port
+    /// with the chip named (as in esptool): the port is opened once.
+    OpenAttemptsIgnored,
     /// Before connecting: the reset cannot or will not be done.
     ResetDisabled(ResetNote),
     /// The port has no DTR/RTS: the chip was not reset (reported once per session).
@@ -124,6 +137,14 @@ pub enum Event {
         error: Arc<ObtainError>,
         /// What the ROM loader lacks.
         limits: Vec<Limitation>,
+    },
+    /// The stub cannot run on this chip as it is (esptool disables it): the ROM loader
+    /// does the work.
+    StubDisabled {
+        /// The chip.
+        chip: &'static Chip,
+        /// Why.
+        reason: StubDisabledReason,
     },
     /// The store of installed stubs could not give one (damaged file, no data folder):
     /// carrying on with the ROM loader.
@@ -514,4 +535,14 @@ pub enum Event {
     },
     /// A frame or bytes on the wire, when tracing.
     Trace(Trace),
+}
+
+/// Why the stub is not started although it was not turned off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StubDisabledReason {
+    /// Secure Download Mode takes no RAM uploads.
+    SecureDownload,
+    /// Secure Boot is on, where esptool does not run the stub (ESP32-C3).
+    SecureBoot,
 }

@@ -58,8 +58,14 @@ impl Session {
                 )?;
             }
             EraseMethod::FlashBegin => {
-                // The ROM assumes a small flash until told otherwise.
-                self.configure_flash_size(FlashSizeArg::Detect)?;
+                // The ROM assumes a small flash until told otherwise. In Secure Download
+                // Mode nothing can be detected: esptool sets 16MB, which covers most
+                // chips.
+                self.configure_flash_size(if self.secure_download {
+                    FlashSizeArg::Size(espctl_chips::FlashSize::Mb16)
+                } else {
+                    FlashSizeArg::Detect
+                })?;
                 self.rom_erase(addr, size)?;
             }
         }

@@ -10,7 +10,6 @@
 use super::{hex, md5_of};
 use crate::error::{Error, Result};
 use crate::event::{Event, Operation};
-use crate::link::DEFAULT_TIMEOUT;
 use crate::loader::ReadMethod;
 use crate::session::Session;
 use espctl_protocol::reply::read_flash_ack;
@@ -167,12 +166,12 @@ impl Session {
                 max_in_flight: READ_IN_FLIGHT,
             },
             0,
-            DEFAULT_TIMEOUT,
+            self.limits.timeout,
         )?;
         let size = size as usize;
         let mut data = Vec::with_capacity(size);
         while data.len() < size {
-            let frame = self.conn.read_frame(DEFAULT_TIMEOUT)?;
+            let frame = self.conn.read_frame(self.limits.timeout)?;
             self.check_cancel()?;
             data.extend_from_slice(&frame);
             if data.len() < size && frame.len() < packet as usize {
@@ -188,7 +187,7 @@ impl Session {
         if data.len() > size {
             return Err(Error::ReadTooMuch);
         }
-        let digest = self.conn.read_frame(DEFAULT_TIMEOUT)?;
+        let digest = self.conn.read_frame(self.limits.timeout)?;
         if digest.len() != 16 {
             return Err(Error::ExpectedDigest(hex(&digest)));
         }
@@ -223,7 +222,7 @@ impl Session {
                     len: want as u32,
                 },
                 chunk,
-                DEFAULT_TIMEOUT,
+                self.limits.timeout,
             )?;
             if block.len() < want {
                 return Err(Error::ShortBlock {

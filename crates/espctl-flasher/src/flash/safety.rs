@@ -3,8 +3,10 @@
 //! plaintext onto a chip that encrypts, and erasing a chip with security features on.
 //!
 //! The ESP8266 has no such eFuses and esptool checks nothing there. The ESP32's are
-//! read from its eFuse words where the chip data says they are; later chips
-//! (GET_SECURITY_INFO) are checked for image chip and revision only.
+//! read from its eFuse words where the chip data says they are, and so are the later
+//! chips' (SPI_BOOT_CRYPT_CNT, SECURE_BOOT_EN, DIS_DOWNLOAD_MANUAL_ENCRYPT), except in
+//! Secure Download Mode, where nothing can be read: there esptool checks only the
+//! encryption counter GET_SECURITY_INFO reports.
 
 use super::FlashFile;
 use crate::error::{Error, Result};
@@ -38,6 +40,11 @@ pub enum SafetyRefusal {
         "Detected flash encryption enabled and download manual encrypt disabled. Data must be encrypted appropriately before flashing."
     )]
     PlaintextOnEncryptedChip,
+    /// Secure Download Mode with flash encryption on, and the data is plaintext.
+    #[error(
+        "Detected flash encryption and secure download mode enabled. Flashing plaintext binary may brick your device!"
+    )]
+    PlaintextInSecureDownload,
     /// Flash encryption or Secure Boot is on.
     #[error("Active security features detected, erasing flash is disabled as a safety measure.")]
     EraseWithSecurity,
@@ -63,6 +70,21 @@ impl Session {
     /// What the chip's security eFuses say; `None` for chips whose eFuses espctl does
     /// not read (the ESP8266 has none).
     pub fn security_state(&mut self) -> Result<Option<SecurityState>> {
+        if let Some(fields) = self.chip.security_fields {
+            if self.secure_download {
+                return Ok(None);
+            }
+            let r = self.read_registers(&fields.registers())?;
+            return Ok(Some(SecurityState {
+                flash_encryption: fields.flash_encryption(&r),
+                secure_boot: fields.secure_boot(&r),
+                secure_boot_v1: false,
+                encrypted_download_disabled: fields.encrypted_download_disabled(&r),
+                // These chips have no FLASH_CRYPT_CONFIG (esptool: `None`).
+                flash_crypt_config: 0xF,
+                revision: 0,
+            }));
+        }
         let Some(fuses) = security_efuses(self.chip.kind) else {
             return Ok(None);
         };
@@ -78,13 +100,27 @@ impl Session {
         if opts.force || self.chip.kind == ChipKind::Esp8266 {
             return Ok(());
         }
+        if self.secure_download {
+            // esptool skips the eFuse checks there and looks only at the counter.
+            let plaintext = !files.iter().any(|f| f.encrypted);
+            let encrypting = self
+                .security_info()?
+                .is_some_and(|i| i.flash_crypt_cnt.count_ones() % 2 == 1);
+            if plaintext && encrypting {
+                return Err(SafetyRefusal::PlaintextInSecureDownload.into());
+            }
+            return Ok(());
+        }
         let security = self.security_state()?;
         if security.is_some_and(|s| s.secure_boot_v1)
             && files.iter().any(|f| f.addr < SECURE_BOOT_V1_END)
         {
             return Err(SafetyRefusal::SecureBootBootloader.into());
         }
-        let mut revision = security.map(|s| s.revision);
+        // The ESP32's revision is among its security eFuses; the others' is in their name.
+        let mut revision = security
+            .filter(|_| security_efuses(self.chip.kind).is_some())
+            .map(|s| s.revision);
         for f in files {
             let Ok(parsed) = Esp32Image::parse(&f.data) else {
                 continue;
@@ -122,7 +158,7 @@ impl Session {
     /// esptool's check before erasing (all of the flash or a region): refused while
     /// flash encryption or Secure Boot is on.
     pub fn check_erase_allowed(&mut self, opts: &SafetyOptions) -> Result<()> {
-        if opts.force || self.chip.kind == ChipKind::Esp8266 {
+        if opts.force || self.chip.kind == ChipKind::Esp8266 || self.secure_download {
             return Ok(());
         }
         match self.security_state()? {

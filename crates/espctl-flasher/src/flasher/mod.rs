@@ -11,7 +11,7 @@ mod recover;
 mod stub_choice;
 
 pub use plan::{ConnectPlan, FAST_BAUD, Need, ROM_BAUD, StubSource};
-pub use port_spec::{PortChoice, PortSpec};
+pub use port_spec::{OPEN_RETRY_WAIT, PortChoice, PortSpec};
 
 use crate::error::{Error, Result};
 use crate::event::{Event, EventSink};
@@ -57,11 +57,23 @@ impl Flasher {
             port: session.port_name().to_string(),
             info: info.clone(),
         });
-        info.mac?;
+        if !info.secure_download {
+            info.mac?;
+        }
 
-        let use_stub = session.loader().kind() == LoaderKind::Stub
+        let mut use_stub = session.loader().kind() == LoaderKind::Stub
             || (!matches!(plan.stub, StubSource::Disabled)
                 && (plan.need != Need::Registers || plan.after == After::NoResetStub));
+        if use_stub
+            && session.loader().kind() == LoaderKind::Rom
+            && let Some(reason) = session.stub_refused()?
+        {
+            events(Event::StubDisabled {
+                chip: session.chip(),
+                reason,
+            });
+            use_stub = false;
+        }
         let automatic = plan.fast_baud.is_some()
             && plan.need == Need::FlashData
             && options.before != Before::NoResetNoSync
@@ -243,6 +255,15 @@ fn connect_first(
     events: &EventSink,
 ) -> Result<Session> {
     let named = matches!(port.choice(), PortChoice::Named(_));
+    if port.attempts() != 1 {
+        match port.choice() {
+            PortChoice::Named(name) if options.chip.is_some() => {
+                events(Event::PortOpening { port: name.clone() });
+                return connect_retrying(port, name, baud, options, events);
+            }
+            _ => events(Event::OpenAttemptsIgnored),
+        }
+    }
     let candidates = port.candidates();
     if !named {
         events(Event::PortsFound {
@@ -267,4 +288,39 @@ fn connect_first(
     Err(Error::NoPortConnected {
         tried: candidates.len(),
     })
+}
+
+/// Opens the named port and connects, again after [`OPEN_RETRY_WAIT`] whenever either
+/// fails, as often as the port spec says (esptool's `connect_with_retries`).
+fn connect_retrying(
+    port: &PortSpec,
+    name: &str,
+    baud: u32,
+    options: &ConnectOptions,
+    events: &EventSink,
+) -> Result<Session> {
+    let attempts = port.attempts();
+    let mut attempt = 1;
+    loop {
+        let error = match port
+            .open(name, baud)
+            .map_err(Error::from)
+            .and_then(|t| Session::connect(t, options, events.clone()))
+        {
+            Ok(session) => return Ok(session),
+            Err(e @ Error::Interrupted(_)) => return Err(e),
+            Err(e) if attempt == attempts => return Err(e),
+            Err(e) => e,
+        };
+        events(Event::OpenRetry {
+            port: name.to_string(),
+            attempt,
+            error: Arc::new(error),
+        });
+        if options.cancel.is_cancelled() {
+            return Err(Error::Interrupted(Default::default()));
+        }
+        std::thread::sleep(OPEN_RETRY_WAIT);
+        attempt = attempt.saturating_add(1);
+    }
 }

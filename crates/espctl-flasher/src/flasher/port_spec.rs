@@ -3,15 +3,21 @@
 //! and whatever extra [`PortOpener`]s know, such as `virtual:`).
 
 use espctl_transport::ports::{self, PortFilter};
-use espctl_transport::{OpenError, PortOpener, Transport};
+use espctl_transport::{OpenError, PortOpener, PortOptions, Transport};
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
+
+/// The wait between two attempts to open a port and connect (esptool: 0.1 s).
+pub const OPEN_RETRY_WAIT: Duration = Duration::from_millis(100);
 
 /// Where to look for the chip.
 #[derive(Clone)]
 pub struct PortSpec {
     choice: PortChoice,
     openers: Vec<Arc<dyn PortOpener>>,
+    options: PortOptions,
+    open_attempts: u32,
 }
 
 /// One port, or a scan.
@@ -36,6 +42,8 @@ impl PortSpec {
         PortSpec {
             choice: PortChoice::Named(name.into()),
             openers: Vec::new(),
+            options: PortOptions::default(),
+            open_attempts: 1,
         }
     }
 
@@ -44,6 +52,8 @@ impl PortSpec {
         PortSpec {
             choice: PortChoice::Scan { filter, extra },
             openers: Vec::new(),
+            options: PortOptions::default(),
+            open_attempts: 1,
         }
     }
 
@@ -51,6 +61,26 @@ impl PortSpec {
     pub fn with_opener(mut self, opener: impl PortOpener + 'static) -> PortSpec {
         self.openers.push(Arc::new(opener));
         self
+    }
+
+    /// Sets how ports are opened (the write timeout of serial ports).
+    pub fn port_options(mut self, options: PortOptions) -> PortSpec {
+        self.options = options;
+        self
+    }
+
+    /// Sets how often a named port is opened and connected to before giving up, with
+    /// [`OPEN_RETRY_WAIT`] between attempts (esptool's `open_port_attempts`; 0: until
+    /// it works, as for a USB port that comes back after a reset). Used only when the
+    /// chip is named too, as by esptool; 1 by default.
+    pub fn open_attempts(mut self, attempts: u32) -> PortSpec {
+        self.open_attempts = attempts;
+        self
+    }
+
+    /// How often a named port is tried (0: until it works).
+    pub fn attempts(&self) -> u32 {
+        self.open_attempts
     }
 
     /// One port or a scan.
@@ -75,7 +105,7 @@ impl PortSpec {
                 return opened;
             }
         }
-        espctl_transport::open(name, baud)
+        espctl_transport::open_with(name, baud, &self.options)
     }
 }
 
@@ -84,6 +114,8 @@ impl fmt::Debug for PortSpec {
         f.debug_struct("PortSpec")
             .field("choice", &self.choice)
             .field("openers", &self.openers.len())
+            .field("options", &self.options)
+            .field("open_attempts", &self.open_attempts)
             .finish()
     }
 }

@@ -109,8 +109,9 @@ impl Flasher {
         });
         // A port whose lines cannot reset the chip is opened again as well: behind some
         // (a TCP bridge to a board that resets on connection) that is the only reset.
-        let reopen =
-            matches!(cause, Error::Io { .. }) || self.session_mut().is_unplugged() || !can_reset;
+        let reopen = matches!(cause, Error::Io { .. } | Error::WriteTimeout { .. })
+            || self.session_mut().is_unplugged()
+            || !can_reset;
         let mut transport = if reopen {
             drop(self.session_mut().take_transport());
             self.reopen(&name, timeout)?
@@ -159,5 +160,8 @@ impl Flasher {
 /// Whether `e` means the link is gone (the port failed, or the loader never answered
 /// SYNC cleanly again).
 fn lost(e: &Error) -> bool {
-    matches!(e, Error::Io { .. } | Error::NoResync)
+    matches!(
+        e,
+        Error::Io { .. } | Error::WriteTimeout { .. } | Error::NoResync
+    )
 }

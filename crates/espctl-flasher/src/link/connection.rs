@@ -130,6 +130,8 @@ pub struct Connection {
     unplugged: bool,
     /// Longest wait for any single reply.
     max_timeout: Duration,
+    /// The wait for the reply to most commands.
+    timeout: Duration,
 }
 
 impl Connection {
@@ -146,7 +148,18 @@ impl Connection {
             buf: vec![0; 64 * 1024],
             unplugged: false,
             max_timeout: MAX_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
         }
+    }
+
+    /// Sets the wait for the reply to most commands ([`DEFAULT_TIMEOUT`] by default).
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = timeout;
+    }
+
+    /// The wait for the reply to most commands.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     /// Sets the longest wait for any single reply ([`MAX_TIMEOUT`] by default).
@@ -188,9 +201,13 @@ impl Connection {
     }
 
     fn io(&self, source: std::io::Error) -> Error {
-        Error::Io {
-            port: self.transport.name().to_string(),
-            source,
+        let port = self.transport.name().to_string();
+        match espctl_transport::WriteTimedOut::find(&source) {
+            Some(t) => Error::WriteTimeout {
+                port,
+                after: t.after,
+            },
+            None => Error::Io { port, source },
         }
     }
 
@@ -439,6 +456,53 @@ mod tests {
                 op: Opcode::GetSecurityInfo
             }
         ));
+    }
+
+    /// A port that takes no data: every write runs out its write timeout, as
+    /// `SerialTransport` reports it.
+    struct Stuck;
+
+    impl Transport for Stuck {
+        fn name(&self) -> &str {
+            "/dev/ttyUSB7"
+        }
+        fn kind(&self) -> espctl_transport::TransportKind {
+            espctl_transport::TransportKind::Serial
+        }
+        fn write_all(&mut self, _data: &[u8]) -> std::io::Result<()> {
+            let after = Duration::from_millis(2500);
+            Err(espctl_transport::WriteTimedOut { after }.into_io())
+        }
+        fn read(&mut self, _buf: &mut [u8], _timeout: Duration) -> std::io::Result<usize> {
+            Ok(0)
+        }
+        fn clear_input(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn baud(&self) -> u32 {
+            115_200
+        }
+        fn set_baud(&mut self, _baud: u32) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn set_dtr(&mut self, _asserted: bool) -> Result<(), espctl_transport::LineError> {
+            Ok(())
+        }
+        fn set_rts(&mut self, _asserted: bool) -> Result<(), espctl_transport::LineError> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_write_that_times_out_names_the_port_and_the_wait() {
+        let mut c = Connection::new(Box::new(Stuck), ignore_events(), false);
+        let err = c.command(&Command::Sync, DEFAULT_TIMEOUT).unwrap_err();
+        assert!(matches!(err, Error::WriteTimeout { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "Serial port /dev/ttyUSB7 failed: write timeout (it took no data for 2.5 s)."
+        );
+        assert_eq!(err.hint(), Some(crate::Hint::CheckPort));
     }
 
     #[test]

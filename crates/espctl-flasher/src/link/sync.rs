@@ -222,7 +222,7 @@ pub fn attempt(
             .and_then(|()| sync_within(conn, a.sync_timeout));
         match result {
             Ok(s) => return Ok(Ok(s)),
-            Err(e @ Error::Io { .. }) => return Err(e),
+            Err(e @ (Error::Io { .. } | Error::WriteTimeout { .. })) => return Err(e),
             Err(e) => {
                 (a.events)(Event::SyncFailed);
                 conn.transport().pause(SYNC_RETRY_PAUSE);

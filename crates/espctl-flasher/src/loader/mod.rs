@@ -11,7 +11,6 @@ pub use stub::StubLoader;
 
 use espctl_chips::Chip;
 use std::fmt::Debug;
-use std::time::Duration;
 
 /// Which kind of loader runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,16 +167,14 @@ pub trait Loader: Debug + Send + Sync {
     /// takes as long as the erase).
     fn erases_at_begin(&self) -> bool;
 
-    /// How long the reply to a FLASH_BEGIN (or FLASH_DEFL_BEGIN) for `len` bytes may take.
-    fn begin_timeout(&self, len: u32) -> Duration;
-
     /// Whether a block's reply comes before the block is in flash, so that the next
     /// reply waits for this block's erase and write (the stub), rather than after (ROM).
     fn acknowledges_before_writing(&self) -> bool;
 
-    /// How long the write of a compressed block that inflates to `unpacked` bytes may
-    /// take before its reply (or, for a loader that acknowledges first, the next one).
-    fn block_write_timeout(&self, unpacked: usize) -> Duration;
+    /// The bytes of flash erased and written for a compressed block that inflates to
+    /// `unpacked` bytes, before its reply (or, for a loader that acknowledges first, the
+    /// next one): what its wait is computed from (esptool's erase-write per MB).
+    fn block_write_size(&self, unpacked: usize) -> u64;
 
     /// Whether FLASH_DATA and MEM_DATA blocks land by their sequence number (so the same
     /// block sent again lands in the same place), rather than after the last block.
@@ -232,28 +229,11 @@ pub fn for_kind(kind: LoaderKind, chip: &'static Chip) -> Box<dyn Loader> {
     }
 }
 
-/// The per-megabyte timeout esptool uses for long operations, never below
-/// [`crate::link::DEFAULT_TIMEOUT`].
-pub fn timeout_per_mb(seconds_per_mb: f64, size: u64) -> Duration {
-    let secs = seconds_per_mb * size as f64 / 1e6;
-    Duration::from_secs_f64(secs).max(crate::link::DEFAULT_TIMEOUT)
-}
-
-/// Seconds per MB a loader may spend erasing and writing (esptool's
-/// `ERASE_WRITE_TIMEOUT_PER_MB`).
-pub const ERASE_WRITE_SECONDS_PER_MB: f64 = 40.0;
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use espctl_chips::esp32::ESP32;
     use espctl_chips::esp8266::ESP8266;
-
-    #[test]
-    fn per_megabyte_timeouts_have_a_floor() {
-        assert_eq!(timeout_per_mb(8.0, 1000), crate::link::DEFAULT_TIMEOUT);
-        assert_eq!(timeout_per_mb(40.0, 1_000_000), Duration::from_secs(40));
-    }
 
     #[test]
     fn the_esp8266_rom_lacks_what_the_stub_has() {
@@ -314,18 +294,11 @@ mod tests {
     }
 
     #[test]
-    fn stub_block_timeouts_allow_for_erasing() {
+    fn stub_block_waits_allow_for_erasing() {
         let rom = for_kind(LoaderKind::Rom, &ESP32);
         let stub = for_kind(LoaderKind::Stub, &ESP32);
-        assert_eq!(
-            rom.block_write_timeout(16 * 1024),
-            crate::link::DEFAULT_TIMEOUT
-        );
-        // 100 KB inflated: 4 buffers + 1, 5 x 64 KB erases, ~430 KB at 40 s/MB.
-        let t = stub.block_write_timeout(100 * 1024);
-        assert!(
-            t > Duration::from_secs(17) && t < Duration::from_secs(18),
-            "{t:?}"
-        );
+        assert_eq!(rom.block_write_size(16 * 1024), 16 * 1024);
+        // 100 KB inflated: 4 buffers + 1, so 5 x 64 KB erased besides.
+        assert_eq!(stub.block_write_size(100 * 1024), (100 + 5 * 64) * 1024);
     }
 }

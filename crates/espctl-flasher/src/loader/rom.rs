@@ -2,22 +2,35 @@
 //! chip (the facts are in each chip's [`espctl_chips::RomFacts`]).
 
 use super::{
-    Ability, AttachMethod, BaudRequest, CrystalSource, ERASE_WRITE_SECONDS_PER_MB, EraseMethod,
-    Limitation, Loader, LoaderKind, ReadMethod, SoftReset, timeout_per_mb,
+    Ability, AttachMethod, BaudRequest, CrystalSource, EraseMethod, Limitation, Loader, LoaderKind,
+    ReadMethod, SoftReset,
 };
 use espctl_chips::{Chip, esp8266_rom_erase};
-use std::time::Duration;
 
 /// The ROM loader of one chip.
 #[derive(Debug, Clone, Copy)]
 pub struct RomLoader {
     chip: &'static Chip,
+    /// Secure Download Mode: the ROM takes only SYNC, SPI_ATTACH, SPI_SET_PARAMS,
+    /// CHANGE_BAUDRATE, FLASH_BEGIN/DATA/END and GET_SECURITY_INFO.
+    secure_download: bool,
 }
 
 impl RomLoader {
     /// The ROM loader of `chip`.
     pub fn new(chip: &'static Chip) -> RomLoader {
-        RomLoader { chip }
+        RomLoader {
+            chip,
+            secure_download: false,
+        }
+    }
+
+    /// The ROM loader of `chip` in Secure Download Mode.
+    pub fn secure_download(chip: &'static Chip) -> RomLoader {
+        RomLoader {
+            chip,
+            secure_download: true,
+        }
     }
 }
 
@@ -36,10 +49,11 @@ impl Loader for RomLoader {
 
     fn can(&self, ability: Ability) -> bool {
         let rom = &self.chip.rom;
+        let full = !self.secure_download;
         match ability {
-            Ability::CompressedWrite => rom.compressed_flash,
-            Ability::ReadFlash => rom.read_flash_slow,
-            Ability::HashFlash => rom.flash_md5,
+            Ability::CompressedWrite => full && rom.compressed_flash,
+            Ability::ReadFlash => full && rom.read_flash_slow,
+            Ability::HashFlash => full && rom.flash_md5,
             Ability::ChangeBaud => rom.change_baudrate,
             Ability::SetFlashParams => rom.spi_set_params,
         }
@@ -93,16 +107,12 @@ impl Loader for RomLoader {
         true
     }
 
-    fn begin_timeout(&self, len: u32) -> Duration {
-        timeout_per_mb(ERASE_WRITE_SECONDS_PER_MB, len as u64)
-    }
-
     fn acknowledges_before_writing(&self) -> bool {
         false
     }
 
-    fn block_write_timeout(&self, unpacked: usize) -> Duration {
-        timeout_per_mb(ERASE_WRITE_SECONDS_PER_MB, unpacked as u64)
+    fn block_write_size(&self, unpacked: usize) -> u64 {
+        unpacked as u64
     }
 
     fn places_blocks_by_seq(&self) -> bool {
@@ -114,7 +124,7 @@ impl Loader for RomLoader {
     }
 
     fn read_method(&self) -> ReadMethod {
-        if self.chip.rom.read_flash_slow {
+        if self.chip.rom.read_flash_slow && !self.secure_download {
             ReadMethod::SlowChecked
         } else {
             ReadMethod::Unsupported

@@ -2,12 +2,10 @@
 //! streamed reads, MD5, erase commands and any baud rate, on every chip.
 
 use super::{
-    Ability, AttachMethod, BaudRequest, CrystalSource, ERASE_WRITE_SECONDS_PER_MB, EraseMethod,
-    Limitation, Loader, LoaderKind, ReadMethod, SoftReset, timeout_per_mb,
+    Ability, AttachMethod, BaudRequest, CrystalSource, EraseMethod, Limitation, Loader, LoaderKind,
+    ReadMethod, SoftReset,
 };
-use crate::link::DEFAULT_TIMEOUT;
 use espctl_chips::{Chip, StubUartClock};
-use std::time::Duration;
 
 /// The flasher stub on one chip.
 #[derive(Debug, Clone, Copy)]
@@ -72,21 +70,17 @@ impl Loader for StubLoader {
         false
     }
 
-    fn begin_timeout(&self, _len: u32) -> Duration {
-        DEFAULT_TIMEOUT
-    }
-
     fn acknowledges_before_writing(&self) -> bool {
         true
     }
 
     /// It erases flash as it inflates: one 64KB erase per 32KB of inflated data, plus
     /// one.
-    fn block_write_timeout(&self, unpacked: usize) -> Duration {
+    fn block_write_size(&self, unpacked: usize) -> u64 {
         const INFLATE_BUFFER: usize = 32 * 1024;
         const FLASH_BLOCK: usize = 64 * 1024;
         let erased = (unpacked.div_ceil(INFLATE_BUFFER) + 1) * FLASH_BLOCK;
-        timeout_per_mb(ERASE_WRITE_SECONDS_PER_MB, (unpacked + erased) as u64)
+        (unpacked + erased) as u64
     }
 
     fn places_blocks_by_seq(&self) -> bool {

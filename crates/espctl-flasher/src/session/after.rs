@@ -4,7 +4,7 @@
 use super::Session;
 use crate::error::{Error, Result};
 use crate::event::Event;
-use crate::link::{self, After, Answer, DEFAULT_TIMEOUT};
+use crate::link::{self, After, Answer};
 use crate::loader::SoftReset;
 use espctl_protocol::Command;
 use espctl_transport::{LineError, TransportKind};
@@ -28,7 +28,7 @@ impl Session {
                     // The stub starts the application without replying.
                     SoftReset::RunUserCode => {
                         self.conn
-                            .send(&Command::RunUserCode, DEFAULT_TIMEOUT, Answer::None)
+                            .send(&Command::RunUserCode, self.limits.timeout, Answer::None)
                     }
                     SoftReset::Unsupported => Err(Error::SoftResetUnsupported),
                 }
@@ -40,8 +40,8 @@ impl Session {
                     // resetting into the ROM loader. esp-flasher-stub (v1.1.0) answers
                     // and stays, so the stub is what the next connection finds.
                     let block = self.loader.flash_block_size();
-                    self.flash_begin_raw(0, 0, block, 0, DEFAULT_TIMEOUT)?;
-                    self.flash_end(true, DEFAULT_TIMEOUT)?;
+                    self.flash_begin_raw(0, 0, block, 0, self.limits.timeout)?;
+                    self.flash_end(true, self.limits.timeout)?;
                 }
                 Ok(())
             }
@@ -62,8 +62,8 @@ impl Session {
     /// FLASH_END asking to run user code.
     pub fn run_user_code(&mut self) -> Result<()> {
         let block = self.loader.flash_block_size();
-        self.flash_begin_raw(0, 0, block, 0, DEFAULT_TIMEOUT)?;
-        self.flash_end(false, DEFAULT_TIMEOUT)
+        self.flash_begin_raw(0, 0, block, 0, self.limits.timeout)?;
+        self.flash_end(false, self.limits.timeout)
     }
 
     fn hard_reset(&mut self) -> Result<()> {

@@ -6,7 +6,7 @@
 use super::Session;
 use crate::error::{Error, Result};
 use crate::event::Event;
-use crate::link::{Answer, DEFAULT_TIMEOUT, SYNC_TIMEOUT};
+use crate::link::{Answer, SYNC_TIMEOUT};
 use crate::loader::{Ability, BaudRequest, LoaderKind};
 use espctl_chips::StubUartClock;
 use espctl_protocol::{Command, Opcode, SYNC_REPLY_COUNT};
@@ -77,7 +77,7 @@ impl Session {
                 old_baud: old_word,
             },
             0,
-            DEFAULT_TIMEOUT,
+            self.limits.timeout,
         )?;
         self.emit(Event::BaudChanged { baud });
         // The loader switches once its reply is out: the stub waits 5 ms, lets its
@@ -127,7 +127,7 @@ impl Session {
             while replies < SYNC_REPLY_COUNT {
                 match self.conn.wait_reply(Opcode::Sync, SYNC_TIMEOUT) {
                     Ok(_) => replies += 1,
-                    Err(e @ Error::Io { .. }) => return Err(e),
+                    Err(e @ (Error::Io { .. } | Error::WriteTimeout { .. })) => return Err(e),
                     Err(_) => break,
                 }
             }

@@ -140,6 +140,8 @@ pub struct ChipInfo {
     pub mac: std::result::Result<[u8; 6], IdentityError>,
     /// ESP8266 only.
     pub chip_id: Option<u32>,
+    /// The ROM runs Secure Download Mode: only the chip's name is known.
+    pub secure_download: bool,
 }
 
 /// What is known about the flash chip behind the loader.
@@ -161,6 +163,9 @@ pub struct Session {
     pub(crate) chip: &'static Chip,
     pub(crate) loader: Box<dyn Loader>,
     pub(crate) events: EventSink,
+    /// The ROM runs Secure Download Mode (ENABLE_SECURITY_DOWNLOAD burnt): only
+    /// flash writes, SPI setup and GET_SECURITY_INFO are taken.
+    pub(crate) secure_download: bool,
     /// SYNC said a stub was already running when we connected.
     stub_found_running: bool,
     /// The "no reset lines" warning was reported.
@@ -210,6 +215,7 @@ impl Session {
         let rfc2217 = transport.kind() == TransportKind::Rfc2217;
         let mut conn = Connection::new(transport, events.clone(), options.trace);
         conn.set_max_timeout(options.limits.longest_wait());
+        conn.set_timeout(options.limits.timeout);
         let mut strategies = link::bootloader_sequence_with(before, &options.reset);
         if rfc2217 {
             // As esptool: the tight sequence sets both lines at once, which RFC 2217
@@ -258,18 +264,19 @@ impl Session {
             reason,
         })?;
 
-        let chip = match options.chip {
+        let (chip, secure_download) = match options.chip {
             Some(chip) => {
-                if let Some(magic) = link::verify(&mut conn, chip)? {
+                let verified = link::verify(&mut conn, chip)?;
+                if let Some(magic) = verified.unknown_magic {
                     events(Event::ChipUnverified { chip, magic });
                 }
-                chip
+                (chip, verified.secure_download)
             }
             None => {
                 events(Event::DetectingChip);
-                let chip = link::detect(&mut conn)?;
-                events(Event::ChipDetected { chip });
-                chip
+                let found = link::detect(&mut conn)?;
+                events(Event::ChipDetected { chip: found.chip });
+                (found.chip, found.secure_download)
             }
         };
         let kind = if synced.stub_running {
@@ -277,10 +284,16 @@ impl Session {
         } else {
             LoaderKind::Rom
         };
+        let secure_download = secure_download && kind == LoaderKind::Rom;
         Ok(Session {
             conn,
             chip,
-            loader: loader::for_kind(kind, chip),
+            secure_download,
+            loader: if secure_download {
+                Box::new(loader::RomLoader::secure_download(chip))
+            } else {
+                loader::for_kind(kind, chip)
+            },
             events,
             stub_found_running: synced.stub_running,
             reset_worked: matches!(before, Before::DefaultReset | Before::UsbReset)
@@ -299,6 +312,12 @@ impl Session {
     /// The chip that answers.
     pub fn chip(&self) -> &'static Chip {
         self.chip
+    }
+
+    /// Whether the ROM runs Secure Download Mode: no stub, no register or flash reads,
+    /// no MD5 (esptool `secure_download_mode`).
+    pub fn secure_download_mode(&self) -> bool {
+        self.secure_download
     }
 
     /// Whether the flasher stub already answers (left running, or started): no stub
@@ -391,7 +410,7 @@ impl Session {
             "read target memory",
             &Command::ReadReg { addr },
             0,
-            link::DEFAULT_TIMEOUT,
+            self.limits.timeout,
         )?;
         Ok(value)
     }
@@ -402,7 +421,7 @@ impl Session {
             "write target memory",
             &Command::WriteReg(writes),
             0,
-            link::DEFAULT_TIMEOUT,
+            self.limits.timeout,
         )?;
         Ok(())
     }
@@ -430,6 +449,18 @@ impl Session {
     /// Reads the identity eFuses and the UART divider: name, features, crystal, MAC.
     pub fn chip_info(&mut self) -> Result<ChipInfo> {
         let chip = self.chip;
+        if self.secure_download {
+            // Nothing can be read: esptool names the chip only.
+            return Ok(ChipInfo {
+                description: chip.name.to_string(),
+                features: Vec::new(),
+                crystal_mhz: chip.fixed_crystal_mhz.unwrap_or(40),
+                crystal_odd_estimate: None,
+                mac: Err(IdentityError::SecureDownloadMode),
+                chip_id: None,
+                secure_download: true,
+            });
+        }
         let regs = self.read_registers(chip.identity.registers)?;
         let d = (chip.identity.describe)(&regs);
         let (crystal_mhz, crystal_odd_estimate) = self.crystal()?;
@@ -440,6 +471,7 @@ impl Session {
             crystal_odd_estimate,
             mac: (chip.identity.mac)(&regs),
             chip_id: chip.identity.chip_id.map(|f| f(&regs)),
+            secure_download: false,
         })
     }
 

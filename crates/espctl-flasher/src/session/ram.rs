@@ -4,7 +4,6 @@
 use super::Session;
 use crate::error::{Error, Result};
 use crate::event::{Event, Operation};
-use crate::link::DEFAULT_TIMEOUT;
 use espctl_protocol::Command;
 use std::time::Duration;
 
@@ -41,7 +40,7 @@ impl Session {
                 addr,
             },
             0,
-            DEFAULT_TIMEOUT,
+            self.limits.timeout,
         )?;
         for (seq, chunk) in data.chunks(block).enumerate() {
             self.check_if(
@@ -52,7 +51,7 @@ impl Session {
                     data: chunk.to_vec(),
                 },
                 0,
-                DEFAULT_TIMEOUT,
+                self.limits.timeout,
             )?;
         }
         Ok(())
@@ -92,7 +91,7 @@ impl Session {
             let _ = self.conn.check("leave RAM download mode", &cmd, 0, timeout);
         } else {
             self.conn
-                .check("leave RAM download mode", &cmd, 0, DEFAULT_TIMEOUT)?;
+                .check("leave RAM download mode", &cmd, 0, self.limits.timeout)?;
         }
         Ok(())
     }

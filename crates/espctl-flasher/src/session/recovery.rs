@@ -107,7 +107,7 @@ impl Session {
                     self.conn.flush_input()?;
                     return Ok(());
                 }
-                Err(e @ Error::Io { .. }) => return Err(e),
+                Err(e @ (Error::Io { .. } | Error::WriteTimeout { .. })) => return Err(e),
                 _ => continue,
             }
         }

@@ -4,7 +4,7 @@
 use super::Session;
 use crate::error::{Error, Result};
 use crate::event::Event;
-use crate::link::{Answer, DEFAULT_TIMEOUT};
+use crate::link::Answer;
 use crate::loader::LoaderKind;
 use crate::stub::StubImage;
 use espctl_protocol::{Command, Opcode, STUB_HELLO};
@@ -67,7 +67,7 @@ impl Session {
                 execute: true,
                 entry: stub.entry,
             },
-            DEFAULT_TIMEOUT,
+            self.limits.timeout,
             Answer::Expected,
         )?;
         self.await_stub_greeting()?;
@@ -80,9 +80,9 @@ impl Session {
     /// Waits for the stub's bare "OHAI" frame, past the ROM's MEM_END replies.
     fn await_stub_greeting(&mut self) -> Result<()> {
         for _ in 0..MEM_END_REPLIES_TOLERATED {
-            let frame = match self.conn.read_frame(DEFAULT_TIMEOUT) {
+            let frame = match self.conn.read_frame(self.limits.timeout) {
                 Ok(frame) => frame,
-                Err(e @ Error::Io { .. }) => return Err(e),
+                Err(e @ (Error::Io { .. } | Error::WriteTimeout { .. })) => return Err(e),
                 Err(_) => return Err(Error::StubStart(StubStartFailure::NoResponse)),
             };
             if frame.as_slice() == STUB_HELLO {

@@ -3,7 +3,6 @@
 
 use crate::error::Result;
 use crate::event::Event;
-use crate::link::DEFAULT_TIMEOUT;
 use crate::loader::AttachMethod;
 use crate::session::Session;
 use espctl_chips::flash_pins::{self, ATTACH_HSPI, ATTACH_SPI, FlashPins};
@@ -88,7 +87,7 @@ impl Session {
         if self.loader.attach_method() == AttachMethod::EmptyFlashBegin {
             let block = self.loader.flash_block_size();
             return self
-                .flash_begin_raw(0, 0, block, 0, DEFAULT_TIMEOUT)
+                .flash_begin_raw(0, 0, block, 0, self.limits.timeout)
                 .map(|_| ());
         }
         let rom_form = self.loader.attach_method() == AttachMethod::SpiAttach;
@@ -99,7 +98,7 @@ impl Session {
                 rom_form,
             },
             0,
-            DEFAULT_TIMEOUT,
+            self.limits.timeout,
         )?;
         Ok(())
     }

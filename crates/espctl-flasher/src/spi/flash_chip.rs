@@ -6,7 +6,6 @@
 
 use crate::error::Result;
 use crate::event::Event;
-use crate::link::DEFAULT_TIMEOUT;
 use crate::loader::{Ability, AttachMethod};
 use crate::session::Session;
 use espctl_chips::spi_flash::opcode::{RESET, RESET_ENABLE};
@@ -99,13 +98,13 @@ impl Session {
                         rom_form: true,
                     },
                     0,
-                    DEFAULT_TIMEOUT,
+                    self.limits.timeout,
                 )?;
             }
             AttachMethod::EmptyFlashBegin => {
                 self.emit(Event::AttachingFlash { pads: None });
                 let block = self.loader.flash_block_size();
-                self.flash_begin_raw(0, 0, block, 0, DEFAULT_TIMEOUT)?;
+                self.flash_begin_raw(0, 0, block, 0, self.limits.timeout)?;
             }
         }
         self.check_flash_chip()
@@ -113,6 +112,10 @@ impl Session {
 
     /// After the attach: wakes an XMC chip, checks the flash answers, resets it.
     fn check_flash_chip(&mut self) -> Result<()> {
+        if self.secure_download {
+            // No SPI register access in Secure Download Mode; esptool skips all of it.
+            return Ok(());
+        }
         self.xmc_startup()?;
         let id = self.known_flash_id()?;
         if BAD_FLASH_IDS.contains(&id.raw) && self.read_sfdp(0, 32)? != SFDP_SIGNATURE {
@@ -148,6 +151,11 @@ impl Session {
 
     /// The flash size RDID reports, if it is a known code.
     pub fn detect_flash_size(&mut self) -> Result<Option<FlashSize>> {
+        if self.secure_download {
+            // RDID needs the SPI registers, which Secure Download Mode does not give.
+            self.ensure_flash_attached()?;
+            return Ok(None);
+        }
         Ok(self.flash_id()?.size())
     }
 
@@ -183,7 +191,7 @@ impl Session {
             "set SPI params",
             &Command::SpiSetParams(SpiParams::for_size(bytes)),
             0,
-            DEFAULT_TIMEOUT,
+            self.limits.timeout,
         )?;
         Ok(())
     }
@@ -194,6 +202,9 @@ impl Session {
         self.ensure_flash_attached()?;
         self.emit(Event::ConfiguringFlashSize);
         let size = match arg {
+            FlashSizeArg::Detect if self.secure_download => {
+                return Err(crate::error::SecureDownloadRefusal::DetectFlashSize.into());
+            }
             FlashSizeArg::Detect => match self.detect_flash_size()? {
                 Some(size) => {
                     self.emit(Event::FlashSizeDetected { size });

@@ -4,10 +4,11 @@
 
 use super::Command;
 use crate::fatal::Fatal;
-use espctl_flasher::ConnectOptions;
 use espctl_flasher::config::{self, EsptoolConfig, Loaded, SearchPlaces};
 use espctl_flasher::link::{CustomReset, ResetTiming, SYNC_TIMEOUT};
 use espctl_flasher::session::OperationLimits;
+use espctl_flasher::transport::PortOptions;
+use espctl_flasher::{ConnectOptions, PortSpec};
 
 /// Finds and reads the file where esptool looks for it, for the commands esptool has
 /// or that reach a chip the way it does (not the virtual device, nor the network
@@ -53,8 +54,42 @@ pub fn connect_options(
         .hard_reset(hard_reset))
 }
 
+/// esptool reads the open attempts from this variable first, then from the file.
+const OPEN_PORT_ATTEMPTS_VAR: &str = "ESPTOOL_OPEN_PORT_ATTEMPTS";
+
+/// How the port is opened: the file's write timeout, and the open attempts of
+/// `ESPTOOL_OPEN_PORT_ATTEMPTS`, else the file's, else 1 (0: until it opens; less than
+/// 0 counts as 1).
+pub fn port_spec(port: PortSpec, file: &EsptoolConfig) -> Result<PortSpec, Fatal> {
+    let from_env = match std::env::var(OPEN_PORT_ATTEMPTS_VAR) {
+        Ok(text) => Some(
+            text.trim()
+                .replace('_', "")
+                .parse::<i64>()
+                .map_err(|_| Fatal(format!("Invalid value for {OPEN_PORT_ATTEMPTS_VAR}.")))?,
+        ),
+        Err(_) => None,
+    };
+    let attempts = from_env.or(file.open_port_attempts).unwrap_or(1);
+    let mut options = PortOptions::default();
+    if let Some(t) = file.serial_write_timeout {
+        options = options.write_timeout(t);
+    }
+    Ok(port.port_options(options).open_attempts(if attempts < 0 {
+        1
+    } else {
+        attempts.min(u32::MAX.into()) as u32
+    }))
+}
+
 fn limits(file: &EsptoolConfig) -> OperationLimits {
     let mut limits = OperationLimits::default();
+    if let Some(t) = file.timeout {
+        limits = limits.timeout(t);
+    }
+    if let Some(s) = file.erase_write_timeout_per_mb {
+        limits = limits.erase_write_per_mb(s);
+    }
     if let Some(t) = file.chip_erase_timeout {
         limits = limits.chip_erase(t);
     }

@@ -160,6 +160,7 @@ fn target(cli: &Cli, need: Need) -> Result<Target, Fatal> {
         }
     }
     .with_opener(VirtualPorts);
+    let port = super::config_file::port_spec(port, &cli.config)?;
     let connect = ConnectOptions::default()
         .before(cli.before)
         .chip(chip_arg(&cli.chip)?)
@@ -189,6 +190,8 @@ fn target(cli: &Cli, need: Need) -> Result<Target, Fatal> {
         port,
         plan,
         config_notes: Vec::new(),
+        command: "",
+        works_in_secure_download: false,
     })
 }
 

@@ -6,7 +6,7 @@ use crate::console::say;
 use crate::fatal::Fatal;
 use crate::render::Renderer;
 use espctl_chips::Chip;
-use espctl_flasher::{ChipInfo, ConnectPlan, Event, Flasher, PortSpec};
+use espctl_flasher::{ChipInfo, ConnectPlan, Event, Flasher, PortSpec, SecureDownloadRefusal};
 use std::sync::{Arc, Mutex};
 
 /// Where the chip is and how to connect to it, as the command line says.
@@ -18,6 +18,10 @@ pub struct Target {
     pub plan: ConnectPlan,
     /// What to say about esptool's configuration file, after the banner.
     pub config_notes: Vec<espctl_flasher::config::ConfigNote>,
+    /// The command's name (`flash-id`), for messages.
+    pub command: &'static str,
+    /// The command works with a ROM in Secure Download Mode.
+    pub works_in_secure_download: bool,
 }
 
 /// A connected chip and the renderer its events go to.
@@ -51,8 +55,15 @@ pub fn open(target: &Target) -> Result<Device, Fatal> {
     let mut plan = target.plan.clone();
     plan.connect.cancel = crate::interrupt::install();
     let seen = Arc::new(Mutex::new(None));
-    let flasher = Flasher::open(&target.port, &plan, remember_identity(&renderer, &seen))?;
+    let flasher = Flasher::open(&target.port, &plan, remember_identity(&renderer, &seen))
+        .inspect_err(|_| renderer.end_line())?;
     say!();
+    if flasher.secure_download_mode() && !target.works_in_secure_download {
+        // As esptool: refused before anything else is sent, the chip left as it is.
+        flasher.abandon();
+        let refusal = SecureDownloadRefusal::Command(target.command.to_string());
+        return Err(espctl_flasher::Error::from(refusal).into());
+    }
     let identity = seen.lock().unwrap_or_else(|p| p.into_inner()).take();
     Ok(Device {
         flasher,

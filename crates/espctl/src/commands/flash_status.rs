@@ -77,7 +77,7 @@ pub fn read_flash_sfdp(target: &Target, cmd: SfdpRead) -> Result<(), Fatal> {
 pub fn get_security_info(target: &Target) -> Result<(), Fatal> {
     let result = with_device(target, |d| match d.flasher.security_info()? {
         Some(info) => {
-            print_security_info(&info);
+            print_security_info(&info, d.flasher.chip());
             Ok(super::chip::json_device(d).map(|device| SecurityInfoJson::new(device, &info)))
         }
         None => Err(Fatal(
@@ -88,20 +88,40 @@ pub fn get_security_info(target: &Target) -> Result<(), Fatal> {
 }
 
 /// Flag bits of GET_SECURITY_INFO (the same on every ROM, esptool says).
-pub(crate) const SECURE_BOOT_EN: u32 = 1 << 0;
-const SECURE_BOOT_AGGRESSIVE_REVOKE: u32 = 1 << 1;
-const SECURE_BOOT_KEY_REVOKE: [u32; 3] = [1 << 3, 1 << 4, 1 << 5];
-const SOFT_DIS_JTAG: u32 = 1 << 6;
-const HARD_DIS_JTAG: u32 = 1 << 7;
-const DIS_USB: u32 = 1 << 8;
-const DIS_DOWNLOAD_DCACHE: u32 = 1 << 9;
-const DIS_DOWNLOAD_ICACHE: u32 = 1 << 10;
+pub(crate) use espctl_chips::security_fields::flag::SECURE_BOOT_EN;
+use espctl_chips::security_fields::flag::{
+    DIS_DOWNLOAD_DCACHE, DIS_DOWNLOAD_ICACHE, DIS_USB, HARD_DIS_JTAG,
+    SECURE_BOOT_AGGRESSIVE_REVOKE, SECURE_BOOT_KEY_REVOKE0, SOFT_DIS_JTAG,
+};
 
-fn print_security_info(info: &SecurityInfo) {
+/// Key blocks BLOCK_KEY0..5 (esptool `EFUSE_MAX_KEY` is 5 on every chip that reports
+/// key purposes).
+const KEY_BLOCKS: usize = 6;
+
+fn print_security_info(info: &SecurityInfo, chip: &espctl_chips::Chip) {
     let title = "Security Information:";
     say!("{title}");
     say!("{}", "=".repeat(title.len()));
     say!("Flags: {:#010x} ({:#b})", info.flags, info.flags);
+    let names = chip.security_fields.map_or(&[][..], |f| f.key_purposes);
+    if !names.is_empty() {
+        // As esptool prints them: the seven bytes as a Python tuple, then the purpose of
+        // each of the six key blocks by name.
+        let bytes: Vec<String> = info.key_purposes.iter().map(u8::to_string).collect();
+        say!("Key Purposes: ({})", bytes.join(", "));
+        let blocks: Vec<String> = info.key_purposes[..KEY_BLOCKS]
+            .iter()
+            .enumerate()
+            .map(|(n, p)| {
+                let name = names
+                    .iter()
+                    .find(|(v, _)| v == p)
+                    .map_or("UNKNOWN", |x| x.1);
+                format!("BLOCK_KEY{n} - {name}")
+            })
+            .collect();
+        say!("  {}", blocks.join("\n  "));
+    }
     if let (Some(id), Some(api)) = (info.chip_id, info.api_version) {
         say!("Chip ID: {id}");
         say!("API Version: {api}");
@@ -113,12 +133,13 @@ fn print_security_info(info: &SecurityInfo) {
             say!("Secure Boot Aggressive key revocation: Enabled");
         }
         let revoked: Vec<usize> = (0..3)
-            .filter(|&i| flag(SECURE_BOOT_KEY_REVOKE[i]))
+            .filter(|&i| flag(SECURE_BOOT_KEY_REVOKE0 << i))
             .collect();
         if !revoked.is_empty() {
             say!("Secure Boot Key Revocation Status:\n");
             for i in revoked {
-                say!("\tSecure Boot Key{i} is Revoked\n");
+                // esptool writes a tab, which its console expands to 8 spaces.
+                say!("        Secure Boot Key{i} is Revoked\n");
             }
         }
     } else {

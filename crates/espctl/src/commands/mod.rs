@@ -143,6 +143,44 @@ pub enum DeviceWork {
     },
 }
 
+impl DeviceWork {
+    /// The command's name on the command line.
+    pub fn name(&self) -> &'static str {
+        match self {
+            DeviceWork::WriteFlash(_) | DeviceWork::BeyondFlash(_) => "write-flash",
+            DeviceWork::ReadFlash(_) => "read-flash",
+            DeviceWork::VerifyFlash(_) => "verify-flash",
+            DeviceWork::EraseFlash(_) => "erase-flash",
+            DeviceWork::EraseRegion(_) => "erase-region",
+            DeviceWork::ReadMac => "read-mac",
+            DeviceWork::ChipId => "chip-id",
+            DeviceWork::FlashId => "flash-id",
+            DeviceWork::ReadFlashStatus(_) => "read-flash-status",
+            DeviceWork::WriteFlashStatus(_) => "write-flash-status",
+            DeviceWork::ReadFlashSfdp(_) => "read-flash-sfdp",
+            DeviceWork::GetSecurityInfo => "get-security-info",
+            DeviceWork::Run => "run",
+            DeviceWork::ReadMem(_) => "read-mem",
+            DeviceWork::WriteMem(_) => "write-mem",
+            DeviceWork::DumpMem(_) => "dump-mem",
+            DeviceWork::LoadRam(_) => "load-ram",
+            DeviceWork::Backup(_) | DeviceWork::CheckBackup(_) => "backup",
+            DeviceWork::Restore { .. } => "restore",
+        }
+    }
+
+    /// Whether the command works with a ROM in Secure Download Mode (esptool's list).
+    pub fn works_in_secure_download(&self) -> bool {
+        matches!(
+            self,
+            DeviceWork::GetSecurityInfo
+                | DeviceWork::WriteFlash(_)
+                | DeviceWork::BeyondFlash(_)
+                | DeviceWork::EraseRegion(_)
+        )
+    }
+}
+
 /// Runs what the command line asked for.
 pub fn run(work: Work) -> Result<(), Fatal> {
     match work {
@@ -165,28 +203,37 @@ pub fn run(work: Work) -> Result<(), Fatal> {
         Work::ServePort(cmd) => serve_port::serve(cmd),
         Work::Ota(cmd) => ota::ota(cmd),
         Work::OtaUpgrade(cmd) => ota_upgrade::upgrade(cmd),
-        Work::Device(target, work) => match work {
-            DeviceWork::WriteFlash(cmd) => write_flash::write_flash(&target, cmd),
-            DeviceWork::BeyondFlash(cmd) => beyond_flash::refuse(&target, cmd),
-            DeviceWork::ReadFlash(cmd) => read_flash::read_flash(&target, cmd),
-            DeviceWork::VerifyFlash(cmd) => verify_flash::verify_flash(&target, cmd),
-            DeviceWork::EraseFlash(safety) => erase::erase_flash(&target, safety),
-            DeviceWork::EraseRegion(cmd) => erase::erase_region(&target, cmd),
-            DeviceWork::ReadMac => chip::read_mac(&target),
-            DeviceWork::ChipId => chip::chip_id(&target),
-            DeviceWork::FlashId => chip::flash_id(&target),
-            DeviceWork::ReadFlashStatus(cmd) => flash_status::read_flash_status(&target, cmd),
-            DeviceWork::WriteFlashStatus(cmd) => flash_status::write_flash_status(&target, cmd),
-            DeviceWork::ReadFlashSfdp(cmd) => flash_status::read_flash_sfdp(&target, cmd),
-            DeviceWork::GetSecurityInfo => flash_status::get_security_info(&target),
-            DeviceWork::Run => chip::run(&target),
-            DeviceWork::ReadMem(addr) => mem::read_mem(&target, addr),
-            DeviceWork::WriteMem(cmd) => mem::write_mem(&target, cmd),
-            DeviceWork::DumpMem(cmd) => mem::dump_mem(&target, cmd),
-            DeviceWork::LoadRam(image) => load_ram::load_ram(&target, &image),
-            DeviceWork::Backup(cmd) => backup::backup(&target, cmd),
-            DeviceWork::CheckBackup(file) => backup::check(&target, &file),
-            DeviceWork::Restore { file, force } => restore::restore(&target, &file, force),
-        },
+        Work::Device(mut target, work) => {
+            target.command = work.name();
+            target.works_in_secure_download = work.works_in_secure_download();
+            run_device(*target, work)
+        }
+    }
+}
+
+/// Runs a command that talks to the chip.
+fn run_device(target: Target, work: DeviceWork) -> Result<(), Fatal> {
+    match work {
+        DeviceWork::WriteFlash(cmd) => write_flash::write_flash(&target, cmd),
+        DeviceWork::BeyondFlash(cmd) => beyond_flash::refuse(&target, cmd),
+        DeviceWork::ReadFlash(cmd) => read_flash::read_flash(&target, cmd),
+        DeviceWork::VerifyFlash(cmd) => verify_flash::verify_flash(&target, cmd),
+        DeviceWork::EraseFlash(safety) => erase::erase_flash(&target, safety),
+        DeviceWork::EraseRegion(cmd) => erase::erase_region(&target, cmd),
+        DeviceWork::ReadMac => chip::read_mac(&target),
+        DeviceWork::ChipId => chip::chip_id(&target),
+        DeviceWork::FlashId => chip::flash_id(&target),
+        DeviceWork::ReadFlashStatus(cmd) => flash_status::read_flash_status(&target, cmd),
+        DeviceWork::WriteFlashStatus(cmd) => flash_status::write_flash_status(&target, cmd),
+        DeviceWork::ReadFlashSfdp(cmd) => flash_status::read_flash_sfdp(&target, cmd),
+        DeviceWork::GetSecurityInfo => flash_status::get_security_info(&target),
+        DeviceWork::Run => chip::run(&target),
+        DeviceWork::ReadMem(addr) => mem::read_mem(&target, addr),
+        DeviceWork::WriteMem(cmd) => mem::write_mem(&target, cmd),
+        DeviceWork::DumpMem(cmd) => mem::dump_mem(&target, cmd),
+        DeviceWork::LoadRam(image) => load_ram::load_ram(&target, &image),
+        DeviceWork::Backup(cmd) => backup::backup(&target, cmd),
+        DeviceWork::CheckBackup(file) => backup::check(&target, &file),
+        DeviceWork::Restore { file, force } => restore::restore(&target, &file, force),
     }
 }

@@ -45,6 +45,8 @@ pub fn sentence(hint: Hint) -> String {
         }
         Hint::ClearWriteProtection => "Clear the protection with 'espctl write-flash-status --non-volatile 0', then write again.".into(),
         Hint::EraseOtherSizeOrUseStub => "Erase one sector more or less, or use the flasher stub ('espctl stub fetch').".into(),
+        Hint::SecureDownloadCommands => "Secure Download Mode (ENABLE_SECURITY_DOWNLOAD burnt) allows only get-security-info, write-flash and erase-region.".into(),
+        Hint::GiveFlashSize => "Give it with --flash-size, e.g. --flash-size 4MB.".into(),
         _ => String::new(),
     }
 }

@@ -10,7 +10,7 @@ pub mod ota_upgrade;
 mod progress;
 mod trace;
 
-use espctl_flasher::event::ResetNote;
+use espctl_flasher::event::{ResetNote, StubDisabledReason};
 use espctl_flasher::{ChipInfo, Event, EventSink, Trace};
 use espctl_image::Message;
 use indicatif::ProgressBar;
@@ -31,6 +31,8 @@ struct State {
     last_trace: Option<Instant>,
     /// Set when a line was started (print! without newline) and not ended yet.
     open_line: bool,
+    /// esptool's "Retrying failed connection" line is open (its dots follow).
+    retrying: bool,
     progress: bool,
 }
 
@@ -43,6 +45,7 @@ impl Renderer {
                 last_step: None,
                 last_trace: None,
                 open_line: false,
+                retrying: false,
                 progress: true,
             }),
         })
@@ -62,6 +65,14 @@ impl Renderer {
     fn render(&self, event: Event) {
         let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
         s.handle(event);
+    }
+
+    /// Ends a line left open (dots of a retry), before an error is printed.
+    pub fn end_line(&self) {
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if s.open_line {
+            s.out("");
+        }
     }
 }
 
@@ -119,7 +130,16 @@ impl State {
     }
 
     fn handle(&mut self, event: Event) {
+        if self.retrying && !matches!(event, Event::OpenRetry { .. }) {
+            // The port opened after retries: esptool ends the retry line first.
+            self.retrying = false;
+            self.out("");
+        }
         match event {
+            Event::OpenRetry { attempt, error, .. } => self.open_retry(attempt, &error),
+            Event::OpenAttemptsIgnored => self.warn(
+                "The ESPTOOL_OPEN_PORT_ATTEMPTS (open_port_attempts) option can only be used with --port and --chip arguments.",
+            ),
             Event::PortsFound { count } => self.out(&format!("Found {count} serial ports...")),
             Event::PortOpening { port } => self.out(&format!("Serial port {port}:")),
             Event::PortFailed { port, error } => {
@@ -165,6 +185,13 @@ impl State {
                 error,
                 limits,
             } => self.note(&advice::stub_not_obtained(chip, &error, &limits)),
+            Event::StubDisabled { chip, reason } => self.warn(&match reason {
+                StubDisabledReason::SecureBoot => format!(
+                    "Stub flasher is not supported on {} with Secure Boot, it has been disabled. Set --no-stub to suppress this warning.",
+                    chip.name
+                ),
+                _ => "Stub flasher is not supported in Secure Download Mode, it has been disabled. Set --no-stub to suppress this warning.".to_string(),
+            }),
             Event::StubStoreUnusable { error } => {
                 self.warn(&advice::with_hint(&error, error.hint()))
             }
@@ -408,6 +435,15 @@ impl State {
     /// decoded: connecting then fails with that error).
     fn chip_block(&mut self, chip: &str, port: &str, info: &ChipInfo) {
         self.out(&format!("Connected to {chip} on {port}:"));
+        if info.secure_download {
+            // Nothing else can be read (esptool prints the name only).
+            self.out(&format!(
+                "{:<20}{chip} in Secure Download Mode",
+                "Chip type:"
+            ));
+            self.out("");
+            return;
+        }
         self.out(&format!("{:<20}{}", "Chip type:", info.description));
         self.out(&format!("{:<20}{}", "Features:", info.features.join(", ")));
         if let Some(est) = info.crystal_odd_estimate {
@@ -424,6 +460,18 @@ impl State {
             self.out(&format!("{:<20}{}", "MAC:", espctl_chips::format_mac(&mac)));
             self.out("");
         }
+    }
+
+    /// esptool's lines while it retries a port: the first failure and "Retrying failed
+    /// connection", then a dot every tenth attempt (each second).
+    fn open_retry(&mut self, attempt: u32, error: &espctl_flasher::Error) {
+        if attempt == 1 {
+            self.out(&advice::with_hint(error, error.hint()));
+            self.partial("Retrying failed connection");
+        } else if attempt.is_multiple_of(10) {
+            self.partial(".");
+        }
+        self.retrying = true;
     }
 
     fn trace(&mut self, t: Trace) {

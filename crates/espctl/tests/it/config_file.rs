@@ -321,3 +321,79 @@ fn custom_hard_reset_sequence_replaces_the_hard_reset() {
         .ok()
         .has("Custom reset sequence executed: R1|W0.1|R0");
 }
+
+/// The retry line of a run: esptool's `Retrying failed connection` and its dots.
+fn retry_line(run: &Run) -> Option<String> {
+    let lines: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("Retrying failed connection"))
+        .collect();
+    assert!(lines.len() <= 1, "more than one retry line:\n{run}");
+    lines.first().map(|l| l.to_string())
+}
+
+#[test]
+fn open_port_attempts_retry_a_missing_port_as_esptool_does() {
+    let home = tempfile::tempdir().unwrap();
+    let env = workdir(home.path());
+    let missing = env.path("no-such-port").display().to_string();
+    let args = ["--port", missing.as_str(), "--chip", "esp32", "chip-id"];
+    // 21 attempts: a dot after the 10th and the 20th failure, then the 21st fails.
+    env.write("esptool.cfg", b"[esptool]\nopen_port_attempts = 21\n");
+    let ours = env.espctl(&args);
+    let theirs = env.esptool(&args);
+    let line = ours.fatal();
+    assert!(
+        line.contains(&format!("Could not open {missing}")),
+        "{line}"
+    );
+    theirs.exits(2).says(&format!("Could not open {missing}"));
+    for run in [&ours, &theirs] {
+        run.has(&format!("Serial port {missing}:"));
+        assert_eq!(
+            retry_line(run).as_deref(),
+            Some("Retrying failed connection.."),
+            "{run}"
+        );
+    }
+
+    // The environment variable wins over the file, as in esptool: 12 attempts, one dot.
+    let by_env = workdir(home.path()).with_var("ESPTOOL_OPEN_PORT_ATTEMPTS", "12");
+    by_env.write("esptool.cfg", b"[esptool]\nopen_port_attempts = 21\n");
+    let run = by_env.espctl(&args);
+    run.fatal();
+    assert_eq!(
+        retry_line(&run).as_deref(),
+        Some("Retrying failed connection.")
+    );
+
+    // Without the chip named the key is not used; both say so and open once.
+    let warning = "WARNING: The ESPTOOL_OPEN_PORT_ATTEMPTS (open_port_attempts) option can only be used with --port and --chip arguments.";
+    let args = ["--port", missing.as_str(), "chip-id"];
+    for run in [&env.espctl(&args), &env.esptool(&args)] {
+        assert!(run.stderr.lines().any(|l| l == warning), "{run}");
+        assert_eq!(retry_line(run), None, "{run}");
+    }
+}
+
+#[test]
+fn timeout_from_the_file_is_the_wait_of_each_command() {
+    let home = tempfile::tempdir().unwrap();
+    let env = workdir(home.path());
+    env.write("esptool.cfg", b"[esptool]\ntimeout = 7\n");
+    let dev = ESPCTL.device("esp32", espctl_testkit::Link::Socket, "4MB");
+    let args = ["--port", dev.port.as_str(), "--trace", "read-mac"];
+    let ours = env.espctl(&args).ok();
+    let theirs = env.esptool(&args).ok();
+    for run in [&ours, &theirs] {
+        let waits: Vec<&str> = run
+            .stdout
+            .lines()
+            .filter(|l| l.contains("--- Cmd READ_REG (0x0a)"))
+            .map(|l| l.split(" | ").nth(3).unwrap_or(l))
+            .collect();
+        assert!(!waits.is_empty(), "{run}");
+        assert!(waits.iter().all(|w| *w == "timeout 7.000"), "{waits:?}");
+    }
+}

@@ -33,6 +33,7 @@ mod interrupt;
 mod json_image_info;
 mod json_output;
 mod malformed_images;
+mod newer_chip_security;
 mod ota_device;
 #[cfg(target_os = "linux")]
 mod ota_discover;

@@ -118,8 +118,10 @@ impl Session {
             ..opts.header
         };
         let multiple = files.len() > 1;
-        // With Secure Boot on, esptool leaves every header as it is and says so.
-        let secure_boot = self.security_state()?.is_some_and(|s| s.secure_boot);
+        // With Secure Boot on, or in Secure Download Mode, esptool leaves every header
+        // as it is and says so.
+        let secure_boot =
+            self.secure_download || self.security_state()?.is_some_and(|s| s.secure_boot);
         let prepared = if secure_boot {
             let mut prepared = prepare::prepare(self.chip, files, &FlashParamsRequest::default())?;
             for p in &mut prepared {

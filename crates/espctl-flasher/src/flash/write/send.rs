@@ -11,7 +11,6 @@ use crate::flash::deflate::{Pipeline, measure_run, sessions};
 use crate::flash::encrypt::DataPath;
 use crate::flash::span::{Span, erased_md5};
 use crate::flash::{Md5, hex};
-use crate::link::DEFAULT_TIMEOUT;
 use crate::session::Session;
 use espctl_protocol::Command;
 use espctl_protocol::command::FlashBegin;
@@ -133,7 +132,7 @@ impl Session {
             offset: addr,
             encrypted: self.begin_word(path),
         };
-        let timeout = self.loader.begin_timeout(len);
+        let timeout = self.begin_timeout(len);
         self.begin_write(
             Command::FlashBegin(begin),
             "enter flash download mode",
@@ -152,14 +151,14 @@ impl Session {
             data.resize(block as usize, 0xFF);
             let cmd = Command::FlashData { seq, data };
             let what = format!("write to target flash after seq {seq}");
-            self.send_block(&cmd, &what, DEFAULT_TIMEOUT)?;
+            self.send_block(&cmd, &what, self.limits.timeout)?;
             if let Some(event) = progress.advance((to - from) as u64) {
                 self.emit(event);
             }
         }
         if self.loader.ends_writes() {
             // The reply comes only when the last block is in flash.
-            self.flash_end(false, DEFAULT_TIMEOUT)?;
+            self.flash_end(false, self.limits.timeout)?;
         }
         Ok(())
     }
@@ -185,7 +184,7 @@ impl Session {
             offset: addr,
             encrypted: self.begin_word(path),
         };
-        let timeout = self.loader.begin_timeout(size);
+        let timeout = self.begin_timeout(size);
         self.begin_write(
             Command::FlashDeflBegin(begin),
             "enter compressed flash mode",
@@ -193,7 +192,7 @@ impl Session {
         )?;
         let acks_first = self.loader.acknowledges_before_writing();
         let mut meter = InflateMeter::new();
-        let mut timeout = DEFAULT_TIMEOUT;
+        let mut timeout = self.limits.timeout;
         // Bytes before the last block acknowledged: a loader may still be inflating it.
         let (mut settled, mut acked) = (addr, addr);
         for (seq, chunk) in compressed.chunks(block as usize).enumerate() {
@@ -202,7 +201,7 @@ impl Session {
             let unpacked = meter.feed(chunk)?;
             acked += unpacked as u32;
             if !acks_first {
-                timeout = self.loader.block_write_timeout(unpacked);
+                timeout = self.block_write_timeout(unpacked);
             }
             let cmd = Command::FlashDeflData {
                 seq: seq as u32,
@@ -213,7 +212,7 @@ impl Session {
             if acks_first {
                 // This block is inflated while the next one arrives: the next reply
                 // waits for this block's erase and write.
-                timeout = self.loader.block_write_timeout(unpacked);
+                timeout = self.block_write_timeout(unpacked);
             }
             if let Some(event) = progress.advance(unpacked as u64) {
                 self.emit(event);
@@ -240,6 +239,24 @@ impl Session {
             }
             other => other,
         }
+    }
+
+    /// How long the reply to FLASH_BEGIN or FLASH_DEFL_BEGIN for `len` bytes may take: a
+    /// loader that erases there takes as long as erasing the region (esptool's
+    /// `erase_region_timeout_per_mb`), the stub answers at once.
+    fn begin_timeout(&self, len: u32) -> Duration {
+        if self.loader.erases_at_begin() {
+            self.limits.erase_region(len)
+        } else {
+            self.limits.timeout
+        }
+    }
+
+    /// How long a compressed block that inflates to `unpacked` bytes may take to be
+    /// erased and written (esptool's `erase_write_timeout_per_mb`).
+    fn block_write_timeout(&self, unpacked: usize) -> Duration {
+        self.limits
+            .erase_write(self.loader.block_write_size(unpacked))
     }
 
     /// Sends FLASH_BEGIN or FLASH_DEFL_BEGIN; a loader that erases there is timed.
@@ -272,7 +289,7 @@ impl Session {
         loop {
             match self.conn.check(what, cmd, 0, timeout) {
                 Ok(_) => return Ok(()),
-                Err(e @ Error::Io { .. }) => return Err(e),
+                Err(e @ (Error::Io { .. } | Error::WriteTimeout { .. })) => return Err(e),
                 Err(_) if attempt < attempts => attempt += 1,
                 Err(e) => return Err(e),
             }
@@ -282,6 +299,10 @@ impl Session {
     /// "Verifying written data...": MD5 of the region against what was sent.
     pub(super) fn verify_written(&mut self, addr: u32, len: usize, expected: Md5) -> Result<()> {
         self.emit(Event::Verifying);
+        if self.secure_download {
+            self.emit(Event::EncryptedNotVerified);
+            return Ok(());
+        }
         if !self.can_md5() {
             self.emit(Event::VerifyUnavailable);
             return Ok(());

@@ -19,10 +19,14 @@ pub struct VirtualArgs {
     /// 0x16405e; default: a Zbit part of the flash size
     #[arg(long, value_name = "ID")]
     pub jedec_id: Option<String>,
-    /// eFuses the ESP32 has burnt, comma-separated, named as espefuse names them:
+    /// Security eFuses burnt, comma-separated, named as espefuse names them. ESP32:
     /// secure-boot (ABS_DONE_0), secure-boot-v2 (ABS_DONE_1), flash-crypt-cnt=N,
     /// flash-crypt-config=N, disable-dl-encrypt, disable-dl-decrypt, disable-dl-cache,
-    /// rd-dis=N, and the chip revision as revision=v1.0 (default: all clear, v3.0)
+    /// rd-dis=N, revision=v1.0 (default: all clear, v3.0). ESP32-S2/S3/C2/C3/C5/C6/H2/P4:
+    /// the chip's own BLOCK0 fields, e.g. secure-boot-en, spi-boot-crypt-cnt=N,
+    /// enable-security-download (Secure Download Mode), dis-download-manual-encrypt,
+    /// secure-boot-key-revoke0, soft-dis-jtag=N, dis-pad-jtag,
+    /// key-purpose-0=XTS_AES_128_KEY (or a number)
     #[arg(long, value_name = "FIELD[=VALUE],...")]
     pub efuse: Vec<String>,
     /// ESP32: the flash encryption key burnt into eFuse BLOCK1, a 32-byte key file as
