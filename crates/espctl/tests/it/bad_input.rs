@@ -228,7 +228,10 @@ fn refuses_ports_that_do_not_exist() {
     let url = format!("socket://127.0.0.1:{}", refusing.port);
     let line = env.espctl(&["--port", &url, "read_mac"]).fatal();
     assert!(line.contains("Connection refused"), "{line}");
-    assert!(line.contains("start the serial-to-TCP server first"), "{line}");
+    assert!(
+        line.contains("start the serial-to-TCP server first"),
+        "{line}"
+    );
     // An RFC 2217 address names the server that is missing.
     let url = format!("rfc2217://127.0.0.1:{}", refusing.port);
     let line = env.espctl(&["--port", &url, "read_mac"]).fatal();
