@@ -1,9 +1,11 @@
 //! A connected chip: the link to it, which chip it is, and which loader answers. The
-//! operations build on this: registers and identity here, the stub, the baud rate and
-//! RAM in the files beside it, flash in [`crate::flash`] and [`crate::spi`].
+//! operations build on this: registers and identity, the stub, the baud rate and RAM
+//! in the files beside it, flash in [`crate::flash`] and [`crate::spi`].
 
 mod after;
 mod baud;
+mod connect_options;
+mod identity;
 mod limits;
 mod ram;
 mod recovery;
@@ -12,6 +14,7 @@ mod stub_start;
 mod usb;
 
 pub use baud::BaudChange;
+pub use connect_options::ConnectOptions;
 pub use limits::OperationLimits;
 pub use recovery::LinkStats;
 pub use stub_start::StubStartFailure;
@@ -20,110 +23,10 @@ pub use usb::NativeUsb;
 use crate::cancel::{Cancel, Interruption};
 use crate::error::{Error, Result};
 use crate::event::{Event, EventSink, ResetNote};
-use crate::link::{self, Before, ConnectFailure, Connection, DEFAULT_CONNECT_ATTEMPTS};
-use crate::loader::{self, CrystalSource, Loader, LoaderKind};
-use espctl_chips::{Chip, IdentityError, Registers};
-use espctl_protocol::Command;
-use espctl_protocol::command::RegWrite;
+use crate::link::{self, Before, ConnectFailure, Connection};
+use crate::loader::{self, Loader, LoaderKind};
+use espctl_chips::{Chip, IdentityError};
 use espctl_transport::{Transport, TransportKind};
-
-/// How to reach the chip on a port that is open already.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct ConnectOptions {
-    /// The reset before syncing.
-    pub before: Before,
-    /// Connection attempts, each with a reset and 5 SYNCs; 0 tries forever.
-    pub attempts: u32,
-    /// The chip expected; `None` detects it.
-    pub chip: Option<&'static Chip>,
-    /// Report every frame as [`crate::Trace`] events.
-    pub trace: bool,
-    /// Stops connecting and the session's operations at their next safe point.
-    pub cancel: Cancel,
-    /// The reset sequence or delay of esptool's configuration file.
-    pub reset: link::ResetTiming,
-    /// How long each SYNC waits for its reply (esptool's `sync_timeout`).
-    pub sync_timeout: std::time::Duration,
-    /// How long the long operations may take, how often a block is resent.
-    pub limits: OperationLimits,
-    /// Replaces the hard reset of `--after hard-reset` (esptool's
-    /// `custom_hard_reset_sequence`).
-    pub hard_reset: Option<link::CustomReset>,
-}
-
-impl Default for ConnectOptions {
-    fn default() -> ConnectOptions {
-        ConnectOptions {
-            before: Before::DefaultReset,
-            attempts: DEFAULT_CONNECT_ATTEMPTS,
-            chip: None,
-            trace: false,
-            cancel: Cancel::new(),
-            reset: link::ResetTiming::default(),
-            sync_timeout: link::SYNC_TIMEOUT,
-            limits: OperationLimits::default(),
-            hard_reset: None,
-        }
-    }
-}
-
-/// Built from the defaults: `ConnectOptions::default().before(Before::NoReset).attempts(1)`.
-impl ConnectOptions {
-    /// Sets the token that stops the session's operations (a front end's Ctrl-C).
-    pub fn cancel(mut self, cancel: Cancel) -> Self {
-        self.cancel = cancel;
-        self
-    }
-
-    /// Sets the reset sequence or delay (esptool's configuration file).
-    pub fn reset(mut self, reset: link::ResetTiming) -> Self {
-        self.reset = reset;
-        self
-    }
-
-    /// Sets how long the long operations may take and how often a block is resent.
-    pub fn limits(mut self, limits: OperationLimits) -> Self {
-        self.limits = limits;
-        self
-    }
-
-    /// Sets the sequence that replaces the hard reset.
-    pub fn hard_reset(mut self, sequence: Option<link::CustomReset>) -> Self {
-        self.hard_reset = sequence;
-        self
-    }
-
-    /// Sets how long each SYNC waits for its reply.
-    pub fn sync_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.sync_timeout = timeout;
-        self
-    }
-
-    /// Sets the reset before syncing.
-    pub fn before(mut self, before: Before) -> Self {
-        self.before = before;
-        self
-    }
-
-    /// Sets the number of connection attempts (0: forever).
-    pub fn attempts(mut self, attempts: u32) -> Self {
-        self.attempts = attempts;
-        self
-    }
-
-    /// Sets the chip expected (`None` detects it).
-    pub fn chip(mut self, chip: Option<&'static Chip>) -> Self {
-        self.chip = chip;
-        self
-    }
-
-    /// Reports every frame when `true`.
-    pub fn trace(mut self, trace: bool) -> Self {
-        self.trace = trace;
-        self
-    }
-}
 
 /// What identifies a chip, as printed after connecting.
 #[derive(Debug, Clone, PartialEq)]
@@ -402,101 +305,5 @@ impl Session {
             loader: self.loader.name(),
             what,
         }
-    }
-
-    /// Reads the 32-bit word at `addr` (READ_REG).
-    pub fn read_reg(&mut self, addr: u32) -> Result<u32> {
-        let (value, _) = self.check_retried(
-            "read target memory",
-            &Command::ReadReg { addr },
-            0,
-            self.limits.timeout,
-        )?;
-        Ok(value)
-    }
-
-    /// Writes several registers with one WRITE_REG (applied in order).
-    pub fn write_regs(&mut self, writes: Vec<RegWrite>) -> Result<()> {
-        self.check_retried(
-            "write target memory",
-            &Command::WriteReg(writes),
-            0,
-            self.limits.timeout,
-        )?;
-        Ok(())
-    }
-
-    /// Writes the bits of `value` selected by `mask` at `addr`.
-    pub fn write_reg(&mut self, addr: u32, value: u32, mask: u32) -> Result<()> {
-        self.write_regs(vec![RegWrite {
-            addr,
-            value,
-            mask,
-            delay_us: 0,
-        }])
-    }
-
-    pub(crate) fn read_registers(&mut self, addrs: &[u32]) -> Result<Registers> {
-        let mut regs = Registers::new();
-        for &addr in addrs {
-            if !regs.iter().any(|(a, _)| a == addr) {
-                regs.set(addr, self.read_reg(addr)?);
-            }
-        }
-        Ok(regs)
-    }
-
-    /// Reads the identity eFuses and the UART divider: name, features, crystal, MAC.
-    pub fn chip_info(&mut self) -> Result<ChipInfo> {
-        let chip = self.chip;
-        if self.secure_download {
-            // Nothing can be read: esptool names the chip only.
-            return Ok(ChipInfo {
-                description: chip.name.to_string(),
-                features: Vec::new(),
-                crystal_mhz: chip.fixed_crystal_mhz.unwrap_or(40),
-                crystal_odd_estimate: None,
-                mac: Err(IdentityError::SecureDownloadMode),
-                chip_id: None,
-                secure_download: true,
-            });
-        }
-        let regs = self.read_registers(chip.identity.registers)?;
-        let d = (chip.identity.describe)(&regs);
-        let (crystal_mhz, crystal_odd_estimate) = self.crystal()?;
-        Ok(ChipInfo {
-            description: d.name,
-            features: d.features,
-            crystal_mhz,
-            crystal_odd_estimate,
-            mac: (chip.identity.mac)(&regs),
-            chip_id: chip.identity.chip_id.map(|f| f(&regs)),
-            secure_download: false,
-        })
-    }
-
-    /// The crystal frequency, normalised, and the raw estimate when it is far off.
-    fn crystal(&mut self) -> Result<(u32, Option<f64>)> {
-        // Chips made with one crystal only: esptool reports it without reading anything.
-        if let Some(mhz) = self.chip.fixed_crystal_mhz {
-            return Ok((mhz, None));
-        }
-        if self.loader.crystal_source() == CrystalSource::RomRecord
-            && let Some(rom) = self.chip.rom_crystal_hz
-        {
-            let regs = self.read_registers(rom.registers)?;
-            let mhz = (rom.decode)(&regs) / 1e6;
-            return Ok((if mhz > 33.0 { 40 } else { 26 }, None));
-        }
-        let div = self.read_reg(self.chip.uart_clkdiv_reg)?;
-        let (estimate, normalised) = self.chip.crystal_mhz(div, self.baud());
-        let odd = ((normalised as f64) - estimate).abs() > 1.0;
-        Ok((normalised, odd.then_some(estimate)))
-    }
-
-    /// The MAC address (ESP8266: may fail with "Unknown OUI").
-    pub fn mac(&mut self) -> Result<std::result::Result<[u8; 6], IdentityError>> {
-        let regs = self.read_registers(self.chip.identity.registers)?;
-        Ok((self.chip.identity.mac)(&regs))
     }
 }
