@@ -5,11 +5,13 @@ use crate::efuse::{
     with_revision,
 };
 use crate::family;
+use crate::flash_voltage::VoltageBits;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
 use crate::security_fields::{
     KEY_PURPOSES_S2_S3, Role, SecurityField, SecurityFields, shared_layout,
 };
 use crate::{Chip, ChipKind, Description, Identity, Registers};
+use crate::{FlashVoltage, RegisterValue};
 
 /// Base address of the eFuse controller.
 const EFUSE_BASE: u32 = 0x6000_7000;
@@ -89,7 +91,10 @@ pub static ESP32S3: Chip = Chip {
     fixed_crystal_mhz: Some(40),
     rom_crystal_hz: None,
     efuse_spi_pads: None,
-    flash_voltage: None,
+    flash_voltage: Some(RegisterValue {
+        registers: &[EFUSE_BASE + 0x34, GPIO_STRAP],
+        decode: flash_voltage,
+    }),
     security_fields: Some(&SECURITY_FIELDS),
     image: ImageFacts {
         format: ImageFormat::Esp32,
@@ -182,6 +187,25 @@ fn registers_for_mac(m: [u8; 6]) -> Vec<(u32, u32)> {
             (B2.word(4), 1),
         ],
     )
+}
+
+/// GPIO_STRAP: the strapping pins latched at reset (esptool `GPIO_STRAP_REG`).
+pub const GPIO_STRAP: u32 = 0x6000_4038;
+
+/// The flash voltage as esptool reads it here: VDD_SPI_FORCE/XPD/TIEH in eFuse word
+/// 0x34, else the VDD_SPI strapping pin (GPIO_STRAP bit 4).
+const VOLTAGE: VoltageBits = VoltageBits {
+    rtc_sdio_conf: None,
+    efuse_word: EFUSE_BASE + 0x34,
+    efuse_xpd: 1 << 4,
+    efuse_tieh: 1 << 5,
+    efuse_force: 1 << 6,
+    strap: GPIO_STRAP,
+    strap_vddspi: 1 << 4,
+};
+
+fn flash_voltage(r: &Registers) -> FlashVoltage {
+    VOLTAGE.decode(r)
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ pub mod flash_encryption;
 pub mod flash_pins;
 pub mod flash_protection;
 pub mod flash_supply;
+pub mod flash_voltage;
 pub mod identity;
 pub mod image;
 pub mod registers;

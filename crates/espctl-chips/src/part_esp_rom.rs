@@ -54,12 +54,10 @@ impl Banner {
     }
 }
 
-/// GPIO_STRAP of the S2 (esptool `GPIO_STRAP_REG`).
-const GPIO_STRAP_S2: u32 = 0x3F40_4038;
 /// GPIO_STRAP of the P4 (esptool `GPIO_STRAP_REG`).
 const GPIO_STRAP_P4: u32 = 0x500E_0038;
 /// GPIO_STRAP of the S3, C3 and C2 (GPIO block at 0x6000_4000).
-const GPIO_STRAP_6000_4000: u32 = 0x6000_4038;
+const GPIO_STRAP_6000_4000: u32 = crate::esp32s3::GPIO_STRAP;
 /// GPIO_STRAP of the C6, H2 and C5 (GPIO block at 0x6009_1000).
 const GPIO_STRAP_6009_1000: u32 = 0x6009_1038;
 
@@ -186,7 +184,7 @@ pub static ESP32S2_PART: TypicalPart = TypicalPart {
     kind: ChipKind::Esp32s2,
     xtal_mhz: 40,
     example_mac: [0x7C, 0xDF, 0xA1, 0xA1, 0xB2, 0xC3],
-    strap: S2.strap(GPIO_STRAP_S2),
+    strap: S2.strap(crate::esp32s2::GPIO_STRAP),
     boot_log: log(s2_log),
 };
 

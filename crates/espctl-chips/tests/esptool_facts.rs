@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 const QUERY: &str = r#"
 import contextlib, io, json, sys
 from esptool.targets import CHIP_DEFS
-from esptool.util import FatalError
+from esptool.util import FatalError, NotSupportedError
 
 def flash_voltage(o):
     out = io.StringIO()
@@ -36,15 +36,19 @@ def decode(cls, regs):
         calls["chip_id"] = o.chip_id
     if cls.CHIP_NAME == "ESP32":
         calls["spi_pads"] = lambda: list(o.get_chip_spi_pads())
-        calls["flash_voltage"] = lambda: flash_voltage(o)
         calls["rom_crystal_hz"] = o.get_rom_cal_crystal_freq
+    calls["flash_voltage"] = lambda: flash_voltage(o)
     result = {}
     for key, call in calls.items():
         seen.clear()
         try:
             value = call()
+        except NotSupportedError:
+            continue
         except FatalError as e:
             value = {"error": str(e)}
+        if key == "flash_voltage" and not value:
+            continue  # the method prints nothing on this chip
         result[key] = {"value": value, "read": sorted(seen)}
     return result
 out = {}

@@ -2,6 +2,7 @@
 
 use crate::efuse::Bits;
 use crate::family;
+use crate::flash_voltage::VoltageBits;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
 use crate::security::{BitWrite, RevisionFuses, SecurityEfuses};
 use crate::{
@@ -198,47 +199,19 @@ fn spi_pads(r: &Registers) -> [u8; 5] {
     ]
 }
 
-/// The flash voltage: an RTC_CNTL override first, then the eFuse setting, then the
-/// MTDI strapping pin.
+/// The flash voltage: the RTC_CNTL override, the XPD_SDIO eFuses, the MTDI strapping pin.
+const VOLTAGE: VoltageBits = VoltageBits {
+    rtc_sdio_conf: Some(RTC_CNTL_SDIO_CONF),
+    efuse_word: efuse(4),
+    efuse_xpd: 1 << 14,
+    efuse_tieh: 1 << 15,
+    efuse_force: 1 << 16,
+    strap: GPIO_STRAP,
+    strap_vddspi: 1 << 5,
+};
+
 fn flash_voltage(r: &Registers) -> FlashVoltage {
-    let rtc = r.get(RTC_CNTL_SDIO_CONF);
-    // RTC_CNTL_SDIO_FORCE overrides the eFuses.
-    if rtc & (1 << 22) != 0 {
-        let voltage = if rtc & (3 << 29) != 0 {
-            "1.9V"
-        } else if rtc & (1 << 31) != 0 {
-            "1.8V"
-        } else {
-            "OFF"
-        };
-        return FlashVoltage {
-            source: "RTC_CNTL",
-            voltage,
-        };
-    }
-    let fuse = r.get(efuse(4));
-    // XPD_SDIO_FORCE, then XPD_SDIO_REG (bit 14) and XPD_SDIO_TIEH (bit 15).
-    if fuse & (1 << 16) != 0 {
-        let voltage = if fuse & (1 << 14) == 0 {
-            "OFF"
-        } else if fuse & (1 << 15) == 0 {
-            "1.8V"
-        } else {
-            "3.3V"
-        };
-        return FlashVoltage {
-            source: "eFuse",
-            voltage,
-        };
-    }
-    FlashVoltage {
-        source: "a strapping pin",
-        voltage: if r.get(GPIO_STRAP) & (1 << 5) != 0 {
-            "1.8V"
-        } else {
-            "3.3V"
-        },
-    }
+    VOLTAGE.decode(r)
 }
 
 /// Package version from eFuse word 3.

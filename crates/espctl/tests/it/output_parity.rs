@@ -173,6 +173,79 @@ fn compare(chip: &str, stubs: Stubs) {
     }
 }
 
+/// The newer chips: the identification and flash commands, with an image for the chip at
+/// its bootloader offset (header patched by `-fs detect`).
+fn compare_newer(chip: &str, stubs: Stubs) {
+    let env = ESPCTL.workdir(stubs);
+    let stub = stubs == Stubs::Installed;
+    inputs(&env);
+    let facts = crate::chip_matrix_facts::expected(chip);
+    env.write("boot.bin", &crate::chip_matrix_facts::image_for(facts.chip));
+    let boot_addr = facts.boot_offset();
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["read_mac"],
+        vec!["chip_id"],
+        vec!["flash_id"],
+        vec![
+            "write_flash",
+            "-fm",
+            "dio",
+            "-fs",
+            "detect",
+            &boot_addr,
+            "boot.bin",
+            "0x10000",
+            "fifty_kb.bin",
+        ],
+        vec![
+            "--after",
+            "no_reset",
+            "write_flash",
+            "0x30000",
+            "fifty_kb.bin",
+        ],
+        vec!["verify_flash", "0x10000", "fifty_kb.bin"],
+        vec!["read_flash", "0x10000", "0x1000", "out.bin"],
+        vec!["erase_region", "0x20000", "0x2000"],
+    ];
+    let theirs = ESPCTL.device(chip, Link::Socket, "4MB");
+    let ours = ESPCTL.device(chip, Link::Socket, "4MB");
+    for args in commands {
+        let run = |program: &Path, target: &Device| {
+            let mut all = vec!["--port", target.port.as_str()];
+            if !stub {
+                all.push("--no-stub");
+            }
+            all.extend(&args);
+            let out = env.run(program, &all);
+            assert_eq!(out.code, 0, "{chip} {args:?}:\n{out}");
+            key_lines(&out.stdout, &target.port)
+        };
+        let esptool = espctl_testkit::esptool();
+        let (t, o) = (run(&esptool, &theirs), run(ESPCTL.path(), &ours));
+        assert_eq!(
+            o, t,
+            "{chip} stub={stub} {args:?}: espctl's key lines (left) differ from esptool's (right)"
+        );
+        assert!(!t.is_empty());
+    }
+    assert!(theirs.flash() == ours.flash(), "{chip}: the flash differs");
+}
+
+#[test]
+fn newer_chips_stub_lines_match_esptool() {
+    for chip in crate::chip_matrix_facts::CHIPS {
+        compare_newer(chip, Stubs::Installed);
+    }
+}
+
+#[test]
+fn newer_chips_rom_lines_match_esptool() {
+    for chip in crate::chip_matrix_facts::CHIPS {
+        compare_newer(chip, Stubs::None);
+    }
+}
+
 #[test]
 fn esp8266_stub_lines_match_esptool() {
     compare("esp8266", Stubs::Installed);
