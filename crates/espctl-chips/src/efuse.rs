@@ -185,9 +185,42 @@ pub fn part_registers(mac_reg: u32, m: [u8; 6], others: &[(u32, u32)]) -> Vec<(u
     regs
 }
 
+/// esptool's `MAC_EXT` on chips with an IEEE 802.15.4 radio: the high half of the word
+/// whose low half holds the base MAC's first two bytes (`REG + 4`).
+pub fn mac_ext<const REG: u32>(r: &Registers) -> [u8; 2] {
+    let hi = r.get(REG + 4).to_be_bytes();
+    [hi[0], hi[1]]
+}
+
+/// The extension parts with an IEEE 802.15.4 radio have burnt: `ff:fe`, the EUI-64 of
+/// the base MAC (esptool's esp32c6.py shows `60:55:f9:ff:fe:f7:2c:a2`).
+pub const PART_MAC_EXT: [u8; 2] = [0xFF, 0xFE];
+
+/// [`part_registers`] of a part that also has [`PART_MAC_EXT`] next to its MAC.
+pub fn part_registers_with_ext(mac_reg: u32, m: [u8; 6], others: &[(u32, u32)]) -> Vec<(u32, u32)> {
+    let ext = u32::from(u16::from_be_bytes(PART_MAC_EXT)) << 16;
+    let mut regs = part_registers(mac_reg, m, others);
+    for (addr, value) in &mut regs {
+        if *addr == mac_reg + 4 {
+            *value |= ext;
+        }
+    }
+    regs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn part_with_ext_keeps_its_mac() {
+        let m = [0x24, 0x0A, 0xC4, 0x65, 0x43, 0x21];
+        let r: Registers = part_registers_with_ext(0x600B_0844, m, &[])
+            .into_iter()
+            .collect();
+        assert_eq!(mac_at(&r, 0x600B_0844), m);
+        assert_eq!(mac_ext::<0x600B_0844>(&r), [0xFF, 0xFE]);
+    }
 
     #[test]
     fn mac_round_trips() {

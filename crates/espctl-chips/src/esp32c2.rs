@@ -91,6 +91,7 @@ pub static ESP32C2: Chip = Chip {
         registers: &[B2.word(0), B2.word(1), B2.word(7)],
         describe,
         mac: base_mac::<BLOCK2>,
+        mac_ext: None,
         chip_id: None,
         registers_for_mac,
     },

@@ -1,7 +1,8 @@
 //! ESP32-C5 (RISC-V, dual-band Wi-Fi 6; 40 or 48 MHz crystal; bootloader at 0x2000).
 
 use crate::efuse::{
-    Block, EmbeddedMemory, Field, base_mac, features, part_name, part_registers, with_revision,
+    Block, EmbeddedMemory, Field, base_mac, features, mac_ext, part_name, part_registers_with_ext,
+    with_revision,
 };
 use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
@@ -170,6 +171,7 @@ pub static ESP32C5: Chip = Chip {
         registers: &[B1.word(0), B1.word(1), B1.word(2)],
         describe,
         mac: base_mac::<BLOCK1>,
+        mac_ext: Some(mac_ext::<BLOCK1>),
         chip_id: None,
         registers_for_mac,
     },
@@ -255,5 +257,5 @@ fn describe(r: &Registers) -> Description {
 
 /// Register values of an ESP32-C5N revision v1.0 without embedded memory.
 fn registers_for_mac(m: [u8; 6]) -> Vec<(u32, u32)> {
-    part_registers(BLOCK1, m, &[(B1.word(2), 1 << 4)])
+    part_registers_with_ext(BLOCK1, m, &[(B1.word(2), 1 << 4)])
 }

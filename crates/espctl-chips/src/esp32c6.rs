@@ -1,7 +1,8 @@
 //! ESP32-C6 (RISC-V with LP core, Wi-Fi 6, IEEE 802.15.4).
 
 use crate::efuse::{
-    Block, EmbeddedMemory, Field, base_mac, features, part_registers, with_revision,
+    Block, EmbeddedMemory, Field, base_mac, features, mac_ext, part_registers_with_ext,
+    with_revision,
 };
 use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
@@ -93,6 +94,7 @@ pub static ESP32C6: Chip = Chip {
         registers: &[B1.word(0), B1.word(1), B1.word(3), B1.word(4)],
         describe,
         mac: base_mac::<BLOCK1>,
+        mac_ext: Some(mac_ext::<BLOCK1>),
         chip_id: None,
         registers_for_mac,
     },
@@ -155,5 +157,5 @@ fn describe(r: &Registers) -> Description {
 
 /// Register values of an ESP32-C6 (QFN40) revision v0.1.
 fn registers_for_mac(m: [u8; 6]) -> Vec<(u32, u32)> {
-    part_registers(BLOCK1, m, &[(B1.word(3), 1 << 18), (B1.word(4), 0)])
+    part_registers_with_ext(BLOCK1, m, &[(B1.word(3), 1 << 18), (B1.word(4), 0)])
 }

@@ -33,6 +33,7 @@ pub static ESP32E22: Chip = Chip {
         registers: &[B1.word(0), B1.word(1)],
         describe,
         mac: base_mac::<BLOCK1>,
+        mac_ext: None,
         chip_id: None,
         registers_for_mac,
     },

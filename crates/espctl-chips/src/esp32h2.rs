@@ -1,8 +1,8 @@
 //! ESP32-H2 (RISC-V, BLE and IEEE 802.15.4, no Wi-Fi; 32 MHz crystal).
 
 use crate::efuse::{
-    Block, EmbeddedMemory, Field, base_mac, features, part_registers, read_name, unknown_if_marked,
-    with_revision,
+    Block, EmbeddedMemory, Field, base_mac, features, mac_ext, part_registers_with_ext, read_name,
+    unknown_if_marked, with_revision,
 };
 use crate::esp32c6;
 use crate::family;
@@ -71,6 +71,7 @@ pub static ESP32H2: Chip = Chip {
         registers: &[B1.word(0), B1.word(1), B1.word(3), B1.word(4)],
         describe,
         mac: base_mac::<BLOCK1>,
+        mac_ext: Some(mac_ext::<BLOCK1>),
         chip_id: None,
         registers_for_mac,
     },
@@ -147,5 +148,5 @@ fn describe(r: &Registers) -> Description {
 
 /// Register values of an ESP32-H2 revision v0.1 without embedded flash.
 fn registers_for_mac(m: [u8; 6]) -> Vec<(u32, u32)> {
-    part_registers(BLOCK1, m, &[(B1.word(3), 1 << 18), (B1.word(4), 0)])
+    part_registers_with_ext(BLOCK1, m, &[(B1.word(3), 1 << 18), (B1.word(4), 0)])
 }

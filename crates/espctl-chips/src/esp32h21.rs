@@ -1,7 +1,8 @@
 //! ESP32-H21 (RISC-V, BLE and IEEE 802.15.4; 32 MHz crystal).
 
 use crate::efuse::{
-    Block, EmbeddedMemory, Field, base_mac, features, part_name, part_registers, with_revision,
+    Block, EmbeddedMemory, Field, base_mac, features, mac_ext, part_name, part_registers_with_ext,
+    with_revision,
 };
 use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
@@ -34,6 +35,7 @@ pub static ESP32H21: Chip = Chip {
         registers: &[B1.word(0), B1.word(1), B1.word(3), B1.word(5)],
         describe,
         mac: base_mac::<BLOCK1>,
+        mac_ext: Some(mac_ext::<BLOCK1>),
         chip_id: None,
         registers_for_mac,
     },
@@ -103,5 +105,5 @@ fn describe(r: &Registers) -> Description {
 
 /// Register values of an ESP32-H21N revision v0.1 without embedded flash.
 fn registers_for_mac(m: [u8; 6]) -> Vec<(u32, u32)> {
-    part_registers(BLOCK1, m, &[(B1.word(3), 0), (B1.word(5), 1 << 4)])
+    part_registers_with_ext(BLOCK1, m, &[(B1.word(3), 0), (B1.word(5), 1 << 4)])
 }

@@ -1,8 +1,8 @@
 //! ESP32-H4 (dual-core RISC-V, BLE and IEEE 802.15.4; bootloader at 0x2000).
 
 use crate::efuse::{
-    Block, EmbeddedMemory, Field, base_mac, features, part_registers, read_name, unknown_if_marked,
-    with_revision,
+    Block, EmbeddedMemory, Field, base_mac, features, mac_ext, part_registers_with_ext, read_name,
+    unknown_if_marked, with_revision,
 };
 use crate::family;
 use crate::image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion as M};
@@ -35,6 +35,7 @@ pub static ESP32H4: Chip = Chip {
         registers: &[B1.word(0), B1.word(1), B1.word(3), B1.word(4)],
         describe,
         mac: base_mac::<BLOCK1>,
+        mac_ext: Some(mac_ext::<BLOCK1>),
         chip_id: None,
         registers_for_mac,
     },
@@ -117,5 +118,5 @@ fn describe(r: &Registers) -> Description {
 
 /// Register values of an ESP32-H4H revision v0.1 without embedded memory.
 fn registers_for_mac(m: [u8; 6]) -> Vec<(u32, u32)> {
-    part_registers(BLOCK1, m, &[(B1.word(3), 1 << 18), (B1.word(4), 1 << 10)])
+    part_registers_with_ext(BLOCK1, m, &[(B1.word(3), 1 << 18), (B1.word(4), 1 << 10)])
 }

@@ -179,6 +179,7 @@ pub static ESP32S2: Chip = Chip {
         registers: &[B1.word(0), B1.word(1), B1.word(3), B1.word(4), B2.word(4)],
         describe,
         mac: base_mac::<BLOCK1>,
+        mac_ext: None,
         chip_id: None,
         registers_for_mac,
     },

@@ -80,6 +80,7 @@ pub static ESP32S3: Chip = Chip {
         ],
         describe,
         mac: base_mac::<BLOCK1>,
+        mac_ext: None,
         chip_id: None,
         registers_for_mac,
     },

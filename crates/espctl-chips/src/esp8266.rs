@@ -79,6 +79,7 @@ pub static ESP8266: Chip = Chip {
         registers: &[OTP_MAC3, OTP_MAC2, OTP_MAC1, OTP_MAC0],
         describe,
         mac,
+        mac_ext: None,
         chip_id: Some(chip_id),
         registers_for_mac,
     },

@@ -32,6 +32,9 @@ pub struct Identity {
     pub describe: fn(&Registers) -> Description,
     /// The base MAC from the registers read.
     pub mac: fn(&Registers) -> Result<[u8; 6], IdentityError>,
+    /// Chips with an IEEE 802.15.4 radio: the two bytes (esptool's `MAC_EXT`) that
+    /// extend the base MAC into an EUI-64 (see [`eui64`]).
+    pub mac_ext: Option<fn(&Registers) -> [u8; 2]>,
     /// Only the ESP8266 has a chip ID distinct from its MAC.
     pub chip_id: Option<fn(&Registers) -> u32>,
     /// Register values of a typical part with this MAC (used by the virtual device).
@@ -56,6 +59,14 @@ pub struct FlashVoltage {
     pub voltage: &'static str,
 }
 
+/// The EUI-64 of a chip with a MAC extension: the base MAC's OUI, the extension, then
+/// the base MAC's last three bytes (`60:55:f9:ff:fe:f7:2c:a2`), as esptool prints it.
+pub fn eui64(base: [u8; 6], ext: [u8; 2]) -> [u8; 8] {
+    [
+        base[0], base[1], base[2], ext[0], ext[1], base[3], base[4], base[5],
+    ]
+}
+
 /// Formats a MAC the way esptool prints it: `18:fe:34:12:34:56`.
 pub fn format_mac(mac: &[u8]) -> String {
     mac.iter()
@@ -67,6 +78,15 @@ pub fn format_mac(mac: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn eui64_puts_the_extension_after_the_oui() {
+        let base = [0x24, 0x0A, 0xC4, 0x65, 0x43, 0x21];
+        assert_eq!(
+            format_mac(&eui64(base, [0xFF, 0xFE])),
+            "24:0a:c4:ff:fe:65:43:21"
+        );
+    }
 
     #[test]
     fn mac_formats_in_lower_case() {

@@ -46,7 +46,9 @@ pub mod part;
 mod part_esp_rom;
 
 pub use flash::{FlashFreq, FlashMode, FlashSize};
-pub use identity::{Description, FlashVoltage, Identity, IdentityError, RegisterValue, format_mac};
+pub use identity::{
+    Description, FlashVoltage, Identity, IdentityError, RegisterValue, eui64, format_mac,
+};
 pub use image::{AddrRange, ImageFacts, ImageFormat, MemoryRegion};
 pub use registers::Registers;
 pub use spi_flash::SpiRegisters;

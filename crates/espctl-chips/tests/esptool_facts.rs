@@ -1,6 +1,6 @@
 //! Every chip definition against esptool 5.6.0's own target classes: the referee's
 //! Python is asked for its constants and, for many register sets, for what its eFuse
-//! decoders make of them (chip description, features, MAC). Nothing here is copied from
+//! decoders make of them (chip description, features, MAC, EUI-64). Nothing here is copied from
 //! esptool; the test only runs it.
 
 use std::io::Write;
@@ -22,6 +22,9 @@ def flash_voltage(o):
         o.get_flash_voltage()
     return out.getvalue().strip()
 
+def maybe_list(mac):
+    return None if mac is None else list(mac)
+
 def decode(cls, regs):
     o = cls.__new__(cls)
     seen = set()
@@ -31,7 +34,9 @@ def decode(cls, regs):
     o.read_reg = read_reg
     o.secure_download_mode = False
     calls = {"description": o.get_chip_description, "features": o.get_chip_features,
-             "mac": lambda: list(o.read_mac())}
+             "mac": lambda: list(o.read_mac()),
+             "eui64": lambda: maybe_list(o.read_mac("EUI64")),
+             "mac_ext": lambda: maybe_list(o.read_mac("MAC_EXT"))}
     if cls.CHIP_NAME == "ESP8266":
         calls["chip_id"] = o.chip_id
     if cls.CHIP_NAME == "ESP32":
@@ -217,6 +222,16 @@ fn our_decode(chip: &Chip, set: &[(u32, u32)]) -> Vec<(&'static str, Value, &'st
         ("features", json!(d.features), identity),
         ("mac", mac, identity),
     ];
+    // esptool answers `None` for the EUI-64 and the extension on chips without one.
+    let (eui64, mac_ext) = match (chip.identity.mac_ext, (chip.identity.mac)(&regs)) {
+        (Some(ext), Ok(base)) => (
+            json!(espctl_chips::eui64(base, ext(&regs))),
+            json!(ext(&regs)),
+        ),
+        _ => (Value::Null, Value::Null),
+    };
+    values.push(("eui64", eui64, identity));
+    values.push(("mac_ext", mac_ext, identity));
     if let Some(chip_id) = chip.identity.chip_id {
         values.push(("chip_id", json!(chip_id(&regs)), identity));
     }

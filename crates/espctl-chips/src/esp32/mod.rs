@@ -82,6 +82,7 @@ pub static ESP32: Chip = Chip {
         ],
         describe,
         mac,
+        mac_ext: None,
         chip_id: None,
         registers_for_mac,
     },

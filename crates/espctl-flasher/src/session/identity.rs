@@ -62,6 +62,7 @@ impl Session {
                 crystal_mhz: chip.fixed_crystal_mhz.unwrap_or(40),
                 crystal_odd_estimate: None,
                 mac: Err(IdentityError::SecureDownloadMode),
+                mac_ext: None,
                 chip_id: None,
                 secure_download: true,
             });
@@ -75,6 +76,7 @@ impl Session {
             crystal_mhz,
             crystal_odd_estimate,
             mac: (chip.identity.mac)(&regs),
+            mac_ext: chip.identity.mac_ext.map(|ext| ext(&regs)),
             chip_id: chip.identity.chip_id.map(|f| f(&regs)),
             secure_download: false,
         })
@@ -103,5 +105,14 @@ impl Session {
     pub fn mac(&mut self) -> Result<std::result::Result<[u8; 6], IdentityError>> {
         let regs = self.read_registers(self.chip.identity.registers)?;
         Ok((self.chip.identity.mac)(&regs))
+    }
+
+    /// The MAC extension of chips with an IEEE 802.15.4 radio (`None` elsewhere).
+    pub fn mac_ext(&mut self) -> Result<Option<[u8; 2]>> {
+        let Some(ext) = self.chip.identity.mac_ext else {
+            return Ok(None);
+        };
+        let regs = self.read_registers(self.chip.identity.registers)?;
+        Ok(Some(ext(&regs)))
     }
 }

@@ -41,6 +41,9 @@ pub struct ChipInfo {
     pub crystal_odd_estimate: Option<f64>,
     /// The base MAC address (ESP8266: fails for an unknown vendor).
     pub mac: std::result::Result<[u8; 6], IdentityError>,
+    /// Chips with an IEEE 802.15.4 radio: the two bytes that make the base MAC an
+    /// EUI-64 (esptool's `MAC_EXT`, see [`espctl_chips::eui64`]).
+    pub mac_ext: Option<[u8; 2]>,
     /// ESP8266 only.
     pub chip_id: Option<u32>,
     /// The ROM runs Secure Download Mode: only the chip's name is known.

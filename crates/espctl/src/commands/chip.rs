@@ -5,16 +5,21 @@ use super::connect::{Device, Target, with_device};
 use crate::console::{say, warning};
 use crate::fatal::Fatal;
 use crate::render::json::{self, device::*};
+use crate::render::mac::mac_lines;
 use espctl_chips::format_mac;
 
 /// `read-mac`.
 pub fn read_mac(target: &Target) -> Result<(), Fatal> {
     let result = with_device(target, |d| {
         let mac = d.flasher.mac()?.map_err(espctl_flasher::Error::from)?;
-        say!("{:<20}{}", "MAC:", format_mac(&mac));
+        let ext = d.flasher.mac_ext()?;
+        for line in mac_lines(mac, ext) {
+            say!("{line}");
+        }
         Ok(json_device(d).map(|device| ReadMacJson {
             device,
             mac: format_mac(&mac),
+            ext: MacExtJson::new(Some(mac), ext),
         }))
     })?;
     print_json("read-mac", result)
@@ -33,7 +38,9 @@ pub fn chip_id(target: &Target) -> Result<(), Fatal> {
                     d.flasher.chip().name
                 );
                 let read = info.mac.clone().map_err(espctl_flasher::Error::from)?;
-                say!("{:<20}{}", "MAC:", format_mac(&read));
+                for line in mac_lines(read, info.mac_ext) {
+                    say!("{line}");
+                }
                 mac = Some(format_mac(&read));
             }
         }
@@ -41,6 +48,7 @@ pub fn chip_id(target: &Target) -> Result<(), Fatal> {
             device,
             chip_id: info.chip_id,
             mac: mac.or_else(|| info.mac.as_ref().ok().map(|m| format_mac(m))),
+            ext: MacExtJson::new(info.mac.clone().ok(), info.mac_ext),
         }))
     })?;
     print_json("chip-id", result)

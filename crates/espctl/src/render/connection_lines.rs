@@ -159,7 +159,9 @@ impl State {
             "Crystal frequency:", info.crystal_mhz
         ));
         if let Ok(mac) = info.mac {
-            self.out(&format!("{:<20}{}", "MAC:", espctl_chips::format_mac(&mac)));
+            for line in super::mac::mac_lines(mac, info.mac_ext) {
+                self.out(&line);
+            }
             self.out("");
         }
     }

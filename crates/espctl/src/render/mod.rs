@@ -6,6 +6,7 @@ pub mod config_file;
 mod connection_lines;
 pub mod flash_map;
 pub mod json;
+pub mod mac;
 pub mod ota;
 pub mod ota_upgrade;
 mod progress;

@@ -11,12 +11,14 @@ pub const CHIPS: [&str; 8] = [
 ];
 
 /// What esptool prints about a chip's typical part (the reference both clients must
-/// print): `Chip type`, `Features`, `Crystal frequency`.
+/// print): `Chip type`, `Features`, `Crystal frequency`, and the MAC extension of chips
+/// with an IEEE 802.15.4 radio (`ff:fe` burnt: esptool prints an EUI-64 for them).
 pub struct Expected {
     pub chip: &'static Chip,
     pub chip_type: &'static str,
     pub features: &'static str,
     pub crystal: &'static str,
+    pub mac_ext: Option<&'static str>,
 }
 
 pub fn expected(arg: &str) -> Expected {
@@ -63,27 +65,48 @@ pub fn expected(arg: &str) -> Expected {
         ),
         other => panic!("no expectations for {other}"),
     };
+    let mac_ext = matches!(arg, "esp32c5" | "esp32c6" | "esp32h2").then_some("ff:fe");
     Expected {
         chip: Chip::by_arg_name(arg).expect("a known chip"),
         chip_type,
         features,
         crystal,
+        mac_ext,
     }
 }
 
 impl Expected {
-    /// Checks the identification block both clients print on connecting, and the MAC:
-    /// chips with an EUI-64 print it as `MAC` and the base MAC as `BASE MAC`.
+    /// Checks the identification block both clients print on connecting, and the MAC
+    /// lines exactly as esptool prints them: `MAC: <base>`, or on chips with a MAC
+    /// extension `MAC: <EUI-64>`, `BASE MAC: <base>`, `MAC_EXT: <ext>`.
     #[track_caller]
     pub fn check_identity(&self, run: &Run, mac: &str) {
         run.has(&format!("Chip type:          {}", self.chip_type))
             .has(&format!("Features:           {}", self.features))
             .has(&format!("Crystal frequency:  {}", self.crystal));
-        let base = format!("MAC:                {mac}");
-        let eui64_base = format!("BASE MAC:           {mac}");
+        let expected: Vec<String> = match self.mac_ext {
+            None => vec![format!("MAC:                {mac}")],
+            Some(ext) => vec![
+                format!("MAC:                {}:{ext}:{}", &mac[..8], &mac[9..]),
+                format!("BASE MAC:           {mac}"),
+                format!("MAC_EXT:            {ext}"),
+            ],
+        };
+        let printed: Vec<&str> = run
+            .stdout
+            .lines()
+            .filter(|l| {
+                ["MAC:", "BASE MAC:", "MAC_EXT:"]
+                    .iter()
+                    .any(|k| l.starts_with(k))
+            })
+            .collect();
         assert!(
-            run.stdout.lines().any(|l| l == base || l == eui64_base),
-            "no MAC line for {mac}:\n{run}"
+            !printed.is_empty()
+                && printed
+                    .chunks(expected.len())
+                    .all(|block| block == expected),
+            "MAC lines {printed:#?}, expected (each time) {expected:#?}:\n{run}"
         );
     }
 

@@ -45,14 +45,25 @@ const CASES: [(&str, &str, [u8; 6]); 2] = [
     ("esp32", "8MB", [0x24, 0x6f, 0x28, 0x3e, 0x4f, 0x50]),
 ];
 
+/// A chip with an IEEE 802.15.4 radio: its typical part has the MAC extension `ff:fe`.
+const EUI64_CASE: (&str, &str, [u8; 6]) = ("esp32c6", "4MB", [0x40, 0x4c, 0xca, 0x0b, 0x1c, 0x2d]);
+
 #[test]
 fn identification_commands_report_the_configured_device() {
-    for (chip, flash, mac) in CASES {
+    for (chip, flash, mac) in CASES.into_iter().chain([EUI64_CASE]) {
         let env = ESPCTL.workdir(Stubs::Installed);
         let dev = device(chip, flash, mac);
         let port = dev.port.as_str();
         let mac = mac_text(&mac);
-        let name = chip.to_uppercase();
+        let name = chip.to_uppercase().replace("ESP32C", "ESP32-C");
+        // The EUI-64 and extension where the chip has one, `null` elsewhere.
+        let (eui64, ext) = match chip {
+            "esp32c6" => (
+                Value::from(format!("{}:ff:fe:{}", &mac[..8], &mac[9..])),
+                Value::from("ff:fe"),
+            ),
+            _ => (Value::Null, Value::Null),
+        };
 
         let run = env.espctl(&["--port", port, "--json", "read-mac"]).ok();
         let doc = document(&run, "read-mac");
@@ -60,9 +71,15 @@ fn identification_commands_report_the_configured_device() {
         assert_eq!(doc["chip"]["name"], name.as_str(), "{chip}");
         assert_eq!(doc["chip"]["mac"], mac.as_str(), "{chip}");
         assert_eq!(doc["port"], port, "{chip}");
-        // The human lines are still there, on stderr.
+        for fields in [&doc, &doc["chip"]] {
+            assert_eq!(fields["eui64"], eui64, "{chip}: {doc}");
+            assert_eq!(fields["mac_ext"], ext, "{chip}: {doc}");
+        }
+        // The human lines are still there, on stderr (the EUI-64 is the `MAC:`).
+        let mac_line = eui64.as_str().unwrap_or(&mac).to_string();
         assert!(
-            run.stderr.contains(&format!("MAC:                {mac}")),
+            run.stderr
+                .contains(&format!("MAC:                {mac_line}")),
             "{run}"
         );
 
@@ -77,6 +94,7 @@ fn identification_commands_report_the_configured_device() {
         let run = env.espctl(&["--port", port, "chip-id", "--json"]).ok();
         let doc = document(&run, "chip-id");
         assert_eq!(doc["mac"], mac.as_str(), "{chip}");
+        assert_eq!(doc["eui64"], eui64, "{chip}: {doc}");
         match chip {
             // The ESP8266's chip ID holds the last three bytes of its MAC (both come
             // from the same OTP words).

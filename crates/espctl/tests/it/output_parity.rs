@@ -18,6 +18,8 @@ const KEY_LINES: &[&str] = &[
     "Features:",
     "Crystal frequency:",
     "MAC:",
+    "BASE MAC:",
+    "MAC_EXT:",
     "Chip ID:",
     "Configuring flash size...",
     "Auto-detected flash size:",

@@ -2,7 +2,7 @@
 
 use crate::commands::connect::Identity;
 use espctl_chips::FlashVoltage;
-use espctl_chips::format_mac;
+use espctl_chips::{eui64, format_mac};
 use espctl_flasher::spi::FlashId;
 use serde::Serialize;
 
@@ -17,6 +17,30 @@ pub struct ChipJson {
     pub crystal_mhz: u32,
     /// `aa:bb:cc:dd:ee:ff`; `null` when the eFuses hold none esptool accepts.
     pub mac: Option<String>,
+    #[serde(flatten)]
+    pub ext: MacExtJson,
+}
+
+/// Next to a base MAC: the EUI-64 and the extension making it, on chips with an
+/// IEEE 802.15.4 radio (esptool's `MAC:` and `MAC_EXT:` lines there); `null` elsewhere.
+#[derive(Debug, Default, Serialize)]
+pub struct MacExtJson {
+    /// `aa:bb:cc:ff:fe:dd:ee:ff`.
+    pub eui64: Option<String>,
+    /// `ff:fe`.
+    pub mac_ext: Option<String>,
+}
+
+impl MacExtJson {
+    pub fn new(base: Option<[u8; 6]>, ext: Option<[u8; 2]>) -> MacExtJson {
+        match (base, ext) {
+            (Some(base), Some(ext)) => MacExtJson {
+                eui64: Some(format_mac(&eui64(base, ext))),
+                mac_ext: Some(format_mac(&ext)),
+            },
+            _ => MacExtJson::default(),
+        }
+    }
 }
 
 /// Where and what the chip is: the fields every device command's document starts with.
@@ -37,6 +61,7 @@ impl DeviceJson {
                 features: info.features.clone(),
                 crystal_mhz: info.crystal_mhz,
                 mac: info.mac.as_ref().ok().map(|m| format_mac(m)),
+                ext: MacExtJson::new(info.mac.clone().ok(), info.mac_ext),
             },
         }
     }
@@ -48,6 +73,8 @@ pub struct ReadMacJson {
     #[serde(flatten)]
     pub device: DeviceJson,
     pub mac: String,
+    #[serde(flatten)]
+    pub ext: MacExtJson,
 }
 
 /// `chip-id`: the ESP8266's chip ID; other chips have none (`null`) and give the MAC.
@@ -57,6 +84,8 @@ pub struct ChipIdJson {
     pub device: DeviceJson,
     pub chip_id: Option<u32>,
     pub mac: Option<String>,
+    #[serde(flatten)]
+    pub ext: MacExtJson,
 }
 
 /// `flash-id`.

@@ -53,6 +53,7 @@ mod tests {
                 features: Vec::new(),
                 crystal_mhz: 40,
                 mac: None,
+                ext: Default::default(),
             },
         };
         let info = SecurityInfo {
