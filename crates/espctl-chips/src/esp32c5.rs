@@ -39,6 +39,14 @@ pub static SECURITY_FIELDS: SecurityFields = SecurityFields {
             3,
         ),
         SecurityField::new(
+            &["FORCE_USE_KEY_MANAGER_KEY"],
+            Role::ForceUseKeyManagerKey,
+            BLOCK0,
+            2,
+            10,
+            4,
+        ),
+        SecurityField::new(
             &["SECURE_BOOT_KEY_REVOKE0"],
             Role::KeyRevoke(0),
             BLOCK0,

@@ -20,6 +20,14 @@ pub static SECURITY_FIELDS: SecurityFields = SecurityFields {
         // The USB-Serial/JTAG controller the ROM talks through (inferred as the
         // field behind the DIS_USB flag).
         SecurityField::new(&["DIS_USB_SERIAL_JTAG"], Role::DisUsb, BLOCK0, 1, 11, 1),
+        SecurityField::new(
+            &["FORCE_USE_KEY_MANAGER_KEY"],
+            Role::ForceUseKeyManagerKey,
+            BLOCK0,
+            2,
+            9,
+            4,
+        ),
     ],
     key_purposes: &[
         (0, "USER/EMPTY"),

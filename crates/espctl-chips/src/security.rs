@@ -81,6 +81,9 @@ pub struct SecurityState {
     pub secure_boot_v1: bool,
     /// DISABLE_DL_ENCRYPT: the loader cannot encrypt what it writes.
     pub encrypted_download_disabled: bool,
+    /// Flash encryption's key comes from the Key Manager (ESP32-C5, P4): flash
+    /// 0x0-0x2000 holds its recovery info.
+    pub key_manager_flash_encryption: bool,
     /// FLASH_CRYPT_CONFIG, or 0xF when RD_DIS hides it (esptool assumes it is set up).
     pub flash_crypt_config: u32,
     /// The chip revision, major * 100 + minor.
@@ -123,6 +126,7 @@ impl SecurityEfuses {
             secure_boot: abs_done_0 || (revision >= 300 && abs_done_1),
             secure_boot_v1: abs_done_0,
             encrypted_download_disabled: self.disable_dl_encrypt.value(r) != 0,
+            key_manager_flash_encryption: false,
             flash_crypt_config,
             revision,
         }

@@ -38,6 +38,8 @@ pub enum Role {
     DisUsb,
     /// KEY_PURPOSE_0..5.
     KeyPurpose(u8),
+    /// FORCE_USE_KEY_MANAGER_KEY: one bit per key that must come from the Key Manager.
+    ForceUseKeyManagerKey,
 }
 
 /// GET_SECURITY_INFO flag bits (esptool `SECURITY_INFO_FLAG_MAP`).
@@ -54,6 +56,9 @@ pub mod flag {
     pub const DIS_DOWNLOAD_DCACHE: u32 = 1 << 9;
     pub const DIS_DOWNLOAD_ICACHE: u32 = 1 << 10;
 }
+
+/// The bit of FORCE_USE_KEY_MANAGER_KEY for the XTS-AES (flash encryption) key.
+pub const KEY_MANAGER_XTS_AES_KEY: u32 = 1 << 1;
 
 /// One BLOCK0 field: its espefuse names (the first is the current one, then aliases),
 /// what it does, and its bits in the read registers.
@@ -220,6 +225,13 @@ impl SecurityFields {
     /// DIS_DOWNLOAD_MANUAL_ENCRYPT is burnt.
     pub fn encrypted_download_disabled(&self, r: &Registers) -> bool {
         self.value(Role::DisDownloadManualEncrypt, r) != 0
+    }
+
+    /// Flash encryption takes its XTS-AES key from the Key Manager
+    /// (FORCE_USE_KEY_MANAGER_KEY bit 1, espefuse's description), so flash 0x0-0x2000
+    /// holds the key recovery info (esptool `uses_key_manager_for_flash_encryption`).
+    pub fn key_manager_flash_encryption(&self, r: &Registers) -> bool {
+        self.value(Role::ForceUseKeyManagerKey, r) & KEY_MANAGER_XTS_AES_KEY != 0
     }
 
     /// ENABLE_SECURITY_DOWNLOAD is burnt.

@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use espctl_chips::security_fields::Role;
+use espctl_chips::security_fields::{KEY_MANAGER_XTS_AES_KEY, Role};
 use espctl_chips::{CHIPS, Chip};
 use serde_json::{Value, json};
 
@@ -31,7 +31,9 @@ for chip, names in json.load(sys.stdin).items():
     consts = {}
     for c in ["EFUSE_SECURE_BOOT_EN_REG", "EFUSE_SECURE_BOOT_EN_MASK",
               "EFUSE_SPI_BOOT_CRYPT_CNT_REG", "EFUSE_SPI_BOOT_CRYPT_CNT_MASK",
-              "EFUSE_DIS_DOWNLOAD_MANUAL_ENCRYPT_REG", "EFUSE_DIS_DOWNLOAD_MANUAL_ENCRYPT"]:
+              "EFUSE_DIS_DOWNLOAD_MANUAL_ENCRYPT_REG", "EFUSE_DIS_DOWNLOAD_MANUAL_ENCRYPT",
+              "EFUSE_FORCE_USE_KEY_MANAGER_KEY_REG", "EFUSE_FORCE_USE_KEY_MANAGER_KEY_SHIFT",
+              "FORCE_USE_KEY_MANAGER_VAL_XTS_AES_KEY"]:
         consts[c] = getattr(cls, c, None)
     purposes = []
     for n in range(6):
@@ -129,7 +131,7 @@ fn every_field_sits_where_espefuse_and_esptool_say() {
                 );
             }
         }
-        // esptool reads three of them itself (write-flash and erase checks).
+        // esptool reads four of them itself (write-flash and erase checks).
         let consts = &theirs["consts"];
         let check = |role: Role, reg: &str, mask: &str| {
             let f = fields.by_role(role).unwrap();
@@ -156,6 +158,30 @@ fn every_field_sits_where_espefuse_and_esptool_say() {
             "EFUSE_DIS_DOWNLOAD_MANUAL_ENCRYPT_REG",
             "EFUSE_DIS_DOWNLOAD_MANUAL_ENCRYPT",
         );
+        // The Key Manager flag: where esptool reads it (C5, P4), and its XTS-AES bit.
+        let key_manager = fields.by_role(Role::ForceUseKeyManagerKey);
+        let theirs_reg = consts["EFUSE_FORCE_USE_KEY_MANAGER_KEY_REG"].as_u64();
+        match (key_manager, theirs_reg) {
+            (Some(f), Some(reg)) => assert_eq!(
+                (f.bits.reg, f.bits.shift, KEY_MANAGER_XTS_AES_KEY),
+                (
+                    reg as u32,
+                    consts["EFUSE_FORCE_USE_KEY_MANAGER_KEY_SHIFT"]
+                        .as_u64()
+                        .unwrap() as u32,
+                    consts["FORCE_USE_KEY_MANAGER_VAL_XTS_AES_KEY"]
+                        .as_u64()
+                        .unwrap() as u32
+                ),
+                "{} FORCE_USE_KEY_MANAGER_KEY",
+                chip.name
+            ),
+            (None, None) => {}
+            (ours, reg) => panic!(
+                "{}: FORCE_USE_KEY_MANAGER_KEY ours {ours:?}, esptool's register {reg:?}",
+                chip.name
+            ),
+        }
         // Key purposes: esptool's registers and shifts, where the chip has them.
         for (n, pair) in theirs["purpose_regs"]
             .as_array()

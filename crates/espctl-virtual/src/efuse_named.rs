@@ -99,6 +99,8 @@ mod tests {
     use super::*;
     use espctl_chips::esp32c2::ESP32C2;
     use espctl_chips::esp32c3::ESP32C3;
+    use espctl_chips::esp32c5::ESP32C5;
+    use espctl_chips::esp32p4::ESP32P4;
     use espctl_chips::esp32s2::ESP32S2;
 
     fn bits(chip: &Chip, item: &str) -> Result<BitWrite, String> {
@@ -129,6 +131,16 @@ mod tests {
             bits(&ESP32C3, "key-purpose-1=9"),
             Ok((0x6000_8834, 9 << 28, 0xF << 28))
         );
+        // espefuse esp32c5.yaml / esp32p4.yaml: FORCE_USE_KEY_MANAGER_KEY, word 2 of
+        // BLOCK0, four bits from bit 10 (C5) or 9 (P4).
+        assert_eq!(
+            bits(&ESP32C5, "force-use-key-manager-key=2"),
+            Ok((0x600B_4834, 2 << 10, 0xF << 10))
+        );
+        assert_eq!(
+            bits(&ESP32P4, "FORCE_USE_KEY_MANAGER_KEY=0xF"),
+            Ok((0x5012_D034, 0xF << 9, 0xF << 9))
+        );
         // The S2's hard JTAG disable has its own name and place.
         assert_eq!(
             bits(&ESP32S2, "hard-dis-jtag"),
@@ -141,6 +153,8 @@ mod tests {
         assert!(bits(&ESP32C2, "secure-boot-key-revoke0").is_err());
         assert!(bits(&ESP32C3, "hard-dis-jtag").is_err());
         assert!(bits(&ESP32C3, "spi-boot-crypt-cnt=8").is_err());
+        assert!(bits(&ESP32C3, "force-use-key-manager-key=2").is_err());
+        assert!(bits(&ESP32C5, "force-use-key-manager-key=16").is_err());
         assert!(bits(&ESP32C3, "key-purpose-0=XTS_AES_256_KEY_1").is_err());
         assert!(bits(&ESP32C3, "secure-boot-en=maybe").is_err());
         assert!(NamedFuse::parse("nonsense", "nonsense", None).is_none());

@@ -1,12 +1,13 @@
 //! The checks esptool makes before it writes or erases flash, each skipped by
 //! `force`: images for another chip or chip revision, Secure Boot V1's bootloader,
-//! plaintext onto a chip that encrypts, and erasing a chip with security features on.
+//! the Key Manager's key recovery region, plaintext onto a chip that encrypts, and
+//! erasing a chip with security features on.
 //!
 //! The ESP8266 has no such eFuses and esptool checks nothing there. The ESP32's are
 //! read from its eFuse words where the chip data says they are, and so are the later
-//! chips' (SPI_BOOT_CRYPT_CNT, SECURE_BOOT_EN, DIS_DOWNLOAD_MANUAL_ENCRYPT), except in
-//! Secure Download Mode, where nothing can be read: there esptool checks only the
-//! encryption counter GET_SECURITY_INFO reports.
+//! chips' (SPI_BOOT_CRYPT_CNT, SECURE_BOOT_EN, DIS_DOWNLOAD_MANUAL_ENCRYPT,
+//! FORCE_USE_KEY_MANAGER_KEY), except in Secure Download Mode, where nothing can be
+//! read: there esptool checks only the encryption counter GET_SECURITY_INFO reports.
 
 use super::FlashFile;
 use crate::error::{Error, Result};
@@ -18,6 +19,9 @@ use espctl_image::{Esp32Image, ExtendedHeader};
 
 /// Secure Boot V1 keeps the bootloader below this address.
 const SECURE_BOOT_V1_END: u32 = 0x8000;
+
+/// With flash encryption keyed by the Key Manager, the key recovery info is below this.
+const KEY_RECOVERY_END: u32 = 0x2000;
 
 /// A revision field that means "no upper limit".
 const NO_MAX_REVISION: u16 = 0xFFFF;
@@ -35,6 +39,16 @@ pub enum SafetyRefusal {
         "Secure Boot V1 detected, writing to flash regions < 0x8000 is disabled to protect the bootloader."
     )]
     SecureBootBootloader,
+    /// Flash encryption uses the Key Manager and a file goes below 0x2000.
+    #[error(
+        "Flash encryption with Key Manager detected, writing to flash region 0x0-0x2000 is disabled to protect key recovery info."
+    )]
+    KeyRecoveryWrite,
+    /// Flash encryption uses the Key Manager and an erase starts below 0x2000.
+    #[error(
+        "Flash encryption with Key Manager detected, erasing flash region 0x0-0x2000 is disabled to protect key recovery info."
+    )]
+    KeyRecoveryErase,
     /// Flash encryption is on, the loader cannot encrypt, and the data is plaintext.
     #[error(
         "Detected flash encryption enabled and download manual encrypt disabled. Data must be encrypted appropriately before flashing."
@@ -80,6 +94,7 @@ impl Session {
                 secure_boot: fields.secure_boot(&r),
                 secure_boot_v1: false,
                 encrypted_download_disabled: fields.encrypted_download_disabled(&r),
+                key_manager_flash_encryption: fields.key_manager_flash_encryption(&r),
                 // These chips have no FLASH_CRYPT_CONFIG (esptool: `None`).
                 flash_crypt_config: 0xF,
                 revision: 0,
@@ -93,9 +108,9 @@ impl Session {
     }
 
     /// esptool's checks before writing `files` unencrypted: Secure Boot V1's protected
-    /// region, then each file that is an image for the chip and revision (refused at
-    /// the bootloader offset, a note elsewhere), then plaintext onto a chip that cannot
-    /// encrypt it.
+    /// region, the Key Manager's key recovery region, then each file that is an image
+    /// for the chip and revision (refused at the bootloader offset, a note elsewhere),
+    /// then plaintext onto a chip that cannot encrypt it.
     pub fn check_write_allowed(&mut self, files: &[FlashFile], opts: &SafetyOptions) -> Result<()> {
         if opts.force || self.chip.kind == ChipKind::Esp8266 {
             return Ok(());
@@ -116,6 +131,11 @@ impl Session {
             && files.iter().any(|f| f.addr < SECURE_BOOT_V1_END)
         {
             return Err(SafetyRefusal::SecureBootBootloader.into());
+        }
+        if security.is_some_and(guards_key_recovery)
+            && files.iter().any(|f| f.addr < KEY_RECOVERY_END)
+        {
+            return Err(SafetyRefusal::KeyRecoveryWrite.into());
         }
         // The ESP32's revision is among its security eFuses; the others' is in their name.
         let mut revision = security
@@ -169,6 +189,18 @@ impl Session {
         }
     }
 
+    /// esptool's checks before erasing a region from `addr`: the Key Manager's key
+    /// recovery region, then [`Session::check_erase_allowed`].
+    pub fn check_erase_region_allowed(&mut self, addr: u32, opts: &SafetyOptions) -> Result<()> {
+        if opts.force || self.chip.kind == ChipKind::Esp8266 || self.secure_download {
+            return Ok(());
+        }
+        if addr < KEY_RECOVERY_END && self.security_state()?.is_some_and(guards_key_recovery) {
+            return Err(SafetyRefusal::KeyRecoveryErase.into());
+        }
+        self.check_erase_allowed(opts)
+    }
+
     /// The revision in the chip's name (`... (revision v0.2)`), for chips whose
     /// revision eFuses are not in the chip data.
     fn revision_from_identity(&mut self) -> Result<Option<u32>> {
@@ -182,6 +214,11 @@ impl Session {
         };
         Ok(parse())
     }
+}
+
+/// Flash encryption is on with its key from the Key Manager.
+fn guards_key_recovery(s: SecurityState) -> bool {
+    s.flash_encryption && s.key_manager_flash_encryption
 }
 
 impl From<SafetyRefusal> for Error {

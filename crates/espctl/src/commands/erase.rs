@@ -45,7 +45,8 @@ pub fn erase_region(target: &Target, cmd: EraseRegion) -> Result<(), Fatal> {
     let started = Instant::now();
     let result = with_device(target, |d| {
         let size = d.flasher.flash_region(cmd.addr, cmd.size)?;
-        d.flasher.check_erase_allowed(&cmd.safety)?;
+        d.flasher
+            .check_erase_region_allowed(cmd.addr, &cmd.safety)?;
         let erasing = Instant::now();
         d.flasher.erase_region(cmd.addr, size)?;
         let timing = Timing::since(erasing);

@@ -299,3 +299,57 @@ fn a_field_the_chip_lacks_is_refused_in_one_line() {
         assert!(line.contains(says), "{chip} {efuse}: {line}");
     }
 }
+
+#[test]
+fn c5_key_manager_recovery_region_is_refused_below_0x2000() {
+    let env = ESPCTL.workdir(Stubs::Installed);
+    let data = espctl_testkit::noise(2048, 5);
+    env.write("small.bin", &data);
+    let dev = device(
+        "esp32c5",
+        "spi-boot-crypt-cnt=1,force-use-key-manager-key=2",
+    );
+    let blank = |dev: &Device, at: usize| dev.flash()[at..at + 0x800].iter().all(|&b| b == 0xFF);
+
+    let runs = both(&env, &dev, &["write-flash", "0x1000", "small.bin"], 2);
+    let refusal = "Flash encryption with Key Manager detected, writing to flash region 0x0-0x2000 is disabled to protect key recovery info.";
+    runs[0].says(refusal);
+    assert!(runs[1].fatal().contains(refusal), "{}", runs[1]);
+    assert!(blank(&dev, 0x1000));
+    // The region starts below 0x2000 here; above it the generic erase refusal follows.
+    let runs = both(&env, &dev, &["erase-region", "0x1000", "0x1000"], 2);
+    let refusal = "Flash encryption with Key Manager detected, erasing flash region 0x0-0x2000 is disabled to protect key recovery info.";
+    runs[0].says(refusal);
+    assert!(runs[1].fatal().contains(refusal), "{}", runs[1]);
+    let runs = both(&env, &dev, &["erase-region", "0x10000", "0x1000"], 2);
+    let refusal =
+        "Active security features detected, erasing flash is disabled as a safety measure.";
+    runs[0].says(refusal);
+    assert!(runs[1].fatal().contains(refusal), "{}", runs[1]);
+
+    // Above 0x2000 both write (the loader encrypts nothing it is not asked to).
+    for run in both(&env, &dev, &["write-flash", "0x10000", "small.bin"], 0) {
+        run.lacks("Key Manager");
+    }
+    assert_eq!(dev.flash()[0x10000..0x10800], data[..]);
+    let ours = env.espctl(&[
+        "--port",
+        dev.port.as_str(),
+        "write-flash",
+        "--force",
+        "0x1000",
+        "small.bin",
+    ]);
+    ours.exits(0);
+    assert_eq!(dev.flash()[0x1000..0x1800], data[..]);
+}
+
+#[test]
+fn the_key_manager_flag_alone_guards_nothing() {
+    let env = ESPCTL.workdir(Stubs::Installed);
+    let data = espctl_testkit::noise(2048, 6);
+    env.write("small.bin", &data);
+    let dev = device("esp32p4", "force-use-key-manager-key=2");
+    both(&env, &dev, &["write-flash", "0x1000", "small.bin"], 0);
+    assert_eq!(dev.flash()[0x1000..0x1800], data[..]);
+}

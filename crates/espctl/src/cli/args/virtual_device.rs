@@ -26,7 +26,7 @@ pub struct VirtualArgs {
     /// the chip's own BLOCK0 fields, e.g. secure-boot-en, spi-boot-crypt-cnt=N,
     /// enable-security-download (Secure Download Mode), dis-download-manual-encrypt,
     /// secure-boot-key-revoke0, soft-dis-jtag=N, dis-pad-jtag,
-    /// key-purpose-0=XTS_AES_128_KEY (or a number)
+    /// key-purpose-0=XTS_AES_128_KEY (or a number), force-use-key-manager-key=N (C5, P4)
     #[arg(long, value_name = "FIELD[=VALUE],...")]
     pub efuse: Vec<String>,
     /// ESP32: the flash encryption key burnt into eFuse BLOCK1, a 32-byte key file as
