@@ -28,7 +28,7 @@ pub use device::{Device, DeviceOptions, Link, VirtualServer, mac_text, test_mac}
 #[cfg(unix)]
 pub use netns::NetNamespace;
 pub use ota_device::OtaDevice;
-pub use run::{RUN_TIMEOUT, Run, run_command};
+pub use run::{RUN_TIMEOUT, Run, run_command, same_lines};
 pub use workdir::{Espctl, Stubs, WorkDir};
 
 /// The repository root (the workspace directory).

@@ -114,6 +114,35 @@ impl Run {
             .position(|l| l == line)
             .unwrap_or_else(|| panic!("stdout has no line {line:?}:\n{self}"))
     }
+
+    /// The lines (stdout, then stderr) that start with one of `prefixes`.
+    pub fn lines_starting(&self, prefixes: &[&str]) -> Vec<String> {
+        self.stdout
+            .lines()
+            .chain(self.stderr.lines())
+            .filter(|l| prefixes.iter().any(|p| l.starts_with(p)))
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+/// esptool's run (`[0]`) and espctl's (`[1]`) print the same lines starting with
+/// `prefixes`, and at least one; returns them.
+#[track_caller]
+pub fn same_lines(runs: &[Run; 2], prefixes: &[&str]) -> Vec<String> {
+    let theirs = runs[0].lines_starting(prefixes);
+    assert!(
+        !theirs.is_empty(),
+        "esptool printed none of {prefixes:?}:\n{}",
+        runs[0]
+    );
+    assert_eq!(
+        theirs,
+        runs[1].lines_starting(prefixes),
+        "espctl:\n{}",
+        runs[1]
+    );
+    theirs
 }
 
 impl fmt::Display for Run {

@@ -4,7 +4,7 @@
 //! `--override-vddsdio`.
 
 use crate::ESPCTL;
-use espctl_testkit::{Device, Link, Run, Stubs, WorkDir, noise};
+use espctl_testkit::{Device, Link, Run, Stubs, WorkDir, noise, same_lines};
 
 /// A device served over TCP (esptool and espctl both reach it) and a folder with the
 /// stubs installed.
@@ -27,28 +27,6 @@ fn both(env: &WorkDir, dev: &Device, args: &[&str], code: i32) -> [Run; 2] {
     theirs.exits(code);
     ours.exits(code);
     [theirs, ours]
-}
-
-/// The lines of `run` (stdout and stderr) that start with one of `prefixes`.
-fn lines(run: &Run, prefixes: &[&str]) -> Vec<String> {
-    run.stdout
-        .lines()
-        .chain(run.stderr.lines())
-        .filter(|l| prefixes.iter().any(|p| l.starts_with(p)))
-        .map(str::to_string)
-        .collect()
-}
-
-/// Both runs print the same lines starting with `prefixes`, and at least one.
-fn same_lines(runs: &[Run; 2], prefixes: &[&str]) -> Vec<String> {
-    let theirs = lines(&runs[0], prefixes);
-    assert!(
-        !theirs.is_empty(),
-        "esptool printed none of {prefixes:?}:\n{}",
-        runs[0]
-    );
-    assert_eq!(theirs, lines(&runs[1], prefixes), "espctl:\n{}", runs[1]);
-    theirs
 }
 
 const STATUS: &[&str] = &[

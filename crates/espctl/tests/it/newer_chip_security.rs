@@ -5,7 +5,7 @@
 //! made from these eFuses.
 
 use crate::ESPCTL;
-use espctl_testkit::{Device, Link, Run, Stubs, WorkDir};
+use espctl_testkit::{Device, Link, Run, Stubs, WorkDir, same_lines};
 
 /// A served device with `efuse` burnt and a blank 4MB flash.
 fn device(chip: &str, efuse: &str) -> Device {
@@ -25,29 +25,6 @@ fn both(env: &WorkDir, dev: &Device, args: &[&str], code: i32) -> [Run; 2] {
     theirs.exits(code);
     ours.exits(code);
     [theirs, ours]
-}
-
-/// The lines of `run` (stdout and stderr) that start with one of `prefixes`.
-fn lines(run: &Run, prefixes: &[&str]) -> Vec<String> {
-    run.stdout
-        .lines()
-        .chain(run.stderr.lines())
-        .filter(|l| prefixes.iter().any(|p| l.starts_with(p)))
-        .map(str::to_string)
-        .collect()
-}
-
-/// Both print the same lines starting with `prefixes`; returns them.
-#[track_caller]
-fn same_lines(runs: &[Run; 2], prefixes: &[&str]) -> Vec<String> {
-    let theirs = lines(&runs[0], prefixes);
-    assert!(
-        !theirs.is_empty(),
-        "esptool printed none of {prefixes:?}:\n{}",
-        runs[0]
-    );
-    assert_eq!(theirs, lines(&runs[1], prefixes), "espctl:\n{}", runs[1]);
-    theirs
 }
 
 /// The lines get-security-info prints from the answer.
