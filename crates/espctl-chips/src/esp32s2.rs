@@ -287,17 +287,8 @@ fn registers_for_mac(m: [u8; 6]) -> Vec<(u32, u32)> {
 /// GPIO_STRAP: the strapping pins latched at reset (esptool `GPIO_STRAP_REG`).
 pub const GPIO_STRAP: u32 = 0x3F40_4038;
 
-/// The flash voltage as esptool reads it here: VDD_SPI_FORCE/XPD/TIEH in eFuse word
-/// 0x34, else the VDD_SPI strapping pin (GPIO_STRAP bit 4).
-const VOLTAGE: VoltageBits = VoltageBits {
-    rtc_sdio_conf: None,
-    efuse_word: EFUSE_BASE + 0x34,
-    efuse_xpd: 1 << 4,
-    efuse_tieh: 1 << 5,
-    efuse_force: 1 << 6,
-    strap: GPIO_STRAP,
-    strap_vddspi: 1 << 4,
-};
+/// The flash voltage as esptool reads it here.
+const VOLTAGE: VoltageBits = VoltageBits::vdd_spi_word_0x34(EFUSE_BASE, GPIO_STRAP);
 
 fn flash_voltage(r: &Registers) -> FlashVoltage {
     VOLTAGE.decode(r)

@@ -26,6 +26,20 @@ pub struct VoltageBits {
 }
 
 impl VoltageBits {
+    /// The S2 and S3 (esptool's ESP32 method without the RTC_CNTL step):
+    /// VDD_SPI_FORCE/XPD/TIEH at bits 6/4/5 of eFuse word 0x34, else GPIO_STRAP bit 4.
+    pub const fn vdd_spi_word_0x34(efuse_base: u32, strap: u32) -> VoltageBits {
+        VoltageBits {
+            rtc_sdio_conf: None,
+            efuse_word: efuse_base + 0x34,
+            efuse_xpd: 1 << 4,
+            efuse_tieh: 1 << 5,
+            efuse_force: 1 << 6,
+            strap,
+            strap_vddspi: 1 << 4,
+        }
+    }
+
     /// The voltage and its source from the registers read.
     pub fn decode(&self, r: &Registers) -> FlashVoltage {
         const RTC_FORCE: u32 = 1 << 22;

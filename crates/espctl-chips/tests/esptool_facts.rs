@@ -3,9 +3,6 @@
 //! decoders make of them (chip description, features, MAC, EUI-64). Nothing here is copied from
 //! esptool; the test only runs it.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use espctl_chips::{CHIPS, Chip, ImageFormat, Registers};
 use serde_json::{Value, json};
 
@@ -89,38 +86,9 @@ for name, sets in json.load(sys.stdin).items():
 print(json.dumps(out))
 "#;
 
-/// The Python of the esptool installation the tests use (next to its `esptool` script).
-fn python() -> std::path::PathBuf {
-    let esptool = espctl_testkit::esptool();
-    let dir = esptool.parent().expect("esptool lives in a bin folder");
-    ["python3", "python"]
-        .iter()
-        .map(|n| dir.join(n))
-        .find(|p| p.exists())
-        .unwrap_or_else(|| panic!("no python next to {}", esptool.display()))
-}
-
 fn ask_esptool(request: &Value) -> Value {
-    let mut child = Command::new(python())
-        .args(["-c", QUERY])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run esptool's python");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(request.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "esptool query failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("esptool query prints JSON")
+    let out = espctl_testkit::referee_python(QUERY, &request.to_string());
+    serde_json::from_str(&out).expect("the query prints JSON")
 }
 
 /// xorshift64*: the register sets are the same on every run.

@@ -3,9 +3,6 @@
 //! and against the constants esptool's target classes read them with. The referee's
 //! Python is run; nothing of it is copied.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use espctl_chips::security_fields::{KEY_MANAGER_XTS_AES_KEY, Role};
 use espctl_chips::{CHIPS, Chip};
 use serde_json::{Value, json};
@@ -47,37 +44,9 @@ for chip, names in json.load(sys.stdin).items():
 print(json.dumps(out))
 "#;
 
-fn python() -> std::path::PathBuf {
-    let esptool = espctl_testkit::esptool();
-    let dir = esptool.parent().expect("esptool lives in a bin folder");
-    ["python3", "python"]
-        .iter()
-        .map(|n| dir.join(n))
-        .find(|p| p.exists())
-        .unwrap_or_else(|| panic!("no python next to {}", esptool.display()))
-}
-
 fn ask(request: &Value) -> Value {
-    let mut child = Command::new(python())
-        .args(["-c", QUERY])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run espefuse's python");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(request.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "espefuse query failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("the query prints JSON")
+    let out = espctl_testkit::referee_python(QUERY, &request.to_string());
+    serde_json::from_str(&out).expect("the query prints JSON")
 }
 
 fn newer() -> Vec<&'static Chip> {

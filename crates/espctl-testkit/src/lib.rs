@@ -53,6 +53,41 @@ pub fn esptool() -> PathBuf {
     path
 }
 
+/// Runs the Python `script` of the esptool installation (the interpreter next to its
+/// `esptool` script, so esptool's and espefuse's modules import) with `input` on stdin;
+/// returns what it printed. Panics with its stderr if it fails.
+pub fn referee_python(script: &str, input: &str) -> String {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let esptool = esptool();
+    let dir = esptool.parent().expect("esptool lives in a bin folder");
+    let python = ["python3", "python"]
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("no python next to {}", esptool.display()));
+    let mut child = Command::new(python)
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run esptool's python");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(input.as_bytes())
+        .expect("write the script's input");
+    let out = child.wait_with_output().expect("wait for esptool's python");
+    assert!(
+        out.status.success(),
+        "esptool's python failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("the script prints UTF-8")
+}
+
 /// The folder of esptool's test images and ELFs.
 pub fn fixtures() -> PathBuf {
     let path = std::env::var_os("ESPCTL_FIXTURES")

@@ -101,11 +101,37 @@ fn inputs(env: &WorkDir) {
     }
 }
 
+/// Runs each command with esptool on one fresh `chip` and with espctl on another; their
+/// key lines must be the same. Returns the two devices.
+fn run_both(env: &WorkDir, chip: &str, stub: bool, commands: &[Vec<&str>]) -> (Device, Device) {
+    let theirs = ESPCTL.device(chip, Link::Socket, "4MB");
+    let ours = ESPCTL.device(chip, Link::Socket, "4MB");
+    let esptool = espctl_testkit::esptool();
+    for args in commands {
+        let run = |program: &Path, target: &Device| {
+            let mut all = vec!["--port", target.port.as_str()];
+            if !stub {
+                all.push("--no-stub");
+            }
+            all.extend(args);
+            let out = env.run(program, &all);
+            assert_eq!(out.code, 0, "{chip} {args:?}:\n{out}");
+            key_lines(&out.stdout, &target.port)
+        };
+        let (t, o) = (run(&esptool, &theirs), run(ESPCTL.path(), &ours));
+        assert_eq!(
+            o, t,
+            "{chip} stub={stub} {args:?}: espctl's key lines (left) differ from esptool's (right)"
+        );
+        assert!(!t.is_empty());
+    }
+    (theirs, ours)
+}
+
 fn compare(chip: &str, stubs: Stubs) {
     let env = ESPCTL.workdir(stubs);
     let stub = stubs == Stubs::Installed;
     inputs(&env);
-    let esptool = espctl_testkit::esptool();
     let (boot_addr, boot) = if chip == "esp8266" {
         ("0x0", "bootloader_esp8266.bin")
     } else {
@@ -153,26 +179,7 @@ fn compare(chip: &str, stubs: Stubs) {
     commands.push(vec!["write_mem", "0x3ffe8000", "0xabad1dea", "0xffff"]);
     // Last: the chip then runs its application and no longer talks to the loader.
     commands.push(vec!["run"]);
-    let theirs = ESPCTL.device(chip, Link::Socket, "4MB");
-    let ours = ESPCTL.device(chip, Link::Socket, "4MB");
-    for args in commands {
-        let run = |program: &Path, target: &Device| {
-            let mut all = vec!["--port", target.port.as_str()];
-            if !stub {
-                all.push("--no-stub");
-            }
-            all.extend(&args);
-            let out = env.run(program, &all);
-            assert_eq!(out.code, 0, "{chip} {args:?}:\n{out}");
-            key_lines(&out.stdout, &target.port)
-        };
-        let (t, o) = (run(&esptool, &theirs), run(ESPCTL.path(), &ours));
-        assert_eq!(
-            o, t,
-            "{chip} stub={stub} {args:?}: espctl's key lines (left) differ from esptool's (right)"
-        );
-        assert!(!t.is_empty());
-    }
+    run_both(&env, chip, stub, &commands);
 }
 
 /// The newer chips: the identification and flash commands, with an image for the chip at
@@ -210,27 +217,7 @@ fn compare_newer(chip: &str, stubs: Stubs) {
         vec!["read_flash", "0x10000", "0x1000", "out.bin"],
         vec!["erase_region", "0x20000", "0x2000"],
     ];
-    let theirs = ESPCTL.device(chip, Link::Socket, "4MB");
-    let ours = ESPCTL.device(chip, Link::Socket, "4MB");
-    for args in commands {
-        let run = |program: &Path, target: &Device| {
-            let mut all = vec!["--port", target.port.as_str()];
-            if !stub {
-                all.push("--no-stub");
-            }
-            all.extend(&args);
-            let out = env.run(program, &all);
-            assert_eq!(out.code, 0, "{chip} {args:?}:\n{out}");
-            key_lines(&out.stdout, &target.port)
-        };
-        let esptool = espctl_testkit::esptool();
-        let (t, o) = (run(&esptool, &theirs), run(ESPCTL.path(), &ours));
-        assert_eq!(
-            o, t,
-            "{chip} stub={stub} {args:?}: espctl's key lines (left) differ from esptool's (right)"
-        );
-        assert!(!t.is_empty());
-    }
+    let (theirs, ours) = run_both(&env, chip, stub, &commands);
     assert!(theirs.flash() == ours.flash(), "{chip}: the flash differs");
 }
 
