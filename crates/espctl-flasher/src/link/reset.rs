@@ -142,6 +142,14 @@ pub enum ResetStrategy {
         /// How long IO0 is held low after EN is released.
         delay: Duration,
     },
+    /// Classic, but IO0 pulled low and EN released in one request
+    /// ([`Transport::set_dtr_rts`]): over RFC 2217 both changes go in one packet, so a
+    /// server that relays them applies them microseconds apart, not a round trip apart
+    /// (long enough on the usual 2 ms EN circuit for the chip to boot its flash).
+    ClassicPaired {
+        /// How long IO0 is held low after EN is released.
+        delay: Duration,
+    },
     /// The sequence of the ESP32-Cx/Sx USB-Serial/JTAG peripheral.
     UsbJtagSerial,
     /// The user's own sequence (esptool's `custom_reset_sequence`), tried every time.
@@ -207,21 +215,45 @@ impl Lines<'_> {
         self.t.set_rts(level)?;
         self.t.set_dtr(self.dtr)
     }
+
+    fn both(&mut self, dtr: bool, rts: bool) -> Result<(), LineError> {
+        self.dtr = dtr;
+        self.t.set_dtr_rts(dtr, rts)?;
+        self.t.set_dtr(dtr)
+    }
 }
 
 impl ResetStrategy {
+    /// The strategy as it runs over RFC 2217, if it does. The tight sequence is
+    /// dropped, as esptool drops it: its (0,0) and (1,1) steps read as a hard reset
+    /// and a new sequence to a server that runs resets locally (esptool's
+    /// `esp_rfc2217_server`, `espctl serve-port`). The classic one sends its EN release
+    /// paired with IO0 low.
+    pub fn over_rfc2217(self) -> Option<ResetStrategy> {
+        match self {
+            ResetStrategy::UnixTight { .. } => None,
+            ResetStrategy::Classic { delay } => Some(ResetStrategy::ClassicPaired { delay }),
+            other => Some(other),
+        }
+    }
+
     /// Runs the sequence. `Err(LineError::Unsupported)` comes back at the first line
     /// change the port refuses, before any waiting.
     pub fn run(self, t: &mut dyn Transport) -> Result<(), LineError> {
+        let paired = matches!(self, ResetStrategy::ClassicPaired { .. });
         match self {
             ResetStrategy::Custom(custom) => custom.run(t),
-            ResetStrategy::Classic { delay } => {
+            ResetStrategy::Classic { delay } | ResetStrategy::ClassicPaired { delay } => {
                 let mut l = Lines { t, dtr: false };
                 l.dtr(false)?; // IO0 high
                 l.rts(true)?; // EN low: chip in reset
                 l.t.pause(ENTER_BOOT_DELAY);
-                l.dtr(true)?; // IO0 low
-                l.rts(false)?; // EN high: chip boots into download mode
+                if paired {
+                    l.both(true, false)?;
+                } else {
+                    l.dtr(true)?; // IO0 low
+                    l.rts(false)?; // EN high: chip boots into download mode
+                }
                 l.t.pause(delay);
                 l.dtr(false) // IO0 high again
             }
@@ -314,6 +346,29 @@ mod tests {
                 (Some(false), None),
                 (Some(true), None),
                 (None, Some(false)),
+                (Some(true), None),
+                (Some(false), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn classic_paired_releases_en_in_the_same_request_that_pulls_io0_low() {
+        let mut t = FakeLine::new(Script::default());
+        let log = t.log();
+        ResetStrategy::ClassicPaired {
+            delay: DEFAULT_RESET_DELAY,
+        }
+        .run(&mut t)
+        .unwrap();
+        let lines = &log.lock().unwrap().lines;
+        assert_eq!(
+            lines.as_slice(),
+            [
+                (Some(false), None),
+                (None, Some(true)),
+                (Some(false), None),
+                (Some(true), Some(false)),
                 (Some(true), None),
                 (Some(false), None),
             ]

@@ -124,9 +124,10 @@ impl Session {
         conn.set_timeout(options.limits.timeout);
         let mut strategies = link::bootloader_sequence_with(before, &options.reset);
         if rfc2217 {
-            // As esptool: the tight sequence sets both lines at once, which RFC 2217
-            // cannot carry.
-            strategies.retain(|s| !matches!(s, link::ResetStrategy::UnixTight { .. }));
+            strategies = strategies
+                .into_iter()
+                .filter_map(link::ResetStrategy::over_rfc2217)
+                .collect();
         }
         let mut lines_warned = false;
 
