@@ -328,18 +328,19 @@ mod tests {
         assert_eq!(log.lines.last(), Some(&(Some(false), None)));
     }
 
-    #[test]
-    fn classic_rewrites_dtr_after_rts() {
+    /// The line changes `strategy` makes, in order.
+    fn line_changes(strategy: ResetStrategy) -> Vec<(Option<bool>, Option<bool>)> {
         let mut t = FakeLine::new(Script::default());
         let log = t.log();
-        ResetStrategy::Classic {
-            delay: DEFAULT_RESET_DELAY,
-        }
-        .run(&mut t)
-        .unwrap();
-        let lines = &log.lock().unwrap().lines;
+        strategy.run(&mut t).unwrap();
+        log.lock().unwrap().lines.clone()
+    }
+
+    #[test]
+    fn classic_rewrites_dtr_after_rts() {
+        let delay = DEFAULT_RESET_DELAY;
         assert_eq!(
-            lines.as_slice(),
+            line_changes(ResetStrategy::Classic { delay }),
             [
                 (Some(false), None),
                 (None, Some(true)),
@@ -354,16 +355,9 @@ mod tests {
 
     #[test]
     fn classic_paired_releases_en_in_the_same_request_that_pulls_io0_low() {
-        let mut t = FakeLine::new(Script::default());
-        let log = t.log();
-        ResetStrategy::ClassicPaired {
-            delay: DEFAULT_RESET_DELAY,
-        }
-        .run(&mut t)
-        .unwrap();
-        let lines = &log.lock().unwrap().lines;
+        let delay = DEFAULT_RESET_DELAY;
         assert_eq!(
-            lines.as_slice(),
+            line_changes(ResetStrategy::ClassicPaired { delay }),
             [
                 (Some(false), None),
                 (None, Some(true)),

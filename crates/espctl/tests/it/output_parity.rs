@@ -128,17 +128,10 @@ fn run_both(env: &WorkDir, chip: &str, stub: bool, commands: &[Vec<&str>]) -> (D
     (theirs, ours)
 }
 
-fn compare(chip: &str, stubs: Stubs) {
-    let env = ESPCTL.workdir(stubs);
-    let stub = stubs == Stubs::Installed;
-    inputs(&env);
-    let (boot_addr, boot) = if chip == "esp8266" {
-        ("0x0", "bootloader_esp8266.bin")
-    } else {
-        ("0x1000", "bootloader_esp32.bin")
-    };
-    let can_read = stub || chip != "esp8266";
-    let mut commands: Vec<Vec<&str>> = vec![
+/// The identification commands, a write of `boot` at `boot_addr` with `-fm dio -fs
+/// detect` beside 50 KB of data, and a write that leaves the chip in its loader.
+fn identify_and_write<'a>(boot_addr: &'a str, boot: &'a str) -> Vec<Vec<&'a str>> {
+    vec![
         vec!["read_mac"],
         vec!["chip_id"],
         vec!["flash_id"],
@@ -160,11 +153,31 @@ fn compare(chip: &str, stubs: Stubs) {
             "0x30000",
             "fifty_kb.bin",
         ],
-    ];
+    ]
+}
+
+/// Verifying and reading back what [`identify_and_write`] wrote, and erasing a region.
+fn read_back() -> Vec<Vec<&'static str>> {
+    vec![
+        vec!["verify_flash", "0x10000", "fifty_kb.bin"],
+        vec!["read_flash", "0x10000", "0x1000", "out.bin"],
+        vec!["erase_region", "0x20000", "0x2000"],
+    ]
+}
+
+fn compare(chip: &str, stubs: Stubs) {
+    let env = ESPCTL.workdir(stubs);
+    let stub = stubs == Stubs::Installed;
+    inputs(&env);
+    let (boot_addr, boot) = if chip == "esp8266" {
+        ("0x0", "bootloader_esp8266.bin")
+    } else {
+        ("0x1000", "bootloader_esp32.bin")
+    };
+    let can_read = stub || chip != "esp8266";
+    let mut commands = identify_and_write(boot_addr, boot);
     if can_read {
-        commands.push(vec!["verify_flash", "0x10000", "fifty_kb.bin"]);
-        commands.push(vec!["read_flash", "0x10000", "0x1000", "out.bin"]);
-        commands.push(vec!["erase_region", "0x20000", "0x2000"]);
+        commands.extend(read_back());
     }
     if chip == "esp32" {
         commands.push(vec!["--baud", "460800", "read_mac"]);
@@ -191,32 +204,8 @@ fn compare_newer(chip: &str, stubs: Stubs) {
     let facts = crate::chip_matrix_facts::expected(chip);
     env.write("boot.bin", &crate::chip_matrix_facts::image_for(facts.chip));
     let boot_addr = facts.boot_offset();
-    let commands: Vec<Vec<&str>> = vec![
-        vec!["read_mac"],
-        vec!["chip_id"],
-        vec!["flash_id"],
-        vec![
-            "write_flash",
-            "-fm",
-            "dio",
-            "-fs",
-            "detect",
-            &boot_addr,
-            "boot.bin",
-            "0x10000",
-            "fifty_kb.bin",
-        ],
-        vec![
-            "--after",
-            "no_reset",
-            "write_flash",
-            "0x30000",
-            "fifty_kb.bin",
-        ],
-        vec!["verify_flash", "0x10000", "fifty_kb.bin"],
-        vec!["read_flash", "0x10000", "0x1000", "out.bin"],
-        vec!["erase_region", "0x20000", "0x2000"],
-    ];
+    let mut commands = identify_and_write(&boot_addr, "boot.bin");
+    commands.extend(read_back());
     let (theirs, ours) = run_both(&env, chip, stub, &commands);
     assert!(theirs.flash() == ours.flash(), "{chip}: the flash differs");
 }
